@@ -1,0 +1,38 @@
+"""slt_check: empirical, sound checks of strong-lottery-ticket pruning theorems.
+
+Quick start::
+
+    from slt_check import random_target, build_ticket, sup_error
+    F = random_target([4, 8, 8, 2], w_max=1.0, rng=0)
+    ticket = build_ticket(F, eps=1e-2, delta=0.05, seed=0, construction="orseau")
+    print(sup_error(F, ticket, x_max=1.0))
+"""
+
+__version__ = "0.1.0"
+
+from slt_check.certify import SupError, sup_error  # noqa: E402
+from slt_check.constructions import (  # noqa: E402
+    CONSTRUCTIONS,
+    ConstructionFailed,
+    Problem,
+    build_ticket,
+    get_construction,
+)
+from slt_check.nets import ReLUNet  # noqa: E402
+from slt_check.targets import random_target  # noqa: E402
+from slt_check.ticket import Ticket, load_ticket  # noqa: E402
+
+__all__ = [
+    "__version__",
+    "CONSTRUCTIONS",
+    "ConstructionFailed",
+    "Problem",
+    "ReLUNet",
+    "SupError",
+    "Ticket",
+    "build_ticket",
+    "get_construction",
+    "load_ticket",
+    "random_target",
+    "sup_error",
+]

@@ -1,0 +1,139 @@
+"""Orseau, Hutter & Rivasplata (2020): hyperbolic weights, product weights, greedy base-3/2 digits,
+one-pass ("batch") sampling [RECON §3.2–§3.4 of shared/paper.md; base 3/2, depth 2l, hyperbolic law,
+b·a products and the ± ReLU trick are confirmed, the constants are our reconstruction].
+
+Sizes (``Problem`` → :meth:`Orseau.plan`):
+
+    η   = min{1, ε / (l x_max Π_i n_{i−1}(w_max+1))}          (per-weight precision, R8)
+    M   = ⌈log_{3/2}(2 w_max / η)⌉                            (digits per weight, R4)
+    N_w = ⌈8M ln(2M·W/δ)⌉                                     (samples per group/block, R5)
+    α, β = √w_max γ^{−3M/4}, √w_max γ^{M/4}                   (hyperbolic support, R7)
+
+``sharing="per_weight"`` gives every target weight its own group of ``N_w`` intermediate neurons;
+``sharing="per_input"`` gives every input neuron one block of ``N_w`` neurons shared by its outgoing
+weights (the paper's choice is UNCONFIRMED; the union bound of R5 covers both since each (weight,
+category) pair still sees ``N_w`` independent draws with category probability ≥ 1/(8M)).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from slt_check import bounds
+from slt_check.constructions.base import Problem, json_ready, meta_common, register
+from slt_check.laws import Hyperbolic, Uniform
+from slt_check.nets import ReLUNet
+from slt_check.rules import GreedyDigits
+from slt_check.selection import select_masks
+from slt_check.source import SourceSpec, sample_source
+from slt_check.ticket import Ticket
+
+__all__ = ["Orseau"]
+
+
+@register("orseau")
+@dataclass
+class Orseau:
+    """The Orseau et al. construction.
+
+    Parameters
+    ----------
+    sharing: ``"per_weight"`` (default) or ``"per_input"``.
+    gamma: digit base (3/2; other values exist to show that base 2 breaks R2).
+    law: ``"hyperbolic"`` (the paper) or ``"uniform"`` (``U[−√w_max, √w_max]``, a broken variant).
+    n_samples: override ``N_w`` (e.g. the minimal-width finder); default from R5.
+    n_digits: override ``M``; default from η.
+    prune_dead_halves: prune the ``a < 0`` half in layers ≥ 2, whose inputs are ≥ 0 (exactly dead).
+    """
+
+    sharing: str = "per_weight"
+    gamma: float = bounds.GAMMA
+    law: str = "hyperbolic"
+    n_samples: int | None = None
+    n_digits: int | None = None
+    prune_dead_halves: bool = True
+    name: str = "orseau"
+
+    def __post_init__(self) -> None:
+        if self.sharing not in ("per_weight", "per_input"):
+            raise ValueError(f"sharing: expected 'per_weight' or 'per_input', got {self.sharing!r}")
+        if self.law not in ("hyperbolic", "uniform"):
+            raise ValueError(f"law: expected 'hyperbolic' or 'uniform', got {self.law!r}")
+        if not self.gamma > 1:
+            raise ValueError(f"gamma: digit base must be > 1, got {self.gamma}")
+
+    def plan(self, problem: Problem) -> dict[str, Any]:
+        eta = bounds.per_weight_precision(problem.eps, problem.widths, problem.w_max, problem.x_max)
+        M = self.n_digits or bounds.n_digits(problem.w_max, eta, self.gamma)
+        N_formula = bounds.samples_per_group(M, problem.n_weights, problem.delta)
+        N = int(self.n_samples or N_formula)
+        alpha, beta = bounds.hyperbolic_support(M, problem.w_max, self.gamma)
+        size = bounds.g_size(problem.widths, N, self.sharing)
+        return {
+            "eta": eta,
+            "M": M,
+            "n_samples": N,
+            "n_samples_formula": N_formula,
+            "gamma": self.gamma,
+            "alpha": alpha,
+            "beta": beta,
+            "sharing": self.sharing,
+            "law": self.law,
+            "G_widths": bounds.g_widths(problem.widths, N, self.sharing),
+            "G_neurons": size["neurons"],
+            "G_params": size["params"],
+            "G_depth": size["depth"],
+            "kept_per_weight_max": 2 * M,
+            "failure_bound": bounds.coverage_failure_bound(M, problem.n_weights, N),
+            "residual_bound": bounds.greedy_residual_bound(M, problem.w_max, self.gamma),
+        }
+
+    def _law(self, plan: dict[str, Any], problem: Problem) -> Any:
+        if self.law == "hyperbolic":
+            return Hyperbolic(plan["alpha"], plan["beta"])
+        s = math.sqrt(problem.w_max)
+        return Uniform(-s, s)
+
+    def sample_G(self, problem: Problem, seed: int) -> tuple[ReLUNet, SourceSpec]:
+        plan = self.plan(problem)
+        spec = SourceSpec(
+            widths=problem.widths,
+            n_samples=plan["n_samples"],
+            sharing=self.sharing,
+            law=self._law(plan, problem),
+            seed=int(seed),
+            output_relu=problem.output_relu,
+            extra={"plan": plan},
+        )
+        return sample_source(spec), spec
+
+    def select(self, target: ReLUNet, G: ReLUNet, spec: SourceSpec, problem: Problem) -> Ticket:
+        problem.check_target(target)
+        plan = spec.extra.get("plan") or self.plan(problem)
+        rule = GreedyDigits(M=plan["M"], w_max=problem.w_max, gamma=self.gamma)
+        masks, reports = select_masks(
+            target, G, spec, rule, prune_dead_halves=self.prune_dead_halves
+        )
+        n_failed = int(sum(int((~r["ok"]).sum()) for r in reports))
+        meta = meta_common(problem, self, spec.seed, plan)
+        meta.update(
+            {
+                "sharing": self.sharing,
+                "success": n_failed == 0,
+                "n_failed_weights": n_failed,
+                "failed_weights": [
+                    [r["layer"], *map(int, ij)] for r in reports for ij in np.argwhere(~r["ok"])
+                ][:100],
+                "layers": [
+                    {k: v for k, v in r.items() if k != "ok"} for r in reports
+                ],
+                "stages": "pairs",
+                "law_params": spec.law.params(),
+                "prune_dead_halves": self.prune_dead_halves,
+            }
+        )
+        return Ticket(G, masks, target, json_ready(meta))

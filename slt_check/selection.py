@@ -1,0 +1,109 @@
+"""Mask selection for depth-``2l`` sources: one code path for every (law × rule) combination.
+
+For target weight ``w = W_i[o, j]`` the candidates are the ``N`` intermediate neurons ``h`` of its
+group (``per_weight``) or of block ``j`` (``per_input``), with factors ``a_h = A[h, j]``,
+``b_h = B[o, h]`` and product ``p_h = a_h b_h``. By the ReLU pair identity (R3),
+
+    Σ_{h∈S} b_h σ(a_h x) = ŵ⁺ σ(x) − ŵ⁻ σ(−x),   ŵ⁺ = Σ_{h∈S, a_h>0} p_h,  ŵ⁻ = Σ_{h∈S, a_h<0} p_h,
+
+so a *selection rule* only has to pick, separately in each half (``a > 0`` and ``a < 0``), a subset
+of products summing to about ``w``. In layers ``i ≥ 2`` the inputs are post-ReLU (≥ 0), so
+``σ(−x) = 0`` and the negative half is dead: it is pruned when ``prune_dead_halves`` (default).
+
+A rule is any object with ``choose(w, p, eligible) -> (keep, ok)`` working on a batch:
+``w`` shape ``(n,)``, ``p``/``eligible`` shape ``(n, N)``; ``keep`` is the chosen subset, ``ok`` the
+rule's own success event (e.g. "every digit category present").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+
+from slt_check.nets import ReLUNet
+from slt_check.source import SourceSpec, usable_entries
+
+__all__ = ["SelectionRule", "select_masks", "LayerReport"]
+
+
+class SelectionRule(Protocol):
+    name: str
+
+    def choose(
+        self, w: np.ndarray, p: np.ndarray, eligible: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+LayerReport = dict[str, Any]
+
+
+def select_masks(
+    target: ReLUNet,
+    G: ReLUNet,
+    spec: SourceSpec,
+    rule: SelectionRule,
+    *,
+    prune_dead_halves: bool = True,
+    chunk_outputs: int | None = None,
+) -> tuple[list[np.ndarray], list[LayerReport]]:
+    """Masks for every layer of ``G`` and a per-layer report (``ok`` per weight, kept counts).
+
+    ``chunk_outputs`` processes a layer's output neurons in chunks (memory: ``chunk·a·N`` floats).
+    """
+    if tuple(target.widths) != tuple(spec.widths):
+        raise ValueError(
+            f"target: widths {target.widths} differ from the widths G was sampled for {spec.widths}"
+        )
+    masks = [np.zeros(w.shape, dtype=bool) for w in G.weights]
+    reports: list[LayerReport] = []
+    for t, W in enumerate(target.weights):
+        W = np.asarray(W, dtype=np.float64)
+        A, B = G.weights[2 * t], G.weights[2 * t + 1]
+        b_out, a_in = W.shape
+        halves: Sequence[int] = (1,) if (prune_dead_halves and t > 0) else (1, -1)
+        ok = np.ones(W.shape, dtype=bool)
+        step = b_out if chunk_outputs is None else max(1, int(chunk_outputs))
+        for o0 in range(0, b_out, step):
+            outs = np.arange(o0, min(b_out, o0 + step))
+            cand = usable_entries(spec, t, A, B, outs)
+            p = cand["a"] * cand["b"]
+            w = W[outs]
+            n = w.size
+            flat_p = p.reshape(n, -1)
+            flat_a = cand["a"].reshape(n, -1)
+            keep_any = np.zeros(flat_p.shape, dtype=bool)
+            ok_chunk = np.ones(n, dtype=bool)
+            for half in halves:
+                eligible = np.sign(flat_a) == half
+                keep, good = rule.choose(w.reshape(n), flat_p, eligible)
+                if np.any(keep & ~eligible):
+                    raise AssertionError(f"rule {rule.name} kept a neuron outside its half")
+                keep_any |= keep
+                ok_chunk &= good
+            ok[outs] = ok_chunk.reshape(w.shape)
+            keep3 = keep_any.reshape(cand["rows"].shape)
+            o_idx, j_idx, s_idx = np.nonzero(keep3)
+            rows = cand["rows"][o_idx, j_idx, s_idx]
+            masks[2 * t][rows, j_idx] = True
+            masks[2 * t + 1][outs[o_idx], rows] = True
+        reports.append(
+            {
+                "layer": t + 1,
+                "ok": ok,
+                "halves": list(halves),
+                "kept_A": int(masks[2 * t].sum()),
+                "kept_B": int(masks[2 * t + 1].sum()),
+            }
+        )
+    return masks, reports
+
+
+def simulated_weights(G_or_ticket_weights: Sequence[np.ndarray], layer: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(ŵ⁺, ŵ⁻)`` of target layer ``layer`` (1-based) read off kept weights of a ``2l`` ticket:
+    ``ŵ⁺ = B A⁺``, ``ŵ⁻ = B A⁻`` (``A⁺ = max(A, 0)``, ``A⁻ = min(A, 0)``), valid when each kept
+    intermediate neuron has one input (R3)."""
+    A = np.asarray(G_or_ticket_weights[2 * layer - 2])
+    B = np.asarray(G_or_ticket_weights[2 * layer - 1])
+    return B @ np.maximum(A, 0.0), B @ np.minimum(A, 0.0)

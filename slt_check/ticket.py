@@ -1,0 +1,216 @@
+"""The ticket: a random source ``G``, binary masks, and the target it approximates.
+
+The one invariant that makes a ticket a *ticket*: ``ticket.weights[k] == G.weights[k] * masks[k]``
+bit for bit (pruning only: no copied, rescaled or trained weight). It is established in the
+constructor and re-checked by :meth:`Ticket.validate` and on :func:`load_ticket`.
+
+File format (``.npz``, a public interface, see README "Ticket files"):
+
+* ``target_0 … target_{l−1}``: target weights ``(n_i, n_{i−1})`` float64;
+* ``G_0 … G_{L−1}``: the source ``G`` float64 (``L = 2l`` for 2l-depth constructions);
+* ``mask_0 … mask_{L−1}``: bool, same shapes as ``G_k``;
+* ``ticket_0 … ticket_{L−1}``: ``G_k * mask_k`` float64;
+* ``meta``: a JSON string (construction, sharing, eps, delta, x_max, w_max, seed, sizes, versions,
+  stages for certification, …).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from slt_check.nets import ReLUNet
+
+__all__ = ["Ticket", "load_ticket", "versions"]
+
+
+def versions() -> dict[str, str]:
+    """Versions of slt_check and its numeric dependencies (for results metadata)."""
+    import scipy
+
+    from slt_check import __version__
+
+    return {"slt_check": __version__, "numpy": np.__version__, "scipy": scipy.__version__}
+
+
+def _bits(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a, dtype=np.float64).view(np.uint64)
+
+
+@dataclass
+class Ticket:
+    """A pruned subnetwork ``Ĝ = mask ⊙ G`` of a random network ``G``, with the target ``F``.
+
+    Attributes
+    ----------
+    G: the source network (dense float64).
+    masks: one bool array per layer of ``G``.
+    target: the target network ``F``.
+    meta: construction parameters and sizes (JSON-serialisable).
+    """
+
+    G: ReLUNet
+    masks: list[np.ndarray]
+    target: ReLUNet
+    meta: dict[str, Any] = field(default_factory=dict)
+    weights: list[np.ndarray] = field(init=False)
+
+    def __post_init__(self) -> None:
+        if len(self.masks) != self.G.depth:
+            raise ValueError(
+                f"masks: need one mask per layer of G ({self.G.depth}), got {len(self.masks)}"
+            )
+        ms = []
+        for k, (m, g) in enumerate(zip(self.masks, self.G.weights, strict=True)):
+            m = np.asarray(m)
+            if m.dtype != np.bool_:
+                raise ValueError(f"masks[{k}]: a mask must be a bool array (pruning only), got {m.dtype}")
+            if m.shape != g.shape:
+                raise ValueError(f"masks[{k}]: shape {m.shape} differs from G layer shape {g.shape}")
+            ms.append(m)
+        self.masks = ms
+        self.weights = [g * m for g, m in zip(self.G.weights, self.masks, strict=True)]
+        if self.G.n_in != self.target.n_in or self.G.n_out != self.target.n_out:
+            raise ValueError(
+                f"target: G maps {self.G.n_in} → {self.G.n_out} but the target maps "
+                f"{self.target.n_in} → {self.target.n_out}"
+            )
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def ok(self) -> bool:
+        """Whether the construction's success event held (all needed categories/subsets found)."""
+        return bool(self.meta.get("success", True))
+
+    def network(self, compact: bool = True) -> ReLUNet:
+        """``Ĝ`` as a network with sparse (CSR) kept weights; the same function as ``mask ⊙ G``.
+
+        With ``compact`` (default) hidden neurons with no kept input or no kept output are dropped:
+        such a neuron outputs ``σ(0) = 0`` or feeds nothing, so the function is unchanged (the sums
+        only lose exact zero terms)."""
+        ws = [sp.csr_matrix(w) for w in self.weights]
+        if compact:
+            for k in range(len(ws) - 1):
+                live = (np.diff(ws[k].indptr) > 0) & (np.diff(ws[k + 1].tocsc().indptr) > 0)
+                idx = np.flatnonzero(live)
+                ws[k] = ws[k][idx]
+                ws[k + 1] = ws[k + 1].tocsc()[:, idx].tocsr()
+        return ReLUNet(ws, output_relu=self.target.output_relu)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return self.network()(x)
+
+    def to_torch(self, compact: bool | None = None) -> Any:
+        """The ticket as a float64 torch module (see :func:`slt_check.torch_io.ticket_to_torch`)."""
+        from slt_check.torch_io import ticket_to_torch
+
+        return ticket_to_torch(self, compact=compact)
+
+    @property
+    def n_kept(self) -> int:
+        """Kept (unpruned) weights; counts mask entries, including kept entries of value 0."""
+        return int(sum(int(m.sum()) for m in self.masks))
+
+    def sizes(self) -> dict[str, Any]:
+        """Common units (anchors.md §3): neurons / dense params / kept params / depth of G,
+        absolute and per target weight and per target neuron."""
+        W = int(sum(w.size for w in self.target.weights))
+        neurons_t = int(sum(self.target.widths[1:]))
+        g_neurons = int(sum(self.G.widths[1:]))
+        kept_neurons = int(
+            sum(int(np.any(m, axis=1).sum()) for m in self.masks[:-1])
+        ) + self.G.n_out
+        return {
+            "target_weights": W,
+            "target_neurons": neurons_t,
+            "G_depth": self.G.depth,
+            "G_neurons": g_neurons,
+            "G_params": self.G.n_params,
+            "kept_params": self.n_kept,
+            "kept_neurons": kept_neurons,
+            "G_neurons_per_weight": g_neurons / W,
+            "G_params_per_weight": self.G.n_params / W,
+            "kept_params_per_weight": self.n_kept / W,
+            "G_neurons_per_target_neuron": g_neurons / neurons_t,
+        }
+
+    # ------------------------------------------------------------------ checks
+    def validate(self) -> None:
+        """Raise ``ValueError`` unless the ticket is exactly ``G ⊙ mask`` (bit for bit)."""
+        for k, (w, g, m) in enumerate(zip(self.weights, self.G.weights, self.masks, strict=True)):
+            if m.dtype != np.bool_ or m.shape != g.shape or w.shape != g.shape:
+                raise ValueError(f"layer {k}: mask/G/ticket shapes or dtype are inconsistent")
+            if not np.array_equal(_bits(w), _bits(g * m)):
+                raise ValueError(
+                    f"ticket layer {k}: weights differ from G ⊙ mask; a ticket may only prune G"
+                )
+
+    # ------------------------------------------------------------------ I/O
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the ``.npz`` described in the module docstring (atomically: temp file + rename)."""
+        path = Path(path)
+        if path.suffix != ".npz":
+            raise ValueError(f"path: ticket files end in .npz, got {str(path)!r}")
+        arrays: dict[str, np.ndarray] = {}
+        for i, w in enumerate(self.target.weights):
+            arrays[f"target_{i}"] = np.asarray(w)
+        for k in range(self.G.depth):
+            arrays[f"G_{k}"] = self.G.weights[k]
+            arrays[f"mask_{k}"] = self.masks[k]
+            arrays[f"ticket_{k}"] = self.weights[k]
+        meta = dict(self.meta)
+        meta.setdefault("versions", versions())
+        meta["target_output_relu"] = bool(self.target.output_relu)
+        meta["G_output_relu"] = bool(self.G.output_relu)
+        arrays["meta"] = np.array(json.dumps(meta, sort_keys=True, allow_nan=False))
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez_compressed(tmp, **arrays)
+        os.replace(tmp, path)
+        return path
+
+
+def load_ticket(path: str | os.PathLike[str]) -> Ticket:
+    """Read a ticket written by :meth:`Ticket.save`; validate it; ``ValueError`` if corrupt."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"path: no ticket file at {str(path)!r}")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            data = {k: z[k] for k in z.files}
+    except Exception as exc:  # zipfile.BadZipFile, OSError, ValueError …
+        raise ValueError(f"path: {str(path)!r} is not a readable .npz ticket file ({exc})") from exc
+    if "meta" not in data:
+        raise ValueError(f"{path}: missing 'meta'; not a slt_check ticket file")
+    try:
+        meta = json.loads(str(data["meta"]))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: 'meta' is not valid JSON ({exc})") from exc
+
+    def _seq(prefix: str) -> list[np.ndarray]:
+        out, k = [], 0
+        while f"{prefix}_{k}" in data:
+            out.append(data[f"{prefix}_{k}"])
+            k += 1
+        return out
+
+    target_w, G_w, masks, stored = _seq("target"), _seq("G"), _seq("mask"), _seq("ticket")
+    if not target_w or not G_w or len(masks) != len(G_w) or len(stored) != len(G_w):
+        raise ValueError(
+            f"{path}: need target_*, G_*, mask_* and ticket_* arrays with one mask and ticket "
+            f"per G layer; found {len(target_w)} target, {len(G_w)} G, {len(masks)} mask, "
+            f"{len(stored)} ticket arrays"
+        )
+    target = ReLUNet(target_w, output_relu=bool(meta.get("target_output_relu", False)))
+    G = ReLUNet(G_w, output_relu=bool(meta.get("G_output_relu", False)))
+    ticket = Ticket(G, [np.asarray(m) for m in masks], target, meta)
+    ticket.validate()
+    for k, w in enumerate(stored):
+        if w.shape != ticket.weights[k].shape or not np.array_equal(_bits(w), _bits(ticket.weights[k])):
+            raise ValueError(f"{path}: ticket_{k} differs from G_{k} * mask_{k}; the file is corrupt")
+    return ticket

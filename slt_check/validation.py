@@ -1,0 +1,99 @@
+"""Argument checks shared by every public function: each raises a ``ValueError`` that names the
+argument, says what was wrong and how to fix it."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "check_eps",
+    "check_delta",
+    "check_positive",
+    "check_finite_array",
+    "check_weight_bound",
+    "check_box",
+    "as_rng",
+]
+
+
+def check_positive(value: Any, name: str) -> float:
+    """A finite real number > 0."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: expected a positive real number, got {value!r}") from None
+    if not math.isfinite(v) or v <= 0:
+        raise ValueError(f"{name}: must be finite and > 0, got {value!r}")
+    return v
+
+
+def check_eps(eps: Any, name: str = "eps") -> float:
+    """ε: the sup-norm error target; finite and > 0."""
+    return check_positive(eps, name)
+
+
+def check_delta(delta: Any, name: str = "delta") -> float:
+    """δ: a failure probability, strictly inside (0, 1)."""
+    try:
+        d = float(delta)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: expected a probability in (0, 1), got {delta!r}") from None
+    if not (0.0 < d < 1.0):
+        raise ValueError(f"{name}: a failure probability must lie strictly in (0, 1), got {delta!r}")
+    return d
+
+
+def check_finite_array(a: np.ndarray, name: str) -> None:
+    """Every entry finite (no NaN / ±inf)."""
+    a = np.asarray(a)
+    if a.size and not np.all(np.isfinite(a)):
+        bad = np.argwhere(~np.isfinite(a))[0]
+        raise ValueError(
+            f"{name}: contains a non-finite value ({a[tuple(bad)]!r} at index {tuple(int(i) for i in bad)}); "
+            "weights and inputs must be finite floats"
+        )
+
+
+def check_weight_bound(weights: list[np.ndarray], w_max: float, name: str = "target") -> None:
+    """Every target weight satisfies ``|w| ≤ w_max`` (the boundedness assumption of the theorem)."""
+    w_max = check_positive(w_max, "w_max")
+    for k, w in enumerate(weights):
+        w = np.asarray(w)
+        check_finite_array(w, f"{name}.weights[{k}]")
+        m = float(np.max(np.abs(w))) if w.size else 0.0
+        if m > w_max:
+            raise ValueError(
+                f"{name}.weights[{k}]: max |w| = {m:.6g} exceeds w_max = {w_max:.6g}; "
+                "pass a larger w_max or rescale the target (the theorem assumes |w| ≤ w_max)"
+            )
+
+
+def check_box(x: np.ndarray, x_max: float, name: str = "x") -> None:
+    """Inputs lie in the box ``‖x‖_∞ ≤ x_max``."""
+    x = np.asarray(x, dtype=np.float64)
+    check_finite_array(x, name)
+    m = float(np.max(np.abs(x))) if x.size else 0.0
+    if m > x_max:
+        raise ValueError(
+            f"{name}: max |x| = {m:.6g} lies outside the input box ‖x‖_∞ ≤ x_max = {x_max:.6g}; "
+            "clip the inputs or pass a larger x_max"
+        )
+
+
+def as_rng(rng: Any) -> np.random.Generator:
+    """Accept a ``Generator``, a ``SeedSequence`` or an int seed; refuse ``None`` (no hidden state)."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, np.random.SeedSequence):
+        return np.random.default_rng(rng)
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        if rng < 0:
+            raise ValueError(f"seed: must be a non-negative integer, got {rng}")
+        return np.random.default_rng(int(rng))
+    raise ValueError(
+        f"rng: expected an int seed or numpy Generator, got {type(rng).__name__}; "
+        "every random draw in slt_check must come from an explicit seed"
+    )
