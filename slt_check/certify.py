@@ -43,9 +43,17 @@ import numpy as np
 import scipy.sparse as sp
 
 from slt_check.nets import ReLUNet
-from slt_check.validation import as_rng, check_positive
+from slt_check.validation import as_rng, check_box, check_positive
 
-__all__ = ["SupError", "Stage", "stages_of", "reduce_stages", "certified_bound", "sup_error"]
+__all__ = [
+    "SupError",
+    "Stage",
+    "stages_of",
+    "reduce_stages",
+    "certified_bound",
+    "sup_error",
+    "pointwise_error",
+]
 
 U = 2.0**-53  # unit round-off of float64
 
@@ -351,3 +359,13 @@ def sup_error(
         per_layer_weight_error=cert["weight_err"],
         float_slack=cert["slack"],
     )
+
+
+def pointwise_error(target: ReLUNet, ticket: Any, X: np.ndarray, x_max: float) -> np.ndarray:
+    """``‖F(x) − Ĝ(x)‖_∞`` for each row of ``X`` (which must lie in the box ``‖x‖_∞ ≤ x_max``)."""
+    x_max = check_positive(x_max, "x_max")
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != target.n_in:
+        raise ValueError(f"X: expected shape (batch, {target.n_in}), got {X.shape}")
+    check_box(X, x_max, "X")
+    return np.max(np.abs(target(X) - ticket.network()(X)), axis=1)
