@@ -25,7 +25,7 @@ import numpy as np
 from slt_check.nets import ReLUNet
 from slt_check.source import SourceSpec, usable_entries
 
-__all__ = ["SelectionRule", "select_masks", "LayerReport"]
+__all__ = ["SelectionRule", "select_masks", "LayerReport", "choose_from_candidates", "layer_halves"]
 
 
 class SelectionRule(Protocol):
@@ -37,6 +37,50 @@ class SelectionRule(Protocol):
 
 
 LayerReport = dict[str, Any]
+
+
+def layer_halves(t: int, prune_dead_halves: bool = True) -> tuple[int, ...]:
+    """Halves selected in target layer ``t+1`` (0-based ``t``): both (``a > 0`` and ``a < 0``) in
+    the first layer; only ``a > 0`` later when ``prune_dead_halves`` (inputs ≥ 0, σ(−x) = 0)."""
+    return (1,) if (prune_dead_halves and t > 0) else (1, -1)
+
+
+def choose_from_candidates(
+    w: np.ndarray, outs: np.ndarray, cand: dict[str, np.ndarray], rule: SelectionRule,
+    halves: Sequence[int],
+) -> dict[str, np.ndarray]:
+    """Run ``rule`` on the candidates of a chunk of output neurons ``outs`` of one target layer.
+
+    ``w = W[outs]`` (shape ``(len(outs), a)``); ``cand`` as returned by
+    :func:`~slt_check.source.usable_entries` (``rows``, ``a``, ``b`` of shape ``(len(outs), a, N)``),
+    whatever produced it (the dense ``G`` or the lazy per-block streams, :mod:`slt_check.lazy`).
+    Returns the kept candidates: ``o`` (target output = ``B`` row), ``j`` (target input = ``A``
+    column), ``rows`` (intermediate neuron ``h``), their factors ``a`` = ``A[h, j]`` and
+    ``b`` = ``B[o, h]``, and ``ok`` (shape of ``w``: the rule's success event per weight).
+    """
+    p = cand["a"] * cand["b"]
+    n = w.size
+    flat_p = p.reshape(n, -1)
+    flat_a = cand["a"].reshape(n, -1)
+    keep_any = np.zeros(flat_p.shape, dtype=bool)
+    ok_chunk = np.ones(n, dtype=bool)
+    for half in halves:
+        eligible = np.sign(flat_a) == half
+        keep, good = rule.choose(w.reshape(n), flat_p, eligible)
+        if np.any(keep & ~eligible):
+            raise AssertionError(f"rule {rule.name} kept a neuron outside its half")
+        keep_any |= keep
+        ok_chunk &= good
+    keep3 = keep_any.reshape(cand["rows"].shape)
+    o_idx, j_idx, s_idx = np.nonzero(keep3)
+    return {
+        "o": outs[o_idx],
+        "j": j_idx,
+        "rows": cand["rows"][o_idx, j_idx, s_idx],
+        "a": cand["a"][o_idx, j_idx, s_idx],
+        "b": cand["b"][o_idx, j_idx, s_idx],
+        "ok": ok_chunk.reshape(w.shape),
+    }
 
 
 def select_masks(
@@ -51,6 +95,8 @@ def select_masks(
     """Masks for every layer of ``G`` and a per-layer report (``ok`` per weight, kept counts).
 
     ``chunk_outputs`` processes a layer's output neurons in chunks (memory: ``chunk·a·N`` floats).
+    The candidates come from the dense ``G`` (:func:`usable_entries`); the choice itself is
+    :func:`choose_from_candidates`, shared with the lazy path (:mod:`slt_check.lazy`).
     """
     if tuple(target.widths) != tuple(spec.widths):
         raise ValueError(
@@ -62,32 +108,16 @@ def select_masks(
         W = np.asarray(W, dtype=np.float64)
         A, B = G.weights[2 * t], G.weights[2 * t + 1]
         b_out, a_in = W.shape
-        halves: Sequence[int] = (1,) if (prune_dead_halves and t > 0) else (1, -1)
+        halves = layer_halves(t, prune_dead_halves)
         ok = np.ones(W.shape, dtype=bool)
         step = b_out if chunk_outputs is None else max(1, int(chunk_outputs))
         for o0 in range(0, b_out, step):
             outs = np.arange(o0, min(b_out, o0 + step))
             cand = usable_entries(spec, t, A, B, outs)
-            p = cand["a"] * cand["b"]
-            w = W[outs]
-            n = w.size
-            flat_p = p.reshape(n, -1)
-            flat_a = cand["a"].reshape(n, -1)
-            keep_any = np.zeros(flat_p.shape, dtype=bool)
-            ok_chunk = np.ones(n, dtype=bool)
-            for half in halves:
-                eligible = np.sign(flat_a) == half
-                keep, good = rule.choose(w.reshape(n), flat_p, eligible)
-                if np.any(keep & ~eligible):
-                    raise AssertionError(f"rule {rule.name} kept a neuron outside its half")
-                keep_any |= keep
-                ok_chunk &= good
-            ok[outs] = ok_chunk.reshape(w.shape)
-            keep3 = keep_any.reshape(cand["rows"].shape)
-            o_idx, j_idx, s_idx = np.nonzero(keep3)
-            rows = cand["rows"][o_idx, j_idx, s_idx]
-            masks[2 * t][rows, j_idx] = True
-            masks[2 * t + 1][outs[o_idx], rows] = True
+            kept = choose_from_candidates(W[outs], outs, cand, rule, halves)
+            ok[outs] = kept["ok"]
+            masks[2 * t][kept["rows"], kept["j"]] = True
+            masks[2 * t + 1][kept["o"], kept["rows"]] = True
         reports.append(
             {
                 "layer": t + 1,

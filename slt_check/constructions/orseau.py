@@ -98,9 +98,10 @@ class Orseau:
         s = math.sqrt(problem.w_max)
         return Uniform(-s, s)
 
-    def sample_G(self, problem: Problem, seed: int) -> tuple[ReLUNet, SourceSpec]:
+    def source_spec(self, problem: Problem, seed: int) -> SourceSpec:
+        """The :class:`SourceSpec` of ``G`` (shapes, law, seed) without sampling it (lazy path)."""
         plan = self.plan(problem)
-        spec = SourceSpec(
+        return SourceSpec(
             widths=problem.widths,
             n_samples=plan["n_samples"],
             sharing=self.sharing,
@@ -109,15 +110,19 @@ class Orseau:
             output_relu=problem.output_relu,
             extra={"plan": plan},
         )
+
+    def sample_G(self, problem: Problem, seed: int) -> tuple[ReLUNet, SourceSpec]:
+        spec = self.source_spec(problem, seed)
         return sample_source(spec), spec
 
-    def select(self, target: ReLUNet, G: ReLUNet, spec: SourceSpec, problem: Problem) -> Ticket:
-        problem.check_target(target)
+    def make_rule(self, problem: Problem, spec: SourceSpec) -> GreedyDigits:
+        """The selection rule (greedy base-γ digits with this plan's ``M``)."""
         plan = spec.extra.get("plan") or self.plan(problem)
-        rule = GreedyDigits(M=plan["M"], w_max=problem.w_max, gamma=self.gamma)
-        masks, reports = select_masks(
-            target, G, spec, rule, prune_dead_halves=self.prune_dead_halves
-        )
+        return GreedyDigits(M=plan["M"], w_max=problem.w_max, gamma=self.gamma)
+
+    def ticket_meta(self, problem: Problem, spec: SourceSpec, reports: list[Any]) -> dict[str, Any]:
+        """The ticket's metadata from the per-layer selection reports (shared with the lazy path)."""
+        plan = spec.extra.get("plan") or self.plan(problem)
         n_failed = int(sum(int((~r["ok"]).sum()) for r in reports))
         meta = meta_common(problem, self, spec.seed, plan)
         meta.update(
@@ -136,4 +141,11 @@ class Orseau:
                 "prune_dead_halves": self.prune_dead_halves,
             }
         )
-        return Ticket(G, masks, target, json_ready(meta))
+        return json_ready(meta)
+
+    def select(self, target: ReLUNet, G: ReLUNet, spec: SourceSpec, problem: Problem) -> Ticket:
+        problem.check_target(target)
+        masks, reports = select_masks(
+            target, G, spec, self.make_rule(problem, spec), prune_dead_halves=self.prune_dead_halves
+        )
+        return Ticket(G, masks, target, self.ticket_meta(problem, spec, reports))

@@ -1,0 +1,298 @@
+"""A ticket that stores only the kept entries of ``G`` (for sources too large to materialise).
+
+A :class:`CompactTicket` holds the :class:`~slt_check.source.SourceSpec` of ``G`` (seed, law,
+shapes — everything ``G`` is a function of) and, per ``G`` layer ``k``, the kept entries as COO
+arrays ``rows_k``, ``cols_k``, ``vals_k``. The ticket invariant "weights = G ⊙ mask, bit for bit"
+becomes: every kept entry is a usable entry of ``G`` and its value equals the value regenerated
+from its counter-based stream (:meth:`CompactTicket.validate`, see :mod:`slt_check.lazy`).
+
+It duck-types what :func:`slt_check.certify.sup_error`, the CLI and :mod:`slt_check.torch_io` use:
+``weights`` (CSR matrices over the *live* intermediate neurons only — dropping neurons with no kept
+entry removes exact zero terms, the function is unchanged), ``meta`` (``stages``, ``x_max``, ``eps``),
+``network()``, ``G`` (a light :class:`SourceShape`: ``n_in``, ``n_out``, ``widths``, ``depth``,
+``n_params``), ``target``, ``ok``, ``sizes()``, ``to_torch()``, ``save()``.
+
+File format (``.npz``, compressed; ``meta["format"] == "slt_check.compact_ticket/1"``):
+
+* ``target_0 … target_{l−1}``: target weights ``(n_i, n_{i−1})`` float64;
+* ``rows_k``, ``cols_k`` (int64) and ``vals_k`` (float64), ``k = 0 … 2l−1``: kept entries
+  ``G_k[rows, cols] = vals`` in ``G``'s own indexing;
+* ``meta``: JSON — the ticket metadata plus ``"source"``: ``widths``, ``n_samples``, ``sharing``,
+  ``law`` (``law_params``), ``seed``, ``output_relu``, ``G_widths``.
+
+:func:`load_any_ticket` reads either this format or a dense :class:`~slt_check.ticket.Ticket` file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from slt_check.laws import make_law
+from slt_check.nets import ReLUNet
+from slt_check.source import SourceSpec
+
+__all__ = ["CompactTicket", "SourceShape", "BatchedReLUNet", "load_compact_ticket", "load_any_ticket", "FORMAT"]
+
+FORMAT = "slt_check.compact_ticket/1"
+
+
+@dataclass(frozen=True)
+class SourceShape:
+    """The shape facts of ``G`` that callers need, without its weights."""
+
+    widths: tuple[int, ...]
+    output_relu: bool = False
+
+    @property
+    def n_in(self) -> int:
+        return self.widths[0]
+
+    @property
+    def n_out(self) -> int:
+        return self.widths[-1]
+
+    @property
+    def depth(self) -> int:
+        return len(self.widths) - 1
+
+    @property
+    def n_params(self) -> int:
+        return int(sum(a * b for a, b in zip(self.widths[:-1], self.widths[1:], strict=False)))
+
+
+class BatchedReLUNet(ReLUNet):
+    """A :class:`ReLUNet` evaluated on row batches, so that a wide sparse hidden layer (millions of
+    kept neurons) never holds more than ``max_floats`` activations at once. Same values as
+    :meth:`ReLUNet.forward` (each row is computed independently)."""
+
+    max_floats: int = 30_000_000
+
+    def forward(self, x: np.ndarray, *, return_pre: bool = False) -> Any:
+        X = self._check_input(x)
+        step = max(1, self.max_floats // max(self.widths))
+        if return_pre or len(X) <= step:
+            return super().forward(X, return_pre=return_pre)
+        return np.concatenate([super().forward(X[i : i + step]) for i in range(0, len(X), step)])
+
+
+def spec_to_dict(spec: SourceSpec) -> dict[str, Any]:
+    return {
+        "widths": list(spec.widths),
+        "n_samples": int(spec.n_samples),
+        "sharing": spec.sharing,
+        "law": spec.law.params(),
+        "seed": int(spec.seed),
+        "output_relu": bool(spec.output_relu),
+        "G_widths": list(spec.g_widths),
+    }
+
+
+def spec_from_dict(d: dict[str, Any]) -> SourceSpec:
+    law = dict(d["law"])
+    name = law.pop("law")
+    return SourceSpec(
+        widths=tuple(int(n) for n in d["widths"]),
+        n_samples=int(d["n_samples"]),
+        sharing=str(d["sharing"]),
+        law=make_law(name, **law),
+        seed=int(d["seed"]),
+        output_relu=bool(d.get("output_relu", False)),
+    )
+
+
+class CompactTicket:
+    """Kept entries of a lazily sampled ``G`` + its spec + the target (see the module docstring).
+
+    Parameters
+    ----------
+    spec: the source spec (seed, law, shapes) the entries were drawn from.
+    entries: per ``G`` layer a dict of ``rows``, ``cols`` (int) and ``vals`` (float64) arrays.
+    target: the target network.
+    meta: construction metadata (``stages``, ``eps``, ``x_max``, …).
+    """
+
+    def __init__(
+        self, spec: SourceSpec, entries: list[dict[str, np.ndarray]], target: ReLUNet,
+        meta: dict[str, Any] | None = None,
+    ) -> None:
+        self.spec = spec
+        self.target = target
+        self.meta = dict(meta or {})
+        self.G = SourceShape(tuple(spec.g_widths), bool(spec.output_relu))
+        if len(entries) != self.G.depth:
+            raise ValueError(f"entries: need one entry set per G layer ({self.G.depth}), got {len(entries)}")
+        if self.G.n_in != target.n_in or self.G.n_out != target.n_out:
+            raise ValueError(
+                f"target: G maps {self.G.n_in} → {self.G.n_out} but the target maps "
+                f"{target.n_in} → {target.n_out}"
+            )
+        self.entries = []
+        for k, e in enumerate(entries):
+            r = np.asarray(e["rows"], dtype=np.int64)
+            c = np.asarray(e["cols"], dtype=np.int64)
+            v = np.asarray(e["vals"], dtype=np.float64)
+            if not (r.shape == c.shape == v.shape and r.ndim == 1):
+                raise ValueError(f"entries[{k}]: rows, cols, vals must be 1-D arrays of one length")
+            n_out, n_in = self.G.widths[k + 1], self.G.widths[k]
+            if r.size and (r.min() < 0 or r.max() >= n_out or c.min() < 0 or c.max() >= n_in):
+                raise ValueError(f"entries[{k}]: indices outside G layer shape ({n_out}, {n_in})")
+            self.entries.append({"rows": r, "cols": c, "vals": v})
+        self.weights = self._live_weights()
+
+    # ------------------------------------------------------------------ structure
+    def _live_weights(self) -> list[sp.csr_matrix]:
+        """CSR weights over live neurons: hidden ``G`` neurons with a kept entry, relabelled."""
+        L = self.G.depth
+        live: list[np.ndarray] = [np.arange(self.G.widths[0])]
+        for k in range(1, L):
+            live.append(np.union1d(self.entries[k - 1]["rows"], self.entries[k]["cols"]))
+        live.append(np.arange(self.G.widths[-1]))
+        ws = []
+        for k, e in enumerate(self.entries):
+            r = np.searchsorted(live[k + 1], e["rows"])
+            c = np.searchsorted(live[k], e["cols"])
+            ws.append(sp.csr_matrix((e["vals"], (r, c)), shape=(len(live[k + 1]), len(live[k]))))
+        self.live = live
+        return ws
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.meta.get("success", True))
+
+    @property
+    def n_kept(self) -> int:
+        return int(sum(len(e["vals"]) for e in self.entries))
+
+    def network(self, compact: bool = True) -> BatchedReLUNet:
+        """``Ĝ`` over its live neurons (sparse CSR, batched evaluation); ``compact`` is accepted for
+        compatibility with :meth:`Ticket.network` — the compact form is the only one."""
+        return BatchedReLUNet(list(self.weights), output_relu=self.target.output_relu)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return self.network()(x)
+
+    def to_torch(self, compact: bool | None = None) -> Any:
+        from slt_check.torch_io import ticket_to_torch
+
+        return ticket_to_torch(self, compact=True)
+
+    def sizes(self) -> dict[str, Any]:
+        """The same keys as :meth:`slt_check.ticket.Ticket.sizes`."""
+        W = int(sum(w.size for w in self.target.weights))
+        neurons_t = int(sum(self.target.widths[1:]))
+        g_neurons = int(sum(self.G.widths[1:]))
+        kept_neurons = int(sum(len(np.unique(e["rows"])) for e in self.entries[:-1])) + self.G.n_out
+        return {
+            "target_weights": W,
+            "target_neurons": neurons_t,
+            "G_depth": self.G.depth,
+            "G_neurons": g_neurons,
+            "G_params": self.G.n_params,
+            "kept_params": self.n_kept,
+            "kept_neurons": kept_neurons,
+            "G_neurons_per_weight": g_neurons / W,
+            "G_params_per_weight": self.G.n_params / W,
+            "kept_params_per_weight": self.n_kept / W,
+            "G_neurons_per_target_neuron": g_neurons / neurons_t,
+        }
+
+    # ------------------------------------------------------------------ checks
+    def validate(self, *, jobs: int = 1, progress: bool | None = None) -> None:
+        """``ValueError`` unless every kept entry is a usable entry of ``G``, appears once, and its
+        value equals (bit for bit) the value regenerated from its stream — i.e. the ticket only
+        prunes ``G``."""
+        from slt_check.lazy import regenerate_entries
+
+        for k, e in enumerate(self.entries):
+            key = e["rows"] * self.G.widths[k] + e["cols"]
+            if len(np.unique(key)) != len(key):
+                raise ValueError(f"G layer {k}: a kept entry appears twice")
+            ref = regenerate_entries(self.spec, k, e["rows"], e["cols"], jobs=jobs, progress=progress)
+            same = np.ascontiguousarray(ref).view(np.uint64) == np.ascontiguousarray(e["vals"]).view(np.uint64)
+            if not same.all():
+                i = int(np.argmin(same))
+                raise ValueError(
+                    f"G layer {k}: kept entry ({e['rows'][i]}, {e['cols'][i]}) = {e['vals'][i]!r} differs "
+                    f"from G's value {ref[i]!r} regenerated from seed {self.spec.seed}; a ticket may "
+                    "only prune G"
+                )
+
+    # ------------------------------------------------------------------ I/O
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the compact ``.npz`` of the module docstring (atomically)."""
+        from slt_check.ticket import versions
+
+        path = Path(path)
+        if path.suffix != ".npz":
+            raise ValueError(f"path: ticket files end in .npz, got {str(path)!r}")
+        arrays: dict[str, np.ndarray] = {}
+        for i, w in enumerate(self.target.weights):
+            arrays[f"target_{i}"] = np.asarray(w)
+        for k, e in enumerate(self.entries):
+            arrays[f"rows_{k}"], arrays[f"cols_{k}"], arrays[f"vals_{k}"] = e["rows"], e["cols"], e["vals"]
+        meta = dict(self.meta)
+        meta.setdefault("versions", versions())
+        meta["format"] = FORMAT
+        meta["source"] = spec_to_dict(self.spec)
+        meta["target_output_relu"] = bool(self.target.output_relu)
+        arrays["meta"] = np.array(json.dumps(meta, sort_keys=True, allow_nan=False))
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez_compressed(tmp, **arrays)
+        os.replace(tmp, path)
+        return path
+
+
+def _read_npz(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    if not path.is_file():
+        raise ValueError(f"path: no ticket file at {str(path)!r}")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            data = {k: z[k] for k in z.files}
+        meta = json.loads(str(data["meta"]))
+    except Exception as exc:  # BadZipFile, OSError, KeyError, JSONDecodeError …
+        raise ValueError(f"path: {str(path)!r} is not a readable .npz ticket file ({exc})") from exc
+    return data, meta
+
+
+def load_compact_ticket(
+    path: str | os.PathLike[str], *, validate: bool = True, jobs: int = 1
+) -> CompactTicket:
+    """Read a file written by :meth:`CompactTicket.save`; with ``validate`` (default) regenerate
+    every kept entry from its stream and check it bit for bit (``ValueError`` if corrupt)."""
+    path = Path(path)
+    data, meta = _read_npz(path)
+    if meta.get("format") != FORMAT:
+        raise ValueError(f"{path}: not a compact ticket (format {meta.get('format')!r}, expected {FORMAT!r})")
+    spec = spec_from_dict(meta["source"])
+    n_t = len(spec.widths) - 1
+    try:
+        target = ReLUNet([data[f"target_{i}"] for i in range(n_t)],
+                         output_relu=bool(meta.get("target_output_relu", False)))
+        entries = [
+            {"rows": data[f"rows_{k}"], "cols": data[f"cols_{k}"], "vals": data[f"vals_{k}"]}
+            for k in range(2 * n_t)
+        ]
+    except KeyError as exc:
+        raise ValueError(f"{path}: missing array {exc}; need target_*, rows_k, cols_k, vals_k") from None
+    ticket = CompactTicket(spec, entries, target, meta)
+    if validate:
+        ticket.validate(jobs=jobs)
+    return ticket
+
+
+def load_any_ticket(path: str | os.PathLike[str], *, jobs: int = 1) -> Any:
+    """A dense :class:`~slt_check.ticket.Ticket` or a :class:`CompactTicket`, by the file's format;
+    validated either way."""
+    from slt_check.ticket import load_ticket
+
+    data, meta = _read_npz(Path(path))
+    if meta.get("format") == FORMAT:
+        return load_compact_ticket(path, jobs=jobs)
+    return load_ticket(path)

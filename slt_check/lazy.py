@@ -1,0 +1,300 @@
+"""Tickets from huge sources ``G`` without materialising ``G`` (the lazy path).
+
+The dense sampler (:func:`slt_check.source.sample_source`) fills every block of ``G`` from its own
+counter-based stream ``block_rng(seed, layer, block, part)``. A mask can only keep the *usable*
+entries of a block (``A[h, j]`` and ``B[o, h]`` of the neurons ``h`` owned by the target weight
+``(o, j)`` or input ``j``); they come from the streams
+
+* ``per_weight``: ``A[gN:(g+1)N, j] = law(seed, 2t, g, 0)``, ``B[o, gN:(g+1)N] = law(seed, 2t+1, g, 0)``
+  with ``g = o·a + j``;
+* ``per_input``: ``A[jN:(j+1)N, j] = law(seed, 2t, j, 0)``, ``B[o, jN:(j+1)N] = law(seed, 2t+1, j, 2+o)``;
+
+while the always-pruned entries come from the part-1 streams. So this module generates, chunk by
+chunk of output neurons, **only the usable streams**, hands them to the SAME selection code as the
+dense path (:func:`slt_check.selection.choose_from_candidates`), and keeps only the chosen indices
+and values (a :class:`~slt_check.compact_ticket.CompactTicket`).
+
+**Why it is the same distribution (and the same ticket).** A stream is a deterministic function of
+``(seed, layer, block, part)`` alone, not of the order in which streams are consumed or of which
+other streams are drawn. Hence for a fixed seed the usable entries generated here are *bit for bit*
+the entries the dense ``G`` holds at those positions, the candidates handed to the rule are identical
+(same values, same order ``s = 0..N−1``), and the rule — a deterministic function of its inputs —
+keeps the same subset: the lazy ticket equals the dense ticket restricted to its kept entries. As a
+corollary the lazy ``G`` has the law of the dense one (i.i.d. entries from the law; the part-1
+entries, never drawn here, are independent of everything used and cannot influence the ticket).
+``tests/test_lazy.py`` checks the identity on small targets for ``orseau`` (both sharings) and
+``pensia``.
+
+A construction supports the lazy path when it exposes ``source_spec(problem, seed) -> SourceSpec``,
+``make_rule(problem, spec)`` and ``ticket_meta(problem, spec, reports) -> dict``, and its ``select``
+is ``select_masks`` with that rule (``orseau`` does). Work is split over output-neuron chunks, each
+independent, optionally in ``jobs`` worker processes (the result does not depend on ``jobs``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from slt_check.nets import ReLUNet
+from slt_check.selection import choose_from_candidates, layer_halves
+from slt_check.source import SourceSpec, block_rng
+
+__all__ = [
+    "DENSE_PARAMS_LIMIT",
+    "lazy_candidates",
+    "regenerate_entries",
+    "select_lazy",
+    "supports_lazy",
+    "build_compact_ticket",
+    "dense_params",
+]
+
+DENSE_PARAMS_LIMIT = 20_000_000
+"""Above this many ``G`` parameters ``slt-check build`` takes the lazy path (dense G ≥ 160 MB)."""
+
+CHUNK_CANDIDATES = 4_000_000
+"""Target number of candidates per chunk (memory: about 12 float64/int64 arrays of this size)."""
+
+_A_CACHE: dict[tuple[Any, ...], np.ndarray] = {}
+
+
+def _stream(spec: SourceSpec, layer: int, block: int, part: int) -> np.ndarray:
+    """The ``N`` usable values of one block: ``law.sample(block_rng(seed, layer, block, part), N)``."""
+    return spec.law.sample(block_rng(spec.seed, layer, block, part), spec.n_samples)
+
+
+def _per_input_A(spec: SourceSpec, t: int) -> np.ndarray:
+    """``A[jN:(j+1)N, j]`` for every input ``j`` of target layer ``t+1``, shape ``(a, N)`` (cached:
+    shared by every output of the layer)."""
+    key = (spec.seed, t, spec.n_samples, spec.widths, repr(spec.law))
+    if key not in _A_CACHE:
+        _A_CACHE.clear()
+        _A_CACHE[key] = np.stack([_stream(spec, 2 * t, j, 0) for j in range(spec.widths[t])])
+    return _A_CACHE[key]
+
+
+def lazy_candidates(spec: SourceSpec, t: int, outputs: np.ndarray) -> dict[str, np.ndarray]:
+    """Exactly :func:`slt_check.source.usable_entries` of the dense ``G``, drawn from the streams:
+    ``rows``, ``a``, ``b`` of shape ``(len(outputs), a, N)``."""
+    a, N = spec.widths[t], spec.n_samples
+    outs = np.asarray(outputs, dtype=np.int64)
+    s = np.arange(N)
+    cand_a = np.empty((len(outs), a, N))
+    cand_b = np.empty((len(outs), a, N))
+    if spec.sharing == "per_weight":
+        g = outs[:, None] * a + np.arange(a)[None, :]
+        for i in range(len(outs)):
+            for j in range(a):
+                cand_a[i, j] = _stream(spec, 2 * t, int(g[i, j]), 0)
+                cand_b[i, j] = _stream(spec, 2 * t + 1, int(g[i, j]), 0)
+        rows = g[:, :, None] * N + s[None, None, :]
+    else:
+        cand_a[:] = _per_input_A(spec, t)[None]
+        for i, o in enumerate(outs):
+            for j in range(a):
+                cand_b[i, j] = _stream(spec, 2 * t + 1, j, 2 + int(o))
+        rows = np.broadcast_to(np.arange(a)[None, :, None] * N + s[None, None, :], cand_a.shape)
+    return {"rows": np.ascontiguousarray(rows), "a": cand_a, "b": cand_b}
+
+
+def _chunk_task(args: tuple[Any, ...]) -> dict[str, np.ndarray]:
+    spec, t, outs, W_rows, rule, halves = args
+    cand = lazy_candidates(spec, t, outs)
+    kept = choose_from_candidates(W_rows, outs, cand, rule, halves)
+    return {k: kept[k] for k in ("o", "j", "rows", "a", "b", "ok")}
+
+
+def select_lazy(
+    target: ReLUNet,
+    spec: SourceSpec,
+    rule: Any,
+    *,
+    prune_dead_halves: bool = True,
+    chunk_outputs: int | None = None,
+    jobs: int = 1,
+    progress: bool | None = None,
+) -> tuple[list[dict[str, np.ndarray]], list[dict[str, Any]]]:
+    """The lazy counterpart of :func:`slt_check.selection.select_masks`.
+
+    Returns ``entries`` — per ``G`` layer ``k`` a dict of COO arrays ``rows``, ``cols`` (int64, in
+    ``G``'s indexing) and ``vals`` (float64) of the kept entries, sorted by ``(rows, cols)`` — and
+    the same per-layer reports as ``select_masks``. ``jobs > 1`` runs chunks in worker processes.
+    ``progress``: tqdm over chunks (``None``: only on a terminal).
+    """
+    if tuple(target.widths) != tuple(spec.widths):
+        raise ValueError(
+            f"target: widths {target.widths} differ from the widths G was sampled for {spec.widths}"
+        )
+    if int(jobs) < 1:
+        raise ValueError(f"jobs: need at least one worker, got {jobs}")
+    entries: list[dict[str, np.ndarray]] = []
+    reports: list[dict[str, Any]] = []
+    pool = ProcessPoolExecutor(max_workers=int(jobs)) if int(jobs) > 1 else None
+    try:
+        for t, W in enumerate(target.weights):
+            W = np.asarray(W, dtype=np.float64)
+            b_out, a_in = W.shape
+            halves = layer_halves(t, prune_dead_halves)
+            step = chunk_outputs or max(1, CHUNK_CANDIDATES // (a_in * spec.n_samples))
+            tasks = [
+                (spec, t, np.arange(o0, min(b_out, o0 + step)), W[o0 : o0 + step], rule, halves)
+                for o0 in range(0, b_out, step)
+            ]
+            results = pool.map(_chunk_task, tasks) if pool else map(_chunk_task, tasks)
+            ok = np.ones(W.shape, dtype=bool)
+            parts: list[dict[str, np.ndarray]] = []
+            for task, res in tqdm(
+                zip(tasks, results, strict=True), total=len(tasks), disable=progress is False or None,
+                desc=f"layer {t + 1}", leave=False,
+            ):
+                ok[task[2]] = res["ok"]
+                parts.append(res)
+            cat = {k: np.concatenate([p[k] for p in parts]) for k in ("o", "j", "rows", "a", "b")}
+            # A: one entry per kept neuron h (per_input: several outputs may keep the same h)
+            hA, first = np.unique(cat["rows"], return_index=True)
+            A_e = {"rows": hA, "cols": cat["j"][first], "vals": cat["a"][first]}
+            order = np.lexsort((cat["rows"], cat["o"]))
+            B_e = {"rows": cat["o"][order], "cols": cat["rows"][order], "vals": cat["b"][order]}
+            entries += [A_e, B_e]
+            reports.append(
+                {"layer": t + 1, "ok": ok, "halves": list(halves),
+                 "kept_A": int(len(hA)), "kept_B": int(len(order))}
+            )
+    finally:
+        if pool is not None:
+            pool.shutdown()
+        _A_CACHE.clear()
+    return entries, reports
+
+
+def _regen_task(args: tuple[Any, ...]) -> np.ndarray:
+    spec, layer, blocks, parts, positions_list = args
+    return np.concatenate(
+        [_stream(spec, layer, int(b), int(p))[pos] for b, p, pos in zip(blocks, parts, positions_list, strict=True)]
+    ) if len(blocks) else np.empty(0)
+
+
+def stream_keys(spec: SourceSpec, k: int, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, ...]:
+    """For kept entries ``(rows, cols)`` of ``G`` layer ``k``: the stream ``(block, part)`` and
+    position ``s`` each was drawn from, and whether the entry is *usable* (may be kept at all)."""
+    t, is_B = divmod(k, 2)
+    a, b, N = spec.widths[t], spec.widths[t + 1], spec.n_samples
+    h = cols if is_B else rows
+    other = rows if is_B else cols  # B: output o; A: input j
+    blk, s = np.divmod(h, N)
+    if spec.sharing == "per_weight":
+        usable = (blk // a == other) if is_B else (blk % a == other)
+        part = np.zeros_like(blk)
+        in_range = (blk < a * b) & (other < (b if is_B else a))
+    else:
+        usable = np.ones(len(h), dtype=bool) if is_B else (blk == other)
+        part = 2 + other if is_B else np.zeros_like(blk)
+        in_range = (blk < a) & (other < (b if is_B else a))
+    return blk, part, s, usable & in_range & (h >= 0) & (other >= 0)
+
+
+def regenerate_entries(
+    spec: SourceSpec, k: int, rows: np.ndarray, cols: np.ndarray, *, jobs: int = 1,
+    progress: bool | None = None,
+) -> np.ndarray:
+    """The values ``G_k[rows, cols]`` of usable entries, regenerated from their streams (each
+    needed stream drawn once). ``ValueError`` if an entry is not usable (a mask cannot keep it)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    blk, part, s, usable = stream_keys(spec, k, rows, cols)
+    if not usable.all():
+        i = int(np.argmin(usable))
+        raise ValueError(
+            f"G layer {k}: kept entry ({rows[i]}, {cols[i]}) is not a usable entry of "
+            f"sharing={spec.sharing!r} (always pruned, or out of range)"
+        )
+    key = blk * (spec.widths[k // 2 + 1] + 2) + part
+    order = np.argsort(key, kind="stable")
+    uk, starts = np.unique(key[order], return_index=True)
+    bounds = np.append(starts, len(order))
+    groups = [order[bounds[i] : bounds[i + 1]] for i in range(len(uk))]
+    per_task = max(1, math.ceil(len(groups) / (64 * max(1, jobs))))
+    tasks = [
+        (spec, k, [blk[g[0]] for g in gs], [part[g[0]] for g in gs], [s[g] for g in gs])
+        for gs in (groups[i : i + per_task] for i in range(0, len(groups), per_task))
+    ]
+    out = np.empty(len(rows))
+    pool = ProcessPoolExecutor(max_workers=int(jobs)) if int(jobs) > 1 else None
+    try:
+        results = pool.map(_regen_task, tasks) if pool else map(_regen_task, tasks)
+        idx = iter(range(0, len(tasks) * per_task, per_task))
+        for gi, vals in zip(idx, tqdm(results, total=len(tasks), disable=progress is False or None,
+                                      desc=f"regenerate G_{k}", leave=False), strict=True):
+            sel = np.concatenate(groups[gi : gi + per_task])
+            out[sel] = vals
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return out
+
+
+def supports_lazy(con: Any) -> bool:
+    """Whether a construction exposes the hooks of the lazy path (see the module docstring)."""
+    return all(hasattr(con, m) for m in ("source_spec", "make_rule", "ticket_meta"))
+
+
+def dense_params(con: Any, problem: Any) -> int:
+    """Parameters of the dense ``G`` the construction would sample (its plan's ``G_params``)."""
+    return int(con.plan(problem).get("G_params", 0))
+
+
+def build_compact_ticket(
+    target: ReLUNet,
+    eps: float,
+    delta: float,
+    seed: int,
+    *,
+    construction: str | Any = "orseau",
+    w_max: float = 1.0,
+    x_max: float = 1.0,
+    allow_failure: bool = False,
+    jobs: int = 1,
+    progress: bool | None = None,
+    **options: Any,
+) -> Any:
+    """:func:`slt_check.constructions.build_ticket` on the lazy path: the same ticket (same kept
+    indices and values) as a :class:`~slt_check.compact_ticket.CompactTicket`, never holding ``G``."""
+    from slt_check.compact_ticket import CompactTicket
+    from slt_check.constructions.base import ConstructionFailed, Problem, get_construction
+    from slt_check.ticket import versions
+
+    con = get_construction(construction, **options) if isinstance(construction, str) else construction
+    if not supports_lazy(con):
+        raise ValueError(
+            f"construction: {con.name!r} has no lazy path (needs source_spec, make_rule and "
+            "ticket_meta methods); build it densely (without --lazy)"
+        )
+    problem = Problem.for_target(target, eps, delta, w_max=w_max, x_max=x_max)
+    problem.check_target(target)
+    t0 = time.perf_counter()
+    spec = con.source_spec(problem, seed)
+    rule = con.make_rule(problem, spec)
+    entries, reports = select_lazy(
+        target, spec, rule, prune_dead_halves=getattr(con, "prune_dead_halves", True), jobs=jobs,
+        progress=progress,
+    )
+    t1 = time.perf_counter()
+    meta = con.ticket_meta(problem, spec, reports)
+    meta.setdefault("versions", versions())
+    meta["timing_s"] = {"sample_G": 0.0, "select": t1 - t0}
+    meta["lazy"] = True
+    ticket = CompactTicket(spec, entries, target, meta)
+    if not ticket.ok and not allow_failure:
+        raise ConstructionFailed(
+            f"{con.name}: the sampled G (seed {seed}) misses {meta.get('n_failed_weights', '?')} "
+            f"target weight(s) — the failure event of probability ≤ δ = {delta}. G is not re-drawn; "
+            "pass allow_failure=True to inspect the partial ticket.",
+            None,
+        )
+    return ticket
