@@ -79,7 +79,10 @@ class BatchedReLUNet(ReLUNet):
         step = max(1, self.max_floats // max(self.widths))
         if return_pre or len(X) <= step:
             return super().forward(X, return_pre=return_pre)
-        return np.concatenate([super().forward(X[i : i + step]) for i in range(0, len(X), step)])
+        parts = []
+        for i in range(0, len(X), step):
+            parts.append(super().forward(X[i : i + step]))
+        return np.concatenate(parts)
 
 
 def spec_to_dict(spec: SourceSpec) -> dict[str, Any]:
@@ -145,6 +148,11 @@ class CompactTicket:
                 raise ValueError(f"entries[{k}]: indices outside G layer shape ({n_out}, {n_in})")
             self.entries.append({"rows": r, "cols": c, "vals": v})
         self.weights = self._live_weights()
+        self.jobs = 1  # worker processes used by validate() when not given
+        # adversarial-search effort for sup_error: every point costs a pass over all kept weights
+        self.certify_options: dict[str, Any] = (
+            {"n_random": 1024, "n_starts": 8, "steps": 50} if self.n_kept > 1_000_000 else {}
+        )
 
     # ------------------------------------------------------------------ structure
     def _live_weights(self) -> list[sp.csr_matrix]:
@@ -204,12 +212,13 @@ class CompactTicket:
         }
 
     # ------------------------------------------------------------------ checks
-    def validate(self, *, jobs: int = 1, progress: bool | None = None) -> None:
+    def validate(self, *, jobs: int | None = None, progress: bool | None = None) -> None:
         """``ValueError`` unless every kept entry is a usable entry of ``G``, appears once, and its
         value equals (bit for bit) the value regenerated from its stream — i.e. the ticket only
         prunes ``G``."""
         from slt_check.lazy import regenerate_entries
 
+        jobs = self.jobs if jobs is None else int(jobs)
         for k, e in enumerate(self.entries):
             key = e["rows"] * self.G.widths[k] + e["cols"]
             if len(np.unique(key)) != len(key):
@@ -249,12 +258,12 @@ class CompactTicket:
         return path
 
 
-def _read_npz(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+def _read_npz(path: Path, meta_only: bool = False) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     if not path.is_file():
         raise ValueError(f"path: no ticket file at {str(path)!r}")
     try:
         with np.load(path, allow_pickle=False) as z:
-            data = {k: z[k] for k in z.files}
+            data = {k: z[k] for k in z.files if not meta_only or k == "meta"}
         meta = json.loads(str(data["meta"]))
     except Exception as exc:  # BadZipFile, OSError, KeyError, JSONDecodeError …
         raise ValueError(f"path: {str(path)!r} is not a readable .npz ticket file ({exc})") from exc
@@ -282,6 +291,7 @@ def load_compact_ticket(
     except KeyError as exc:
         raise ValueError(f"{path}: missing array {exc}; need target_*, rows_k, cols_k, vals_k") from None
     ticket = CompactTicket(spec, entries, target, meta)
+    ticket.jobs = int(jobs)
     if validate:
         ticket.validate(jobs=jobs)
     return ticket
@@ -292,7 +302,7 @@ def load_any_ticket(path: str | os.PathLike[str], *, jobs: int = 1) -> Any:
     validated either way."""
     from slt_check.ticket import load_ticket
 
-    data, meta = _read_npz(Path(path))
+    _, meta = _read_npz(Path(path), meta_only=True)
     if meta.get("format") == FORMAT:
         return load_compact_ticket(path, jobs=jobs)
     return load_ticket(path)

@@ -1,14 +1,32 @@
-"""torch in/out: float64 ``nn.Sequential`` of bias-free ``Linear`` and ``ReLU`` modules."""
+"""torch in/out: float64 ``nn.Sequential`` of bias-free ``Linear`` and ``ReLU`` modules.
+
+* :func:`net_from_torch` / :func:`load_torch_target` read a user's network (``--target torch:…``) and
+  refuse what ``slt_check`` cannot represent (biases, other activations, other layers);
+* :func:`net_to_torch` writes a :class:`ReLUNet`; :func:`ticket_to_torch` exports a ticket, dense
+  ``G`` + ``prune.custom_from_mask`` for small ones, kept weights only (sparse layers) for large ones.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from slt_check.nets import ReLUNet
 
-__all__ = ["net_to_torch", "net_from_torch", "load_torch_target"]
+__all__ = [
+    "net_to_torch",
+    "net_from_torch",
+    "load_torch_target",
+    "ticket_to_torch",
+    "sparse_linear",
+    "sparse_net_to_torch",
+    "DENSE_LAYER_LIMIT",
+]
+
+DENSE_LAYER_LIMIT = 4_000_000
+"""Layers with more entries than this are exported as sparse ``SparseLinear`` modules."""
 
 
 def _torch() -> Any:
@@ -84,16 +102,81 @@ def load_torch_target(path: str, *, output_relu: bool | None = None) -> ReLUNet:
     return net_from_torch(obj, output_relu=output_relu)
 
 
-def ticket_to_torch(ticket: Any, compact: bool | None = None) -> Any:
-    """A ticket as torch: dense ``G`` layers pruned with ``torch.nn.utils.prune.custom_from_mask``
-    (small tickets), or a compact module of the live neurons' kept weights (``compact=True``)."""
+def _sparse_linear_class() -> Any:
     torch = _torch()
+
+    class SparseLinear(torch.nn.Module):
+        """Bias-free linear map with a sparse (COO) float64 weight ``(n_out, n_in)``: ``y = x Wᵀ``.
+
+        The kept weights of a large ticket as a torch module: memory ∝ kept entries, not
+        ``n_out × n_in``. ``weight`` is a buffer (a pruned ticket is not trained further)."""
+
+        def __init__(self, weight: Any) -> None:
+            super().__init__()
+            self.register_buffer("weight", weight)
+            self.in_features, self.out_features = int(weight.shape[1]), int(weight.shape[0])
+
+        def forward(self, x: Any) -> Any:
+            return torch.sparse.mm(self.weight, x.T).T
+
+        def extra_repr(self) -> str:
+            return f"in_features={self.in_features}, out_features={self.out_features}, nnz={self.weight._nnz()}"
+
+    return SparseLinear
+
+
+def sparse_linear(w: Any) -> Any:
+    """A ``SparseLinear`` torch module holding the scipy/numpy matrix ``w`` as a COO tensor."""
+    torch = _torch()
+    m = sp.csr_matrix(w, dtype=np.float64).tocoo()
+    idx = torch.from_numpy(np.stack([m.row, m.col]).astype(np.int64))
+    t = torch.sparse_coo_tensor(
+        idx, torch.from_numpy(m.data.copy()), size=m.shape, dtype=torch.float64,
+        check_invariants=True,
+    ).coalesce()
+    return _sparse_linear_class()(t)
+
+
+def sparse_net_to_torch(net: ReLUNet, *, dense_limit: int = DENSE_LAYER_LIMIT) -> Any:
+    """Like :func:`net_to_torch`, but a layer with more than ``dense_limit`` entries (``n_out·n_in``)
+    becomes a ``SparseLinear`` (memory ∝ its non-zeros)."""
+    torch = _torch()
+    mods: list[Any] = []
+    for k, w in enumerate(net.weights):
+        if w.shape[0] * w.shape[1] > dense_limit:
+            mods.append(sparse_linear(w))
+        else:
+            mods.extend(list(net_to_torch(ReLUNet([w.toarray() if sp.issparse(w) else w]))))
+        if k < net.depth - 1 or net.output_relu:
+            mods.append(torch.nn.ReLU())
+    return torch.nn.Sequential(*mods)
+
+
+def ticket_to_torch(ticket: Any, compact: bool | None = None, *, dense_limit: int = DENSE_LAYER_LIMIT) -> Any:
+    """A ticket as a float64 torch ``nn.Sequential``.
+
+    * ``compact=False`` (default for dense tickets with ``G`` ≤ 5e6 parameters): the dense ``G``
+      layers as ``Linear(bias=False)`` pruned with ``torch.nn.utils.prune.custom_from_mask`` (the
+      module's ``weight`` is ``weight_orig * weight_mask`` = ``G ⊙ mask``);
+    * ``compact=True`` (large tickets; always for a :class:`~slt_check.compact_ticket.CompactTicket`,
+      which has no dense ``G``): the live neurons' kept weights only; layers with more than
+      ``dense_limit`` entries become sparse ``SparseLinear`` modules.
+
+    Both compute the numpy ``ticket.network()`` function (tests: equal to 1e-12 in float64)."""
+    torch = _torch()
+    has_dense_G = hasattr(ticket, "masks")
     if compact is None:
-        compact = ticket.G.n_params > 5_000_000
+        compact = (not has_dense_G) or ticket.G.n_params > 5_000_000
     if compact:
-        return net_to_torch(ticket.network(compact=True))
+        return sparse_net_to_torch(ticket.network(compact=True), dense_limit=dense_limit)
+    if not has_dense_G:
+        raise ValueError(
+            "compact: a CompactTicket has no dense G to prune with custom_from_mask; use compact=True"
+        )
+    from torch.nn.utils import prune  # a submodule: not loaded by ``import torch``
+
     seq = net_to_torch(ticket.G)
     linears = [m for m in seq if isinstance(m, torch.nn.Linear)]
     for lin, mask in zip(linears, ticket.masks, strict=True):
-        torch.nn.utils.prune.custom_from_mask(lin, "weight", torch.from_numpy(mask))
+        prune.custom_from_mask(lin, "weight", torch.from_numpy(mask))
     return seq
