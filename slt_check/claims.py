@@ -18,7 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Claim", "SOURCES", "KINDS", "VERDICTS", "SCALES"]
+import numpy as np
+
+__all__ = ["Claim", "SOURCES", "KINDS", "VERDICTS", "SCALES", "CLAIMS", "all_claims", "get_claim",
+           "e2e_cases", "e2e_runs", "minimal_width"]
 
 SOURCES = ("confirmed", "third-party", "reconstructed")
 KINDS = ("forall", "probability", "frequency", "growth", "fixed")
@@ -55,3 +58,467 @@ class Claim:
         if self.kind not in KINDS:
             raise ValueError(f"kind: claim {self.id!r} has kind {self.kind!r}; use one of {KINDS}")
         object.__setattr__(self, "tests", tuple(self.tests))
+
+
+# =============================================================================== measures
+# Each measure runs the check functions of :mod:`slt_check.checks` at an effort set by ``scale``.
+# Effort per scale: (smoke, ci, full).
+
+def _pick(scale: str, smoke: Any, ci: Any, full: Any) -> Any:
+    if scale not in SCALES:
+        raise ValueError(f"scale: expected one of {SCALES}, got {scale!r}")
+    return {"smoke": smoke, "ci": ci, "full": full}[scale]
+
+
+def _result(checks: list[Any], slack: float | None = None, **details: Any) -> dict[str, Any]:
+    """Verdict ``holds`` iff every check holds; slack = the smallest slack unless given."""
+    if not checks:
+        return {"verdict": "vacuous", "slack": None, "details": details}
+    holds = all(c.holds for c in checks)
+    if slack is None:
+        vals = [c.slack for c in checks if c.slack is not None]
+        slack = min(vals) if vals else None
+    d = dict(details)
+    d["checks"] = [c.as_dict() for c in checks]
+    d["n_checks"] = len(checks)
+    d["n_violated"] = sum(not c.holds for c in checks)
+    return {"verdict": "holds" if holds else "fails", "slack": slack, "details": d}
+
+
+def _m_r1(scale: str) -> dict[str, Any]:
+    from slt_check import checks as C
+    from slt_check.laws import Hyperbolic
+    from slt_check.stats import seed_grid
+
+    n = _pick(scale, 10**5, 10**6, 10**7)
+    out = []
+    for s in seed_grid(101, 3):
+        rng = np.random.default_rng(s)
+        alpha = 10.0 ** rng.uniform(-6, -2)
+        law = Hyperbolic(alpha, alpha * 10.0 ** rng.uniform(2, 5))
+        a_vals = list(np.exp(rng.uniform(np.log(law.alpha), np.log(law.beta / 1.5), 4)))
+        out.append(C.check_hyperbolic_intervals(law, a_vals, n, rng))
+        ks = C.check_scale_invariance(law, n, rng)
+        ks.slack = None  # a p-value ratio is not a slack
+        out.append(ks)
+    return _result(out)
+
+
+def _digit_batch(gamma: float, M: int, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    k = np.arange(1, M + 1, dtype=np.float64)
+    f = rng.choice([0.0, 1.0, 0.5], size=(n, M)) * (rng.random((n, M)) < 0.3) + rng.random((n, M)) * (
+        rng.random((n, M)) >= 0.3)
+    f = np.clip(f, 0.0, 1.0)
+    v = gamma ** (f - k)
+    u = rng.uniform(0.0, 1.0 / (gamma - 1.0), n)
+    u[:2] = [0.0, 1.0 / (gamma - 1.0)]
+    return u, v
+
+
+def _m_r2(scale: str) -> dict[str, Any]:
+    from slt_check import bounds
+    from slt_check import checks as C
+
+    n = _pick(scale, 300, 3000, 30000)
+    rng = np.random.default_rng(2)
+    out = []
+    for gamma in (1.2, 1.5, bounds.PHI):
+        for M in (1, 2, 5, 10, 20, 30, 40):
+            u, v = _digit_batch(gamma, M, n, rng)
+            out.append(C.check_greedy_digits(u, v, gamma))
+    return _result(out)
+
+
+def _m_r2b(scale: str) -> dict[str, Any]:
+    from slt_check import checks as C
+
+    res = []
+    for M in range(2, 51):
+        u, v = C.base2_counterexample(M)
+        res.append(C.check_greedy_digits(u, v, 2.0, claim="R2b"))
+    worst = min(c.details["worst_residual"] for c in res)
+    fails_everywhere = all(not c.holds for c in res) and worst >= 0.49
+    return {"verdict": "holds" if fails_everywhere else "fails", "slack": worst / 0.49,
+            "details": {"min_residual_over_M": worst, "M_range": [2, 50],
+                        "base2_R2_violated_for_all_M": all(not c.holds for c in res)}}
+
+
+def _m_r3(scale: str) -> dict[str, Any]:
+    from slt_check import checks as C
+
+    n = _pick(scale, 10**4, 10**5, 10**6)
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal(n) * 10.0 ** rng.uniform(-8, 8, n)
+    b = rng.standard_normal(n) * 10.0 ** rng.uniform(-8, 8, n)
+    x = rng.standard_normal(n) * 10.0 ** rng.uniform(-8, 8, n)
+    w = rng.uniform(-1, 1, n)
+    wp, wm = w + rng.uniform(-1e-3, 1e-3, n), w + rng.uniform(-1e-3, 1e-3, n)
+    return _result([C.check_relu_pair(a, b, x), C.check_two_halves(w, wp, wm, x)])
+
+
+def _m_r4(scale: str) -> dict[str, Any]:
+    from slt_check import checks as C
+
+    n = _pick(scale, 200, 2000, 20000)
+    rng = np.random.default_rng(4)
+    out = []
+    for i in range(n):
+        w_max = float(rng.choice([0.3, 1.0, 2.5]))
+        w = float(rng.choice([0.0, w_max, -w_max, 1e-8 * w_max, rng.uniform(-w_max, w_max)]))
+        M = int(rng.integers(1, 41))
+        out.append(C.check_one_weight(w, C.one_weight_products(w, w_max, M, rng.random(M)), w_max, M))
+    return _result(out)
+
+
+def _m_r7(scale: str) -> dict[str, Any]:
+    from slt_check import checks as C
+
+    n = _pick(scale, 4 * 10**5, 4 * 10**6, 2 * 10**7)
+    return _result([C.check_tile_probs(M, n, np.random.default_rng(7 + M)) for M in (5, 10, 20)])
+
+
+def _m_r5(scale: str) -> dict[str, Any]:
+    from slt_check import checks as C
+    from slt_check.stats import seed_grid
+
+    runs = _pick(scale, 200, 400, 2000)
+    return _result([C.check_group_coverage(10, 4, 0.05, seed_grid(5, runs)),
+                    C.check_group_coverage(20, 12, 0.1, seed_grid(55, runs // 2))])
+
+
+def _m_r6(scale: str) -> dict[str, Any]:
+    from slt_check import checks as C
+
+    runs = _pick(scale, 500, 2000, 10000)
+    cfg = [(10, 1, 0.1), (40, 5, 0.05), (80, 20, 0.01)]
+    return _result([C.check_covering(K, m, d, runs, np.random.default_rng(60 + K)) for K, m, d in cfg])
+
+
+def _m_r12(scale: str) -> dict[str, Any]:
+    from slt_check import checks as C
+    from slt_check.stats import seed_grid
+
+    runs = _pick(scale, 200, 600, 3000)
+    return _result([C.check_union_bound(5, 4, seed_grid(12, runs)),
+                    C.check_union_bound(10, 8, seed_grid(121, runs))])
+
+
+def _m_r8(scale: str, output_relu: bool | None = None, claim: str = "R8") -> dict[str, Any]:
+    from slt_check import checks as C
+    from slt_check.targets import random_target
+
+    n = _pick(scale, 10, 60, 400)
+    rng = np.random.default_rng(8)
+    out = []
+    for i in range(n):
+        l = int(rng.integers(1, 5))
+        ws = tuple(int(v) for v in rng.integers(1, 9, l + 1))
+        w_max, x_max = float(rng.choice([0.3, 1.0, 2.5])), float(rng.choice([0.5, 1.0, 3.0]))
+        relu = bool(i % 2) if output_relu is None else output_relu
+        F = random_target(ws, w_max, rng, family=str(rng.choice(["corners", "uniform"])), output_relu=relu)
+        eta = float(10.0 ** rng.uniform(-6, 0))
+        c = C.check_propagation(F, eta, x_max, rng, n_points=512, claim=claim)
+        out.append(c)
+    return _result(out)
+
+
+_E2E_CACHE: dict[str, list[dict[str, Any]]] = {}
+
+
+def e2e_cases(scale: str) -> list[dict[str, Any]]:
+    """The pre-registered end-to-end grid of a scale (paper.md §11 shapes and values): targets,
+    ``w_max``, ``x_max``, ``ε``, ``δ``, sharing and output ReLU, seeds from ``seed_grid(12345, n)``."""
+    from slt_check.stats import seed_grid
+
+    n = _pick(scale, 4, 16, 64)
+    shapes = [(3, 4, 4, 2), (2, 4, 3, 1), (1, 1), (4, 3), (2, 2, 2, 2, 2)]
+    cases = []
+    for i, s in enumerate(seed_grid(12345, n)):
+        rng = np.random.default_rng(s)
+        cases.append({
+            "widths": shapes[i % len(shapes)],
+            "w_max": float(rng.choice([0.3, 1.0, 2.5])),
+            "x_max": float(rng.choice([0.5, 1.0, 3.0])),
+            "eps": float(rng.choice([1e-1, 1e-2, 1e-4])),
+            "delta": float(rng.choice([0.05, 0.1])),
+            "sharing": ("per_weight", "per_input")[i % 2],
+            "output_relu": bool((i // 2) % 2),
+            "family": ("corners", "uniform", "normal")[i % 3],
+            "seed": int(s),
+        })
+    return cases
+
+
+def e2e_runs(scale: str) -> list[dict[str, Any]]:
+    """Build and check every case of :func:`e2e_cases` once (cached per scale): the ticket, its
+    certified/found error and the end-to-end, structure, sign and per-layer checks."""
+    if scale in _E2E_CACHE:
+        return _E2E_CACHE[scale]
+    from slt_check import checks as C
+    from slt_check.certify import sup_error
+    from slt_check.constructions.base import build_ticket
+    from slt_check.targets import random_target
+
+    runs = []
+    for case in e2e_cases(scale):
+        F = random_target(case["widths"], case["w_max"], case["seed"], family=case["family"],
+                          output_relu=case["output_relu"])
+        t = build_ticket(F, case["eps"], case["delta"], case["seed"], construction="orseau",
+                         sharing=case["sharing"], w_max=case["w_max"], x_max=case["x_max"],
+                         allow_failure=True)
+        run = {"case": case, "ticket": t, "target": F,
+               "e2e": C.check_end_to_end(F, t, case["eps"], case["x_max"], rng=case["seed"])}
+        if t.ok:
+            sup = sup_error(F, t, case["x_max"], n_random=512, steps=30, rng=case["seed"])
+            run["sup"] = sup
+            run["layer"] = C.check_layer_errors(t, sup)
+        run["mask"] = C.check_mask_structure(t)
+        run["pruning"] = C.check_pruning_only(t, sharing=case["sharing"])
+        run["sign"] = C.check_sign(t)
+        run["size"] = C.check_size_formula(t)
+        runs.append(run)
+    _E2E_CACHE[scale] = runs
+    return runs
+
+
+def _m_e2e(key: str, claim: str, relu_only: bool = False):  # noqa: ANN202
+    def measure(scale: str) -> dict[str, Any]:
+        runs = [r for r in e2e_runs(scale) if r["case"]["output_relu"] or not relu_only]
+        checks = [r[key] for r in runs if key in r]
+        for c in checks:
+            c.claim = claim
+        res = _result(checks, n_cases=len(runs))
+        if key == "e2e" and checks:
+            res["details"]["worst_found_over_eps"] = max(
+                c.details.get("found", 0.0) / c.details["eps"] for c in checks if c.details.get("ok"))
+        return res
+
+    return measure
+
+
+def _m_outrelu(scale: str) -> dict[str, Any]:
+    e2e = _m_e2e("e2e", "R-outrelu", relu_only=True)(scale)
+    r8 = _m_r8(scale, output_relu=True, claim="R-outrelu")
+    checks_ok = e2e["verdict"] == r8["verdict"] == "holds"
+    slacks = [s for s in (e2e["slack"], r8["slack"]) if s is not None]
+    return {"verdict": "holds" if checks_ok else "fails", "slack": min(slacks) if slacks else None,
+            "details": {"end_to_end": e2e["details"], "propagation": r8["details"]}}
+
+
+def _m_xcert(scale: str) -> dict[str, Any]:
+    from slt_check import checks as C
+
+    checks = []
+    for r in e2e_runs(scale):
+        d = r["e2e"].details
+        if d.get("ok"):
+            checks.append(C.Check("X-cert", bool(d["found_le_certified"]),
+                                  d["certified"] / d["found"] if d["found"] > 0 else None,
+                                  {"found": d["found"], "certified": d["certified"]}))
+    res = _result(checks)
+    vals = [c.slack for c in checks if c.slack is not None]
+    res["slack"] = max(vals) if vals else None  # certified ÷ found: the largest over-estimate
+    res["details"]["median_certified_over_found"] = float(np.median(vals)) if vals else None
+    return res
+
+
+def minimal_width(case: dict[str, Any], seeds: list[int]) -> dict[str, Any]:
+    """Smallest ``N_w`` (bisection over ``n_samples``) for which every seed gives a certified
+    ε-ticket; returns it with the formula's ``N_w`` (measured slack = formula ÷ minimal)."""
+    from slt_check.certify import certified_bound, stages_of
+    from slt_check.constructions.base import Problem, build_ticket, get_construction
+    from slt_check.targets import random_target
+
+    F = random_target(case["widths"], case["w_max"], case["seed"], family=case["family"],
+                      output_relu=case["output_relu"])
+    plan = get_construction("orseau", sharing=case["sharing"]).plan(
+        Problem(tuple(case["widths"]), case["eps"], case["delta"], case["w_max"], case["x_max"]))
+
+    def works(n: int) -> bool:
+        for s in seeds:
+            t = build_ticket(F, case["eps"], case["delta"], s, construction="orseau",
+                             sharing=case["sharing"], n_samples=n, w_max=case["w_max"],
+                             x_max=case["x_max"], allow_failure=True)
+            if not t.ok or certified_bound(F, t.weights, stages_of(t), case["x_max"])["bound"] > case["eps"]:
+                return False
+        return True
+
+    lo, hi = 1, plan["n_samples"]
+    if not works(hi):
+        return {"formula": hi, "minimal": None}
+    while hi - lo > max(1, hi // 50):
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if works(mid) else (mid, hi)
+    return {"formula": plan["n_samples"], "minimal": hi, "M": plan["M"]}
+
+
+def _m_pmain(scale: str) -> dict[str, Any]:
+    from slt_check.stats import seed_grid
+
+    res = _m_e2e("e2e", "P-main")(scale)
+    n_cases, n_seeds = _pick(scale, (1, 3), (2, 5), (4, 10))
+    widths = []
+    for case in e2e_cases(scale)[:n_cases]:
+        mw = minimal_width(case, seed_grid(case["seed"], n_seeds))
+        widths.append({"case": {k: v for k, v in case.items() if k != "seed"}, **mw})
+    ratios = [w["formula"] / w["minimal"] for w in widths if w.get("minimal")]
+    res["details"]["minimal_width"] = widths
+    res["slack"] = min(ratios) if ratios else None
+    res["details"]["slack_meaning"] = "formula N_w ÷ minimal working N_w (all seeds of a grid)"
+    return res
+
+
+def _m_r10(scale: str) -> dict[str, Any]:
+    from slt_check import checks as C
+    from slt_check.stats import seed_grid
+    from slt_check.targets import random_target
+
+    runs = _pick(scale, 100, 200, 1000)
+    F = random_target((2, 3, 2), 1.0, 10, family="corners")
+    out = [C.check_success_rate(F, 1e-2, 0.05, seed_grid(10, runs), sharing="per_weight"),
+           C.check_success_rate(F, 1e-2, 0.05, seed_grid(11, runs), sharing="per_input")]
+    return _result(out)
+
+
+def _m_psize(scale: str) -> dict[str, Any]:
+    from slt_check import checks as C
+
+    growth = [C.check_log_growth(ws, w, x, 0.05, [10.0**-k for k in range(1, 13)])
+              for ws, w, x in [((3, 4, 4, 2), 1.0, 1.0), ((8, 8), 2.5, 3.0), ((1, 1), 0.3, 0.5)]]
+    formula = _m_e2e("size", "P-size")(scale)
+    ok = formula["verdict"] == "holds" and all(c.holds for c in growth)
+    return {"verdict": "holds" if ok else "fails", "slack": min(c.slack for c in growth),
+            "details": {"growth": [c.as_dict() for c in growth], "formula": formula["details"],
+                        "slack_meaning": "10 ÷ growth of N_w over the last decade of ε (polynomial 1/ε: 1)"}}
+
+
+def _m_pdepth(scale: str) -> dict[str, Any]:
+    from slt_check import checks as C
+
+    out = [C.check_depth_linear(n, w, x, e, 0.05, 8)
+           for n in (1, 4, 8) for w, x in ((0.3, 0.5), (1.0, 1.0), (2.5, 3.0)) for e in (1e-1, 1e-4)]
+    return _result(out)
+
+
+def _m_r11(scale: str) -> dict[str, Any]:
+    from slt_check import checks as C
+
+    runs = _pick(scale, 40, 200, 1000)
+    hyp = [C.check_hyperbolic_cost(M, runs, np.random.default_rng(110 + M)) for M in (5, 10, 20, 30)]
+    uni = [C.check_uniform_cost_growth(15, 5, max(20, runs // 2), np.random.default_rng(115))]
+    return _result(hyp + uni)
+
+
+def _m_fig1(scale: str) -> dict[str, Any]:
+    from slt_check import checks as C
+
+    runs = _pick(scale, 40, 100, 400)
+    return _result([C.check_fig1_baseline(0.37, [1e-1, 1e-2, 1e-3, 1e-4], runs, np.random.default_rng(18))])
+
+
+def _m_scale(scale: str) -> dict[str, Any]:
+    from slt_check import checks as C
+
+    n = _pick(scale, 50, 300, 3000)
+    rng = np.random.default_rng(21)
+    out = []
+    for _ in range(n):
+        w_max = float(rng.choice([0.25, 0.3, 1.0, 2.5]))
+        w = float(rng.choice([0.0, w_max, -w_max, 1e-8 * w_max, rng.uniform(-w_max, w_max)]))
+        M, N = int(rng.integers(1, 31)), int(rng.integers(1, 400))
+        out.append(C.check_scaling(w, w_max, M, rng.random((2, N)), rng.integers(0, 2, (2, N)) * 2 - 1,
+                                   int(rng.integers(-6, 7))))
+    return _result(out)
+
+
+# =============================================================================== the registry
+_P = "properties/"
+_D, _G, _W = _P + "test_r01_distributions.py", _P + "test_r02_digits.py", _P + "test_r03_one_weight.py"
+_S, _E = _P + "test_r04_sampling.py", _P + "test_r05_propagation.py"
+_T, _Z = _P + "test_r06_end_to_end.py", _P + "test_r07_sizes.py"
+_H, _I = _P + "test_r08_hyperbolic_vs_uniform.py", _P + "test_r09_invariances.py"
+
+CLAIMS: list[Claim] = [
+    Claim("R1", "Hyperbolic law p(w)=1/(2|w|ln(β/α)) on α≤|w|≤β: P(|w|∈[a,γa]) = lnγ/ln(β/α) for every "
+          "[a,γa]⊆[α,β] (scale invariance; ln|w| uniform), P(w>0)=½", "third-party", "R1 (law named [3P])",
+          "frequency", [_D], _m_r1),
+    Claim("R2", "Greedy base-γ digits, one v_k∈[γ^-k,γ^(1-k)] per k≤M, u∈[0,1/(γ−1)]: 0 ≤ r ≤ γ^-M/(γ−1) "
+          "whenever γ ≤ φ (γ∈{1.2, 3/2, φ}); base 3/2 confirmed", "reconstructed", "R2 (base 3/2: C)",
+          "forall", [_G], _m_r2),
+    Claim("R2b", "Base 2 fails: v_1=1, v_k=2^-k, u=0.999 leaves residual ≥ 0.49 for every M ≤ 50",
+          "reconstructed", "R2b", "fixed", [_G], _m_r2b),
+    Claim("R3", "ReLU pair identity b·σ(ax) = (ab)σ(x) (a>0), −(ab)σ(−x) (a<0); two halves: "
+          "|ŵ⁺σ(x)−ŵ⁻σ(−x)−wx| ≤ max|ŵ^±−w|·|x|", "confirmed", "R3 (C: Review 1)", "forall", [_W], _m_r3),
+    Claim("R4", "One weight: one product per tile with the sign of w, greedy ⇒ sign(ŵ)∈{sign w,0}, |ŵ|≤|w|, "
+          "|w|−|ŵ| ≤ w_max γ^-M/(γ−1)", "reconstructed", "R4", "forall", [_W], _m_r4),
+    Claim("R7", "Product of two hyperbolics with α=√w_max γ^(-3M/4), β=√w_max γ^(M/4): every tile "
+          "P(|ab|∈T_k) ≥ 1/(2M), every category (sign a, sign ab, k) ≥ 1/(8M)", "reconstructed", "R7",
+          "frequency", [_D], _m_r7),
+    Claim("R5", "Group coverage: N_w = ⌈8M ln(2MW/δ)⌉ ⇒ P(some group misses a category) ≤ δ",
+          "reconstructed", "R5", "probability", [_S], _m_r5),
+    Claim("R6", "Categorical covering: N = ⌈(4/p)(m+ln(K/δ))⌉ ⇒ P(∃ category with < m draws) ≤ δ "
+          "(batch lemma; 'covering argument' confirmed in words)", "reconstructed", "R6 (C in words)",
+          "probability", [_S], _m_r6),
+    Claim("R12", "Union bound over groups/layers: P(some group misses) ≤ Σ ≤ 2MW(1−1/(8M))^N",
+          "confirmed", "R12 (C: Review 1, in substance)", "probability", [_S], _m_r12),
+    Claim("R8", "Error propagation: |Ŵ^±−W| ≤ η ⇒ ‖F(x)−Ĝ(x)‖∞ ≤ e_l ≤ η l x_max Π n_(i−1)(w_max+1)",
+          "reconstructed", "R8", "forall", [_E], _m_r8),
+    Claim("X-layer", "Per built ticket: per-layer max|ŵ^±−w| ≤ w_max γ^-M/(γ−1) ≤ η and each stage's "
+          "certified error ≤ R8's recursion with those deviations", "reconstructed", "R4+R8 (added)",
+          "forall", [_E], _m_e2e("layer", "X-layer")),
+    Claim("R9", "Deterministic guarantee: if every group has all categories, the §3.4 mask with η, M "
+          "of §3.3 gives sup_x ‖F(x)−Ĝ(x)‖∞ ≤ ε (certified)", "reconstructed", "R9", "forall", [_T],
+          _m_e2e("e2e", "R9")),
+    Claim("P-main", "Main claim: w.h.p. pruning alone turns a random G of log width per weight (2l "
+          "layers, hyperbolic) into an ε-approximation of F on every input", "confirmed",
+          "C: abstract, Review 1", "forall", [_T], _m_pmain),
+    Claim("R10", "Success probability: over independent draws of G at the formula width, "
+          "P(no ε-ticket) ≤ δ", "reconstructed", "R10", "probability", [_T], _m_r10),
+    Claim("R-mask", "Pruning only: Ĝ = G⊙mask (bitwise, G reproducible from its seed, independent of "
+          "F); each kept intermediate neuron has one input; ≤ 2M neurons per weight; ≤ 4MW kept weights",
+          "reconstructed", "R-mask (binary mask: C)", "forall", [_T], _m_e2e("mask", "R-mask")),
+    Claim("R-sign", "Never overshoot: each simulated ŵ^±_ij has the sign of w_ij (or is 0) and "
+          "|ŵ^±_ij| ≤ |w_ij|", "reconstructed", "R-sign", "forall", [_T], _m_e2e("sign", "R-sign")),
+    Claim("X-cert", "Certification soundness: the largest error found by search ≤ the certified bound",
+          "reconstructed", "certify.py (added)", "forall", [_T], _m_xcert),
+    Claim("R-outrelu", "Invariance to an output ReLU: R8 and the end-to-end guarantee hold with and "
+          "without a ReLU on the last layer", "reconstructed", "R-outrelu", "forall", [_I, _T],
+          _m_outrelu),
+    Claim("P-size", "Size: #neurons(G) = Σn_i + W·N_w, N_w ≤ 8M ln(2MW/δ)+1; neurons per weight grow "
+          "logarithmically (not polynomially) in 1/ε", "confirmed", "C: abstract ('logarithmic factor')",
+          "growth", [_Z], _m_psize),
+    Claim("P-depth", "Depth: M(l) ≤ M(1) + (l−1)⌈log_γ(n(w_max+1))⌉ + log_γ l + 1 (at most linear in l)",
+          "confirmed", "C: abstract, Review 1 ('except depth')", "growth", [_Z], _m_pdepth),
+    Claim("R11", "Hyperbolic vs uniform: mean pairs to cover 2M categories ≤ 8M(ln 2M+1) (hyperbolic); "
+          "under U[−1,1] the mean grows ≥ γ^5/2 per +5 digits (M ≥ 15)", "third-party",
+          "R11 ('hyperbolic is crucial' [3P])", "growth", [_H], _m_r11),
+    Claim("P-fig1", "Fig. 1: the previous-work pair search with U[−1,1] needs Θ(1/η) samples "
+          "(η·mean → 2/ln(1/w)), the digit construction O(log 1/η)", "confirmed", "C: Fig. 1 caption",
+          "growth", [_H], _m_fig1),
+    Claim("R-scale", "Scaling covariance: (w, w_max, α, β) → (cw, c·w_max, √c α, √c β), c=4^k, fixed U's: "
+          "same neurons, ŵ^± × c exactly", "reconstructed", "R-scale", "forall", [_I], _m_scale),
+]
+
+
+def all_claims() -> list[Claim]:
+    """Our claims plus the peers' ``PEER_CLAIMS`` (:mod:`slt_check.claims_peers`, if present)."""
+    out = list(CLAIMS)
+    try:
+        from slt_check.claims_peers import PEER_CLAIMS  # type: ignore[import-not-found]
+    except ImportError:
+        return out
+    seen = {c.id for c in out}
+    for c in PEER_CLAIMS:
+        if c.id in seen:
+            raise ValueError(f"claims_peers: claim id {c.id!r} duplicates an existing claim")
+        seen.add(c.id)
+        out.append(c)
+    return out
+
+
+def get_claim(claim_id: str) -> Claim:
+    """The claim with this id (``ValueError`` listing the known ids otherwise)."""
+    for c in all_claims():
+        if c.id == claim_id:
+            return c
+    raise ValueError(f"claim_id: unknown claim {claim_id!r}; known: {[c.id for c in all_claims()]}")

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 COMMAND_MODULES: tuple[str, ...] = (
     "slt_check.cli",  # build, check (below)
+    "slt_check.cli_ledger",
     "slt_check.cli_report",
 )
 

@@ -1,0 +1,75 @@
+"""``slt-check ledger``: regenerate the claims ledger (``paper_claims.md`` and the README block).
+
+* ``slt-check ledger --run [--scale ci]`` runs every claim's measure and writes ``results/claims.json``,
+  then renders the table;
+* ``slt-check ledger [--from results/claims.json]`` renders the table from a saved run;
+* ``--check`` changes nothing and exits 1 when a ledger block is stale or the results disagree with
+  ``properties/baseline.json`` verdicts;
+* ``--update-baseline`` re-measures the regression snapshot and writes ``properties/baseline.json``
+  (the only way the baseline changes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+__all__ = ["register", "cmd_ledger"]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "ledger",
+        help="run the claim measures and regenerate paper_claims.md / README ledger tables",
+        description="Verdict and slack columns of the ledger are generated from a results JSON "
+        "(results/claims.json), never typed by hand.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--run", action="store_true", help="run every claim's measure first")
+    p.add_argument("--scale", default="ci", choices=["smoke", "ci", "full"], help="effort of --run")
+    p.add_argument("--claims", default=None, help="comma-separated claim ids to run (default all)")
+    p.add_argument("--from", dest="source", default=None,
+                   help="results JSON to render (default results/claims.json)")
+    p.add_argument("--check", action="store_true",
+                   help="change nothing; exit 1 if a ledger block is stale or verdicts differ from "
+                   "the baseline")
+    p.add_argument("--update-baseline", action="store_true",
+                   help="re-measure the CI regression snapshot and write properties/baseline.json")
+    p.set_defaults(func=cmd_ledger)
+
+
+def cmd_ledger(args: argparse.Namespace) -> int:
+    from slt_check import ledger
+
+    src = Path(args.source) if args.source else ledger.RESULTS_PATH
+    if args.update_baseline:
+        snap = ledger.regression_snapshot("smoke")
+        ledger.BASELINE_PATH.write_text(json.dumps(snap, indent=1, sort_keys=True) + "\n")
+        print(f"wrote {ledger.BASELINE_PATH}")
+        if not args.run and not args.source:
+            return 0
+    if args.run:
+        ids = [s.strip() for s in args.claims.split(",")] if args.claims else None
+        results = ledger.run_measures(args.scale, ids)
+        if not args.check:
+            ledger.save_results(results, src)
+            print(f"wrote {src}")
+    else:
+        results = ledger.load_results(src)
+    for cid, r in results["claims"].items():
+        print(f"{cid:10s} {r['verdict']:11s} slack {ledger._fmt_slack(r['slack'])}")
+    if args.check:
+        problems = ledger.check_documents(results)
+        if ledger.BASELINE_PATH.is_file():
+            base = json.loads(ledger.BASELINE_PATH.read_text())
+            problems += [f"{k}: verdict {r['verdict']!r} but baseline says {base['verdicts'][k]!r}"
+                         for k, r in results["claims"].items()
+                         if k in base.get("verdicts", {}) and base["verdicts"][k] != r["verdict"]]
+        for p in problems:
+            print(p, file=sys.stderr)
+        return 1 if problems else 0
+    for f in ledger.update_documents(results):
+        print(f"updated {f}")
+    return 0
