@@ -1,0 +1,37 @@
+"""``slt-check report``: regenerate all figure data, figures and ``report.md`` (see slt_check.report)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "report",
+        help="regenerate every figure (data + SVG/PNG) and report.md with the claims ledger",
+        description="Compute every figure's data (plots/fig_*.py) at --scale, render the figures and "
+        "write <out>/report.md (ledger table, bound-slack table, figures with captions).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--scale", default="quick", choices=["small", "quick", "full"],
+                   help="quick: a few minutes on 2 cores; full: paper quality (hours)")
+    p.add_argument("--out", default="results", help="output folder")
+    p.add_argument("--figure", action="append", default=None, metavar="NAME",
+                   help="only this figure (repeatable)")
+    p.add_argument("--update-repo", action="store_true",
+                   help="also refresh plots/data/*.json, plots/figures/*.png and the README figures block")
+    p.add_argument("--no-ledger", action="store_true", help="skip the claims ledger")
+    p.set_defaults(func=cmd_report)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from slt_check.plotting import FIGURES
+    from slt_check.report import run_report
+
+    figs = tuple(args.figure) if args.figure else FIGURES
+    unknown = [f for f in figs if f not in FIGURES]
+    if unknown:
+        raise ValueError(f"--figure: unknown {unknown}; choose from {list(FIGURES)}")
+    path = run_report(args.out, args.scale, figs, update_repo=args.update_repo, ledger=not args.no_ledger)
+    print(f"wrote {path}")
+    return 0
