@@ -1,0 +1,47 @@
+"""Claim group: error propagation (shared/paper.md §3.3, §8 item 11).
+
+* **R8**: if ``|Ŵ^±_i − W_i| ≤ η`` entrywise (the two halves perturbed independently), then for ``x`` in
+  the box (random points and corners) ``‖F(x) − Ĝ(x)‖_∞ ≤ e_l ≤ η l x_max Π n_{i−1}(w_max+1)`` with
+  ``B_0 = x_max``, ``B_i = ‖W_i‖_{∞→∞}B_{i−1}``, ``e_i = (‖W_i‖ + η n_{i−1}) e_{i−1} + η n_{i−1} B_{i−1}``;
+  with and without output ReLU.
+* **X-layer** (added): in a built ticket, per layer ``max|ŵ^± − w| ≤ w_max γ^{-M}/(γ−1) ≤ η`` (recomputed
+  from the kept weights) and each stage's certified error ``≤`` R8's recursion with those deviations.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from slt_check import checks as C
+from slt_check import strategies as S
+from slt_check.certify import sup_error
+from slt_check.constructions.base import build_ticket
+from slt_check.nets import ReLUNet
+from slt_check.targets import random_target
+
+
+@pytest.mark.claim("R8")
+@given(S.targets(), st.floats(-8.0, 0.0), S.seeds())
+@example((random_target((1, 1), 1.0, 0), 1.0, 1.0), 0.0, 0)
+@example((ReLUNet([np.array([[1.0, -1.0]]), np.array([[1.0]])]), 1.0, 2.0), -3.0, 1)
+def test_propagation_bound(case: tuple[ReLUNet, float, float], log_eta: float, seed: int) -> None:
+    F, _, x_max = case
+    c = C.check_propagation(F, 10.0**log_eta, x_max, np.random.default_rng(seed), n_points=512)
+    assert c.holds, c.message()
+    S.hunt(1.0 / c.slack if c.slack else 0.0, "err/e_l")
+
+
+@pytest.mark.claim("X-layer")
+@given(S.problems(max_depth=3, max_width=4))
+def test_layer_errors(p: dict[str, Any]) -> None:
+    t = build_ticket(p["target"], p["eps"], p["delta"], p["seed"], construction="orseau",
+                     sharing=p["sharing"], w_max=p["w_max"], x_max=p["x_max"], allow_failure=True)
+    assert t.ok, f"failure event (prob ≤ δ) at seed {p['seed']}: counted as a failure, not redrawn"
+    s = sup_error(p["target"], t, p["x_max"], n_random=128, steps=0, rng=p["seed"])
+    c = C.check_layer_errors(t, s)
+    assert c.holds, c.message()
