@@ -23,7 +23,8 @@ from slt_check.ticket import versions
 
 NAME = "minwidth"
 CONFIGS: dict[str, dict[str, Any]] = {
-    "small": {"eps": [1e-1, 1e-3], "widths": [2, 2, 1], "delta": 0.2},
+    "small": {"eps": [1e-1, 1e-3], "widths": [2, 2, 1], "delta": 0.2,
+              "labels": ["orseau/per_weight", "orseau/per_input"]},
     "quick": {"eps": [1e-1, 1e-2, 1e-3, 1e-4, 1e-5], "widths": [2, 3, 1], "delta": 0.1},
     "full": {"eps": [1e-1, 1e-2, 1e-3, 1e-4, 1e-5], "widths": [3, 4, 2], "delta": 0.05,
              "n_seeds": 200},
@@ -47,7 +48,7 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
             "eps": e, "delta": cfg["delta"], "w_max": cfg["w_max"], "x_max": cfg["x_max"],
             "family": cfg["family"], "master_seed": cfg["master_seed"], "n_seeds": n_seeds,
             "n_max": cfg["n_max_cap"], "label": v["label"]}
-           for v in variants() for e in cfg["eps"]]
+           for v in variants() if not cfg.get("labels") or v["label"] in cfg["labels"] for e in cfg["eps"]]
     recs = run_sweep(data_path("sweep_minwidth", cfg), pts, fn=_evaluate, desc="min width")
     series: dict[str, dict[str, Any]] = {}
     for r in recs:

@@ -23,7 +23,8 @@ from slt_check.ticket import versions
 
 NAME = "samples"
 CONFIGS: dict[str, dict[str, Any]] = {
-    "small": {"eps": [1e-1, 1e-3], "n_seeds": 1, "widths": [2, 2, 1]},
+    "small": {"eps": [1e-1, 1e-3], "n_seeds": 1, "widths": [2, 2, 1],
+              "labels": ["orseau/per_weight", "orseau/per_input"]},
     "quick": {"eps": [1e-1, 1e-2, 1e-3, 1e-4, 1e-5], "n_seeds": 2, "widths": [2, 3, 1]},
     "full": {"eps": [1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5], "n_seeds": 10,
              "widths": [3, 4, 2]},
@@ -39,7 +40,7 @@ def eps_points(cfg: dict[str, Any]) -> list[dict[str, Any]]:
         {"construction": v["construction"], "options": v["options"], "widths": list(c["widths"]),
          "eps": e, "delta": c["delta"], "w_max": c["w_max"], "x_max": c["x_max"],
          "family": c["family"], "seeds": seeds}
-        for v in variants() for e in c["eps"]
+        for v in variants() if not c.get("labels") or v["label"] in c["labels"] for e in c["eps"]
     ]
 
 
