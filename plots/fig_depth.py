@@ -77,7 +77,8 @@ def render(data: dict[str, Any]) -> Any:
     a2.axhline(data["config"]["eps"], color="k", ls=":", label="ε")
     a2.set_xlabel("target depth l")
     a2.legend(loc="best")
-    fig.suptitle(f"Depth dependence (widths {rows[0]['widths']} → …, ε = {data['config']['eps']:g})", fontsize=9)
+    fig.suptitle(f"Depth dependence (widths {rows[-1]['widths']} truncated to depth l, ε = {data['config']['eps']:g})",
+                 fontsize=9)
     return fig
 
 

@@ -66,7 +66,7 @@ def render(data: dict[str, Any]) -> Any:
         rs = [r for r in data["rows"] if r["l"] == l]
         st = list(range(1, l + 1))
         r0 = rs[0]
-        ax.plot(st, r0["bound_planned_eta"], "-", color=f"C{i}", label=f"l={l}: R8 bound, planned η")
+        ax.plot(st, r0["bound_planned_eta"], "_-", ms=10, color=f"C{i}", label=f"l={l}: R8 bound, planned η")
         for j, r in enumerate(rs):
             ax.plot(st, r["bound_measured_eta"], "x", color=f"C{i}", label=f"l={l}: R8, measured η" if j == 0 else None)
             ax.plot(st, r["per_stage_certified"], "o", mfc="none", color=f"C{i}", label=f"l={l}: certified" if j == 0 else None)
@@ -75,7 +75,7 @@ def render(data: dict[str, Any]) -> Any:
     ax.set_xlabel("target layer (stage) i")
     ax.set_ylabel("error bound after layer i")
     ax.set_title("Per-layer error against the propagation bound (R8)")
-    ax.legend(loc="best", ncol=2, fontsize=6)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=6)
     return fig
 
 

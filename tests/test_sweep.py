@@ -68,3 +68,15 @@ def test_evaluate_point_measures_a_real_ticket() -> None:
         for c, b in zip(s["per_stage_certified"], s["propagation_measured_eta"], strict=True):
             assert c <= b * (1 + 1e-9)
     assert evaluate_point(dict(p, construction="no_such"))["skipped"]
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e300, max_value=1e300))
+def test_round_sig_keeps_12_significant_digits(x: float) -> None:
+    """∀ finite x: |round_sig(x) − x| ≤ 5·10⁻¹² |x|, and rounding is idempotent."""
+    r = round_sig(x)
+    assert abs(r - x) <= 5e-12 * abs(x) + 1e-300
+    assert round_sig(r) == r
