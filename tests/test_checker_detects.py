@@ -1,0 +1,161 @@
+"""The checker can fail: the property check functions (:mod:`slt_check.checks`) run against
+deliberately broken variants and must report the right claim as violated.
+
+Broken variants: digit base 2 instead of 3/2; uniform instead of hyperbolic weights at the same
+width; ``N_w`` far below the bound; a ticket whose weights are not ``G ⊙ mask``; a ``G`` with a target
+weight planted after sampling; an extra kept neuron that overshoots; too few digits for ε.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from slt_check import bounds
+from slt_check import checks as C
+from slt_check.certify import sup_error
+from slt_check.constructions.base import Problem, build_ticket, get_construction
+from slt_check.laws import Uniform
+from slt_check.nets import ReLUNet
+from slt_check.stats import seed_grid
+from slt_check.targets import random_target
+from slt_check.ticket import Ticket
+
+EPS, DELTA = 1e-3, 0.05
+
+
+@pytest.fixture(scope="module")
+def target() -> ReLUNet:
+    return random_target((3, 4, 2), 1.0, 0, family="uniform")
+
+
+@pytest.fixture(scope="module")
+def good_ticket(target: ReLUNet) -> Ticket:
+    return build_ticket(target, EPS, DELTA, 1, sharing="per_weight")
+
+
+def _violated(c: C.Check, claim: str) -> None:
+    assert c.claim == claim, f"reported claim {c.claim}, expected {claim}"
+    assert not c.holds, f"the broken variant was not detected: {c.message()}"
+
+
+def test_good_ticket_passes_every_check(target: ReLUNet, good_ticket: Ticket) -> None:
+    """Control: the real construction passes the checks the broken variants must fail."""
+    for c in (C.check_end_to_end(target, good_ticket, EPS, 1.0), C.check_mask_structure(good_ticket),
+              C.check_pruning_only(good_ticket), C.check_sign(good_ticket)):
+        assert c.holds, c.message()
+
+
+# ------------------------------------------------------------------------------ base 2
+def test_base_two_digits_violate_r2() -> None:
+    rng = np.random.default_rng(0)
+    M = 20
+    k = np.arange(1, M + 1, dtype=np.float64)
+    v = 2.0 ** (rng.random((500, M)) - k)
+    u = rng.uniform(0.0, 1.0, 500)
+    _violated(C.check_greedy_digits(u, v, 2.0), "R2")
+
+
+def test_base_two_construction_violates_layer_budget_and_r9(target: ReLUNet) -> None:
+    con = get_construction("orseau", gamma=2.0)
+    t = build_ticket(target, EPS, DELTA, 1, construction=con)
+    _violated(C.check_end_to_end(target, t, EPS, 1.0), "R9")
+    _violated(C.check_layer_errors(t, sup_error(target, t, 1.0, n_random=64, steps=0)), "X-layer")
+
+
+# ------------------------------------------------------------------------------ uniform law
+def test_uniform_law_violates_r7() -> None:
+    _violated(C.check_tile_probs(20, 10**6, np.random.default_rng(1), law=Uniform(-1.0, 1.0)), "R7")
+
+
+def test_uniform_law_violates_r5_coverage() -> None:
+    _violated(C.check_group_coverage(20, 4, DELTA, seed_grid(2, 50), law=Uniform(-1.0, 1.0)), "R5")
+
+
+def test_uniform_law_at_same_width_violates_r10(target: ReLUNet) -> None:
+    c = C.check_success_rate(target, EPS, DELTA, seed_grid(3, 30), law="uniform")
+    _violated(c, "R10")
+    e2e = C.check_end_to_end(target, build_ticket(target, EPS, DELTA, 4, law="uniform", allow_failure=True),
+                             EPS, 1.0)
+    _violated(e2e, "R9")
+
+
+# ------------------------------------------------------------------------------ N_w too small
+def test_small_width_violates_r5_and_r10(target: ReLUNet) -> None:
+    _violated(C.check_group_coverage(10, 4, DELTA, seed_grid(5, 50), n_samples=60), "R5")
+    _violated(C.check_success_rate(target, EPS, DELTA, seed_grid(6, 30), n_samples=40), "R10")
+
+
+def test_small_covering_budget_violates_r6() -> None:
+    K, m = 40, 5
+    N = bounds.covering_samples(1 / (2 * K), K, m, DELTA) // 4
+    _violated(C.check_covering(K, m, DELTA, 500, np.random.default_rng(7), N=N), "R6")
+
+
+# ------------------------------------------------------------------------------ not pruning only
+class FakeTicket:
+    """Ticket-like object whose weights are NOT ``G ⊙ mask``: a target weight copied in."""
+
+    def __init__(self, t: Ticket, layer: int, row: int, col: int, value: float) -> None:
+        self.G, self.masks, self.target, self.meta = t.G, t.masks, t.target, t.meta
+        self.weights = [w.copy() for w in t.weights]
+        self.weights[layer][row, col] = value
+        self.ok = t.ok
+
+
+def test_copied_target_weight_violates_r_mask(target: ReLUNet, good_ticket: Ticket) -> None:
+    h = int(np.flatnonzero(good_ticket.masks[0][:, 0])[0])
+    fake = FakeTicket(good_ticket, 1, 0, h, float(target.weights[0][0, 0]))
+    _violated(C.check_mask_structure(fake), "R-mask")
+    _violated(C.check_pruning_only(fake), "R-mask")
+
+
+def test_planted_weight_in_g_violates_r_mask(target: ReLUNet, good_ticket: Ticket) -> None:
+    """Plant ``a = 1``, ``b = w`` into ``G`` after sampling; the ticket is then exactly
+    ``G' ⊙ mask``, but ``G'`` is not what its seed produces."""
+    G = copy.deepcopy(good_ticket.G)
+    h = int(np.flatnonzero(good_ticket.masks[0][:, 0])[0])
+    o = int(np.flatnonzero(good_ticket.masks[1][:, h])[0])
+    G.weights[0][h, 0] = 1.0
+    G.weights[1][o, h] = float(target.weights[0][o, 0])
+    planted = Ticket(G, good_ticket.masks, target, good_ticket.meta)
+    planted.validate()  # still G' ⊙ mask bit for bit
+    assert C.check_mask_structure(planted).holds  # structure alone cannot see it …
+    _violated(C.check_pruning_only(planted), "R-mask")  # … re-sampling G from its seed does
+
+
+def test_overshooting_extra_neuron_violates_r_sign(target: ReLUNet, good_ticket: Ticket) -> None:
+    """Keep one more neuron of a group, with a product of the weight's sign larger than |w|."""
+    t = good_ticket
+    N = t.meta["plan"]["n_samples"]
+    a_in = target.widths[0]
+    o, j = 0, 0
+    w = float(target.weights[0][o, j])
+    rows = np.arange((o * a_in + j) * N, (o * a_in + j + 1) * N)
+    p = t.G.weights[0][rows, j] * t.G.weights[1][o, rows]
+    pos = t.G.weights[0][rows, j] > 0
+    cand = np.flatnonzero(~t.masks[0][rows, j] & (np.sign(p) == np.sign(w)) & (np.abs(p) > abs(w)) & pos)
+    assert cand.size, "no overshooting candidate in this group"
+    h = int(rows[cand[0]])
+    masks = [m.copy() for m in t.masks]
+    masks[0][h, j] = True
+    masks[1][o, h] = True
+    _violated(C.check_sign(Ticket(t.G, masks, target, t.meta)), "R-sign")
+
+
+# ------------------------------------------------------------------------------ too few digits
+def test_too_few_digits_violates_r9_and_layer_budget(target: ReLUNet) -> None:
+    t = build_ticket(target, EPS, DELTA, 1, n_digits=3)
+    _violated(C.check_end_to_end(target, t, EPS, 1.0), "R9")
+    _violated(C.check_layer_errors(t, sup_error(target, t, 1.0, n_random=64, steps=0)), "X-layer")
+
+
+# ------------------------------------------------------------------------------ sizes
+def test_wider_than_formula_violates_p_size(target: ReLUNet) -> None:
+    """A construction that uses more neurons than ``N_w ≤ 8M ln(2MW/δ) + 1`` is reported."""
+    plan = get_construction("orseau").plan(
+        Problem((3, 4, 2), EPS, DELTA))
+    t = build_ticket(target, EPS, DELTA, 1, n_samples=2 * plan["n_samples"])
+    _violated(C.check_size_formula(t), "P-size")
