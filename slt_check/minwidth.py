@@ -202,6 +202,9 @@ def find_min_width(
     except TypeError as exc:
         return MinWidthResult(**base, n_formula=0, n_empirical=None, slack=None, constant=None,
                               constant_min=None, note=f"no n_samples option: {exc}")
+    if "n_samples_formula" not in plan:
+        return MinWidthResult(**base, n_formula=0, n_empirical=None, slack=None, constant=None,
+                              constant_min=None, note="plan() exposes no 'n_samples_formula'")
     n_formula = int(plan["n_samples_formula"])
     constant = next((float(plan[k]) for k in CONSTANT_KEYS if k in plan), None)
     n_max = int(n_max or 4 * n_formula)
