@@ -67,3 +67,86 @@ class GreedyDigits:
 
 
 RULES: dict[str, type] = {"greedy_digits": GreedyDigits}
+
+
+def compact_eligible(eligible: np.ndarray, width: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the column indices of the eligible entries first (in sampling order), cut to
+    ``width`` columns (default: the largest eligible count). Returns ``(order, valid)``, both
+    ``(rows, width)``: ``order[r, c]`` is a column of row ``r``; ``valid`` marks eligible ones."""
+    e = np.asarray(eligible, dtype=bool)
+    k = int(e.sum(axis=1).max()) if e.size else 0
+    if width is not None:
+        k = min(k, int(width))
+    order = np.argsort(~e, axis=1, kind="stable")[:, :k]
+    return order, np.take_along_axis(e, order, axis=1)
+
+
+@dataclass(frozen=True)
+class ExactSubsetSum:
+    """Exact subset sum [Pensia et al. 2020, anchors.md A2; solver: :mod:`slt_check.subset_sum`].
+
+    Among the first ``window`` eligible candidates of the half (sampling order), the subset ``S``
+    minimising ``|Σ_{h∈S} p_h − w|`` exactly (meet-in-the-middle; no tolerance, no MIP gap). The
+    achieved sum is recomputed from the kept products; ``ok`` iff ``|Σ_S p_h − w| ≤ eta``.
+    ``window`` bounds the exact search (cost ``O(2^{window/2})`` per weight); candidates past it
+    are never kept.
+    """
+
+    eta: float
+    window: int = 32
+    name: str = "exact_subset_sum"
+
+    def __post_init__(self) -> None:
+        from slt_check.subset_sum import MAX_N
+
+        if not (1 <= int(self.window) <= MAX_N):
+            raise ValueError(f"window: need 1 ≤ window ≤ {MAX_N} candidates, got {self.window}")
+        if not self.eta >= 0:
+            raise ValueError(f"eta: need a precision ≥ 0, got {self.eta}")
+
+    def choose(
+        self, w: np.ndarray, p: np.ndarray, eligible: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        from slt_check.subset_sum import best_subsets, subset_errors
+
+        w = np.asarray(w, dtype=np.float64)
+        order, valid = compact_eligible(eligible, self.window)
+        pc = np.take_along_axis(np.asarray(p, dtype=np.float64), order, axis=1)
+        keep_c = best_subsets(pc, w, valid)
+        keep = np.zeros(np.shape(p), dtype=bool)
+        r, c = np.nonzero(keep_c)
+        keep[r, order[r, c]] = True
+        ok = subset_errors(p, w, keep) <= self.eta
+        return keep, ok
+
+
+@dataclass(frozen=True)
+class PairSearch:
+    """Pair search [Malach et al. 2020, anchors.md A1]: per half, the single eligible product
+    closest to ``w`` (the two-neuron gadget ``w·x = σ(wx) − σ(−wx)``; the empty set when it is
+    closer, e.g. ``w = 0``). ``ok`` iff the recomputed ``|p_h − w| ≤ eta``."""
+
+    eta: float
+    name: str = "pair"
+
+    def choose(
+        self, w: np.ndarray, p: np.ndarray, eligible: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        w = np.asarray(w, dtype=np.float64)
+        p = np.asarray(p, dtype=np.float64)
+        n, N = p.shape
+        keep = np.zeros((n, N), dtype=bool)
+        if N == 0:
+            return keep, np.abs(w) <= self.eta
+        dist = np.where(eligible, np.abs(p - w[:, None]), np.inf)
+        best = np.argmin(dist, axis=1)
+        d = dist[np.arange(n), best]
+        take = d < np.abs(w)
+        keep[np.flatnonzero(take), best[take]] = True
+        err = np.abs(np.where(keep, p, 0.0).sum(axis=1) - w)
+        return keep, err <= self.eta
+
+
+RULES.update({"exact_subset_sum": ExactSubsetSum, "pair": PairSearch})
+
+__all__ += ["ExactSubsetSum", "PairSearch", "compact_eligible"]

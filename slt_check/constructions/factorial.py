@@ -1,0 +1,214 @@
+"""The distribution × selection factorial on the depth-``2l`` layout: any weight law × any rule.
+
+One code path (:func:`slt_check.selection.select_masks`) serves every combination; only the law of
+``G``'s entries and the rule that picks a subset of candidate products ``p_h = a_h b_h`` per half
+change (anchors.md §6.2 item 6: isolate *why* the hyperbolic law helps — greedy digits — and where
+it does not — exact selection).
+
+* laws: ``"uniform"`` ``U[−s, s]`` with ``s = scale·√w_max``; ``"hyperbolic"`` Orseau's
+  ``α = √w_max γ^{−3M/4}``, ``β = √w_max γ^{M/4}`` (R7); ``"product"`` each entry is itself a
+  product of two ``U[−s, s]``.
+* rules (:data:`slt_check.rules.RULES`): ``"greedy_digits"`` (R2/R4, ``M`` digits),
+  ``"exact_subset_sum"`` (exact meet-in-the-middle), ``"pair"`` (single closest product).
+
+Precision: every combination aims at the same per-weight precision ``η`` (R8, as Orseau), so that
+"all weights within η" implies certified sup error ≤ ε.
+
+**Success event** (``ticket.ok``): every simulated weight is within ``η`` (the sufficient R8
+condition) — or, failing that, the *certified* sup error of the selected ticket
+(:func:`slt_check.certify.certified_bound`, sound) is ≤ ε, which is the theorem's event itself.
+``meta["n_failed_weights"]`` always counts the weights beyond ``η``.
+
+:class:`RuleConstruction` is the shared base of ``factorial``, ``pensia`` and ``malach``; subclasses
+only choose the law, the rule and the default number of samples ``N`` (``_default_samples``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from slt_check import bounds
+from slt_check.constructions.base import Problem, json_ready, meta_common, register
+from slt_check.laws import Hyperbolic, Product, Uniform
+from slt_check.nets import ReLUNet
+from slt_check.rules import ExactSubsetSum, GreedyDigits, PairSearch
+from slt_check.selection import select_masks
+from slt_check.source import SourceSpec, sample_source
+from slt_check.ticket import Ticket
+
+__all__ = ["RuleConstruction", "Factorial", "FACTORIAL_LAWS", "FACTORIAL_RULES"]
+
+FACTORIAL_LAWS = ("uniform", "hyperbolic", "product")
+FACTORIAL_RULES = ("greedy_digits", "exact_subset_sum", "pair")
+
+
+@dataclass
+class RuleConstruction:
+    """Depth-``2l`` construction from a law name and a rule name (see the module docstring).
+
+    Parameters
+    ----------
+    law: one of :data:`FACTORIAL_LAWS`.
+    rule: one of :data:`FACTORIAL_RULES`.
+    sharing: ``"per_weight"`` or ``"per_input"`` (see :mod:`slt_check.source`).
+    n_samples: override ``N`` (samples per group/block); default from ``_default_samples``.
+    scale: uniform half-width factor ``s = scale·√w_max``.
+    window: exact solver's candidates per half (``O(2^{window/2})`` per weight).
+    gamma: digit base of greedy digits / hyperbolic support.
+    prune_dead_halves: prune the ``a < 0`` half in layers ≥ 2 (inputs ≥ 0, exactly dead).
+    """
+
+    law: str = "uniform"
+    rule: str = "exact_subset_sum"
+    sharing: str = "per_input"
+    n_samples: int | None = None
+    scale: float = 1.0
+    window: int = 32
+    gamma: float = bounds.GAMMA
+    prune_dead_halves: bool = True
+    name: str = "factorial"
+
+    def __post_init__(self) -> None:
+        if self.law not in FACTORIAL_LAWS:
+            raise ValueError(f"law: expected one of {FACTORIAL_LAWS}, got {self.law!r}")
+        if self.rule not in FACTORIAL_RULES:
+            raise ValueError(f"rule: expected one of {FACTORIAL_RULES}, got {self.rule!r}")
+        if self.sharing not in ("per_weight", "per_input"):
+            raise ValueError(f"sharing: expected 'per_weight' or 'per_input', got {self.sharing!r}")
+        if self.n_samples is not None and int(self.n_samples) < 1:
+            raise ValueError(f"n_samples: need a positive number of samples, got {self.n_samples}")
+        if not (math.isfinite(self.scale) and self.scale > 0):
+            raise ValueError(f"scale: need a finite uniform scale > 0, got {self.scale}")
+        if not self.gamma > 1:
+            raise ValueError(f"gamma: digit base must be > 1, got {self.gamma}")
+
+    # ------------------------------------------------------------------ sizes
+    def _default_samples(self, problem: Problem, eta: float, M: int) -> tuple[int, dict[str, Any]]:
+        """``N`` from the rule's own theory when no override is given."""
+        if self.rule == "greedy_digits":
+            return bounds.samples_per_group(M, problem.n_weights, problem.delta), {}
+        if self.rule == "pair":
+            from slt_check.constructions.malach import pair_samples
+
+            return pair_samples(self._unit_scale(problem), problem.w_max, eta,
+                                2 * problem.n_weights, problem.delta)
+        from slt_check.constructions.pensia import pensia_samples
+
+        return pensia_samples(eta, problem.n_weights, problem.delta)
+
+    def _unit_scale(self, problem: Problem) -> float:
+        return self.scale * math.sqrt(problem.w_max)
+
+    def plan(self, problem: Problem) -> dict[str, Any]:
+        eta = bounds.per_weight_precision(problem.eps, problem.widths, problem.w_max, problem.x_max)
+        M = bounds.n_digits(problem.w_max, eta, self.gamma)
+        N_formula, extra = self._default_samples(problem, eta, M)
+        N = int(self.n_samples or N_formula)
+        size = bounds.g_size(problem.widths, N, self.sharing)
+        out: dict[str, Any] = {
+            "eta": eta,
+            "M": M,
+            "n_samples": N,
+            "n_samples_formula": N_formula,
+            "law": self.law,
+            "rule": self.rule,
+            "sharing": self.sharing,
+            "G_widths": bounds.g_widths(problem.widths, N, self.sharing),
+            "G_neurons": size["neurons"],
+            "G_params": size["params"],
+            "G_depth": size["depth"],
+            "counting_lower_bound_per_half": bounds.counting_lower_bound(2 * problem.w_max, eta),
+        }
+        if self.law == "hyperbolic":
+            out["alpha"], out["beta"] = bounds.hyperbolic_support(M, problem.w_max, self.gamma)
+        else:
+            out["uniform_half_width"] = self._unit_scale(problem)
+        if self.rule == "exact_subset_sum":
+            out["window"] = int(self.window)
+        out.update(extra)
+        return out
+
+    def _law(self, plan: dict[str, Any], problem: Problem) -> Any:
+        if self.law == "hyperbolic":
+            return Hyperbolic(plan["alpha"], plan["beta"])
+        s = self._unit_scale(problem)
+        if self.law == "uniform":
+            return Uniform(-s, s)
+        return Product(Uniform(-s, s), Uniform(-s, s))
+
+    # ------------------------------------------------------------------ hooks (shared with lazy)
+    def source_spec(self, problem: Problem, seed: int) -> SourceSpec:
+        """The :class:`SourceSpec` of ``G`` without sampling it."""
+        plan = self.plan(problem)
+        return SourceSpec(
+            widths=problem.widths,
+            n_samples=plan["n_samples"],
+            sharing=self.sharing,
+            law=self._law(plan, problem),
+            seed=int(seed),
+            output_relu=problem.output_relu,
+            extra={"plan": plan},
+        )
+
+    def sample_G(self, problem: Problem, seed: int) -> tuple[ReLUNet, SourceSpec]:
+        spec = self.source_spec(problem, seed)
+        return sample_source(spec), spec
+
+    def make_rule(self, problem: Problem, spec: SourceSpec) -> Any:
+        plan = spec.extra.get("plan") or self.plan(problem)
+        if self.rule == "greedy_digits":
+            return GreedyDigits(M=plan["M"], w_max=problem.w_max, gamma=self.gamma)
+        if self.rule == "pair":
+            return PairSearch(eta=plan["eta"])
+        return ExactSubsetSum(eta=plan["eta"], window=self.window)
+
+    def ticket_meta(self, problem: Problem, spec: SourceSpec, reports: list[Any]) -> dict[str, Any]:
+        plan = spec.extra.get("plan") or self.plan(problem)
+        n_failed = int(sum(int((~r["ok"]).sum()) for r in reports))
+        meta = meta_common(problem, self, spec.seed, plan)
+        meta.update(
+            {
+                "sharing": self.sharing,
+                "law": self.law,
+                "rule": self.rule,
+                "success": n_failed == 0,
+                "success_event": "all weights within eta",
+                "n_failed_weights": n_failed,
+                "failed_weights": [
+                    [r["layer"], *map(int, ij)] for r in reports for ij in np.argwhere(~r["ok"])
+                ][:100],
+                "layers": [{k: v for k, v in r.items() if k != "ok"} for r in reports],
+                "stages": "pairs",
+                "law_params": spec.law.params(),
+                "prune_dead_halves": self.prune_dead_halves,
+            }
+        )
+        return json_ready(meta)
+
+    def select(self, target: ReLUNet, G: ReLUNet, spec: SourceSpec, problem: Problem) -> Ticket:
+        problem.check_target(target)
+        masks, reports = select_masks(
+            target, G, spec, self.make_rule(problem, spec), prune_dead_halves=self.prune_dead_halves
+        )
+        ticket = Ticket(G, masks, target, self.ticket_meta(problem, spec, reports))
+        if not ticket.meta["success"]:
+            from slt_check.certify import certified_bound, stages_of
+
+            cert = certified_bound(target, ticket.weights, stages_of(ticket), problem.x_max)
+            ticket.meta["certified_at_select"] = float(cert["bound"])
+            if cert["bound"] <= problem.eps:
+                ticket.meta["success"] = True
+                ticket.meta["success_event"] = "certified sup error <= eps"
+        return ticket
+
+
+@register("factorial")
+@dataclass
+class Factorial(RuleConstruction):
+    """``factorial``: ``get_construction("factorial", law="hyperbolic", rule="exact_subset_sum")``."""
+
+    name: str = "factorial"

@@ -1,0 +1,69 @@
+"""Pensia, Rajput, Nagle, Vishwakarma, Papailiopoulos (NeurIPS 2020): ``U[−1,1]`` weights, one
+bank of hidden neurons per input neuron shared by its outgoing weights, subset sums (anchors.md A2).
+
+Choices (the theorem's constant ``C`` is non-explicit in every text seen, anchors.md A2):
+
+* law ``U[−s, s]``, ``s = √w_max`` (``U[−1,1]`` for ``w_max = 1``);
+* ``sharing="per_input"``: input neuron ``j`` owns a block of ``N`` intermediate neurons, shared by
+  all ``n_i`` outgoing weights; only the output weights' masks differ per target weight;
+* per-weight precision ``η`` = the R8 precision used by Orseau (``bounds.per_weight_precision``),
+  so that every weight within ``η`` implies certified sup error ≤ ε;
+* selection per half (``a > 0`` / ``a < 0``, R3): the **exact** subset-sum minimiser
+  (:mod:`slt_check.subset_sum`) over the first ``window`` eligible candidates;
+* width (samples per block), Pensia's form ``n ≥ C·log(d_{i−1} d_i l / min{ε, δ})`` [3P] with
+  our instance count ``2W`` (weights × halves) and precision ``η``:
+
+      N = ⌈C · log₂(2W / min(η, δ))⌉,   C = 3
+
+  ``C = 3`` is the constant of their Experiment 1 (``n = 3·round(log₂(1/ε))`` candidates per
+  weight); it is a documented choice, not a derived constant: the failure rate it gives is
+  *measured* (``properties/test_peers_pensia.py``, ``slt-check compare``), never assumed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from slt_check.constructions.base import register
+from slt_check.constructions.factorial import RuleConstruction
+from slt_check.validation import check_delta, check_positive
+
+__all__ = ["Pensia", "pensia_samples", "PENSIA_C"]
+
+PENSIA_C = 3.0
+"""The constant ``C`` of ``N = ⌈C·log₂(2W/min(η, δ))⌉`` (their Experiment 1's ``c = 3``)."""
+
+
+def pensia_samples(
+    eta: float, n_weights: int, delta: float, C: float = PENSIA_C
+) -> tuple[int, dict[str, Any]]:
+    """``N = ⌈C · log₂(2W / min(η, δ))⌉`` samples per block, and the terms of the formula."""
+    eta = check_positive(eta, "eta")
+    delta = check_delta(delta)
+    C = check_positive(C, "C")
+    if int(n_weights) < 1:
+        raise ValueError(f"n_weights: need at least one target weight, got {n_weights}")
+    arg = 2 * int(n_weights) / min(eta, delta)
+    N = max(1, math.ceil(C * math.log2(arg) - 1e-9))
+    return N, {"pensia_C": C, "pensia_log2_arg": math.log2(arg)}
+
+
+@register("pensia")
+@dataclass
+class Pensia(RuleConstruction):
+    """The ``pensia`` construction (see the module docstring). ``C`` overrides the width constant."""
+
+    law: str = "uniform"
+    rule: str = "exact_subset_sum"
+    sharing: str = "per_input"
+    C: float = PENSIA_C
+    name: str = "pensia"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_positive(self.C, "C")
+
+    def _default_samples(self, problem: Any, eta: float, M: int) -> tuple[int, dict[str, Any]]:
+        return pensia_samples(eta, problem.n_weights, problem.delta, self.C)

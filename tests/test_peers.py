@@ -1,0 +1,144 @@
+"""Peer constructions (pensia, malach, factorial, burkholz): tickets, rules, plans, bad input."""
+
+import math
+
+import numpy as np
+import pytest
+
+from slt_check import build_ticket, get_construction, random_target
+from slt_check.certify import sup_error
+from slt_check.constructions import Problem
+from slt_check.constructions.malach import pair_samples, pair_success_prob
+from slt_check.constructions.pensia import PENSIA_C, pensia_samples
+from slt_check.rules import RULES, ExactSubsetSum, PairSearch
+from slt_check.subset_sum import brute_force_subsets, subset_errors
+
+
+def _bits(a):
+    return np.ascontiguousarray(a).view(np.uint64)
+
+
+@pytest.mark.parametrize(
+    ("name", "opts", "widths", "eps"),
+    [
+        ("pensia", {}, [3, 4, 2], 1e-2),
+        ("malach", {}, [2, 2, 1], 1e-1),
+        ("factorial", {"law": "hyperbolic", "rule": "exact_subset_sum"}, [3, 4, 2], 1e-2),
+        ("factorial", {"law": "product", "rule": "greedy_digits", "n_samples": 400}, [2, 3, 1], 0.1),
+    ],
+)
+def test_ticket_is_pruned_G_and_certified(name, opts, widths, eps):
+    F = random_target(widths, 1.0, 11)
+    t = build_ticket(F, eps, 0.05, seed=3, construction=name, allow_failure=True, **opts)
+    t.validate()
+    err = sup_error(F, t, 1.0, n_random=256, n_starts=4, steps=20)
+    assert err.found <= err.certified
+    if t.ok:
+        assert err.certified <= eps
+    for i in range(F.depth):  # R3 structure: a kept intermediate neuron has exactly one input
+        n_in = t.masks[2 * i].sum(axis=1)
+        used = (n_in > 0) | (t.masks[2 * i + 1].sum(axis=0) > 0)
+        assert np.all(n_in[used] == 1)
+
+
+def test_pensia_cli_example_holds():
+    """The brief's example: 4-8-8-2, ε = 1e-2, δ = 0.05, seed 0 (one fixed draw, not re-drawn)."""
+    from slt_check.targets import target_from_spec
+
+    F = target_from_spec("random:4-8-8-2", seed=1_000_003)
+    t = build_ticket(F, 1e-2, 0.05, seed=0, construction="pensia")
+    assert t.ok and t.meta["plan"]["n_samples"] == pensia_samples(
+        t.meta["plan"]["eta"], 112, 0.05)[0]
+    assert sup_error(F, t, 1.0, n_random=256, n_starts=4, steps=20).certified <= 1e-2
+
+
+@pytest.mark.parametrize("name", ["pensia", "malach"])
+def test_G_does_not_depend_on_target(name):
+    F1 = random_target([2, 3, 1], 1.0, 1)
+    F2 = random_target([2, 3, 1], 1.0, 2, family="corners")
+    t1 = build_ticket(F1, 0.1, 0.1, seed=5, construction=name, allow_failure=True)
+    t2 = build_ticket(F2, 0.1, 0.1, seed=5, construction=name, allow_failure=True)
+    for g1, g2 in zip(t1.G.weights, t2.G.weights, strict=True):
+        assert np.array_equal(_bits(g1), _bits(g2))
+
+
+def test_exact_rule_is_optimal_over_its_window():
+    rng = np.random.default_rng(0)
+    p = rng.uniform(-1, 1, (40, 16))
+    e = rng.random((40, 16)) < 0.5
+    w = rng.uniform(-1, 1, 40)
+    keep, ok = ExactSubsetSum(eta=1e-3, window=16).choose(w, p, e)
+    assert not np.any(keep & ~e)
+    ref = brute_force_subsets(p, w, e)
+    assert np.all(subset_errors(p, w, keep) <= subset_errors(p, w, ref) + 1e-14)
+    assert np.array_equal(ok, subset_errors(p, w, keep) <= 1e-3)
+
+
+def test_exact_rule_window_limits_candidates():
+    p = np.array([[0.1, 0.2, 0.4, 0.8]])
+    keep, ok = ExactSubsetSum(eta=1e-9, window=2).choose(np.array([0.8]), p, np.ones((1, 4), bool))
+    assert not keep[0, 2:].any() and not ok[0]
+
+
+def test_pair_rule_picks_closest_single():
+    p = np.array([[0.5, 0.31, -0.3, 0.29], [0.5, 0.31, -0.3, 0.29]])
+    e = np.array([[True, True, True, False], [True, False, True, True]])
+    keep, ok = PairSearch(eta=0.02).choose(np.array([0.3, 0.3]), p, e)
+    assert keep.sum(axis=1).tolist() == [1, 1]
+    assert keep[0, 1] and keep[1, 3] and ok.all()
+    keep0, ok0 = PairSearch(eta=0.0).choose(np.array([0.0]), p[:1], e[:1])
+    assert not keep0.any() and ok0[0]
+
+
+def test_rules_registered():
+    assert {"greedy_digits", "exact_subset_sum", "pair"} <= set(RULES)
+
+
+def test_pensia_formula():
+    N, extra = pensia_samples(1e-3, 10, 0.05)
+    assert N == math.ceil(PENSIA_C * math.log2(20 / 1e-3) - 1e-9)
+    assert pensia_samples(1e-3, 10, 1e-4)[0] > N  # δ < η: δ enters
+    plan = get_construction("pensia").plan(Problem((3, 4, 2), 1e-2, 0.05))
+    assert plan["sharing"] == "per_input" and plan["n_samples"] == plan["n_samples_formula"]
+    assert tuple(plan["G_widths"]) == (3, 3 * plan["n_samples"], 4, 4 * plan["n_samples"], 2)
+
+
+def test_pair_probability_matches_monte_carlo():
+    rng = np.random.default_rng(123)
+    n = 400_000
+    s = math.sqrt(2.0)
+    a, b = rng.uniform(-s, s, n), rng.uniform(-s, s, n)
+    for w, eta in [(1.0, 0.05), (0.3, 0.02), (0.0, 0.05), (0.01, 0.05)]:
+        p = pair_success_prob(w, eta, s)
+        hits = int(np.sum((a > 0) & (np.abs(a * b - w) <= eta)))
+        sd = math.sqrt(n * p * (1 - p))
+        assert abs(hits - n * p) <= 6 * sd + 1
+
+
+def test_pair_samples_edge_of_law_is_quadratic():
+    """With s² = w_max the worst weight sits at the edge: p ≈ η²/8, the 1/ε² regime."""
+    for eta in (1e-2, 1e-3):
+        p = pair_success_prob(1.0, eta, 1.0)
+        assert 0.9 * eta**2 / 8 <= p <= 1.1 * eta**2 / 8
+    N1, _ = pair_samples(math.sqrt(2), 1.0, 1e-2, 10, 0.05)
+    N2, _ = pair_samples(math.sqrt(2), 1.0, 1e-3, 10, 0.05)
+    assert 9 <= N2 / N1 <= 11  # interior: ~1/η
+
+
+@pytest.mark.parametrize(
+    ("name", "opts", "word"),
+    [
+        ("factorial", {"law": "cauchy"}, "law"),
+        ("factorial", {"rule": "mip"}, "rule"),
+        ("pensia", {"sharing": "both"}, "sharing"),
+        ("pensia", {"window": 99}, "window"),
+        ("pensia", {"C": -1}, "C"),
+        ("malach", {"scale": 0}, "scale"),
+        ("factorial", {"n_samples": 0}, "n_samples"),
+    ],
+)
+def test_bad_options(name, opts, word):
+    with pytest.raises(ValueError, match=word):
+        con = get_construction(name, **opts)
+        G, spec = con.sample_G(Problem((2, 2, 1), 0.1, 0.1), 0)
+        con.make_rule(Problem((2, 2, 1), 0.1, 0.1), spec)
