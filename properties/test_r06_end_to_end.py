@@ -2,8 +2,12 @@
 
 Every ticket is built at exactly the width the bound gives (the Orseau construction's default plan:
 ``N_w = ⌈8M ln(2MW/δ)⌉``, ``M`` from ``η``), with ``sharing="per_weight"`` and ``"per_input"``, output
-ReLU on and off. A failure event (``ticket.ok`` False, probability ≤ δ) is a counted failure, never
-redrawn.
+ReLU on and off. A failure event (``ticket.ok`` False, probability ≤ δ) is never re-drawn: it is
+recorded (:class:`slt_check.checks.FailureTally`), the deterministic guarantee R9 (whose premise is
+"every group covered") is checked on the covered draws, and after the property ran the number of
+failure events among its examples is tested against ``max δ`` (one-sided exact binomial, α = 1e-6;
+P-main "with high probability"). Found so far: failure rates of about 1 % at small ``M`` (e.g.
+``w_max = 0.3, x_max = 0.5, ε = 0.1``: 12/2000 per_input, 22/2000 per_weight, δ = 0.05).
 
 * **R9 / P-main**: the certified bound (:func:`slt_check.certify.sup_error`) on
   ``sup_{‖x‖∞ ≤ x_max} ‖F(x) − Ĝ(x)‖_∞`` is ``≤ ε`` (P-main: confirmed in substance — with high
@@ -20,12 +24,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import example, given
 
 from slt_check import checks as C
 from slt_check import strategies as S
 from slt_check.constructions.base import build_ticket
+from slt_check.nets import ReLUNet
 from slt_check.stats import seed_grid
 from slt_check.targets import random_target
 
@@ -41,26 +47,33 @@ def _pin(widths: tuple[int, ...], w_max: float, x_max: float, eps: float, sharin
             "w_max": w_max, "x_max": x_max, "eps": eps, "delta": 0.05, "seed": seed, "sharing": sharing}
 
 
-def _e2e(p: dict[str, Any]) -> None:
+def _e2e(p: dict[str, Any], tally: C.FailureTally) -> None:
     t = _build(p)
+    if not tally.record(t.ok, p["delta"], p["seed"]):
+        return
     c = C.check_end_to_end(p["target"], t, p["eps"], p["x_max"], rng=p["seed"], n_random=512, steps=30)
-    assert t.ok, f"failure event (prob ≤ δ) at G seed {p['seed']}: counted as a failure, not redrawn"
     assert c.holds, c.message()
     assert c.details["found_le_certified"], c.message()
     S.hunt(c.details["certified"] / p["eps"], "certified/eps")
     S.hunt(c.details["found"] / p["eps"], "found/eps")
 
 
-def _e2e_test(sharing: str, relu: bool):  # noqa: ANN202
+def _e2e_test(sharing: str, relu: bool) -> None:
+    tally = C.FailureTally("P-main")
+
     @given(S.problems(sharing=sharing, output_relu=relu))
     @example(_pin((1, 1), 1.0, 1.0, 1e-1, sharing, relu, "uniform"))
     @example(_pin((3, 4, 4, 2), 2.5, 3.0, 1e-4, sharing, relu))
     @example(_pin((2, 4, 3, 1), 0.3, 0.5, 1e-2, sharing, relu))
     @example(_pin((8, 8, 8, 8, 8), 1.0, 1.0, 1e-4, sharing, relu, "sparse", 7))
+    @example({**_pin((1, 1), 0.3, 0.5, 1e-1, sharing, relu), "seed": 471259022,
+              "target": ReLUNet([np.array([[-0.29008342]])], output_relu=relu)})  # a failure event
     def prop(p: dict[str, Any]) -> None:
-        _e2e(p)
+        _e2e(p, tally)
 
-    return prop
+    prop()
+    v = tally.verdict()
+    assert v.holds, v.message()
 
 
 @pytest.mark.claim("R9")
@@ -68,7 +81,7 @@ def _e2e_test(sharing: str, relu: bool):  # noqa: ANN202
 @pytest.mark.claim("X-cert")
 @pytest.mark.parametrize("sharing", ["per_weight", "per_input"])
 def test_end_to_end_linear_output(sharing: str) -> None:
-    _e2e_test(sharing, False)()
+    _e2e_test(sharing, False)
 
 
 @pytest.mark.claim("R-outrelu")
@@ -76,7 +89,7 @@ def test_end_to_end_linear_output(sharing: str) -> None:
 @pytest.mark.claim("X-cert")
 @pytest.mark.parametrize("sharing", ["per_weight", "per_input"])
 def test_end_to_end_relu_output(sharing: str) -> None:
-    _e2e_test(sharing, True)()
+    _e2e_test(sharing, True)
 
 
 @pytest.mark.claim("R10")
@@ -92,8 +105,7 @@ def test_success_probability(sharing: str) -> None:
 @example(_pin((3, 4, 4, 2), 1.0, 1.0, 1e-2, "per_input", False))
 @example(_pin((2, 2), 1.0, 1.0, 1e-3, "per_weight", True, "sparse"))
 def test_mask_structure(p: dict[str, Any]) -> None:
-    t = _build(p)
-    assert t.ok, f"failure event at G seed {p['seed']}: counted as a failure, not redrawn"
+    t = _build(p)  # the structure holds for a failed (partial) ticket too: no ok-filter
     c = C.check_mask_structure(t)
     assert c.holds, c.message()
     c = C.check_pruning_only(t, sharing=p["sharing"])
@@ -104,7 +116,6 @@ def test_mask_structure(p: dict[str, Any]) -> None:
 @given(S.problems(max_depth=3, max_width=5))
 @example(_pin((3, 4, 4, 2), 2.5, 1.0, 1e-4, "per_input", False))
 def test_sign_and_no_overshoot(p: dict[str, Any]) -> None:
-    t = _build(p)
-    assert t.ok, f"failure event at G seed {p['seed']}: counted as a failure, not redrawn"
+    t = _build(p)  # greedy never overshoots, covered or not: no ok-filter
     c = C.check_sign(t)
     assert c.holds, c.message()

@@ -68,6 +68,7 @@ __all__ = [
     "check_fig1_baseline",
     "check_scaling",
     "check_union_bound",
+    "FailureTally",
 ]
 
 FAMILY_ALPHA = 1e-5
@@ -694,3 +695,32 @@ def check_scaling(w: float, w_max: float, M: int, u: np.ndarray, signs: np.ndarr
     return Check("R-scale", bool(same and exact), None,
                  {"c": c, "same_selection": same, "exact_scaling": exact,
                   "w_hat": [out[0][h][1] for h in range(2)], "w_hat_scaled": [out[1][h][1] for h in range(2)]})
+
+
+# ------------------------------------------------------------------------------- failure tally
+@dataclass
+class FailureTally:
+    """Failure events met by a ∀-property (``ticket.ok`` False: the sampled ``G`` missed a category,
+    probability ≤ δ by R5/R10). They are never re-drawn and never hidden: each example is recorded,
+    and after the property ran, :meth:`verdict` tests the count with a one-sided exact binomial test
+    against ``p0 = max δ`` of the examples (each example fails with probability ≤ its own δ ≤ p0)."""
+
+    claim: str = "R10"
+    oks: list[bool] = field(default_factory=list)
+    deltas: list[float] = field(default_factory=list)
+    failed_seeds: list[int] = field(default_factory=list)
+
+    def record(self, ok: bool, delta: float, seed: int) -> bool:
+        """Record one example; returns ``ok`` (callers skip conditional checks when False)."""
+        self.oks.append(bool(ok))
+        self.deltas.append(float(delta))
+        if not ok:
+            self.failed_seeds.append(int(seed))
+        return bool(ok)
+
+    def verdict(self, alpha: float = ALPHA_PER_TEST) -> Check:
+        if not self.oks:
+            return Check(self.claim, True, None, {"n": 0})
+        k = len(self.failed_seeds)
+        return binomial_check(self.claim, k, len(self.oks), max(self.deltas), alpha,
+                              failed_G_seeds=self.failed_seeds[:20])
