@@ -142,3 +142,31 @@ def test_bad_options(name, opts, word):
         con = get_construction(name, **opts)
         G, spec = con.sample_G(Problem((2, 2, 1), 0.1, 0.1), 0)
         con.make_rule(Problem((2, 2, 1), 0.1, 0.1), spec)
+
+
+@pytest.mark.parametrize("widths", [[3, 2], [2, 3, 2], [2, 2, 2, 1]])
+def test_burkholz_depth_L_plus_1(widths):
+    F = random_target(widths, 1.0, 4)
+    t = build_ticket(F, 0.05, 0.1, seed=2, construction="burkholz", rho=12, window=20,
+                     allow_failure=True)
+    t.validate()
+    L = len(widths) - 1
+    assert t.G.depth == L + 1
+    rho = t.meta["plan"]["rho"]
+    assert t.G.widths[1] == 2 * rho * widths[0] and t.G.n_out == widths[-1]
+    st = t.meta["stages"]
+    assert [s["layers"] for s in st] == [[0, 1]] + [[k] for k in range(2, L + 1)]
+    assert st[-1]["out_copies"] is None
+    err = sup_error(F, t, 1.0, n_random=256, n_starts=4, steps=20)
+    assert err.found <= err.certified
+    assert t.ok == (t.meta["certified_at_select"] <= 0.05)
+    if t.ok:
+        assert err.certified <= 0.05
+
+
+def test_burkholz_G_independent_of_target():
+    F1, F2 = random_target([2, 2, 1], 1.0, 1), random_target([2, 2, 1], 1.0, 9)
+    kw = dict(construction="burkholz", rho=6, window=12, allow_failure=True)
+    t1, t2 = build_ticket(F1, 0.1, 0.1, seed=3, **kw), build_ticket(F2, 0.1, 0.1, seed=3, **kw)
+    for g1, g2 in zip(t1.G.weights, t2.G.weights, strict=True):
+        assert np.array_equal(_bits(g1), _bits(g2))
