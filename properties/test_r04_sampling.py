@@ -2,7 +2,7 @@
 
 Probabilistic claims: a pre-registered seed grid (``seed_grid(master, n)``), failures counted, a
 one-sided exact binomial test of ``P(failure) ≤ p0`` at ``α = 1e-6`` per test (Bonferroni: family
-level 1e-5 over ``N_BINOMIAL_TESTS``). Assertion messages carry the Clopper–Pearson interval, the
+level 1e-4 over ``N_BINOMIAL_TESTS = 100``). Assertion messages carry the Clopper–Pearson interval, the
 critical count and the smallest failure rate detected with power 0.9.
 
 * **R5** (group coverage): ``N_w = ⌈8M ln(2M·W/δ)⌉`` pairs per group ⇒ ``P(some of the W groups

@@ -119,3 +119,35 @@ def test_sign_and_no_overshoot(p: dict[str, Any]) -> None:
     t = _build(p)  # greedy never overshoots, covered or not: no ok-filter
     c = C.check_sign(t)
     assert c.holds, c.message()
+
+
+@pytest.mark.slow
+@pytest.mark.claim("R10")
+@pytest.mark.parametrize("sharing", ["per_weight", "per_input"])
+@pytest.mark.parametrize(("widths", "w_max", "x_max", "eps"),
+                         [((1, 1), 0.3, 0.5, 1e-1), ((3, 4, 4, 2), 1.0, 1.0, 1e-2)])
+def test_success_probability_long(sharing: str, widths: tuple[int, ...], w_max: float, x_max: float,
+                                  eps: float) -> None:
+    """1000 pre-registered draws of ``G``; the first case is the small-``M`` regime where failure
+    events were found (about 1 %), the second a §11 shape."""
+    F = random_target(widths, w_max, 20, family="corners")
+    c = C.check_success_rate(F, eps, 0.05, seed_grid(2000 + len(widths), 1000), w_max=w_max,
+                             x_max=x_max, sharing=sharing)
+    assert c.holds, c.message()
+
+
+@pytest.mark.slow
+@pytest.mark.claim("P-main")
+@pytest.mark.claim("R9")
+@pytest.mark.parametrize("sharing", ["per_weight", "per_input"])
+def test_end_to_end_wide_deep_long(sharing: str) -> None:
+    """Width-8, depth-4 targets at ε = 1e-4 over 20 pre-registered seeds (search effort as in CLI)."""
+    tally = C.FailureTally("P-main")
+    for s in seed_grid(3000, 20):
+        p = _pin((8, 8, 8, 8, 8), 2.5, 3.0, 1e-4, sharing, bool(s % 2), "corners", s)
+        t = _build(p)
+        if tally.record(t.ok, p["delta"], s):
+            c = C.check_end_to_end(p["target"], t, p["eps"], p["x_max"], rng=s, n_random=4096, steps=100)
+            assert c.holds, c.message()
+    v = tally.verdict()
+    assert v.holds, v.message()
