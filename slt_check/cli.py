@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "slt_check.cli",  # build, check (below)
     "slt_check.cli_ledger",
     "slt_check.cli_report",
+    "slt_check.cli_compare",
 )
 
 DESCRIPTION = """\

@@ -1,0 +1,353 @@
+"""The peers side by side, in common units (anchors.md §3), and the law × rule factorial.
+
+* :func:`construction_row` — one construction on one small target at one (ε, δ): candidates per
+  target weight (the sampled neurons each weight can choose from), neurons / dense parameters of
+  ``G`` per target weight, kept parameters per target weight, depth, certified sup error, success.
+* :func:`factorial_min_candidates` — one target weight, one half: the minimal number of sampled
+  candidate products ``p = a·b`` (``a > 0`` half) after which ``rule`` gets within ``eta`` of ``w``,
+  for a law × rule pair, over a seeded grid of targets ``w ~ U[−w_max, w_max]`` — *exactly* (pair:
+  first hit; greedy digits: last first-in-tile index; exact subset sum: binary search on the prefix,
+  monotone because a longer prefix never worsens the exact optimum).
+* :func:`fit_slope` — ``scipy.stats.linregress`` of a count against ``log₂(1/ε)`` with a 95% CI
+  (samples per bit).
+* :func:`peers_table` — the markdown table written by ``slt-check compare``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from scipy import stats
+from tqdm.auto import tqdm
+
+from slt_check import bounds
+from slt_check.validation import check_eps, check_positive
+
+__all__ = [
+    "CONSTRUCTION_SET",
+    "construction_row",
+    "candidates_per_weight",
+    "factorial_law",
+    "factorial_min_candidates",
+    "fit_slope",
+    "peers_table",
+]
+
+CONSTRUCTION_SET = ("orseau", "pensia", "malach", "burkholz")
+
+
+def candidates_per_weight(plan: dict[str, Any], construction: str) -> float:
+    """Sampled neurons one target weight chooses from (both halves): ``N`` for the 2l layouts
+    (its group or its input's block), ``2ρ`` for Burkholz's first layer."""
+    return float(plan["n_samples"])
+
+
+def construction_row(
+    construction: str,
+    target: Any,
+    eps: float,
+    delta: float,
+    seed: int,
+    *,
+    max_params: int = 3_000_000,
+    **options: Any,
+) -> dict[str, Any]:
+    """Plan (always) and, when the dense ``G`` has at most ``max_params`` parameters, the built
+    ticket's sizes and certified sup error, for one construction in common units."""
+    from slt_check.certify import certified_bound, stages_of
+    from slt_check.constructions import Problem, build_ticket, get_construction
+
+    con = get_construction(construction, **options)
+    problem = Problem.for_target(target, eps, delta)
+    plan = con.plan(problem)
+    W = problem.n_weights
+    row: dict[str, Any] = {
+        "construction": construction,
+        "eps": float(eps),
+        "log2_inv_eps": math.log2(1.0 / eps),
+        "eta": float(plan["eta"]),
+        "candidates_per_weight": candidates_per_weight(plan, construction),
+        "G_depth": int(plan["G_depth"]),
+        "G_neurons_per_weight": plan["G_neurons"] / W,
+        "G_params_per_weight": plan["G_params"] / W,
+        "built": False,
+    }
+    if plan["G_params"] <= max_params:
+        t = build_ticket(target, eps, delta, seed, construction=con, allow_failure=True)
+        s = t.sizes()
+        cert = certified_bound(target, t.weights, stages_of(t), 1.0)["bound"]
+        row.update({
+            "built": True,
+            "kept_per_weight": s["kept_params_per_weight"],
+            "kept_neurons": s["kept_neurons"],
+            "certified": float(cert),
+            "ok": bool(t.ok),
+            "holds": bool(cert <= eps),
+        })
+    return row
+
+
+def factorial_law(law: str, M: int, w_max: float = 1.0) -> Any:
+    """The factor law of the factorial: uniform ``U[−√w_max, √w_max]``, Orseau's hyperbolic with
+    ``M`` digits (R7), or ``product`` (each factor a product of two uniforms)."""
+    from slt_check.laws import Hyperbolic, Product, Uniform
+
+    s = math.sqrt(w_max)
+    if law == "uniform":
+        return Uniform(-s, s)
+    if law == "hyperbolic":
+        return Hyperbolic(*bounds.hyperbolic_support(M, w_max))
+    if law == "product":
+        return Product(Uniform(-s, s), Uniform(-s, s))
+    raise ValueError(f"law: expected 'uniform', 'hyperbolic' or 'product', got {law!r}")
+
+
+_CHUNK = 1 << 16
+
+
+def _stream(law: Any, seed: int, k: int) -> np.ndarray:
+    """Chunk ``k`` of the candidate stream of ``seed``: products ``|a|·b`` (the ``a > 0`` half),
+    from ``SeedSequence(seed, spawn_key=(k,))`` so prefixes never depend on how far one reads."""
+    rng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(int(k),)))
+    a = np.abs(law.sample(rng, _CHUNK))
+    return a * law.sample(rng, _CHUNK)
+
+
+def _first_ok(law: Any, seed: int, n_max: int, test: Any) -> tuple[int, int]:
+    """Read chunks until ``test(p) -> (n*, kept)`` succeeds (n* ≥ 0) or ``n_max`` is passed."""
+    p = np.empty(0)
+    for k in range(max(1, -(-n_max // _CHUNK))):
+        p = np.concatenate([p, _stream(law, seed, k)])
+        n, kept = test(p)
+        if n >= 0:
+            return n, kept
+    return -1, -1
+
+
+def factorial_min_candidates(
+    law: str,
+    rule: str,
+    eta: float,
+    seeds: Sequence[int],
+    *,
+    w_max: float = 1.0,
+    n_max: int = 2_000_000,
+) -> dict[str, np.ndarray]:
+    """Per seed: target ``w`` (from ``default_rng(seed)``), minimal candidates ``n*`` (``-1`` if
+    ``n_max`` do not suffice) and kept count at ``n*``, for one half of one weight (module doc)."""
+    from slt_check.digits import tile_index
+    from slt_check.rules import ExactSubsetSum, GreedyDigits
+    from slt_check.subset_sum import MAX_N
+
+    eta = check_eps(eta, "eta")
+    w_max = check_positive(w_max, "w_max")
+    if rule not in ("pair", "greedy_digits", "exact_subset_sum"):
+        raise ValueError(f"rule: expected 'pair', 'greedy_digits' or 'exact_subset_sum', got {rule!r}")
+    M = bounds.n_digits(w_max, eta)
+    lw = factorial_law(law, M, w_max)
+    n_star = np.full(len(seeds), -1, dtype=np.int64)
+    kept = np.full(len(seeds), -1, dtype=np.int64)
+    ws = np.empty(len(seeds))
+    for i, s in enumerate(seeds):
+        w = float(np.random.default_rng(int(s)).uniform(-w_max, w_max))
+        ws[i] = w
+        if rule == "pair":
+            def pair_test(p: np.ndarray, w: float = w) -> tuple[int, int]:
+                if abs(w) <= eta:
+                    return 0, 0
+                hit = np.flatnonzero(np.abs(p - w) <= eta)
+                return (int(hit[0]) + 1, 1) if hit.size else (-1, -1)
+
+            n_star[i], kept[i] = _first_ok(lw, s, n_max, pair_test)
+        elif rule == "greedy_digits":
+            g = GreedyDigits(M=M, w_max=w_max)
+
+            def greedy_test(p: np.ndarray, w: float = w, g: Any = g) -> tuple[int, int]:
+                keep, ok = g.choose(np.array([w]), p[None, :], np.ones((1, p.size), dtype=bool))
+                if not ok[0]:
+                    return -1, -1
+                if w == 0:
+                    return 0, 0
+                k = tile_index(np.abs(p), w_max, bounds.GAMMA)
+                good = np.sign(p) == np.sign(w)
+                last = max(int(np.flatnonzero(good & (k == d))[0]) for d in range(1, M + 1))
+                return last + 1, int(keep.sum())
+
+            n_star[i], kept[i] = _first_ok(lw, s, n_max, greedy_test)
+        else:
+            p = _stream(lw, s, 0)[:MAX_N]
+            ex = ExactSubsetSum(eta=eta, window=MAX_N)
+
+            def ok_at(n: int, p: np.ndarray = p, w: float = w, ex: Any = ex) -> tuple[bool, int]:
+                keep, ok = ex.choose(np.array([w]), p[None, :n], np.ones((1, n), dtype=bool))
+                return bool(ok[0]), int(keep.sum())
+
+            if ok_at(0)[0]:
+                n_star[i], kept[i] = 0, 0
+                continue
+            lo, hi = 0, None  # not ok at lo; ok at hi (monotone: longer prefixes never worse)
+            for n in range(8, MAX_N + 1, 8):
+                if ok_at(n)[0]:
+                    hi = n
+                    break
+                lo = n
+            if hi is None:
+                continue
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if ok_at(mid)[0]:
+                    hi = mid
+                else:
+                    lo = mid
+            n_star[i], kept[i] = hi, ok_at(hi)[1]
+    return {"w": ws, "n_star": n_star, "kept": kept}
+
+
+def fit_slope(x: Sequence[float], y: Sequence[float]) -> dict[str, float]:
+    """Least squares ``y ≈ slope·x + intercept`` with the 95% CI of the slope (t quantile)."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.size < 3:
+        raise ValueError(f"x: need at least 3 points for a slope with a CI, got {x.size}")
+    r = stats.linregress(x, y)
+    t = stats.t.ppf(0.975, x.size - 2)
+    return {"slope": float(r.slope), "lo": float(r.slope - t * r.stderr),
+            "hi": float(r.slope + t * r.stderr), "intercept": float(r.intercept)}
+
+
+def _fmt(v: Any) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "—"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    a = abs(float(v))
+    return f"{v:.3g}" if (a >= 1e-2 and a < 1e5) or a == 0 else f"{v:.2e}"
+
+
+def _slope_cell(f: dict[str, float] | None) -> str:
+    if f is None:
+        return "—"
+    if not (math.isfinite(f["lo"]) and math.isfinite(f["hi"])):
+        return f"{f['slope']:.3g} (exact fit)"
+    return f"{f['slope']:.3g} [{f['lo']:.3g}, {f['hi']:.3g}]"
+
+
+def _decade_factor(eps: Sequence[float], y: Sequence[float]) -> str:
+    """Geometric growth of ``y`` per decade of ε (first to last point): ~1 for log growth in
+    1/ε, ~10 for ``1/ε``."""
+    e = np.asarray(eps, dtype=np.float64)
+    v = np.asarray(y, dtype=np.float64)
+    ok = np.isfinite(v) & (v > 0)
+    if ok.sum() < 2:
+        return "—"
+    e, v = e[ok], v[ok]
+    dec = math.log10(e[0] / e[-1])
+    return f"×{(v[-1] / v[0]) ** (1.0 / dec):.3g}" if dec > 0 else "—"
+
+
+def peers_table(
+    eps_grid: Sequence[float] = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5),
+    *,
+    widths: Sequence[int] = (2, 2, 1),
+    delta: float = 0.05,
+    seed: int = 0,
+    target_seed: int = 1,
+    n_factorial_seeds: int = 20,
+    constructions: Sequence[str] = CONSTRUCTION_SET,
+    max_params: int = 3_000_000,
+    progress: bool | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """Markdown for ``results/peers_table.md`` and the raw rows (see the module docstring)."""
+    from slt_check.stats import seed_grid
+    from slt_check.targets import random_target
+
+    target = random_target(list(widths), 1.0, target_seed)
+    rows: list[dict[str, Any]] = []
+    jobs = [(c, e) for c in constructions for e in eps_grid]
+    for c, e in tqdm(jobs, disable=None if progress is None else not progress, desc="constructions"):
+        rows.append(construction_row(c, target, e, delta, seed, max_params=max_params))
+    x = [math.log2(1 / e) for e in eps_grid]
+    lines = [
+        f"Target `random:{'-'.join(map(str, widths))}` (target seed {target_seed}), δ = {delta}, "
+        f"G seed {seed}; per target weight (W = {sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=False))}). "
+        "*cand.*: sampled neurons each weight chooses from; *kept*: kept parameters per target weight "
+        "(— where the dense G exceeds "
+        f"{max_params:,} parameters and was not built); *cert.*: certified sup error (≤ ε: holds). "
+        "Slopes: least squares against log₂(1/ε) with 95% CI (per bit).",
+        "",
+        "| construction | ε | η | cand./weight | G neurons/weight | G params/weight | kept/weight | depth | cert. | holds |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    slopes: dict[str, Any] = {}
+    for c in constructions:
+        rs = [r for r in rows if r["construction"] == c]
+        for r in rs:
+            lines.append(
+                f"| {c} | {r['eps']:g} | {_fmt(r['eta'])} | {_fmt(r['candidates_per_weight'])} | "
+                f"{_fmt(r['G_neurons_per_weight'])} | {_fmt(r['G_params_per_weight'])} | "
+                f"{_fmt(r.get('kept_per_weight'))} | {r['G_depth']} | {_fmt(r.get('certified'))} | "
+                f"{_fmt(r.get('holds')) if r['built'] else '—'} |"
+            )
+        cand = fit_slope(x, [r["candidates_per_weight"] for r in rs])
+        built = [(xi, r["kept_per_weight"]) for xi, r in zip(x, rs, strict=True) if r["built"]]
+        kept = fit_slope(*zip(*built, strict=True)) if len(built) >= 3 else None
+        slopes[c] = {"candidates": cand, "kept": kept}
+    lines += ["", "| construction | cand./weight per bit (95% CI) | cand. growth per decade of ε "
+              "| kept/weight per bit (95% CI) |", "|---|---|---|---|"]
+    for c in constructions:
+        rs = [r for r in rows if r["construction"] == c]
+        lines.append(
+            f"| {c} | {_slope_cell(slopes[c]['candidates'])} | "
+            f"{_decade_factor(list(eps_grid), [r['candidates_per_weight'] for r in rs])} | "
+            f"{_slope_cell(slopes[c]['kept'])} |"
+        )
+    # ---- factorial: one weight, one half, precision ε per weight
+    seeds = seed_grid(20201106, n_factorial_seeds)
+    fac_rows = []
+    laws, rules = ("uniform", "hyperbolic", "product"), ("greedy_digits", "exact_subset_sum", "pair")
+    combos = [(lw, ru) for lw in laws for ru in rules]
+    for lw, ru in tqdm(combos, disable=None if progress is None else not progress, desc="factorial"):
+        per_eps = []
+        for e in eps_grid:
+            m = factorial_min_candidates(lw, ru, e, seeds)
+            good = m["n_star"] >= 0
+            per_eps.append({
+                "eps": e,
+                "mean_n": float(m["n_star"][good].mean()) if good.any() else float("nan"),
+                "mean_kept": float(m["kept"][good].mean()) if good.any() else float("nan"),
+                "misses": int((~good).sum()),
+            })
+        ok = [(xi, p["mean_n"], p["mean_kept"]) for xi, p in zip(x, per_eps, strict=True)
+              if p["misses"] == 0]
+        fn = fit_slope([o[0] for o in ok], [o[1] for o in ok]) if len(ok) >= 3 else None
+        fk = fit_slope([o[0] for o in ok], [o[2] for o in ok]) if len(ok) >= 3 else None
+        fac_rows.append({"law": lw, "rule": ru, "per_eps": per_eps, "slope_n": fn, "slope_kept": fk})
+    lines += [
+        "",
+        f"**Factorial** (one target weight, one half; {n_factorial_seeds} pre-registered seeds, "
+        "w ~ U[−1, 1]; precision ε per weight): mean minimal candidates n* / mean kept at n* "
+        "(misses: seeds where the cap — 40 for exact, 2·10⁶ otherwise — did not suffice; "
+        "slopes only over ε without misses).",
+        "",
+        "| law × rule | " + " | ".join(f"ε={e:g}" for e in eps_grid)
+        + " | n* per bit (95% CI) | n* growth per decade | kept per bit (95% CI) |",
+        "|---|" + "---|" * len(eps_grid) + "---|---|---|",
+    ]
+    for fr in fac_rows:
+        cells = [
+            (f"{_fmt(p['mean_n'])} / {_fmt(p['mean_kept'])}" + (f" ({p['misses']} miss)" if p["misses"] else ""))
+            for p in fr["per_eps"]
+        ]
+        lines.append(f"| {fr['law']} × {fr['rule']} | " + " | ".join(cells)
+                     + f" | {_slope_cell(fr['slope_n'])} | "
+                     + _decade_factor(list(eps_grid), [p["mean_n"] if not p["misses"] else np.nan
+                                                       for p in fr["per_eps"]])
+                     + f" | {_slope_cell(fr['slope_kept'])} |")
+    lines += ["", "Counting lower bound per half (any method, universal over |w| ≤ 1): "
+              + ", ".join(f"ε={e:g}: {bounds.counting_lower_bound(2.0, e):.2f}" for e in eps_grid)]
+    return "\n".join(lines) + "\n", {"rows": rows, "slopes": slopes, "factorial": fac_rows}
