@@ -26,8 +26,9 @@ entries, never drawn here, are independent of everything used and cannot influen
 ``pensia``.
 
 A construction supports the lazy path when it exposes ``source_spec(problem, seed) -> SourceSpec``,
-``make_rule(problem, spec)`` and ``ticket_meta(problem, spec, reports) -> dict``, and its ``select``
-is ``select_masks`` with that rule (``orseau`` does). Work is split over output-neuron chunks, each
+``make_rule(problem, spec)`` and ``ticket_meta(problem, spec, reports) -> dict`` (and optionally
+``finalize(ticket, target, problem)``), and its ``select`` is ``select_masks`` with that rule followed
+by ``finalize`` (``orseau``, and the ``pensia``/``malach``/``factorial`` family, do). Work is split over output-neuron chunks, each
 independent, optionally in ``jobs`` worker processes (the result does not depend on ``jobs``).
 """
 
@@ -309,6 +310,8 @@ def build_compact_ticket(
     meta["timing_s"] = {"sample_G": 0.0, "select": t1 - t0}
     meta["lazy"] = True
     ticket = CompactTicket(spec, entries, target, meta)
+    if hasattr(con, "finalize"):  # construction-specific success event (e.g. by certificate)
+        ticket = con.finalize(ticket, target, problem)
     if not ticket.ok and not allow_failure:
         raise ConstructionFailed(
             f"{con.name}: the sampled G (seed {seed}) misses {meta.get('n_failed_weights', '?')} "

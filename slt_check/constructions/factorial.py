@@ -195,6 +195,11 @@ class RuleConstruction:
             target, G, spec, self.make_rule(problem, spec), prune_dead_halves=self.prune_dead_halves
         )
         ticket = Ticket(G, masks, target, self.ticket_meta(problem, spec, reports))
+        return self.finalize(ticket, target, problem)
+
+    def finalize(self, ticket: Any, target: ReLUNet, problem: Problem) -> Any:
+        """Success by certificate when some weight is beyond ``η`` (module docstring); shared with
+        the lazy path (works on any ticket with ``weights`` and ``meta``)."""
         if not ticket.meta["success"]:
             from slt_check.certify import certified_bound, stages_of
 
