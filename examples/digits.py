@@ -9,11 +9,11 @@ Steps:
 1. ``sklearn.datasets.load_digits`` (1797 images, bundled: no download); pixels ``0..16`` are
    scaled to ``[0, 1]``; a fixed 80/20 split (``random_state=seed``).
 2. Train ``nn.Sequential(Linear(64, h, bias=False), ReLU, Linear(h, 10, bias=False))`` in float64
-   (full-batch Adam, fixed torch seed); save it to ``<out>/digits_model.pt`` so that
-   ``slt-check build --target torch:<out>/digits_model.pt`` works on it too.
+   (full-batch Adam, fixed torch seed); save it to ``<out>/digits_model.pt``.
 3. Scale to the bound ``w_max = 1``: each layer is divided by its largest ``|w|``. ReLU is positively
    homogeneous, so the logits are multiplied by ``1/Π_i max|W_i| > 0`` and the predictions (argmax)
-   are unchanged; this scaled network is the target ``F``.
+   are unchanged; this scaled network is the target ``F``, saved as ``<out>/digits_target.pt`` so
+   that ``slt-check build --target torch:<out>/digits_target.pt`` works on it too.
 4. For each registered construction: build a ticket at ``ε``, ``δ`` (lazy path when the dense ``G``
    would be large), validate it (``ticket == G ⊙ mask``), certify its sup error on the input box
    ``‖x‖_∞ ≤ x_max = 1`` (which contains the pixel cube ``[0, 1]^64``), and compare test accuracy of
@@ -96,12 +96,13 @@ def run(
     t0 = time.perf_counter()
     model = train_mlp(Xtr, ytr, hidden, epochs, seed)
     train_s = time.perf_counter() - t0
+    F, factor = scale_to_bound(net_from_torch(model))
     if out is not None:
         import torch
 
         out.mkdir(parents=True, exist_ok=True)
         torch.save(model, out / "digits_model.pt")
-    F, factor = scale_to_bound(net_from_torch(model))
+        torch.save(F.to_torch(), out / "digits_target.pt")  # scaled: |w| ≤ 1
     res: dict[str, Any] = {
         "data": "sklearn load_digits, pixels/16 in [0,1], 80/20 split (random_state=seed)",
         "widths": list(F.widths), "hidden": hidden, "epochs": epochs, "train_s": train_s,

@@ -28,7 +28,7 @@ def test_digits_example_quick(tmp_path, capsys) -> None:
     mod = _load()
     assert mod.main(["--quick", "--hidden", "8", "--epochs", "80", "--eps", "0.05", "--out", str(tmp_path)]) == 0
     res = json.loads((tmp_path / "digits.json").read_text())
-    assert (tmp_path / "digits_model.pt").is_file()
+    assert (tmp_path / "digits_model.pt").is_file() and (tmp_path / "digits_target.pt").is_file()
     assert res["target_test_acc"] > 80.0  # it learned something (10 classes: chance is 10%)
     built = [r for r in res["tickets"] if "ticket_test_acc" in r]
     assert {r["construction"] for r in built} == {"orseau[per_weight]", "orseau[per_input]"}

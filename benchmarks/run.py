@@ -1,0 +1,294 @@
+"""Benchmarks: one command, a table, JSON results and a figure.
+
+    python benchmarks/run.py --quick     # ~1–2 minutes: small cases only
+    python benchmarks/run.py             # + larger scaling cases and the full-size 784-500-10 runs
+
+Measured (each build case in its own subprocess, so peak memory is that case's alone):
+
+* ``subset_sum``: exact subset sum (``slt_check.subset_sum.best_subsets``) at ``n = 21`` candidates,
+  µs per weight, vectorised over a batch of 20 000 weights (Pensia et al.'s ``n = 3·7``);
+* ``scaling``: per construction, build time (sampling + selection, lazy path where the dense ``G``
+  would exceed 2e7 parameters), validation time, certification time (``certify.sup_error``) and peak
+  resident memory (``ru_maxrss`` of the case process and its workers) against the number of target
+  weights ``W`` (targets ``random:k-k-10:kaiming``, ε = δ = 0.01); a least-squares slope of
+  ``log time`` against ``log W`` (≈ 1 means linear cost; the plan's ``N`` also grows like ``log W``);
+* ``full``: ``slt-check build`` on ``random:784-500-10:kaiming`` (397 000 weights) at ε = δ = 0.01
+  (input box ``‖x‖∞ ≤ 1``) for ``orseau --sharing per_input`` and ``pensia``, ``--jobs 2``.
+
+Machine load (``os.getloadavg``, ``uptime``) is stored with the results, which go to
+``benchmarks/results/<name>.json``; the figure (cost against size) to
+``benchmarks/results/scaling.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+
+QUICK_SIZES = (8, 16, 32)
+FULL_SIZES = (8, 16, 32, 64, 128, 256)
+MAX_K = {"pensia": 64}
+"""Largest ``k`` per construction in the scaling sweep (pensia's exact solver at its default
+``window = 32`` costs ~25 ms per weight and half: k = 128 would take ~15 minutes)."""
+FULL_OPTIONS = {"pensia": ["window=21"]}
+"""Options of the full-size runs: pensia with Pensia et al.'s own n = 21 candidates per subset sum
+(their Experiment 1); at the default window 32 the full size needs ~5.5 CPU-hours (measured per
+weight, see README)."""
+EPS, DELTA = 0.01, 0.01
+
+
+def machine() -> dict[str, Any]:
+    up = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    return {"uptime": up, "loadavg": list(os.getloadavg()), "cpus": os.cpu_count(),
+            "python": platform.python_version(), "platform": platform.platform(),
+            "time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+
+
+def peak_rss_mib() -> float:
+    """Peak RSS of this process and of its (waited-for) children, MiB (Linux: ru_maxrss in KiB)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, kids) / 1024.0
+
+
+# ----------------------------------------------------------------------------- cases (subprocess)
+
+
+def case_build(construction: str, sharing: str | None, k: int, jobs: int) -> dict[str, Any]:
+    """Build + validate + certify one ticket for ``random:k-k-10:kaiming``; timings and sizes."""
+    from slt_check.certify import sup_error
+    from slt_check.lazy import build_auto
+    from slt_check.targets import target_from_spec
+
+    F = target_from_spec(f"random:{k}-{k}-10:kaiming", seed=1)
+    opts = {"sharing": sharing} if sharing else {}
+    t0 = time.perf_counter()
+    ticket = build_auto(F, EPS, DELTA, 0, construction=construction, jobs=jobs, **opts)
+    t1 = time.perf_counter()
+    ticket.validate()
+    t2 = time.perf_counter()
+    err = sup_error(F, ticket, 1.0, **getattr(ticket, "certify_options", {}))
+    t3 = time.perf_counter()
+    s = ticket.sizes()
+    return {
+        "construction": construction + (f"[{sharing}]" if sharing else ""), "k": k,
+        "target_weights": s["target_weights"], "lazy": bool(ticket.meta.get("lazy", False)),
+        "build_s": t1 - t0, "validate_s": t2 - t1, "certify_s": t3 - t2,
+        "G_params": s["G_params"], "kept_params": s["kept_params"],
+        "kept_per_weight": s["kept_params_per_weight"], "n_samples": ticket.meta.get("plan", {}).get("n_samples"),
+        "certified": err.certified, "found": err.found, "holds": err.certified <= EPS,
+        "peak_rss_mib": peak_rss_mib(),
+    }
+
+
+def case_subset_sum(n: int = 21, batch: int = 20_000, repeats: int = 3) -> dict[str, Any]:
+    """µs per weight of the exact solver (best of ``repeats``), checked against brute force on a
+    sample of rows."""
+    from slt_check import subset_sum as ss
+
+    rng = np.random.default_rng(0)
+    v = rng.uniform(-1, 1, (batch, n)) * rng.uniform(-1, 1, (batch, n))
+    t = rng.uniform(-0.5, 0.5, batch)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        keep = ss.best_subsets(v, t)
+        times.append(time.perf_counter() - t0)
+    ref = ss.brute_force_subsets(v[:20, :16], t[:20])
+    got = ss.best_subsets(v[:20, :16], t[:20])
+    same = np.allclose(ss.subset_errors(v[:20, :16], t[:20], got), ss.subset_errors(v[:20, :16], t[:20], ref))
+    err = ss.subset_errors(v, t, keep)
+    return {"n": n, "batch": batch, "us_per_weight": min(times) / batch * 1e6,
+            "times_s": times, "max_error": float(np.max(err)), "median_error": float(np.median(err)),
+            "matches_brute_force_n16": bool(same), "peak_rss_mib": peak_rss_mib()}
+
+
+def case_cli_full(
+    construction: str, sharing: str | None, jobs: int, target: str, options: list[str] | None = None
+) -> dict[str, Any]:
+    """``slt-check build`` as a user runs it; reads the saved ticket's meta."""
+    from slt_check.compact_ticket import _read_npz
+
+    with tempfile.TemporaryDirectory() as d:
+        out = Path(d) / "t.npz"
+        cmd = [sys.executable, "-m", "slt_check", "build", "--target", target, "--eps", str(EPS),
+               "--delta", str(DELTA), "--seed", "0", "--construction", construction,
+               "--jobs", str(jobs), "--out", str(out)]
+        if sharing:
+            cmd += ["--sharing", sharing]
+        for opt in options or []:
+            cmd += ["--option", opt]
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+        res: dict[str, Any] = {"construction": construction + (f"[{sharing}]" if sharing else ""),
+                               "target": target, "command": " ".join(cmd[1:]), "rc": proc.returncode,
+                               "wall_s": wall, "stdout": proc.stdout[-3000:], "stderr": proc.stderr[-3000:],
+                               "peak_rss_mib": peak_rss_mib()}
+        if proc.returncode == 0:
+            _, meta = _read_npz(out, meta_only=True)
+            res.update({k: meta.get(k) for k in ("build_s", "validate_s", "certify_s", "sup_error", "lazy")})
+            res["file_mib"] = out.stat().st_size / 2**20
+            res["kept_per_weight"] = _kept_per_weight(proc.stdout)
+    return res
+
+
+def _kept_per_weight(stdout: str) -> float | None:
+    for line in stdout.splitlines():
+        if line.startswith("kept") and "/weight" in line:
+            return float(line.split("(")[1].split("/")[0])
+    return None
+
+
+CASES = {"build": case_build, "subset_sum": case_subset_sum, "cli_full": case_cli_full}
+
+
+def run_case(kind: str, timeout: float, **kw: Any) -> dict[str, Any]:
+    """Run one case in a fresh interpreter; its JSON result (or the error)."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--case", json.dumps({"kind": kind, **kw})]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"kind": kind, **kw, "error": f"timeout after {timeout:.0f} s"}
+    if proc.returncode != 0:
+        return {"kind": kind, **kw, "error": proc.stderr[-2000:]}
+    return {"kind": kind, **json.loads(proc.stdout.strip().splitlines()[-1])}
+
+
+# ----------------------------------------------------------------------------- driver
+
+
+def available_constructions() -> list[tuple[str, str | None]]:
+    from slt_check.constructions import CONSTRUCTIONS, get_construction
+
+    get_construction("orseau")
+    out: list[tuple[str, str | None]] = [("orseau", "per_weight"), ("orseau", "per_input")]
+    if "pensia" in CONSTRUCTIONS:
+        out.append(("pensia", None))
+    return out
+
+
+def loglog_slope(W: list[float], t: list[float]) -> float | None:
+    """Least-squares slope of ``log t`` against ``log W``."""
+    if len(W) < 2:
+        return None
+    return float(np.polyfit(np.log(W), np.log(t), 1)[0])
+
+
+def figure(rows: list[dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(1, 2, figsize=(10, 4))
+    for name in sorted({r["construction"] for r in rows}):
+        rs = sorted((r for r in rows if r["construction"] == name and "error" not in r),
+                    key=lambda r: r["target_weights"])
+        if not rs:
+            continue
+        W = [r["target_weights"] for r in rs]
+        ax[0].loglog(W, [r["build_s"] for r in rs], "o-", label=name)
+        ax[1].loglog(W, [r["peak_rss_mib"] for r in rs], "o-", label=name)
+    ax[0].set(xlabel="target weights W", ylabel="build time (s)", title=f"ε = δ = {EPS}")
+    ax[1].set(xlabel="target weights W", ylabel="peak RSS (MiB)")
+    ax[0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="small cases only (no full-size runs)")
+    p.add_argument("--jobs", type=int, default=2, help="worker processes for lazy builds")
+    p.add_argument("--name", default=None, help="results file name (default: quick or full)")
+    p.add_argument("--case", help=argparse.SUPPRESS)
+    a = p.parse_args(argv)
+    if a.case:  # child process: one case, one JSON line
+        spec = json.loads(a.case)
+        print(json.dumps(CASES[spec.pop("kind")](**spec), default=float))
+        return 0
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    name = a.name or ("quick" if a.quick else "full")
+    out: dict[str, Any] = {"machine_before": machine(), "eps": EPS, "delta": DELTA, "quick": a.quick}
+
+    print("exact subset sum, n = 21 …", flush=True)
+    out["subset_sum"] = run_case("subset_sum", 600)
+    ssr = out["subset_sum"]
+    if "error" not in ssr:
+        print(f"  {ssr['us_per_weight']:.1f} µs/weight (batch {ssr['batch']}), max |error| "
+              f"{ssr['max_error']:.2e}, brute-force check {ssr['matches_brute_force_n16']}")
+    else:
+        print("  ", ssr["error"][-300:])
+
+    rows = []
+    sizes = QUICK_SIZES if a.quick else FULL_SIZES
+    for con, sharing in available_constructions():
+        for k in sizes:
+            if k > MAX_K.get(con, k):
+                break
+            r = run_case("build", 900, construction=con, sharing=sharing, k=k, jobs=a.jobs)
+            r.setdefault("construction", con + (f"[{sharing}]" if sharing else ""))
+            r.setdefault("target_weights", k * k + 10 * k)
+            rows.append(r)
+            if "error" in r:
+                print(f"  {r['construction']:20s} k={k}: ERROR {r['error'][-200:]}", flush=True)
+                break
+            print(f"  {r['construction']:20s} W={r['target_weights']:7d}  build {r['build_s']:7.2f} s  "
+                  f"validate {r['validate_s']:6.2f} s  certify {r['certify_s']:6.2f} s  "
+                  f"{r['peak_rss_mib']:7.0f} MiB  kept/w {r['kept_per_weight']:.2f}  "
+                  f"certified {r['certified']:.2e}", flush=True)
+    out["scaling"] = rows
+    out["slopes"] = {}
+    for name_c in sorted({r["construction"] for r in rows}):
+        rs = [r for r in rows if r["construction"] == name_c and "error" not in r]
+        out["slopes"][name_c] = {
+            "build_time": loglog_slope([r["target_weights"] for r in rs], [r["build_s"] for r in rs]),
+            "kept_params": loglog_slope([r["target_weights"] for r in rs], [r["kept_params"] for r in rs]),
+        }
+
+    if not a.quick:
+        out["full"] = []
+        for con, sharing in [c for c in available_constructions() if c != ("orseau", "per_weight")]:
+            print(f"full size 784-500-10: {con} {sharing or ''} …", flush=True)
+            r = run_case("cli_full", 1800, construction=con, sharing=sharing, jobs=a.jobs,
+                         target="random:784-500-10:kaiming", options=FULL_OPTIONS.get(con))
+            out["full"].append(r)
+            print("  " + (r.get("stdout") or r.get("error", "")).replace("\n", "\n  "), flush=True)
+
+    out["machine_after"] = machine()
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(out, indent=1, default=float))
+    figure(rows, RESULTS / f"scaling_{name}.png")
+
+    print()
+    print(f"{'construction':22s} {'W':>8s} {'build s':>8s} {'valid s':>8s} {'cert s':>8s} {'MiB':>7s} {'kept/w':>7s}")
+    for r in rows:
+        if "error" not in r:
+            print(f"{r['construction']:22s} {r['target_weights']:8d} {r['build_s']:8.2f} {r['validate_s']:8.2f} "
+                  f"{r['certify_s']:8.2f} {r['peak_rss_mib']:7.0f} {r['kept_per_weight']:7.2f}")
+    for c, s in out["slopes"].items():
+        if s["build_time"] is not None:
+            print(f"log-log slope {c:22s} build time {s['build_time']:.2f}   kept params {s['kept_params']:.2f}")
+    print(f"results: {path}  figure: {RESULTS / f'scaling_{name}.png'}")
+    print(f"load before {out['machine_before']['loadavg']}, after {out['machine_after']['loadavg']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
