@@ -47,6 +47,7 @@ def test_verdict_matches_dense_check(seed, n, a):
     assert np.all((d > eps) == in_gap)
 
 
+@pytest.mark.claim("LB-counting")
 @given(seed=st.integers(0, 2**32 - 1), eps=st.sampled_from([1e-1, 1e-2, 1e-3]),
        law=st.sampled_from(["uniform", "product", "hyperbolic"]))
 def test_counting_bound_never_broken(seed, eps, law):
