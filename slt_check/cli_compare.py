@@ -38,6 +38,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--constructions", nargs="+", default=["orseau", "pensia", "malach", "burkholz"])
     p.add_argument("--max-params", type=int, default=3_000_000,
                    help="build a construction only when its dense G has at most this many parameters")
+    p.add_argument("--no-experiment1", action="store_true",
+                   help="skip Pensia et al.'s Experiment 1 protocol (small scale) section")
+    p.add_argument("--exp1-target", default="random:16-32-10",
+                   help="target of the Experiment 1 section (its weights and its networks)")
     p.add_argument("--out", default="results/peers_table.md")
     p.add_argument("--json", default=None, help="also write the raw rows as JSON here")
     p.add_argument("--readme", nargs="?", const="README.md", default=None,
@@ -58,6 +62,22 @@ def cmd_compare(args: argparse.Namespace) -> int:
         target_seed=args.target_seed, n_factorial_seeds=args.factorial_seeds,
         constructions=args.constructions, max_params=args.max_params,
     )
+    if not args.no_experiment1:
+        import numpy as np
+
+        from slt_check.compare import (
+            experiment1_markdown,
+            experiment1_networks,
+            experiment1_weights,
+        )
+        from slt_check.targets import target_from_spec
+
+        F = target_from_spec(args.exp1_target, seed=args.target_seed)
+        w = np.concatenate([np.asarray(x).ravel() for x in F.weights])
+        r1 = experiment1_weights(w, 0.01, 21, args.seed)
+        nets = experiment1_networks(F, 0.01, 0.05, args.seed)
+        md += "\n" + experiment1_markdown(r1, nets, f"`{args.exp1_target}` (seed {args.target_seed})")
+        raw["experiment1"] = {"weights": r1, "networks": nets}
     cmd = (f"slt-check compare --eps {' '.join(f'{e:g}' for e in args.eps)} --widths {args.widths} "
            f"--delta {args.delta:g} --seed {args.seed} --target-seed {args.target_seed} "
            f"--factorial-seeds {args.factorial_seeds}")
