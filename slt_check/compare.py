@@ -348,9 +348,13 @@ def peers_table(
                      + _decade_factor(list(eps_grid), [p["mean_n"] if not p["misses"] else np.nan
                                                        for p in fr["per_eps"]])
                      + f" | {_slope_cell(fr['slope_kept'])} |")
+    fe = 1e-2 if 1e-2 in eps_grid else eps_grid[len(eps_grid) // 2]
+    fnet = factorial_networks(target, fe, delta, seed, max_params=max_params)
+    lines += ["", factorial_networks_markdown(fnet, fe).rstrip("\n")]
     lines += ["", "Counting lower bound per half (any method, universal over |w| ≤ 1): "
               + ", ".join(f"ε={e:g}: {bounds.counting_lower_bound(2.0, e):.2f}" for e in eps_grid)]
-    return "\n".join(lines) + "\n", {"rows": rows, "slopes": slopes, "factorial": fac_rows}
+    return "\n".join(lines) + "\n", {"rows": rows, "slopes": slopes, "factorial": fac_rows,
+                                      "factorial_networks": fnet}
 
 
 # ------------------------------------------------------------------------------ Experiment 1
@@ -489,5 +493,40 @@ def experiment1_markdown(w_res: dict[str, Any], net_rows: list[dict[str, Any]], 
             f"| {n['label']} | {_fmt(n['candidates_per_weight'])} | {_fmt(n['G_params_per_weight'])} | "
             f"{_fmt(n['kept_per_weight'])} | {n['n_failed_weights']} | {n['certified']:.2e} | "
             f"{_fmt(n['holds'])} | {n['build_s']:.2f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def factorial_networks(
+    target: Any, eps: float, delta: float, seed: int, *, max_params: int = 3_000_000,
+) -> list[dict[str, Any]]:
+    """The whole factorial as networks, one loop: ``factorial`` construction for every law × rule
+    at the rule's own default width (greedy: Orseau's ``N_w``; exact: Pensia's ``N``; pair:
+    Malach's ``N``), same target, ε, δ and seed of ``G``."""
+    from slt_check.constructions.factorial import FACTORIAL_LAWS, FACTORIAL_RULES
+
+    out = []
+    for law in FACTORIAL_LAWS:
+        for rule in FACTORIAL_RULES:
+            r = construction_row("factorial", target, eps, delta, seed, max_params=max_params,
+                                 law=law, rule=rule)
+            r.update({"law": law, "rule": rule})
+            out.append(r)
+    return out
+
+
+def factorial_networks_markdown(rows: list[dict[str, Any]], eps: float) -> str:
+    lines = [
+        f"**Factorial as networks** (same target, ε = {eps:g}; `factorial` construction, "
+        "per_input sharing, each rule at its own default width):",
+        "",
+        "| law × rule | cand./weight | G params/weight | kept/weight | cert. | holds |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['law']} × {r['rule']} | {_fmt(r['candidates_per_weight'])} | "
+            f"{_fmt(r['G_params_per_weight'])} | {_fmt(r.get('kept_per_weight'))} | "
+            f"{_fmt(r.get('certified'))} | {_fmt(r.get('holds')) if r['built'] else '—'} |"
         )
     return "\n".join(lines) + "\n"
