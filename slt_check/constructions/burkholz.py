@@ -74,8 +74,9 @@ class Burkholz:
     rho: copies per target neuron (layer 0 has ``2ρ`` per input); default ``⌈N_pensia/2⌉``.
     window: exact solver's candidates per subset sum (``O(2^{window/2})`` each). Measured on
         ``random:4-8-8-2``, ε = 1e-2, seed 0: window 24 leaves layer-1 subset sums off by up to
-        0.48 (sup error found 1.1, not certified); window 32 certifies 8.6e-5 but takes ~140 s on
-        the 2-core CI machine (4096 exact searches of 2^16-subset halves).
+        0.48 (sup error found 1.1, not certified); window 32 certifies 8.6e-5 in 23 s on the 2-core
+        machine (141 s while it was shared by ~7 busy processes; 4096 exact searches of
+        2^16-subset halves).
     C: Pensia's width constant used for the default ``ρ``.
     """
 
