@@ -73,6 +73,7 @@ def construction_row(
         "G_depth": int(plan["G_depth"]),
         "G_neurons_per_weight": plan["G_neurons"] / W,
         "G_params_per_weight": plan["G_params"] / W,
+        "G_neurons_per_target_neuron": plan["G_neurons"] / sum(problem.widths[1:]),
         "built": False,
     }
     if plan["G_params"] <= max_params:
@@ -280,8 +281,9 @@ def peers_table(
         f"{max_params:,} parameters and was not built); *cert.*: certified sup error (≤ ε: holds). "
         "Slopes: least squares against log₂(1/ε) with 95% CI (per bit).",
         "",
-        "| construction | ε | η | cand./weight | G neurons/weight | G params/weight | kept/weight | depth | cert. | holds |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| construction | ε | η | cand./weight | G neurons/weight | G neurons/target neuron "
+        "| G params/weight | kept/weight | depth | cert. | holds |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     slopes: dict[str, Any] = {}
     for c in constructions:
@@ -289,7 +291,8 @@ def peers_table(
         for r in rs:
             lines.append(
                 f"| {c} | {r['eps']:g} | {_fmt(r['eta'])} | {_fmt(r['candidates_per_weight'])} | "
-                f"{_fmt(r['G_neurons_per_weight'])} | {_fmt(r['G_params_per_weight'])} | "
+                f"{_fmt(r['G_neurons_per_weight'])} | {_fmt(r['G_neurons_per_target_neuron'])} | "
+                f"{_fmt(r['G_params_per_weight'])} | "
                 f"{_fmt(r.get('kept_per_weight'))} | {r['G_depth']} | {_fmt(r.get('certified'))} | "
                 f"{_fmt(r.get('holds')) if r['built'] else '—'} |"
             )
