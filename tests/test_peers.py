@@ -170,3 +170,63 @@ def test_burkholz_G_independent_of_target():
     t1, t2 = build_ticket(F1, 0.1, 0.1, seed=3, **kw), build_ticket(F2, 0.1, 0.1, seed=3, **kw)
     for g1, g2 in zip(t1.G.weights, t2.G.weights, strict=True):
         assert np.array_equal(_bits(g1), _bits(g2))
+
+
+def test_factorial_min_candidates_is_minimal():
+    from slt_check.compare import factorial_min_candidates
+    from slt_check.rules import ExactSubsetSum
+
+    m = factorial_min_candidates("uniform", "exact_subset_sum", 1e-3, [1, 2, 3])
+    import slt_check.compare as cmp
+    from slt_check.compare import factorial_law
+
+    law = factorial_law("uniform", 1)
+    for s, n, w in zip([1, 2, 3], m["n_star"], m["w"], strict=True):
+        assert n > 0
+        p = cmp._stream(law, s, 0)
+        rule = ExactSubsetSum(eta=1e-3, window=40)
+        ok_n = rule.choose(np.array([w]), p[None, :n], np.ones((1, n), bool))[1][0]
+        ok_before = rule.choose(np.array([w]), p[None, : n - 1], np.ones((1, n - 1), bool))[1][0]
+        assert ok_n and not ok_before
+    pair = factorial_min_candidates("uniform", "pair", 1e-2, [4, 5])
+    for s, n, w in zip([4, 5], pair["n_star"], pair["w"], strict=True):
+        p = cmp._stream(law, s, 0)
+        hits = np.flatnonzero(np.abs(p - w) <= 1e-2)
+        assert n == hits[0] + 1
+
+
+def test_fit_slope_recovers_a_line():
+    from slt_check.compare import fit_slope
+
+    f = fit_slope([1, 2, 3, 4], [3.0, 5.1, 6.9, 9.0])
+    assert f["lo"] <= 2.0 <= f["hi"] and abs(f["slope"] - 1.98) < 1e-9
+    with pytest.raises(ValueError, match="x"):
+        fit_slope([1, 2], [1, 2])
+
+
+def test_experiment1_weights_small():
+    from slt_check.compare import experiment1_weights
+
+    w = np.random.default_rng(0).uniform(-0.5, 0.5, 300)
+    r = experiment1_weights(w, 0.01, 21, 0)
+    assert 0 < r["min_candidates_mean"] <= 21 and r["min_candidates_max"] <= 21
+    assert r["kept_mean_sparsest_within_eps"] <= r["kept_mean_exact_optimum"] + 21
+    assert 0.9 <= r["frac_within_eps"] <= 1.0
+
+
+def test_cli_compare_writes_table_and_readme_block(tmp_path):
+    from slt_check.cli import main
+    from slt_check.cli_compare import replace_peers_block
+
+    readme = tmp_path / "README.md"
+    readme.write_text("top\n<!-- peers:start (x) -->\nOLDBLOCK\n<!-- peers:end -->\nbottom\n")
+    out = tmp_path / "t.md"
+    rc = main(["compare", "--eps", "0.1", "0.05", "0.02", "--widths", "2-1", "--factorial-seeds", "2",
+               "--constructions", "pensia", "orseau", "--no-experiment1", "--out", str(out),
+               "--readme", str(readme)])
+    assert rc == 0
+    text = readme.read_text()
+    assert "OLDBLOCK" not in text and text.startswith("top\n") and text.endswith("bottom\n")
+    assert "| pensia | 0.1 |" in out.read_text() and "per bit" in out.read_text()
+    with pytest.raises(ValueError, match="markers"):
+        replace_peers_block("no markers", "x")
