@@ -309,14 +309,17 @@ def build_compact_ticket(
     meta.setdefault("versions", versions())
     meta["timing_s"] = {"sample_G": 0.0, "select": t1 - t0}
     meta["lazy"] = True
+    meta["jobs"] = int(jobs)
     ticket = CompactTicket(spec, entries, target, meta)
     if hasattr(con, "finalize"):  # construction-specific success event (e.g. by certificate)
         ticket = con.finalize(ticket, target, problem)
     if not ticket.ok and not allow_failure:
         raise ConstructionFailed(
             f"{con.name}: the sampled G (seed {seed}) misses {meta.get('n_failed_weights', '?')} "
-            f"target weight(s) — the failure event of probability ≤ δ = {delta}. G is not re-drawn; "
-            "pass allow_failure=True to inspect the partial ticket.",
+            f"target weight(s) — the failure event of probability ≤ δ = {delta}"
+            + (f" (certified sup error {ticket.meta['certified_at_select']:.3g} > ε = {eps})"
+               if "certified_at_select" in ticket.meta else "")
+            + ". G is not re-drawn; pass allow_failure=True to inspect the partial ticket.",
             None,
         )
     return ticket
