@@ -6,7 +6,8 @@ certified sup error exceeds ε; a width works when the Clopper–Pearson upper b
 rate is ≤ δ) next to ``plan["n_samples_formula"]``. ``slack = formula ÷ empirical``. Where the CP
 criterion needs more than the formula (possible when the union bound is nearly tight and the grid is
 small), ``formula_trial`` records the exact binomial test of ``P(fail) ≤ δ`` at the formula width.
-Results are resumable (``sweep_minwidth.json``). Claims: R5/R10 (width formula), peers' formulas.
+Results are resumable (``sweep_minwidth.json``). ``eps_by_label`` limits the ε grid of slow
+constructions at a scale (quick: exact subset sums of Pensia/Burkholz cost seconds per ticket). Claims: R5/R10 (width formula), peers' formulas.
 """
 
 from __future__ import annotations
@@ -25,18 +26,20 @@ NAME = "minwidth"
 CONFIGS: dict[str, dict[str, Any]] = {
     "small": {"eps": [1e-1, 1e-3], "widths": [2, 2, 1], "delta": 0.2,
               "labels": ["orseau/per_weight", "orseau/per_input"]},
-    "quick": {"eps": [1e-1, 1e-2, 1e-3, 1e-4, 1e-5], "widths": [2, 3, 1], "delta": 0.1},
+    "quick": {"eps": [1e-1, 1e-2, 1e-3, 1e-4, 1e-5], "widths": [2, 3, 1], "delta": 0.1,
+              "eps_by_label": {"pensia": [1e-1, 1e-2, 1e-3], "malach": [1e-1, 1e-2, 1e-3],
+                               "burkholz": [1e-1]}},
     "full": {"eps": [1e-1, 1e-2, 1e-3, 1e-4, 1e-5], "widths": [3, 4, 2], "delta": 0.05,
              "n_seeds": 200},
 }
 DEFAULTS = {"delta": 0.1, "w_max": 1.0, "x_max": 1.0, "family": "uniform", "master_seed": 1,
-            "n_seeds": None, "n_max_cap": 50_000}
+            "n_seeds": None, "n_max_cap": 20_000}
 
 
 def _evaluate(p: dict[str, Any]) -> dict[str, Any]:
     prob = Problem(tuple(p["widths"]), p["eps"], p["delta"], w_max=p["w_max"], x_max=p["x_max"])
     r = find_min_width(p["construction"], prob, options=p["options"], family=p["family"],
-                       master_seed=p["master_seed"], n_seeds=p["n_seeds"], n_max=p["n_max"])
+                       master_seed=p["master_seed"], n_seeds=p["n_seeds"], n_cap=p["n_cap"])
     return r.as_dict() | {"consistent": r.consistent}
 
 
@@ -47,8 +50,9 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
     pts = [{"construction": v["construction"], "options": v["options"], "widths": list(cfg["widths"]),
             "eps": e, "delta": cfg["delta"], "w_max": cfg["w_max"], "x_max": cfg["x_max"],
             "family": cfg["family"], "master_seed": cfg["master_seed"], "n_seeds": n_seeds,
-            "n_max": cfg["n_max_cap"], "label": v["label"]}
-           for v in variants() if not cfg.get("labels") or v["label"] in cfg["labels"] for e in cfg["eps"]]
+            "n_max": None, "n_cap": cfg["n_max_cap"], "label": v["label"]}
+           for v in variants() if not cfg.get("labels") or v["label"] in cfg["labels"]
+           for e in (cfg.get("eps_by_label") or {}).get(v["label"], cfg["eps"])]
     recs = run_sweep(data_path("sweep_minwidth", cfg), pts, fn=_evaluate, desc="min width")
     series: dict[str, dict[str, Any]] = {}
     for r in recs:

@@ -53,7 +53,7 @@ __all__ = [
     "cp_allows",
 ]
 
-CONSTANT_KEYS = ("constant", "C")
+CONSTANT_KEYS = ("constant", "C", "pensia_C")
 """Plan keys under which a construction may expose an unspecified constant of its width formula."""
 
 
@@ -123,9 +123,11 @@ def failures_at(
     seeds: list[int],
     family: str = "uniform",
     early_stop: bool = True,
+    width_option: str = "n_samples",
 ) -> WidthTrial:
-    """Count failing seeds of the grid at width ``n_samples`` (same grid at every width)."""
-    opts = dict(options, n_samples=int(n_samples))
+    """Count failing seeds of the grid at width ``n_samples`` (the value of the construction option
+    ``width_option``; same grid at every width)."""
+    opts = dict(options, **{width_option: int(n_samples)})
     n = len(seeds)
     k, done = 0, 0
     for s in seeds:
@@ -161,6 +163,8 @@ class MinWidthResult:
         at ``N_formula`` passes the exact binomial test of ``P(fail) ≤ δ``."""
         if self.n_empirical is not None and self.n_empirical <= self.n_formula:
             return True
+        if self.note.startswith("unresolved"):
+            return True  # nothing measured up to the formula width: no contradiction
         return bool(self.formula_trial) and not self.formula_trial["violated"]
 
     def as_dict(self) -> dict[str, Any]:
@@ -177,15 +181,20 @@ def find_min_width(
     n_seeds: int = 40,
     n_min: int = 1,
     n_max: int | None = None,
+    n_cap: int | None = None,
     progress: bool | None = None,
     alpha: float = 1e-3,
     max_formula_params: float = 2e7,
+    width_option: str | None = None,
 ) -> MinWidthResult:
     """Smallest working ``n_samples`` by doubling then bisection over one pre-registered seed grid.
 
-    ``n_max`` defaults to ``4 × N_formula``. The formula width itself is run on the full grid and
-    tested at level ``alpha`` unless ``G`` would exceed ``max_formula_params`` dense parameters. A missing construction or one without an
-    ``n_samples`` option gives ``n_empirical=None`` and a ``note`` (no exception).
+    ``n_max`` defaults to ``4 × N_formula``, capped at ``n_cap`` (a compute budget). The formula
+    width itself is run on the full grid and tested at level ``alpha`` unless ``G`` would exceed
+    ``max_formula_params`` dense parameters. ``width_option``: the construction option searched
+    (default: ``n_samples`` if the construction accepts it, else the first option ``x`` with
+    ``plan["x_formula"]``, e.g. Burkholz's ``rho``). A missing construction or one without such an
+    option gives ``n_empirical=None`` and a ``note`` (no exception).
     """
     check_eps(problem.eps)
     check_delta(problem.delta)
@@ -198,21 +207,24 @@ def find_min_width(
                               constant_min=None, note=f"construction {name!r} is not registered")
     try:
         plan = get_construction(name, **options).plan(problem)
-        get_construction(name, **dict(options, n_samples=1))
     except TypeError as exc:
         return MinWidthResult(**base, n_formula=0, n_empirical=None, slack=None, constant=None,
-                              constant_min=None, note=f"no n_samples option: {exc}")
-    if "n_samples_formula" not in plan:
+                              constant_min=None, note=f"bad options: {exc}")
+    wopt = width_option or _width_option(name, options, plan)
+    if wopt is None or f"{wopt}_formula" not in plan:
         return MinWidthResult(**base, n_formula=0, n_empirical=None, slack=None, constant=None,
-                              constant_min=None, note="plan() exposes no 'n_samples_formula'")
-    n_formula = int(plan["n_samples_formula"])
+                              constant_min=None, note="no width option with a '<option>_formula' in plan()")
+    base["options"] = dict(options, width_option=wopt)
+    n_formula = int(plan[f"{wopt}_formula"])
     constant = next((float(plan[k]) for k in CONSTANT_KEYS if k in plan), None)
     n_max = int(n_max or 4 * n_formula)
+    if n_cap is not None:
+        n_max = min(n_max, int(n_cap))
     trials: dict[int, WidthTrial] = {}
 
     def trial(N: int) -> WidthTrial:
         if N not in trials:
-            trials[N] = failures_at(name, options, problem, N, seeds, family)
+            trials[N] = failures_at(name, options, problem, N, seeds, family, width_option=wopt)
             bar.update(1)
         return trials[N]
 
@@ -237,16 +249,36 @@ def find_min_width(
     if float(plan.get("G_params", 0)) <= max_formula_params:
         ft = trials.get(n_formula)
         if ft is None or not ft.complete:
-            ft = failures_at(name, options, problem, n_formula, seeds, family, early_stop=False)
+            ft = failures_at(name, options, problem, n_formula, seeds, family, early_stop=False,
+                             width_option=wopt)
         v = failure_rate_test(ft.k, ft.n, problem.delta, alpha)
         ftrial = dict(asdict(ft), pvalue=v.pvalue, alpha=alpha, violated=v.violated)
     slack = n_formula / n_emp if n_emp else None
     cmin = constant * n_emp / n_formula if (constant is not None and n_emp) else None
-    note = "" if n_emp else f"no width ≤ {n_max} met δ={problem.delta} (CP upper bound)"
+    if n_emp:
+        note = ""
+    elif n_max < n_formula and ftrial is None:
+        note = f"unresolved: no width ≤ {n_max} (the search budget, below the formula {n_formula}) met δ"
+    else:
+        note = f"no width ≤ {n_max} met δ={problem.delta} (CP upper bound)"
     return MinWidthResult(
         **base, n_formula=n_formula, n_empirical=n_emp, slack=slack, constant=constant,
         constant_min=cmin, trials=[asdict(trials[k]) for k in sorted(trials)], formula_trial=ftrial, note=note,
     )
+
+
+def _width_option(name: str, options: dict[str, Any], plan: dict[str, Any]) -> str | None:
+    """``n_samples`` if accepted, else the first accepted option ``x`` with ``plan["x_formula"]``."""
+    cands = ["n_samples"] + [k[: -len("_formula")] for k in plan if k.endswith("_formula") and k != "n_samples_formula"]
+    for opt in cands:
+        if f"{opt}_formula" not in plan:
+            continue
+        try:
+            get_construction(name, **dict(options, **{opt: 1}))
+        except (TypeError, ValueError):
+            continue
+        return opt
+    return None
 
 
 def min_seeds_for(delta: float) -> int:

@@ -44,10 +44,12 @@ def test_search_finds_the_threshold_with_one_seed_grid(monkeypatch, threshold: i
 
 def test_no_working_width_is_reported_not_hidden(monkeypatch) -> None:
     monkeypatch.setattr(mw, "seed_outcome", lambda *a, **k: {"fail": True})
-    r = mw.find_min_width("orseau", Problem((1, 1), 0.1, 0.2), n_seeds=20, n_max=50,
-                          max_formula_params=0)
-    assert r.n_empirical is None and r.slack is None and "no width" in r.note
-    assert not r.consistent
+    prob = Problem((1, 1), 0.1, 0.2)
+    r = mw.find_min_width("orseau", prob, n_seeds=20, max_formula_params=0)
+    assert r.n_empirical is None and r.slack is None and r.note.startswith("no width")
+    assert not r.consistent  # searched past the formula width and nothing worked
+    r = mw.find_min_width("orseau", prob, n_seeds=20, n_cap=50, max_formula_params=0)
+    assert r.note.startswith("unresolved") and r.consistent  # budget below the formula: no verdict
 
 
 def test_missing_construction_is_handled() -> None:

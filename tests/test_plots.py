@@ -44,6 +44,8 @@ def check_minwidth(d: dict) -> None:
                 continue
             n_checked += 1
             assert r["consistent"], r
+            if r["note"].startswith("unresolved"):
+                continue
             if r["n_empirical"] is not None:
                 assert r["n_empirical"] <= r["n_formula"] or not r["formula_trial"]["violated"]
                 assert math.isclose(r["slack"], r["n_formula"] / r["n_empirical"], rel_tol=1e-9)
