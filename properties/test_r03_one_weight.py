@@ -5,7 +5,12 @@
   two halves: ``|ŵ⁺σ(x) − ŵ⁻σ(−x) − w x| ≤ max|ŵ^± − w|·|x|``.
 * **R4** (one weight, reconstructed): ``w ∈ [−w_max, w_max]`` (incl. 0, ±w_max, tiny), one product per
   tile ``T_k`` with the sign of ``w``, greedy selection ⇒ ``sign(ŵ) ∈ {sign w, 0}``, ``|ŵ| ≤ |w|``,
-  ``|w| − |ŵ| ≤ w_max γ^{-M}/(γ−1)``.
+  ``|w| − |ŵ| ≤ w_max γ^{-M}/(γ−1)`` whenever the rule sees a product in every tile.
+* **X-tile-edge** (finding, xfail strict): a product exactly on the lower edge ``w_max γ^{-k}`` of its
+  tile is classified into tile ``k+1`` by float rounding in ``digits.tile_index``; with one product per
+  tile the rule then misses digit ``k`` (it reports the tile missing, ``covered`` False — in a
+  construction this is a reported failure event, never silent) and the R4 bound fails. Found by the
+  thorough profile: ``w = 0.15625, w_max = 0.3, M = 21``, lower-edge products except tiles 2 and 9.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from slt_check import strategies as S
 @example((1.0, 1.0, 0.0))
 @example((-1e-100, 3.0, -1e100))
 @example((5e-324, -1.0, 1.0))
+@example((8.038927322995449e-121, 4.2983322261588696e16, 1.075071821429287e-194))  # subnormal a·x (thorough)
 def test_relu_pair_identity(abx: tuple[float, float, float]) -> None:
     a, b, x = abx
     c = C.check_relu_pair(np.array([a]), np.array([b]), np.array([x]))
@@ -35,9 +41,13 @@ def test_relu_pair_identity(abx: tuple[float, float, float]) -> None:
 @pytest.mark.claim("R3")
 @given(w=st.floats(-4, 4), dp=st.floats(-1, 1), dm=st.floats(-1, 1), x=st.floats(-10, 10))
 @example(w=0.0, dp=0.0, dm=0.0, x=0.0)
+@example(w=1.0, dp=0.5, dm=0.0, x=5e-324)  # subnormal x (thorough profile)
 def test_two_halves(w: float, dp: float, dm: float, x: float) -> None:
     c = C.check_two_halves(np.array([w]), np.array([w + dp]), np.array([w + dm]), np.array([x]))
     assert c.holds, c.message()
+
+TILE_EDGE_CASE = {"w": 0.15625, "w_max": 0.3, "M": 21,
+                  "frac": np.array([0.0, 0.5] + [0.0] * 6 + [0.5] + [0.0] * 12)}
 
 
 def _pin(w: float, w_max: float, M: int, frac: float) -> dict[str, Any]:
@@ -51,8 +61,18 @@ def _pin(w: float, w_max: float, M: int, frac: float) -> dict[str, Any]:
 @example(_pin(-2.5, 2.5, 40, 0.999999))
 @example(_pin(1e-8, 1.0, 40, 0.0))
 @example(_pin(-0.3e-8, 0.3, 1, 0.5))
+@example(dict(TILE_EDGE_CASE))  # thorough-profile counterexample: R4 premise unmet (rule reports it)
 def test_one_weight(case: dict[str, Any]) -> None:
     p = C.one_weight_products(case["w"], case["w_max"], case["M"], case["frac"])
     c = C.check_one_weight(case["w"], p, case["w_max"], case["M"])
     assert c.holds, c.message()
     S.hunt(c.details["gap"] / c.details["bound"], "gap/bound")
+
+
+@pytest.mark.claim("X-tile-edge")
+@pytest.mark.xfail(strict=True, reason="finding: tile_index puts exact lower-edge products into the "
+                   "next tile; with one product per tile a digit is lost (gap 1.30e-4 > bound 1.20e-4)")
+def test_tile_edge_products_are_classified_into_their_tile() -> None:
+    c = C.check_tile_edge(**TILE_EDGE_CASE)
+    assert c.holds, c.message()
+

@@ -170,6 +170,29 @@ def _m_r4(scale: str) -> dict[str, Any]:
     return _result(out)
 
 
+def _m_tile_edge(scale: str) -> dict[str, Any]:
+    """The thorough-profile counterexample, plus random lower-edge placements (how often a digit is
+    lost when every product sits exactly on its tile's lower edge)."""
+    from slt_check import checks as C
+
+    cex = C.check_tile_edge(0.15625, 0.3, 21, np.array([0.0, 0.5] + [0.0] * 6 + [0.5] + [0.0] * 12))
+    n = _pick(scale, 200, 2000, 20000)
+    rng = np.random.default_rng(44)
+    misclassified, bound_broken = 0, 0
+    for _ in range(n):
+        w_max = float(rng.choice([0.3, 1.0, 2.5]))
+        M = int(rng.integers(1, 41))
+        c = C.check_tile_edge(float(rng.uniform(-w_max, w_max)), w_max, M, np.zeros(M))
+        misclassified += bool(c.details["misclassified_tiles"])
+        bound_broken += c.details["gap"] > c.details["bound"] * (1 + C.REL_FLOAT)
+    res = _result([cex])
+    res["details"].update({"edge_cases": n, "edge_cases_misclassified": misclassified,
+                           "edge_cases_R4_bound_broken": bound_broken})
+    res["details"]["counterexample"] = {"w": 0.15625, "w_max": 0.3, "M": 21,
+                                        "frac": "lower edge except tiles 2 and 9 (mid-tile)"}
+    return res
+
+
 def _m_r7(scale: str) -> dict[str, Any]:
     from slt_check import checks as C
 
@@ -451,6 +474,9 @@ CLAIMS: list[Claim] = [
           "|ŵ⁺σ(x)−ŵ⁻σ(−x)−wx| ≤ max|ŵ^±−w|·|x|", "confirmed", "R3 (C: Review 1)", "forall", [_W], _m_r3),
     Claim("R4", "One weight: one product per tile with the sign of w, greedy ⇒ sign(ŵ)∈{sign w,0}, |ŵ|≤|w|, "
           "|w|−|ŵ| ≤ w_max γ^-M/(γ−1)", "reconstructed", "R4", "forall", [_W], _m_r4),
+    Claim("X-tile-edge", "Implementation check (added): a product exactly on the lower edge w_max·γ^-k "
+          "of T_k is classified into T_k (digits.tile_index), so one product per tile always covers "
+          "every digit", "reconstructed", "digits.tile_index (added)", "fixed", [_W], _m_tile_edge),
     Claim("R7", "Product of two hyperbolics with α=√w_max γ^(-3M/4), β=√w_max γ^(M/4): every tile "
           "P(|ab|∈T_k) ≥ 1/(2M), every category (sign a, sign ab, k) ≥ 1/(8M)", "reconstructed", "R7",
           "frequency", [_D], _m_r7),
