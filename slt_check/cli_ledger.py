@@ -59,7 +59,7 @@ def cmd_ledger(args: argparse.Namespace) -> int:
     else:
         results = ledger.load_results(src)
     for cid, r in results["claims"].items():
-        print(f"{cid:16s} {r["verdict"]:11s} slack {ledger._fmt_slack(r['slack'])}")
+        print(f"{cid:16s} {r['verdict']:11s} slack {ledger._fmt_slack(r['slack'])}")
     if args.check:
         problems = ledger.check_documents(results)
         if ledger.BASELINE_PATH.is_file():
