@@ -70,9 +70,18 @@ def test_one_weight(case: dict[str, Any]) -> None:
 
 
 @pytest.mark.claim("X-tile-edge")
-@pytest.mark.xfail(strict=True, reason="finding: tile_index puts exact lower-edge products into the "
-                   "next tile; with one product per tile a digit is lost (gap 1.30e-4 > bound 1.20e-4)")
-def test_tile_edge_products_are_classified_into_their_tile() -> None:
-    c = C.check_tile_edge(**TILE_EDGE_CASE)
+@given(
+    w_frac=st.floats(0.0, 1.0),
+    w_max=st.sampled_from([0.3, 1.0, 2.5, 1e-3]),
+    M=st.integers(1, 40),
+    on_edge=st.lists(st.booleans(), min_size=40, max_size=40),
+)
+@example(w_frac=0.15625 / 0.3, w_max=0.3, M=21, on_edge=[True] * 40)  # was the X-tile-edge finding
+def test_tile_edge_products_are_classified_into_their_tile(w_frac, w_max, M, on_edge) -> None:
+    """Formerly a strict xfail: ``tile_index`` used ⌊log_γ(w_max/|p|)⌋+1 and put exact lower-edge
+    products into the next tile (gap 1.30e-4 > bound 1.20e-4 at w=0.15625, w_max=0.3, M=21).
+    Fixed to ⌈·⌉ with exact-edge handling; this property keeps it fixed."""
+    frac = np.where(np.array(on_edge[:M]), 0.0, 0.5)
+    c = C.check_tile_edge(w=w_frac * w_max, w_max=w_max, M=M, frac=frac)
     assert c.holds, c.message()
 

@@ -21,13 +21,20 @@ __all__ = ["tile_index", "greedy_select", "greedy_residual"]
 
 
 def tile_index(mag: np.ndarray, w_max: float, gamma: float = GAMMA) -> np.ndarray:
-    """``k`` with ``mag ∈ w_max·[γ^{-k}, γ^{1-k})`` (``k ≥ 1``); ``0`` for ``mag ≥ w_max``,
-    a huge value for ``mag = 0``. Computed in float64 logs; near tile edges the index may be off by
-    one, which is harmless because R2 only needs ``v_k ∈ [γ^{-k}, γ^{1-k}]`` up to rounding and all
+    """``k`` with ``mag ∈ w_max·[γ^{-k}, γ^{1-k})`` (``k ≥ 1``), i.e. ``k = ⌈log_γ(w_max/mag)⌉``;
+    ``0`` for ``mag ≥ w_max``, a huge value for ``mag = 0``. A product exactly on a tile's lower edge
+    ``w_max γ^{-k}`` belongs to tile ``k`` (finding X-tile-edge: an earlier ``⌊·⌋ + 1`` put it in
+    tile ``k+1``). The float64 log may still misplace a product within a rounding step of an edge;
+    that is harmless because R2 only needs ``v_k ∈ [γ^{-k}, γ^{1-k}]`` up to rounding, and all
     errors are re-measured from the selected weights."""
     mag = np.asarray(mag, dtype=np.float64)
-    with np.errstate(divide="ignore"):
-        k = np.floor(np.log(w_max / mag) / math.log(gamma)) + 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.log(w_max / mag) / math.log(gamma)
+        k = np.ceil(x)
+        # exact lower edges: log rounding can leave x a hair above the integer k
+        r = np.round(x)
+        on_edge = (np.abs(x - r) < 1e-9) & (mag == w_max * np.power(gamma, -r))
+        k = np.where(on_edge, r, k)
     k = np.where(mag >= w_max, 0.0, k)
     k = np.where(mag > 0, k, np.iinfo(np.int32).max)
     return np.minimum(k, np.iinfo(np.int32).max).astype(np.int64)
