@@ -71,7 +71,9 @@ def eps_records(cfg: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 
 
 def _slope(x: list[float], y: list[float]) -> float | None:
-    return float(np.polyfit(x, y, 1)[0]) if len(x) >= 2 else None
+    """Least-squares slope; None with fewer than 3 built points (e.g. Malach's G is too large to
+    build below ε = 1e-2: its 1/ε² growth shows in the plan, not in a 2-point "slope")."""
+    return float(np.polyfit(x, y, 1)[0]) if len(x) >= 3 else None
 
 
 def compute(config: dict[str, Any]) -> dict[str, Any]:
@@ -122,7 +124,7 @@ def render(data: dict[str, Any]) -> Any:
 
 def caption(data: dict[str, Any]) -> str:
     """One line with the fitted slopes."""
-    parts = [f"{k} {s['samples_per_bit']:.0f} sampled / {s['kept_per_bit']:.2f} kept per bit"
+    parts = [f"{k} {s['samples_per_bit']:.3g} sampled / {s['kept_per_bit']:.2f} kept per bit"
              for k, s in sorted(data["series"].items()) if s["samples_per_bit"] is not None]
     return ("Neurons of G (solid) and kept intermediate neurons (dashed) per target weight against "
             "log₂(1/ε); dotted: counting bound on the candidates one weight needs. Slopes: " + "; ".join(parts) + ".")

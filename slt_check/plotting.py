@@ -49,6 +49,7 @@ FIGURES: tuple[str, ...] = (
     "depth",
     "coverage",
     "propagation",
+    "axes",
 )
 """Every figure, in report order: ``plots/fig_<name>.py``."""
 

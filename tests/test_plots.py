@@ -163,3 +163,25 @@ def test_check_functions_can_fail() -> None:
     c["rows"][0]["mean"] = 2 * c["rows"][0]["coupon_bound"]
     with pytest.raises(AssertionError):
         check_coverage(c)
+
+
+def check_axes(d: dict) -> None:
+    """N_w non-decreasing in 1/δ, width, w_max, x_max, and sub-polynomial (ratio ≤ (1 + log-range)²
+    over the axis); certified ≤ ε for successful tickets; found ≤ certified."""
+    eps = d["config"]["eps"]
+    for axis, rows in d["panels"].items():
+        ns = [r["n_formula"] for r in rows]
+        if axis == "delta":
+            ns = ns[::-1] if rows[0]["value"] < rows[-1]["value"] else ns
+            vals = sorted(r["value"] for r in rows)
+        else:
+            vals = [r["value"] for r in rows]
+        assert all(a <= b for a, b in zip(ns, ns[1:], strict=False)), (axis, ns)
+        log_range = math.log(max(vals) / min(vals))
+        assert ns[-1] / ns[0] <= (1 + log_range) ** 2
+        for r in rows:
+            for c, f, ok in zip(r["certified"], r["found"], r["ok"], strict=True):
+                assert f <= c and (c <= eps or not ok)
+
+
+CHECKS["axes"] = check_axes
