@@ -47,26 +47,32 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def render(data: dict[str, Any]) -> Any:
-    """Log-log: certified (filled) and found (open) per construction; the diagonal error = ε."""
+    """Log-log: certified (filled) and found (open) over successful tickets per construction, failed
+    tickets' certified error as crosses; the diagonal error = ε."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots()
     eps_all = sorted({p["eps"] for s in data["series"].values() for p in s})
+    failed_label = "failed ticket (not ok): certified"
     for i, (label, s) in enumerate(sorted(data["series"].items())):
-        if not s:
-            continue
-        x = [p["eps"] for p in s]
-        ax.plot(x, [p["certified_max"] for p in s], "o-", color=f"C{i}", label=f"{label}: certified")
-        ax.plot(x, [max(p["found_max"], 1e-17) for p in s], "o--", mfc="none", color=f"C{i}",
-                label=f"{label}: found")
+        good = [p for p in s if any(p["ok"])]
+        if good:
+            x = [p["eps"] for p in good]
+            ax.plot(x, [max(c for c, ok in zip(p["certified"], p["ok"], strict=True) if ok) for p in good],
+                    "o-", color=f"C{i}", label=f"{label}: certified")
+            ax.plot(x, [max(max(f for f, ok in zip(p["found"], p["ok"], strict=True) if ok), 1e-17) for p in good],
+                    "o--", mfc="none", color=f"C{i}", label=f"{label}: found")
+        bad = [(p["eps"], c) for p in s for c, ok in zip(p["certified"], p["ok"], strict=True) if not ok]
+        if bad:
+            ax.plot(*zip(*bad, strict=True), "x", color=f"C{i}", ms=7, label=f"{label}: {failed_label}")
     if eps_all:
         ax.plot(eps_all, eps_all, "k-", lw=0.8, label="error = ε")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("ε")
     ax.set_ylabel("sup error over the box")
-    ax.set_title("Certified (upper) and found (lower) sup error")
-    ax.legend(loc="best")
+    ax.set_title("Certified (upper) and found (lower) sup error, successful tickets")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
 
 

@@ -99,7 +99,7 @@ def render(data: dict[str, Any]) -> Any:
     ax.set_xlabel("ε")
     ax.set_ylabel("sampled neurons per group / block (n_samples)")
     ax.set_title(f"Minimal width (CP upper ≤ δ = {data['config']['delta']:g}, {data['config']['n_seeds']} seeds)")
-    ax.legend(loc="best")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
 
 

@@ -118,7 +118,7 @@ def render(data: dict[str, Any]) -> Any:
     ax.set_xlabel("log₂(1/ε)  (bits)")
     ax.set_ylabel("neurons per target weight")
     ax.set_title("Sampled and kept neurons per target weight")
-    ax.legend(loc="best")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
 
 
