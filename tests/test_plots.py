@@ -25,7 +25,7 @@ def check_samples(d: dict) -> None:
             assert r["G_neurons_per_weight"] >= bounds.counting_lower_bound(2 * d["config"]["w_max"], r["eps"])
             if label.startswith("orseau"):
                 assert r["kept_per_weight"] <= 2 * r["plan"]["M"]
-        if label.startswith("orseau") and len(rows) >= 2:
+        if label.startswith("orseau") and len(rows) >= 3:
             # kept per bit ≤ 2 digits per γ-digit; more bits never cost polynomially many samples:
             # growth ratio ≤ (bits ratio)² (a 1/ε law would give 10^(Δ decades)).
             assert 0 < s["kept_per_bit"] <= 2 * gamma_bits
