@@ -52,7 +52,7 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
     pts = [{"construction": v["construction"], "options": v["options"], "widths": list(cfg["widths"]),
             "eps": e, "delta": cfg["delta"], "w_max": cfg["w_max"], "x_max": cfg["x_max"],
             "family": cfg["family"], "master_seed": cfg["master_seed"], "n_seeds": n_seeds,
-            "n_max": None, "n_cap": cfg["n_max_cap"], "label": v["label"]}
+            "n_max": None, "n_cap": cfg["n_max_cap"], "label": v["label"], "search": 2}
            for v in variants() if not cfg.get("labels") or v["label"] in cfg["labels"]
            for e in (cfg.get("eps_by_label") or {}).get(v["label"], cfg["eps"])]
     recs = run_sweep(data_path("sweep_minwidth", cfg), pts, fn=_evaluate, desc="min width")

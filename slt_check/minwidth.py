@@ -10,12 +10,15 @@ family and a :class:`~slt_check.constructions.Problem`, a seed of the pre-regist
 Width ``N`` *works* when the Clopper–Pearson upper bound (95 %, two-sided) of the failure rate
 ``k/n`` over the grid is ``≤ δ``; with ``n`` seeds that needs ``n ≳ 3.7/δ`` and ``k`` small.
 
-Search (documented assumption): failure is *monotone-ish* in ``N`` (the counter-based streams of
-``slt_check.source`` make ``G`` at width ``N`` contain ``G`` at ``N' < N`` block by block, so the
-coverage event is monotone; the greedy choice need not be). We double ``N`` from ``n_min`` until a
-width works, then bisect between the last failing and the first working width. The SAME seed grid is
-used at every ``N``; seeds are never re-drawn. Each width's failure count stops early once the
-CP bound already exceeds δ (the remaining seeds cannot rescue it; this is reported as ``k ≥``).
+Search (documented assumption): bisection assumes the failure count is monotone in ``N``. The
+failure *probability* is (more i.i.d. candidates per group can only help coverage), but the draws at
+two widths are not nested per seed (``Hyperbolic.sample`` draws all magnitudes, then all signs), so
+the observed count is only monotone-ish. We double ``N`` from ``n_min`` until a width works, then
+bisect between the last failing and the first working width; the reported ``n_empirical`` is the
+smallest width that worked among all widths tried (the formula width's full-grid trial included).
+The SAME seed grid is used at every ``N``; seeds are never re-drawn. Each width's failure count
+stops early once the CP bound already exceeds δ (the remaining seeds cannot rescue it; ``k`` is then
+a lower bound and ``complete`` is False).
 
 Because the CP criterion asks for *confidence* that the rate is ≤ δ, a formula whose union bound
 is nearly tight (R5 is: the edge tiles have probability ≈ 1/(8M)) can have ``N_empirical >
@@ -244,7 +247,6 @@ def find_min_width(
                     hi = mid
                 else:
                     lo = mid
-    n_emp = hi
     ftrial = None
     if float(plan.get("G_params", 0)) <= max_formula_params:
         ft = trials.get(n_formula)
@@ -253,6 +255,9 @@ def find_min_width(
                              width_option=wopt)
         v = failure_rate_test(ft.k, ft.n, problem.delta, alpha)
         ftrial = dict(asdict(ft), pvalue=v.pvalue, alpha=alpha, violated=v.violated)
+        trials.setdefault(n_formula, ft)
+    working = [t.n_samples for t in trials.values() if t.works]
+    n_emp = min(working) if working else None
     slack = n_formula / n_emp if n_emp else None
     cmin = constant * n_emp / n_formula if (constant is not None and n_emp) else None
     if n_emp:
