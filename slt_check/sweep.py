@@ -157,7 +157,8 @@ def run_sweep(
         key = point_key(p)
         if key in done:
             continue
-        done[key] = {"params": json_clean(p), "result": fn(p)}
+        # rounded like the file, so a fresh run and a resumed run give identical downstream numbers
+        done[key] = {"params": json_clean(p), "result": json_clean(fn(p))}
         if path is not None:
             write_json(path, {"meta": header, "points": sorted(done.values(), key=lambda r: point_key(r["params"]))})
     return [done[point_key(p)] for p in points]
