@@ -18,8 +18,9 @@ Steps:
    would be large), validate it (``ticket == G ⊙ mask``), certify its sup error on the input box
    ``‖x‖_∞ ≤ x_max = 1`` (which contains the pixel cube ``[0, 1]^64``), and compare test accuracy of
    ``F`` and of the ticket (numpy float64 evaluation of the pruned network). A construction whose
-   plan is out of reach (``G`` over ``--max-params`` parameters without a lazy path) is reported as
-   skipped with its planned size, not hidden.
+   plan is out of reach (``G`` over 2e9 parameters, or over 2e7 without a lazy path) or that does
+   not finish within ``--time-limit`` seconds (default 300) is reported as skipped with the reason,
+   not hidden.
 
 Results are printed as a table and written to ``<out>/digits.json``.
 """
@@ -86,10 +87,62 @@ def accuracy(net: Any, X: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(np.argmax(net(X), axis=1) == y) * 100.0)
 
 
+def ticket_row(
+    F: ReLUNet, Xte: np.ndarray, yte: np.ndarray, name: str, opts: dict[str, Any], eps: float,
+    delta: float, seed: int, jobs: int,
+) -> dict[str, Any]:
+    """Build (lazy when large), validate, certify on ‖x‖∞ ≤ 1, and score one ticket."""
+    t1 = time.perf_counter()
+    try:
+        ticket = build_auto(F, eps, delta, seed, construction=name, jobs=jobs, **opts)
+    except ConstructionFailed as exc:
+        return {"failed": str(exc)}
+    ticket.validate()
+    t2 = time.perf_counter()
+    err = sup_error(F, ticket, 1.0, **getattr(ticket, "certify_options", {}))
+    t3 = time.perf_counter()
+    s = ticket.sizes()
+    return {
+        "lazy": bool(ticket.meta.get("lazy", False)), "build_validate_s": t2 - t1, "certify_s": t3 - t2,
+        "ticket_test_acc": accuracy(ticket.network(), Xte, yte),
+        "certified": err.certified, "found": err.found, "holds": err.certified <= eps,
+        "kept_params": s["kept_params"], "kept_per_weight": s["kept_params_per_weight"],
+        "G_params": s["G_params"],
+    }
+
+
+def _child(q: Any, fn: Any, args: tuple[Any, ...]) -> None:
+    q.put(fn(*args))
+
+
+def _in_time(fn: Any, time_limit: float | None, *args: Any) -> dict[str, Any]:
+    """``fn(*args)`` in a spawned child stopped after ``time_limit`` seconds (None: in-process).
+    Spawn, not fork: a forked child of a process whose torch/OpenMP thread pool is running can hang."""
+    if time_limit is None:
+        return fn(*args)
+    import multiprocessing as mp
+    import queue
+
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(q, fn, args))
+    proc.start()
+    try:
+        return q.get(timeout=time_limit)
+    except queue.Empty:
+        return {"skipped": f"not done within the example's time limit of {time_limit:.0f} s "
+                           "(use --time-limit 0 to wait)"}
+    finally:
+        proc.join(timeout=1)
+        if proc.is_alive():
+            proc.terminate()
+            proc.join()
+
+
 def run(
     *, hidden: int = 32, epochs: int = 300, eps: float = 0.01, delta: float = 0.01, seed: int = 0,
     constructions: list[str] | None = None, max_params: int = 2 * 10**9, jobs: int = 1,
-    out: Path | None = None,
+    out: Path | None = None, time_limit: float | None = 300.0,
 ) -> dict[str, Any]:
     """Train, scale, build a ticket per construction; return the results dict (also saved)."""
     Xtr, Xte, ytr, yte = load_data(seed)
@@ -126,26 +179,10 @@ def run(
             row["skipped"] = f"G needs {planned:.3g} parameters (limit {max_params:.3g}, lazy={supports_lazy(con)})"
             res["tickets"].append(row)
             continue
-        t1 = time.perf_counter()
-        try:
-            ticket = build_auto(F, eps, delta, seed, construction=name, jobs=jobs, **opts)
-        except ConstructionFailed as exc:
-            row["failed"] = str(exc)
-            res["tickets"].append(row)
-            continue
-        ticket.validate()
-        t2 = time.perf_counter()
-        err = sup_error(F, ticket, 1.0, **getattr(ticket, "certify_options", {}))
-        t3 = time.perf_counter()
-        s = ticket.sizes()
-        row.update({
-            "lazy": bool(ticket.meta.get("lazy", False)), "build_validate_s": t2 - t1, "certify_s": t3 - t2,
-            "ticket_test_acc": accuracy(ticket.network(), Xte, yte),
-            "certified": err.certified, "found": err.found, "holds": err.certified <= eps,
-            "kept_params": s["kept_params"], "kept_per_weight": s["kept_params_per_weight"],
-            "G_params": s["G_params"],
-        })
-        row["acc_gap_points"] = abs(row["ticket_test_acc"] - res["target_test_acc"])
+        print(f"  building {label} …", file=sys.stderr, flush=True)
+        row.update(_in_time(ticket_row, time_limit, F, Xte, yte, name, opts, eps, delta, seed, jobs))
+        if "ticket_test_acc" in row:
+            row["acc_gap_points"] = abs(row["ticket_test_acc"] - res["target_test_acc"])
         res["tickets"].append(row)
     if out is not None:
         (out / "digits.json").write_text(json.dumps(json_ready(res), indent=1, sort_keys=True))
@@ -177,11 +214,14 @@ def main(argv: list[str] | None = None) -> int:
                    help="repeatable; default: every registered one but 'factorial' (= pensia here)")
     p.add_argument("--jobs", type=int, default=1)
     p.add_argument("--out", default="examples/results")
+    p.add_argument("--time-limit", type=float, default=300.0,
+                   help="seconds per construction (0: no limit); slower ones are reported as skipped")
     a = p.parse_args(argv)
     if a.quick:
         a.hidden, a.epochs, a.construction = 16, 150, a.construction or ["orseau"]
     res = run(hidden=a.hidden, epochs=a.epochs, eps=a.eps, delta=a.delta, seed=a.seed,
-              constructions=a.construction, jobs=a.jobs, out=Path(a.out))
+              constructions=a.construction, jobs=a.jobs, out=Path(a.out),
+              time_limit=None if a.quick or a.time_limit <= 0 else a.time_limit)
     print_table(res)
     return 0
 
