@@ -310,10 +310,24 @@ def _m_e2e(key: str, claim: str, relu_only: bool = False):  # noqa: ANN202
         checks = [r[key] for r in runs if key in r]
         for c in checks:
             c.claim = claim
-        res = _result(checks, n_cases=len(runs))
-        if key == "e2e" and checks:
+        if key != "e2e":
+            return _result(checks, n_cases=len(runs))
+        # The guarantee is conditional on the success event (R9) / holds with probability ≥ 1−δ
+        # (P-main): a draw of G whose success event failed (ticket.ok False) is the ≤ δ event, not
+        # a violation. Such draws are counted and tested against the largest δ of the cases with
+        # the one-sided binomial test; the ε-bound is asserted on every successful ticket.
+        from slt_check import checks as C
+
+        covered = [c for c in checks if c.details.get("ok", True)]
+        n_fail = len(checks) - len(covered)
+        delta = max(r["case"]["delta"] for r in runs)
+        tally = C.binomial_check(claim, n_fail, len(checks), delta, what="failure events of G")
+        res = _result(covered + [tally], n_cases=len(runs), n_failure_events=n_fail)
+        vals = [c.slack for c in covered if c.slack is not None]
+        res["slack"] = min(vals) if vals else None
+        if covered:
             res["details"]["worst_found_over_eps"] = max(
-                c.details.get("found", 0.0) / c.details["eps"] for c in checks if c.details.get("ok"))
+                c.details.get("found", 0.0) / c.details["eps"] for c in covered)
         return res
 
     return measure

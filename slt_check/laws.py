@@ -63,9 +63,15 @@ class Hyperbolic:
         return np.where(np.asarray(signs) > 0, mag, -mag)
 
     def sample(self, rng: np.random.Generator, size: Any) -> np.ndarray:
-        u = rng.random(size)
-        s = rng.integers(0, 2, size=size, dtype=np.int8) * 2 - 1
-        return self.sample_from_uniforms(u, s)
+        """Draw ``size`` weights. Each weight takes two consecutive uniforms of the stream (its
+        magnitude ``U`` and its sign), so draws are *nested*: the first ``N`` of ``N' > N`` draws
+        from the same generator state are the ``N`` draws (along the first axis). A wider ``G`` from
+        the same seed therefore contains the narrower one — failure is monotone in the width per
+        seed, which the minimal-width bisection relies on."""
+        shape = (size,) if np.ndim(size) == 0 else tuple(size)
+        r = rng.random(shape + (2,))
+        s = np.where(r[..., 1] < 0.5, 1, -1)
+        return self.sample_from_uniforms(r[..., 0], s)
 
     def magnitude_cdf(self, t: np.ndarray) -> np.ndarray:
         t = np.asarray(t, dtype=np.float64)

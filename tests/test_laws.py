@@ -50,3 +50,13 @@ def test_bad_parameters():
         Uniform(1.0, -1.0)
     with pytest.raises(ValueError, match="unknown law"):
         make_law("cauchy")
+
+
+def test_hyperbolic_draws_are_nested():
+    """A wider G from the same seed extends the narrower one (monotone failure in the width)."""
+    law = Hyperbolic(1e-3, 1.0)
+    short = law.sample(np.random.default_rng(3), 100)
+    long = law.sample(np.random.default_rng(3), 1000)
+    assert np.array_equal(short, long[:100])
+    assert np.array_equal(law.sample(np.random.default_rng(3), (100, 4)),
+                          law.sample(np.random.default_rng(3), (1000, 4))[:100])
