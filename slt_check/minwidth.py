@@ -11,9 +11,11 @@ Width ``N`` *works* when the Clopper–Pearson upper bound (95 %, two-sided) of 
 ``k/n`` over the grid is ``≤ δ``; with ``n`` seeds that needs ``n ≳ 3.7/δ`` and ``k`` small.
 
 Search (documented assumption): bisection assumes the failure count is monotone in ``N``. The
-failure *probability* is (more i.i.d. candidates per group can only help coverage), but the draws at
-two widths are not nested per seed (``Hyperbolic.sample`` draws all magnitudes, then all signs), so
-the observed count is only monotone-ish. We double ``N`` from ``n_min`` until a width works, then
+failure *probability* is (more i.i.d. candidates per group can only help coverage), and the draws
+at two widths are nested per seed (every block of ``G`` has its own stream and ``Hyperbolic.sample``
+/ ``Uniform.sample`` are prefix-consistent), so coverage failures are monotone per seed too; the
+certified error of a covered ticket can still move either way when a new digit appears, so the
+observed count is monotone only up to that. We double ``N`` from ``n_min`` until a width works, then
 bisect between the last failing and the first working width; the reported ``n_empirical`` is the
 smallest width that worked among all widths tried (the formula width's full-grid trial included).
 The SAME seed grid is used at every ``N``; seeds are never re-drawn. Each width's failure count
