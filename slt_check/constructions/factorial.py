@@ -29,16 +29,14 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 
 from slt_check import bounds
-from slt_check.constructions.base import Problem, json_ready, meta_common, register
+from slt_check.constructions.base import Problem, register
+from slt_check.constructions.two_layer import TwoLayerConstruction
 from slt_check.laws import Hyperbolic, Product, Uniform
 from slt_check.nets import ReLUNet
 from slt_check.rules import ExactSubsetSum, GreedyDigits, PairSearch
-from slt_check.selection import select_masks
-from slt_check.source import SourceSpec, sample_source
-from slt_check.ticket import Ticket
+from slt_check.source import SourceSpec
 
 __all__ = ["RuleConstruction", "Factorial", "FACTORIAL_LAWS", "FACTORIAL_RULES"]
 
@@ -47,7 +45,7 @@ FACTORIAL_RULES = ("greedy_digits", "exact_subset_sum", "pair")
 
 
 @dataclass
-class RuleConstruction:
+class RuleConstruction(TwoLayerConstruction):
     """Depth-``2l`` construction from a law name and a rule name (see the module docstring).
 
     Parameters
@@ -141,23 +139,6 @@ class RuleConstruction:
         return Product(Uniform(-s, s), Uniform(-s, s))
 
     # ------------------------------------------------------------------ hooks (shared with lazy)
-    def source_spec(self, problem: Problem, seed: int) -> SourceSpec:
-        """The :class:`SourceSpec` of ``G`` without sampling it."""
-        plan = self.plan(problem)
-        return SourceSpec(
-            widths=problem.widths,
-            n_samples=plan["n_samples"],
-            sharing=self.sharing,
-            law=self._law(plan, problem),
-            seed=int(seed),
-            output_relu=problem.output_relu,
-            extra={"plan": plan},
-        )
-
-    def sample_G(self, problem: Problem, seed: int) -> tuple[ReLUNet, SourceSpec]:
-        spec = self.source_spec(problem, seed)
-        return sample_source(spec), spec
-
     def make_rule(self, problem: Problem, spec: SourceSpec) -> Any:
         plan = spec.extra.get("plan") or self.plan(problem)
         if self.rule == "greedy_digits":
@@ -166,36 +147,8 @@ class RuleConstruction:
             return PairSearch(eta=plan["eta"])
         return ExactSubsetSum(eta=plan["eta"], window=self.window)
 
-    def ticket_meta(self, problem: Problem, spec: SourceSpec, reports: list[Any]) -> dict[str, Any]:
-        plan = spec.extra.get("plan") or self.plan(problem)
-        n_failed = int(sum(int((~r["ok"]).sum()) for r in reports))
-        meta = meta_common(problem, self, spec.seed, plan)
-        meta.update(
-            {
-                "sharing": self.sharing,
-                "law": self.law,
-                "rule": self.rule,
-                "success": n_failed == 0,
-                "success_event": "all weights within eta",
-                "n_failed_weights": n_failed,
-                "failed_weights": [
-                    [r["layer"], *map(int, ij)] for r in reports for ij in np.argwhere(~r["ok"])
-                ][:100],
-                "layers": [{k: v for k, v in r.items() if k != "ok"} for r in reports],
-                "stages": "pairs",
-                "law_params": spec.law.params(),
-                "prune_dead_halves": self.prune_dead_halves,
-            }
-        )
-        return json_ready(meta)
-
-    def select(self, target: ReLUNet, G: ReLUNet, spec: SourceSpec, problem: Problem) -> Ticket:
-        problem.check_target(target)
-        masks, reports = select_masks(
-            target, G, spec, self.make_rule(problem, spec), prune_dead_halves=self.prune_dead_halves
-        )
-        ticket = Ticket(G, masks, target, self.ticket_meta(problem, spec, reports))
-        return self.finalize(ticket, target, problem)
+    def extra_meta(self) -> dict[str, Any]:
+        return {"law": self.law, "rule": self.rule, "success_event": "all weights within eta"}
 
     def finalize(self, ticket: Any, target: ReLUNet, problem: Problem) -> Any:
         """Success by certificate when some weight is beyond ``η`` (module docstring); shared with

@@ -21,23 +21,20 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 
 from slt_check import bounds
-from slt_check.constructions.base import Problem, json_ready, meta_common, register
+from slt_check.constructions.base import Problem, register
+from slt_check.constructions.two_layer import TwoLayerConstruction
 from slt_check.laws import Hyperbolic, Uniform
-from slt_check.nets import ReLUNet
 from slt_check.rules import GreedyDigits
-from slt_check.selection import select_masks
-from slt_check.source import SourceSpec, sample_source
-from slt_check.ticket import Ticket
+from slt_check.source import SourceSpec
 
 __all__ = ["Orseau"]
 
 
 @register("orseau")
 @dataclass
-class Orseau:
+class Orseau(TwoLayerConstruction):
     """The Orseau et al. construction.
 
     Parameters
@@ -98,54 +95,7 @@ class Orseau:
         s = math.sqrt(problem.w_max)
         return Uniform(-s, s)
 
-    def source_spec(self, problem: Problem, seed: int) -> SourceSpec:
-        """The :class:`SourceSpec` of ``G`` (shapes, law, seed) without sampling it (lazy path)."""
-        plan = self.plan(problem)
-        return SourceSpec(
-            widths=problem.widths,
-            n_samples=plan["n_samples"],
-            sharing=self.sharing,
-            law=self._law(plan, problem),
-            seed=int(seed),
-            output_relu=problem.output_relu,
-            extra={"plan": plan},
-        )
-
-    def sample_G(self, problem: Problem, seed: int) -> tuple[ReLUNet, SourceSpec]:
-        spec = self.source_spec(problem, seed)
-        return sample_source(spec), spec
-
     def make_rule(self, problem: Problem, spec: SourceSpec) -> GreedyDigits:
         """The selection rule (greedy base-γ digits with this plan's ``M``)."""
         plan = spec.extra.get("plan") or self.plan(problem)
         return GreedyDigits(M=plan["M"], w_max=problem.w_max, gamma=self.gamma)
-
-    def ticket_meta(self, problem: Problem, spec: SourceSpec, reports: list[Any]) -> dict[str, Any]:
-        """The ticket's metadata from the per-layer selection reports (shared with the lazy path)."""
-        plan = spec.extra.get("plan") or self.plan(problem)
-        n_failed = int(sum(int((~r["ok"]).sum()) for r in reports))
-        meta = meta_common(problem, self, spec.seed, plan)
-        meta.update(
-            {
-                "sharing": self.sharing,
-                "success": n_failed == 0,
-                "n_failed_weights": n_failed,
-                "failed_weights": [
-                    [r["layer"], *map(int, ij)] for r in reports for ij in np.argwhere(~r["ok"])
-                ][:100],
-                "layers": [
-                    {k: v for k, v in r.items() if k != "ok"} for r in reports
-                ],
-                "stages": "pairs",
-                "law_params": spec.law.params(),
-                "prune_dead_halves": self.prune_dead_halves,
-            }
-        )
-        return json_ready(meta)
-
-    def select(self, target: ReLUNet, G: ReLUNet, spec: SourceSpec, problem: Problem) -> Ticket:
-        problem.check_target(target)
-        masks, reports = select_masks(
-            target, G, spec, self.make_rule(problem, spec), prune_dead_halves=self.prune_dead_halves
-        )
-        return Ticket(G, masks, target, self.ticket_meta(problem, spec, reports))

@@ -1,0 +1,86 @@
+"""Shared machinery of the depth-``2l`` constructions (``orseau``, ``pensia``, ``malach``,
+``factorial``): the source spec, sampling, selection through :func:`slt_check.selection.select_masks`
+and the ticket metadata. Subclasses provide ``plan(problem)``, ``_law(plan, problem)`` and
+``make_rule(problem, spec)``, and may override ``extra_meta`` and ``finalize``.
+
+The hooks ``source_spec``, ``make_rule``, ``ticket_meta`` and ``finalize`` are also what the lazy
+path (:mod:`slt_check.lazy`) calls, so dense and lazy tickets share every decision.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from slt_check.constructions.base import Problem, json_ready, meta_common
+from slt_check.nets import ReLUNet
+from slt_check.selection import select_masks
+from slt_check.source import SourceSpec, sample_source
+from slt_check.ticket import Ticket
+
+__all__ = ["TwoLayerConstruction"]
+
+
+class TwoLayerConstruction:
+    """Mixin: needs attributes ``sharing``, ``prune_dead_halves``, ``name`` and the methods
+    ``plan``, ``_law``, ``make_rule``."""
+
+    sharing: str
+    prune_dead_halves: bool
+
+    def source_spec(self, problem: Problem, seed: int) -> SourceSpec:
+        """The :class:`SourceSpec` of ``G`` (shapes, law, seed) without sampling it (lazy path)."""
+        plan = self.plan(problem)  # type: ignore[attr-defined]
+        return SourceSpec(
+            widths=problem.widths,
+            n_samples=plan["n_samples"],
+            sharing=self.sharing,
+            law=self._law(plan, problem),  # type: ignore[attr-defined]
+            seed=int(seed),
+            output_relu=problem.output_relu,
+            extra={"plan": plan},
+        )
+
+    def sample_G(self, problem: Problem, seed: int) -> tuple[ReLUNet, SourceSpec]:
+        spec = self.source_spec(problem, seed)
+        return sample_source(spec), spec
+
+    def extra_meta(self) -> dict[str, Any]:
+        """Construction-specific metadata entries (e.g. law and rule names)."""
+        return {}
+
+    def ticket_meta(self, problem: Problem, spec: SourceSpec, reports: list[Any]) -> dict[str, Any]:
+        """The ticket's metadata from the per-layer selection reports (shared with the lazy path)."""
+        plan = spec.extra.get("plan") or self.plan(problem)  # type: ignore[attr-defined]
+        n_failed = int(sum(int((~r["ok"]).sum()) for r in reports))
+        meta = meta_common(problem, self, spec.seed, plan)
+        meta.update(
+            {
+                "sharing": self.sharing,
+                "success": n_failed == 0,
+                "n_failed_weights": n_failed,
+                "failed_weights": [
+                    [r["layer"], *map(int, ij)] for r in reports for ij in np.argwhere(~r["ok"])
+                ][:100],
+                "layers": [{k: v for k, v in r.items() if k != "ok"} for r in reports],
+                "stages": "pairs",
+                "law_params": spec.law.params(),
+                "prune_dead_halves": self.prune_dead_halves,
+                **self.extra_meta(),
+            }
+        )
+        return json_ready(meta)
+
+    def finalize(self, ticket: Any, target: ReLUNet, problem: Problem) -> Any:
+        """Last step after selection (default: nothing); shared with the lazy path."""
+        return ticket
+
+    def select(self, target: ReLUNet, G: ReLUNet, spec: SourceSpec, problem: Problem) -> Ticket:
+        problem.check_target(target)
+        masks, reports = select_masks(
+            target, G, spec, self.make_rule(problem, spec),  # type: ignore[attr-defined]
+            prune_dead_halves=self.prune_dead_halves,
+        )
+        ticket = Ticket(G, masks, target, self.ticket_meta(problem, spec, reports))
+        return self.finalize(ticket, target, problem)
