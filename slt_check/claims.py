@@ -162,7 +162,7 @@ def _m_r4(scale: str) -> dict[str, Any]:
     n = _pick(scale, 200, 2000, 20000)
     rng = np.random.default_rng(4)
     out = []
-    for i in range(n):
+    for _ in range(n):
         w_max = float(rng.choice([0.3, 1.0, 2.5]))
         w = float(rng.choice([0.0, w_max, -w_max, 1e-8 * w_max, rng.uniform(-w_max, w_max)]))
         M = int(rng.integers(1, 41))

@@ -29,7 +29,6 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-
 from slt_check import bounds
 from slt_check.constructions.base import Problem, register
 from slt_check.constructions.two_layer import TwoLayerConstruction
