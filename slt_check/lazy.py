@@ -28,8 +28,9 @@ entries, never drawn here, are independent of everything used and cannot influen
 A construction supports the lazy path when it exposes ``source_spec(problem, seed) -> SourceSpec``,
 ``make_rule(problem, spec)`` and ``ticket_meta(problem, spec, reports) -> dict`` (and optionally
 ``finalize(ticket, target, problem)``), and its ``select`` is ``select_masks`` with that rule followed
-by ``finalize`` (``orseau``, and the ``pensia``/``malach``/``factorial`` family, do). Work is split over output-neuron chunks, each
-independent, optionally in ``jobs`` worker processes (the result does not depend on ``jobs``).
+by ``finalize`` (``orseau``, and the ``pensia``/``malach``/``factorial`` family, do). Work is split
+over output-neuron chunks, each independent, optionally in ``jobs`` worker processes (the result
+does not depend on ``jobs``).
 """
 
 from __future__ import annotations
