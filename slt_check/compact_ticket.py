@@ -193,23 +193,10 @@ class CompactTicket:
 
     def sizes(self) -> dict[str, Any]:
         """The same keys as :meth:`slt_check.ticket.Ticket.sizes`."""
-        W = int(sum(w.size for w in self.target.weights))
-        neurons_t = int(sum(self.target.widths[1:]))
-        g_neurons = int(sum(self.G.widths[1:]))
+        from slt_check.ticket import size_summary
+
         kept_neurons = int(sum(len(np.unique(e["rows"])) for e in self.entries[:-1])) + self.G.n_out
-        return {
-            "target_weights": W,
-            "target_neurons": neurons_t,
-            "G_depth": self.G.depth,
-            "G_neurons": g_neurons,
-            "G_params": self.G.n_params,
-            "kept_params": self.n_kept,
-            "kept_neurons": kept_neurons,
-            "G_neurons_per_weight": g_neurons / W,
-            "G_params_per_weight": self.G.n_params / W,
-            "kept_params_per_weight": self.n_kept / W,
-            "G_neurons_per_target_neuron": g_neurons / neurons_t,
-        }
+        return size_summary(self.target, self.G.widths, self.G.n_params, self.n_kept, kept_neurons)
 
     # ------------------------------------------------------------------ checks
     def validate(self, *, jobs: int | None = None, progress: bool | None = None) -> None:

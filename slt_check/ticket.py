@@ -27,7 +27,7 @@ import scipy.sparse as sp
 
 from slt_check.nets import ReLUNet
 
-__all__ = ["Ticket", "load_ticket", "versions"]
+__all__ = ["Ticket", "load_ticket", "versions", "size_summary"]
 
 
 def versions() -> dict[str, str]:
@@ -37,6 +37,29 @@ def versions() -> dict[str, str]:
     from slt_check import __version__
 
     return {"slt_check": __version__, "numpy": np.__version__, "scipy": scipy.__version__}
+
+
+def size_summary(
+    target: ReLUNet, g_widths: tuple[int, ...], g_params: int, kept_params: int, kept_neurons: int
+) -> dict[str, Any]:
+    """Common units (anchors.md §3): neurons / dense params / kept params / depth of ``G``,
+    absolute, per target weight and per target neuron (shared by dense and compact tickets)."""
+    W = int(sum(w.shape[0] * w.shape[1] for w in target.weights))
+    neurons_t = int(sum(target.widths[1:]))
+    g_neurons = int(sum(g_widths[1:]))
+    return {
+        "target_weights": W,
+        "target_neurons": neurons_t,
+        "G_depth": len(g_widths) - 1,
+        "G_neurons": g_neurons,
+        "G_params": int(g_params),
+        "kept_params": int(kept_params),
+        "kept_neurons": int(kept_neurons),
+        "G_neurons_per_weight": g_neurons / W,
+        "G_params_per_weight": g_params / W,
+        "kept_params_per_weight": kept_params / W,
+        "G_neurons_per_target_neuron": g_neurons / neurons_t,
+    }
 
 
 def _bits(a: np.ndarray) -> np.ndarray:
@@ -120,25 +143,10 @@ class Ticket:
     def sizes(self) -> dict[str, Any]:
         """Common units (anchors.md §3): neurons / dense params / kept params / depth of G,
         absolute and per target weight and per target neuron."""
-        W = int(sum(w.size for w in self.target.weights))
-        neurons_t = int(sum(self.target.widths[1:]))
-        g_neurons = int(sum(self.G.widths[1:]))
         kept_neurons = int(
             sum(int(np.any(m, axis=1).sum()) for m in self.masks[:-1])
         ) + self.G.n_out
-        return {
-            "target_weights": W,
-            "target_neurons": neurons_t,
-            "G_depth": self.G.depth,
-            "G_neurons": g_neurons,
-            "G_params": self.G.n_params,
-            "kept_params": self.n_kept,
-            "kept_neurons": kept_neurons,
-            "G_neurons_per_weight": g_neurons / W,
-            "G_params_per_weight": self.G.n_params / W,
-            "kept_params_per_weight": self.n_kept / W,
-            "G_neurons_per_target_neuron": g_neurons / neurons_t,
-        }
+        return size_summary(self.target, self.G.widths, self.G.n_params, self.n_kept, kept_neurons)
 
     # ------------------------------------------------------------------ checks
     def validate(self) -> None:
