@@ -8,24 +8,15 @@ construction succeeded, ``certified ≤ ε`` (R9).
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from typing import Any
 
-from slt_check.plotting import data_path, read_json, write_json
+from slt_check.plotting import data_path, load_figure_module, read_json, write_json
 from slt_check.ticket import versions
 
 NAME = "error"
 
 
-def _samples_module() -> Any:
-    spec = importlib.util.spec_from_file_location("slt_plots_fig_samples", Path(__file__).with_name("fig_samples.py"))
-    mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(mod)  # type: ignore[union-attr]
-    return mod
-
-
-_S = _samples_module()
+_S = load_figure_module("samples")
 CONFIGS = _S.CONFIGS
 
 

@@ -9,26 +9,17 @@ is R8 with measured deviations and interval bounds) and (b) the planned precisio
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from typing import Any
 
 from slt_check import bounds
-from slt_check.plotting import data_path, read_json, write_json
+from slt_check.plotting import data_path, load_figure_module, read_json, write_json
 from slt_check.targets import random_target
 from slt_check.ticket import versions
 
 NAME = "propagation"
 
 
-def _depth_module() -> Any:
-    spec = importlib.util.spec_from_file_location("slt_plots_fig_depth", Path(__file__).with_name("fig_depth.py"))
-    mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(mod)  # type: ignore[union-attr]
-    return mod
-
-
-_D = _depth_module()
+_D = load_figure_module("depth")
 CONFIGS = _D.CONFIGS
 
 
