@@ -6,11 +6,10 @@
 * **R4** (one weight, reconstructed): ``w ∈ [−w_max, w_max]`` (incl. 0, ±w_max, tiny), one product per
   tile ``T_k`` with the sign of ``w``, greedy selection ⇒ ``sign(ŵ) ∈ {sign w, 0}``, ``|ŵ| ≤ |w|``,
   ``|w| − |ŵ| ≤ w_max γ^{-M}/(γ−1)`` whenever the rule sees a product in every tile.
-* **X-tile-edge** (finding, xfail strict): a product exactly on the lower edge ``w_max γ^{-k}`` of its
-  tile is classified into tile ``k+1`` by float rounding in ``digits.tile_index``; with one product per
-  tile the rule then misses digit ``k`` (it reports the tile missing, ``covered`` False — in a
-  construction this is a reported failure event, never silent) and the R4 bound fails. Found by the
-  thorough profile: ``w = 0.15625, w_max = 0.3, M = 21``, lower-edge products except tiles 2 and 9.
+* **X-tile-edge** (implementation check, found and fixed): a product exactly on the lower edge
+  ``w_max γ^{-k}`` of its tile is classified into tile ``k`` by ``digits.tile_index`` (it used to go
+  to ``k+1``, losing digit ``k`` and breaking the R4 bound; thorough-profile counterexample
+  ``w = 0.15625, w_max = 0.3, M = 21``, pinned with ``@example``).
 """
 
 from __future__ import annotations
