@@ -256,10 +256,10 @@ def check_one_weight(w: float, p: np.ndarray, w_max: float, M: int, gamma: float
     gap = abs(w) - abs(w_hat)
     sign_ok = w_hat == 0 or np.sign(w_hat) == np.sign(w)
     # The residual bound is R4's conclusion under its premise "a product in every tile" as the rule
-    # sees it (``covered``, the same flag that makes ``ticket.ok`` False in a construction). A product
-    # exactly on a tile's lower edge can be classified into the next tile by ``tile_index``
-    # rounding; the rule then reports the tile missing (a reported failure event, never silent).
-    # That discrepancy is the separate finding X-tile-edge (:func:`check_tile_edge`).
+    # sees it (``covered``, the same flag that makes ``ticket.ok`` False in a construction). Tiles are
+    # half-open, ``[γ^{-k}, γ^{1-k})``: a product exactly on an *upper* edge belongs to tile ``k−1``,
+    # so tile ``k`` can be legitimately empty and the rule reports it (never silent). Lower edges
+    # stay in their tile (finding X-tile-edge, fixed; :func:`check_tile_edge`).
     holds = bool(sign_ok and gap >= -tol and (gap <= bound + tol or not ok[0]))
     return Check(claim, holds, _ratio(bound, gap),
                  {"w": w, "w_hat": w_hat, "gap": gap, "bound": bound, "covered": bool(ok[0])})
