@@ -195,10 +195,16 @@ def certified_bound(
 ) -> dict[str, Any]:
     """The certified bound of the module docstring: per-stage bounds and the final one."""
     x_max = check_positive(x_max, "x_max")
+    return _bound_from_reduced(target, weights, reduce_stages(weights, stages), x_max)
+
+
+def _bound_from_reduced(
+    target: ReLUNet, weights: Sequence[Any], red: list[dict[str, Any]], x_max: float
+) -> dict[str, Any]:
+    """:func:`certified_bound` on already reduced stages (:func:`reduce_stages`)."""
     Ws = target.dense_weights()
-    if len(stages) != len(Ws):
-        raise ValueError(f"stages: need one stage per target layer ({len(Ws)}), got {len(stages)}")
-    red = reduce_stages(weights, stages)
+    if len(red) != len(Ws):
+        raise ValueError(f"stages: need one stage per target layer ({len(Ws)}), got {len(red)}")
     bounds_in = _interval_bounds(target, x_max)
     E = np.zeros(target.n_in)
     in_copies: np.ndarray | None = None
@@ -303,9 +309,9 @@ def sup_error(
     ticket: Any,
     x_max: float | None = None,
     *,
-    n_random: int = 4096,
-    n_starts: int = 16,
-    steps: int = 100,
+    n_random: int | None = None,
+    n_starts: int | None = None,
+    steps: int | None = None,
     rng: Any = 0,
     extra_points: np.ndarray | None = None,
 ) -> SupError:
@@ -316,7 +322,8 @@ def sup_error(
     target: the target ``F``.
     ticket: a :class:`~slt_check.ticket.Ticket` (its ``meta["stages"]`` says how to read it).
     x_max: half-width of the input box (default: ``ticket.meta["x_max"]``).
-    n_random, n_starts, steps: effort of the adversarial search.
+    n_random, n_starts, steps: effort of the adversarial search; unset ones come from the
+        ticket's ``certify_options`` (large compact tickets ask for less), else 4096, 16, 100.
     rng: seed or Generator for the search (the certificate is deterministic).
     """
     if x_max is None:
@@ -326,10 +333,14 @@ def sup_error(
     x_max = check_positive(x_max, "x_max")
     if tuple(target.widths[:1] + target.widths[-1:]) != (ticket.G.n_in, ticket.G.n_out):
         raise ValueError("target: input/output sizes differ from the ticket's")
+    effort = {"n_random": 4096, "n_starts": 16, "steps": 100} | getattr(ticket, "certify_options", {})
+    n_random = effort["n_random"] if n_random is None else n_random
+    n_starts = effort["n_starts"] if n_starts is None else n_starts
+    steps = effort["steps"] if steps is None else steps
     gen = as_rng(rng)
     stages = stages_of(ticket)
-    cert = certified_bound(target, ticket.weights, stages, x_max)
     red = reduce_stages(ticket.weights, stages)
+    cert = _bound_from_reduced(target, ticket.weights, red, x_max)
     n_in = target.n_in
     pts = [
         _corner_points(n_in, x_max, gen),
