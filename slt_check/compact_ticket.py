@@ -223,26 +223,13 @@ class CompactTicket:
     # ------------------------------------------------------------------ I/O
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the compact ``.npz`` of the module docstring (atomically)."""
-        from slt_check.ticket import versions
+        from slt_check.ticket import save_ticket_npz
 
-        path = Path(path)
-        if path.suffix != ".npz":
-            raise ValueError(f"path: ticket files end in .npz, got {str(path)!r}")
         arrays: dict[str, np.ndarray] = {}
-        for i, w in enumerate(self.target.weights):
-            arrays[f"target_{i}"] = np.asarray(w)
         for k, e in enumerate(self.entries):
             arrays[f"rows_{k}"], arrays[f"cols_{k}"], arrays[f"vals_{k}"] = e["rows"], e["cols"], e["vals"]
-        meta = dict(self.meta)
-        meta.setdefault("versions", versions())
-        meta["format"] = FORMAT
-        meta["source"] = spec_to_dict(self.spec)
-        meta["target_output_relu"] = bool(self.target.output_relu)
-        arrays["meta"] = np.array(json.dumps(meta, sort_keys=True, allow_nan=False))
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez_compressed(tmp, **arrays)
-        os.replace(tmp, path)
-        return path
+        meta = {**self.meta, "format": FORMAT, "source": spec_to_dict(self.spec)}
+        return save_ticket_npz(path, self.target, arrays, meta)
 
 
 def _read_npz(path: Path, meta_only: bool = False) -> tuple[dict[str, np.ndarray], dict[str, Any]]:

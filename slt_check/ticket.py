@@ -27,7 +27,7 @@ import scipy.sparse as sp
 
 from slt_check.nets import ReLUNet
 
-__all__ = ["Ticket", "load_ticket", "versions", "size_summary"]
+__all__ = ["Ticket", "load_ticket", "versions", "size_summary", "save_ticket_npz"]
 
 
 def versions() -> dict[str, str]:
@@ -162,25 +162,32 @@ class Ticket:
     # ------------------------------------------------------------------ I/O
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the ``.npz`` described in the module docstring (atomically: temp file + rename)."""
-        path = Path(path)
-        if path.suffix != ".npz":
-            raise ValueError(f"path: ticket files end in .npz, got {str(path)!r}")
         arrays: dict[str, np.ndarray] = {}
-        for i, w in enumerate(self.target.weights):
-            arrays[f"target_{i}"] = np.asarray(w)
         for k in range(self.G.depth):
             arrays[f"G_{k}"] = self.G.weights[k]
             arrays[f"mask_{k}"] = self.masks[k]
             arrays[f"ticket_{k}"] = self.weights[k]
-        meta = dict(self.meta)
-        meta.setdefault("versions", versions())
-        meta["target_output_relu"] = bool(self.target.output_relu)
-        meta["G_output_relu"] = bool(self.G.output_relu)
-        arrays["meta"] = np.array(json.dumps(meta, sort_keys=True, allow_nan=False))
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez_compressed(tmp, **arrays)
-        os.replace(tmp, path)
-        return path
+        return save_ticket_npz(path, self.target, arrays, {**self.meta, "G_output_relu": bool(self.G.output_relu)})
+
+
+def save_ticket_npz(
+    path: str | os.PathLike[str], target: ReLUNet, arrays: dict[str, np.ndarray], meta: dict[str, Any]
+) -> Path:
+    """Write a ticket file atomically (temp file + rename): ``target_i`` arrays, the given arrays,
+    and ``meta`` as a JSON string (with versions and ``target_output_relu`` added). Shared by dense
+    and compact tickets; ``ValueError`` unless ``path`` ends in ``.npz``."""
+    path = Path(path)
+    if path.suffix != ".npz":
+        raise ValueError(f"path: ticket files end in .npz, got {str(path)!r}")
+    out = {f"target_{i}": np.asarray(w) for i, w in enumerate(target.weights)} | arrays
+    meta = dict(meta)
+    meta.setdefault("versions", versions())
+    meta["target_output_relu"] = bool(target.output_relu)
+    out["meta"] = np.array(json.dumps(meta, sort_keys=True, allow_nan=False))
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez_compressed(tmp, **out)
+    os.replace(tmp, path)
+    return path
 
 
 def load_ticket(path: str | os.PathLike[str]) -> Ticket:
