@@ -142,7 +142,8 @@ def _print_summary(ticket, build_s: float | None = None) -> None:  # noqa: ANN00
           f"neurons={s['kept_neurons']}")
     keys = [k for k in ("M", "eta", "n_samples", "n_samples_formula", "failure_bound") if k in plan]
     if keys:
-        print("plan          " + "  ".join(f"{k}={plan[k]:.4g}" if isinstance(plan[k], float) else f"{k}={plan[k]}" for k in keys))
+        items = (f"{k}={plan[k]:.4g}" if isinstance(plan[k], float) else f"{k}={plan[k]}" for k in keys)
+        print("plan          " + "  ".join(items))
     print(f"success       {ticket.ok}")
     if build_s is not None:
         print(f"build time    {build_s:.3f} s")

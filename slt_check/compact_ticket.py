@@ -149,10 +149,7 @@ class CompactTicket:
             self.entries.append({"rows": r, "cols": c, "vals": v})
         self.weights = self._live_weights()
         self.jobs = 1  # worker processes used by validate() when not given
-        # adversarial-search effort for sup_error: every point costs a pass over all kept weights
-        self.certify_options: dict[str, Any] = (
-            {"n_random": 1024, "n_starts": 8, "steps": 50} if self.n_kept > 1_000_000 else {}
-        )
+        self.certify_options: dict[str, Any] = {}  # the search's effort (certify.sup_error defaults)
 
     # ------------------------------------------------------------------ structure
     def _live_weights(self) -> list[sp.csr_matrix]:

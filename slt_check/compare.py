@@ -489,7 +489,8 @@ def experiment1_markdown(w_res: dict[str, Any], net_rows: list[dict[str, Any]], 
         f"Networks on the same target at network ε = {r['eps']:g}, δ = 0.05 (certified sup error "
         "over ‖x‖∞ ≤ 1):",
         "",
-        "| construction | cand./weight | G params/weight | kept/weight | weights beyond η | certified | holds | build s |",
+        "| construction | cand./weight | G params/weight | kept/weight | weights beyond η | certified | holds "
+        "| build s |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for n in net_rows:

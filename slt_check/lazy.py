@@ -44,7 +44,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from slt_check.nets import ReLUNet
-from slt_check.selection import choose_from_candidates, layer_halves
+from slt_check.selection import choose_from_candidates, layer_halves, layer_report, layer_rule
 from slt_check.source import SourceSpec, block_rng
 
 __all__ = [
@@ -164,7 +164,8 @@ def select_lazy(
             halves = layer_halves(t, prune_dead_halves)
             step = chunk_outputs or max(1, CHUNK_CANDIDATES // (a_in * spec.n_samples))
             tasks = [
-                (spec, t, np.arange(o0, min(b_out, o0 + step)), W[o0 : o0 + step], rule, halves)
+                (spec, t, np.arange(o0, min(b_out, o0 + step)), W[o0 : o0 + step], layer_rule(rule, t),
+                 halves)
                 for o0 in range(0, b_out, step)
             ]
             results = pool.map(_chunk_task, tasks) if pool else map(_chunk_task, tasks)
@@ -183,10 +184,7 @@ def select_lazy(
             order = np.lexsort((cat["rows"], cat["o"]))
             B_e = {"rows": cat["o"][order], "cols": cat["rows"][order], "vals": cat["b"][order]}
             entries += [A_e, B_e]
-            reports.append(
-                {"layer": t + 1, "ok": ok, "halves": list(halves),
-                 "kept_A": int(len(hA)), "kept_B": int(len(order))}
-            )
+            reports.append(layer_report(t, ok, halves, int(len(hA)), int(len(order)), layer_rule(rule, t)))
     finally:
         if pool is not None:
             pool.shutdown()
@@ -300,7 +298,7 @@ def build_compact_ticket(
     problem.check_target(target)
     t0 = time.perf_counter()
     spec = con.source_spec(problem, seed)
-    rule = con.make_rule(problem, spec)
+    rule = con.make_rule(problem, spec, target=target)
     entries, reports = select_lazy(
         target, spec, rule, prune_dead_halves=getattr(con, "prune_dead_halves", True), jobs=jobs,
         progress=progress,

@@ -25,7 +25,15 @@ import numpy as np
 from slt_check.nets import ReLUNet
 from slt_check.source import SourceSpec, usable_entries
 
-__all__ = ["SelectionRule", "select_masks", "LayerReport", "choose_from_candidates", "layer_halves"]
+__all__ = [
+    "SelectionRule",
+    "select_masks",
+    "LayerReport",
+    "choose_from_candidates",
+    "layer_halves",
+    "layer_rule",
+    "layer_report",
+]
 
 
 class SelectionRule(Protocol):
@@ -37,6 +45,14 @@ class SelectionRule(Protocol):
 
 
 LayerReport = dict[str, Any]
+
+
+def layer_rule(rule: SelectionRule | Sequence[SelectionRule], t: int) -> SelectionRule:
+    """The rule of target layer ``t+1`` (0-based ``t``): ``rule`` itself, or ``rule[t]`` when a
+    construction gives one rule per layer (e.g. per-layer precisions, :mod:`slt_check.precision`)."""
+    if isinstance(rule, (list, tuple)):
+        return rule[t]
+    return rule
 
 
 def layer_halves(t: int, prune_dead_halves: bool = True) -> tuple[int, ...]:
@@ -87,7 +103,7 @@ def select_masks(
     target: ReLUNet,
     G: ReLUNet,
     spec: SourceSpec,
-    rule: SelectionRule,
+    rule: SelectionRule | Sequence[SelectionRule],
     *,
     prune_dead_halves: bool = True,
     chunk_outputs: int | None = None,
@@ -95,6 +111,7 @@ def select_masks(
     """Masks for every layer of ``G`` and a per-layer report (``ok`` per weight, kept counts).
 
     ``chunk_outputs`` processes a layer's output neurons in chunks (memory: ``chunk·a·N`` floats).
+    ``rule``: one rule, or one per target layer (:func:`layer_rule`).
     The candidates come from the dense ``G`` (:func:`usable_entries`); the choice itself is
     :func:`choose_from_candidates`, shared with the lazy path (:mod:`slt_check.lazy`).
     """
@@ -114,20 +131,26 @@ def select_masks(
         for o0 in range(0, b_out, step):
             outs = np.arange(o0, min(b_out, o0 + step))
             cand = usable_entries(spec, t, A, B, outs)
-            kept = choose_from_candidates(W[outs], outs, cand, rule, halves)
+            kept = choose_from_candidates(W[outs], outs, cand, layer_rule(rule, t), halves)
             ok[outs] = kept["ok"]
             masks[2 * t][kept["rows"], kept["j"]] = True
             masks[2 * t + 1][kept["o"], kept["rows"]] = True
         reports.append(
-            {
-                "layer": t + 1,
-                "ok": ok,
-                "halves": list(halves),
-                "kept_A": int(masks[2 * t].sum()),
-                "kept_B": int(masks[2 * t + 1].sum()),
-            }
+            layer_report(t, ok, halves, int(masks[2 * t].sum()), int(masks[2 * t + 1].sum()),
+                         layer_rule(rule, t))
         )
     return masks, reports
+
+
+def layer_report(
+    t: int, ok: np.ndarray, halves: Sequence[int], kept_A: int, kept_B: int, rule: SelectionRule
+) -> LayerReport:
+    """The per-layer selection report (shared by the dense and the lazy path); records the rule's
+    precision ``eta`` when it has one."""
+    rep: LayerReport = {"layer": t + 1, "ok": ok, "halves": list(halves), "kept_A": kept_A, "kept_B": kept_B}
+    if hasattr(rule, "eta"):
+        rep["eta"] = float(rule.eta)
+    return rep
 
 
 def simulated_weights(G_or_ticket_weights: Sequence[np.ndarray], layer: int) -> tuple[np.ndarray, np.ndarray]:

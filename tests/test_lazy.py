@@ -19,7 +19,7 @@ def lazy_constructions() -> list[tuple[str, dict]]:
     cases = [("orseau", {"sharing": "per_weight"}), ("orseau", {"sharing": "per_input"})]
     get_construction("orseau")  # populate the registry
     if "pensia" in CONSTRUCTIONS and lazy.supports_lazy(get_construction("pensia")):
-        cases.append(("pensia", {}))
+        cases += [("pensia", {}), ("pensia", {"precision": "certificate"})]
     return cases
 
 

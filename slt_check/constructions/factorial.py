@@ -12,7 +12,10 @@ it does not — exact selection).
   ``"exact_subset_sum"`` (exact meet-in-the-middle), ``"pair"`` (single closest product).
 
 Precision: every combination aims at the same per-weight precision ``η`` (R8, as Orseau), so that
-"all weights within η" implies certified sup error ≤ ε.
+"all weights within η" implies certified sup error ≤ ε. With ``precision="certificate"`` the
+selection instead aims at per-layer precisions ``η_i`` computed from the target's certificate
+(:mod:`slt_check.precision`: much looser than R8 on realistic targets); ``G`` is the same (its size
+never depends on the target), and the ticket is accepted iff its certified sup error is ≤ ε.
 
 **Success event** (``ticket.ok``): every simulated weight is within ``η`` (the sufficient R8
 condition) — or, failing that, the *certified* sup error of the selected ticket
@@ -41,6 +44,9 @@ __all__ = ["RuleConstruction", "Factorial", "FACTORIAL_LAWS", "FACTORIAL_RULES"]
 
 FACTORIAL_LAWS = ("uniform", "hyperbolic", "product")
 FACTORIAL_RULES = ("greedy_digits", "exact_subset_sum", "pair")
+PRECISIONS = ("r8", "certificate")
+CERTIFICATE_GROW_FROM = 16
+"""First prefix length of the growing exact search under ``precision="certificate"``."""
 
 
 @dataclass
@@ -55,6 +61,11 @@ class RuleConstruction(TwoLayerConstruction):
     n_samples: override ``N`` (samples per group/block); default from ``_default_samples``.
     scale: uniform half-width factor ``s = scale·√w_max``.
     window: exact solver's candidates per half (``O(2^{window/2})`` per weight).
+    grow_from: exact solver: grow the candidate prefix from this length and stop at the first whose
+        optimum is within the precision (:class:`~slt_check.rules.ExactSubsetSum`); ``None``: the
+        optimum over the whole window (default for ``precision="r8"``; ``16`` for "certificate").
+    precision: ``"r8"`` (one ``η`` for every weight, from the widths) or ``"certificate"``
+        (per-layer ``η_i`` from the target's certificate, :func:`slt_check.precision.layer_precisions`).
     gamma: digit base of greedy digits / hyperbolic support.
     prune_dead_halves: prune the ``a < 0`` half in layers ≥ 2 (inputs ≥ 0, exactly dead).
     """
@@ -67,9 +78,15 @@ class RuleConstruction(TwoLayerConstruction):
     window: int = 32
     gamma: float = bounds.GAMMA
     prune_dead_halves: bool = True
+    grow_from: int | None = None
+    precision: str = "r8"
     name: str = "factorial"
 
     def __post_init__(self) -> None:
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision: expected one of {PRECISIONS}, got {self.precision!r}")
+        if self.grow_from is not None and not 1 <= int(self.grow_from) <= int(self.window):
+            raise ValueError(f"grow_from: need 1 ≤ grow_from ≤ window = {self.window}, got {self.grow_from}")
         if self.law not in FACTORIAL_LAWS:
             raise ValueError(f"law: expected one of {FACTORIAL_LAWS}, got {self.law!r}")
         if self.rule not in FACTORIAL_RULES:
@@ -138,27 +155,48 @@ class RuleConstruction(TwoLayerConstruction):
         return Product(Uniform(-s, s), Uniform(-s, s))
 
     # ------------------------------------------------------------------ hooks (shared with lazy)
-    def make_rule(self, problem: Problem, spec: SourceSpec) -> Any:
+    def make_rule(self, problem: Problem, spec: SourceSpec, target: ReLUNet | None = None) -> Any:
+        """One rule for every layer (``precision="r8"``), or one per target layer with the
+        certificate's precisions ``η_i`` (``precision="certificate"``, needs ``target``)."""
         plan = spec.extra.get("plan") or self.plan(problem)
+        if self.precision == "r8":
+            return self._rule(problem, plan, plan["eta"], self.grow_from)
+        if target is None:
+            raise ValueError("precision='certificate': the per-layer precisions need the target")
+        from slt_check.precision import layer_precisions
+        from slt_check.selection import layer_halves
+
+        instances = [W.size * len(layer_halves(t, self.prune_dead_halves))
+                     for t, W in enumerate(target.dense_weights())]
+        etas = layer_precisions(target, problem.eps, problem.x_max, instances)
+        grow = CERTIFICATE_GROW_FROM if self.grow_from is None else self.grow_from
+        return [self._rule(problem, plan, eta, min(grow, self.window)) for eta in etas]
+
+    def _rule(self, problem: Problem, plan: dict[str, Any], eta: float, grow_from: int | None) -> Any:
         if self.rule == "greedy_digits":
-            return GreedyDigits(M=plan["M"], w_max=problem.w_max, gamma=self.gamma)
+            M = min(plan["M"], bounds.n_digits(problem.w_max, min(eta, problem.w_max), self.gamma))
+            return GreedyDigits(M=M, w_max=problem.w_max, gamma=self.gamma)
         if self.rule == "pair":
-            return PairSearch(eta=plan["eta"])
-        return ExactSubsetSum(eta=plan["eta"], window=self.window)
+            return PairSearch(eta=eta)
+        return ExactSubsetSum(eta=eta, window=self.window, grow_from=grow_from)
 
     def extra_meta(self) -> dict[str, Any]:
+        if self.precision == "certificate":
+            return {"law": self.law, "rule": self.rule, "precision": "certificate",
+                    "success_event": "certified sup error <= eps"}
         return {"law": self.law, "rule": self.rule, "success_event": "all weights within eta"}
 
     def finalize(self, ticket: Any, target: ReLUNet, problem: Problem) -> Any:
-        """Success by certificate when some weight is beyond ``η`` (module docstring); shared with
-        the lazy path (works on any ticket with ``weights`` and ``meta``)."""
-        if not ticket.meta["success"]:
+        """Success by certificate when some weight is beyond ``η``, and always under
+        ``precision="certificate"`` (module docstring); shared with the lazy path (works on any
+        ticket with ``weights`` and ``meta``)."""
+        if self.precision == "certificate" or not ticket.meta["success"]:
             from slt_check.certify import certified_bound, stages_of
 
             cert = certified_bound(target, ticket.weights, stages_of(ticket), problem.x_max)
             ticket.meta["certified_at_select"] = float(cert["bound"])
-            if cert["bound"] <= problem.eps:
-                ticket.meta["success"] = True
+            ticket.meta["success"] = bool(cert["bound"] <= problem.eps)
+            if ticket.meta["success"]:
                 ticket.meta["success_event"] = "certified sup error <= eps"
         return ticket
 

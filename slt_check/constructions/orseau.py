@@ -25,6 +25,7 @@ from slt_check import bounds
 from slt_check.constructions.base import Problem, register
 from slt_check.constructions.two_layer import TwoLayerConstruction
 from slt_check.laws import Hyperbolic, Uniform
+from slt_check.nets import ReLUNet
 from slt_check.rules import GreedyDigits
 from slt_check.source import SourceSpec
 
@@ -94,7 +95,7 @@ class Orseau(TwoLayerConstruction):
         s = math.sqrt(problem.w_max)
         return Uniform(-s, s)
 
-    def make_rule(self, problem: Problem, spec: SourceSpec) -> GreedyDigits:
-        """The selection rule (greedy base-γ digits with this plan's ``M``)."""
+    def make_rule(self, problem: Problem, spec: SourceSpec, target: ReLUNet | None = None) -> GreedyDigits:
+        """The selection rule (greedy base-γ digits with this plan's ``M``; ``target`` unused)."""
         plan = spec.extra.get("plan") or self.plan(problem)
         return GreedyDigits(M=plan["M"], w_max=problem.w_max, gamma=self.gamma)

@@ -1,7 +1,8 @@
 """Shared machinery of the depth-``2l`` constructions (``orseau``, ``pensia``, ``malach``,
 ``factorial``): the source spec, sampling, selection through :func:`slt_check.selection.select_masks`
 and the ticket metadata. Subclasses provide ``plan(problem)``, ``_law(plan, problem)`` and
-``make_rule(problem, spec)``, and may override ``extra_meta`` and ``finalize``.
+``make_rule(problem, spec, target=None)`` (one rule, or one per target layer), and may override
+``extra_meta`` and ``finalize``.
 
 The hooks ``source_spec``, ``make_rule``, ``ticket_meta`` and ``finalize`` are also what the lazy
 path (:mod:`slt_check.lazy`) calls, so dense and lazy tickets share every decision.
@@ -79,7 +80,7 @@ class TwoLayerConstruction:
     def select(self, target: ReLUNet, G: ReLUNet, spec: SourceSpec, problem: Problem) -> Ticket:
         problem.check_target(target)
         masks, reports = select_masks(
-            target, G, spec, self.make_rule(problem, spec),  # type: ignore[attr-defined]
+            target, G, spec, self.make_rule(problem, spec, target=target),  # type: ignore[attr-defined]
             prune_dead_halves=self.prune_dead_halves,
         )
         ticket = Ticket(G, masks, target, self.ticket_meta(problem, spec, reports))

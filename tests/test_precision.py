@@ -1,0 +1,111 @@
+"""Certificate-aware per-layer precisions (slt_check.precision) and the ``precision="certificate"``
+selection: sound (the certificate of any ticket is bounded by B(per-layer deviations)), tight at
+the chosen η, and the construction accepts a ticket only by its certificate."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from slt_check import build_ticket, get_construction, random_target
+from slt_check.bounds import per_weight_precision
+from slt_check.certify import certified_bound, stages_of, sup_error
+from slt_check.constructions import Problem
+from slt_check.constructions.base import ConstructionFailed
+from slt_check.precision import layer_precisions, precision_bound
+from slt_check.rules import ExactSubsetSum
+
+
+@settings(deadline=None, max_examples=15)
+@given(
+    widths=st.lists(st.integers(1, 5), min_size=2, max_size=4),
+    seed=st.integers(0, 2**31),
+    eps=st.sampled_from([1e-1, 1e-2, 1e-3]),
+)
+def test_certificate_bounded_by_precision_bound(widths, seed, eps):
+    """∀ tickets: certified ≤ B(max per-layer deviation) + float slack (B is what the selection
+    tolerance is solved from, so this is what makes "all weights within η_i" imply the certificate)."""
+    F = random_target(widths, 1.0, seed)
+    t = build_ticket(F, eps, 0.1, seed=seed % 1000, construction="pensia", allow_failure=True,
+                     n_samples=12, window=12)
+    cert = certified_bound(F, t.weights, stages_of(t), 1.0)
+    B = precision_bound(F, cert["weight_err"], 1.0)
+    assert cert["bound"] <= B * (1 + 1e-9) + cert["slack"]
+
+
+@settings(deadline=None, max_examples=15)
+@given(widths=st.lists(st.integers(1, 6), min_size=2, max_size=4), seed=st.integers(0, 2**31),
+       eps=st.sampled_from([1e-1, 1e-2, 1e-4]), x_max=st.sampled_from([0.5, 1.0, 3.0]))
+def test_layer_precisions_solve_the_budget(widths, seed, eps, x_max):
+    F = random_target(widths, 1.0, seed)
+    etas = layer_precisions(F, eps, x_max, margin=1e-3)
+    assert len(etas) == F.depth and all(e > 0 for e in etas)
+    B = precision_bound(F, etas, x_max)
+    caps = [2 * np.abs(W).max() for W in F.dense_weights()]
+    assert B <= (1 - 1e-3) * eps * (1 + 1e-9)
+    capped = all(e >= c * (1 - 1e-12) for e, c in zip(etas, caps, strict=True))
+    assert capped or B >= (1 - 1e-3) * eps * (1 - 1e-6)  # tight unless every layer hit its cap
+
+
+def test_precisions_are_looser_than_r8_on_a_realistic_target():
+    F = random_target([64, 32, 10], 1.0, 0, family="kaiming")
+    etas = layer_precisions(F, 1e-2, 1.0)
+    r8 = per_weight_precision(1e-2, F.widths, 1.0, 1.0)
+    assert min(etas) > 3 * r8
+    assert precision_bound(F, [r8] * F.depth, 1.0) <= 1e-2  # R8's η is inside the budget too
+
+
+def test_precision_bound_is_monotone():
+    F = random_target([4, 5, 3], 1.0, 2)
+    a = precision_bound(F, [1e-4, 1e-4], 1.0)
+    assert precision_bound(F, [2e-4, 1e-4], 1.0) > a and precision_bound(F, [1e-4, 2e-4], 1.0) > a
+    assert precision_bound(F, [0.0, 0.0], 1.0) == 0.0
+
+
+def test_certificate_mode_ticket():
+    F = random_target([6, 5, 3], 1.0, 4, family="kaiming")
+    t = build_ticket(F, 1e-2, 0.05, seed=1, construction="pensia", precision="certificate")
+    etas = [layer["eta"] for layer in t.meta["layers"]]
+    assert etas == pytest.approx(layer_precisions(F, 1e-2, 1.0, [F.dense_weights()[0].size * 2,
+                                                                  F.dense_weights()[1].size]))
+    assert t.meta["success_event"] == "certified sup error <= eps"
+    assert t.meta["certified_at_select"] <= 1e-2
+    err = sup_error(F, t, 1.0, n_random=256, n_starts=4, steps=20)
+    assert err.found <= err.certified <= 1e-2
+    # same G as the R8 selection: only the mask differs
+    r8 = build_ticket(F, 1e-2, 0.05, seed=1, construction="pensia")
+    assert all(np.array_equal(a.view(np.uint64), b.view(np.uint64))
+               for a, b in zip(t.G.weights, r8.G.weights, strict=True))
+    assert t.n_kept < r8.n_kept  # looser tolerance, shorter prefixes, fewer kept weights
+
+
+def test_certificate_mode_reports_failure_by_certificate():
+    """With far too few samples the certificate fails: ConstructionFailed, never a silent ticket."""
+    F = random_target([6, 5, 3], 1.0, 4)
+    with pytest.raises(ConstructionFailed):
+        build_ticket(F, 1e-6, 0.05, seed=1, construction="pensia", precision="certificate", n_samples=6)
+    t = build_ticket(F, 1e-6, 0.05, seed=1, construction="pensia", precision="certificate", n_samples=6,
+                     allow_failure=True)
+    assert not t.ok and t.meta["certified_at_select"] > 1e-6
+
+
+def test_bad_options():
+    with pytest.raises(ValueError, match="precision"):
+        get_construction("pensia", precision="tight")
+    with pytest.raises(ValueError, match="grow_from"):
+        get_construction("pensia", grow_from=40, window=32)
+    with pytest.raises(ValueError, match="grow_from"):
+        ExactSubsetSum(eta=1e-3, window=8, grow_from=9)
+    con = get_construction("pensia", precision="certificate")
+    problem = Problem((2, 2), 0.1, 0.1)
+    with pytest.raises(ValueError, match="target"):
+        con.make_rule(problem, con.source_spec(problem, 0))
+    F = random_target([2, 2], 1.0, 0)
+    with pytest.raises(ValueError, match="margin"):
+        layer_precisions(F, 0.1, 1.0, margin=1.0)
+    with pytest.raises(ValueError, match="instances"):
+        layer_precisions(F, 0.1, 1.0, instances=[0])
+    with pytest.raises(ValueError, match="etas"):
+        precision_bound(F, [1e-3, 1e-3], 1.0)
+    with pytest.raises(ValueError, match="eps"):
+        layer_precisions(F, 0.0, 1.0)
