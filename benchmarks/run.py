@@ -5,15 +5,18 @@
 
 Measured (each build case in its own subprocess, so peak memory is that case's alone):
 
-* ``subset_sum``: exact subset sum (``slt_check.subset_sum.best_subsets``) at ``n = 21`` candidates,
-  µs per weight, vectorised over a batch of 20 000 weights (Pensia et al.'s ``n = 3·7``);
+* ``subset_sum``: the library's exact subset sum (compiled, ``slt_check.subset_sum_grow``) at
+  ``n = 21`` candidates, µs per weight over a batch of 20 000 weights (Pensia et al.'s ``n = 3·7``),
+  against the vectorised numpy reference (``slt_check.subset_sum.best_subsets``), and the growing
+  mode at the full-size run's layer-1 tolerance (``4.6e-7``, prefixes from 16 up to 32);
 * ``scaling``: per construction, build time (sampling + selection, lazy path where the dense ``G``
   would exceed 2e7 parameters), validation time, certification time (``certify.sup_error``) and peak
   resident memory (``ru_maxrss`` of the case process and its workers) against the number of target
   weights ``W`` (targets ``random:k-k-10:kaiming``, ε = δ = 0.01); a least-squares slope of
   ``log time`` against ``log W`` (≈ 1 means linear cost; the plan's ``N`` also grows like ``log W``);
 * ``full``: ``slt-check build`` on ``random:784-500-10:kaiming`` (397 000 weights) at ε = δ = 0.01
-  (input box ``‖x‖∞ ≤ 1``) for ``orseau --sharing per_input`` and ``pensia``, ``--jobs 2``.
+  (input box ``‖x‖∞ ≤ 1``) for ``orseau --sharing per_input`` and ``pensia --option
+  precision=certificate``, ``--jobs 2``.
 
 Machine load (``os.getloadavg``, ``uptime``) is stored with the results, which go to
 ``benchmarks/results/<name>.json``; the figure (cost against size) to
@@ -41,13 +44,22 @@ RESULTS = HERE / "results"
 
 QUICK_SIZES = (8, 16, 32)
 FULL_SIZES = (8, 16, 32, 64, 128, 256)
-MAX_K = {"pensia": 32}
-"""Largest ``k`` per construction in the scaling sweep (pensia's exact solver at its default
-``window = 32`` costs ~25 ms per weight and half: k = 64 takes ~2–4 minutes, k = 128 ~15)."""
-FULL_OPTIONS = {"pensia": ["window=21"]}
-"""Options of the full-size runs: pensia with Pensia et al.'s own n = 21 candidates per subset sum
-(their Experiment 1); at the default window 32 the full size needs ~5.5 CPU-hours (measured per
-weight, see README)."""
+SERIES: list[tuple[str, str, dict[str, Any]]] = [
+    ("orseau[per_weight]", "orseau", {"sharing": "per_weight"}),
+    ("orseau[per_input]", "orseau", {"sharing": "per_input"}),
+    ("pensia", "pensia", {}),
+    ("pensia[certificate]", "pensia", {"precision": "certificate"}),
+]
+"""Scaling series: label, construction, options."""
+MAX_K = {"pensia": 64}
+"""Largest ``k`` per series in the scaling sweep: pensia at R8's η optimises over the whole window of
+32 candidates per half (≈ 3 ms per weight and half), so k = 128 would take minutes."""
+FULL_RUNS: list[tuple[str, str, list[str]]] = [
+    ("orseau[per_input]", "orseau", ["--sharing", "per_input"]),
+    ("pensia[certificate]", "pensia", ["--option", "precision=certificate"]),
+]
+"""The full-size runs: label, construction, extra ``slt-check build`` arguments. pensia at R8's η
+(window 32 over all 397,000 weights) is the ≈ 40-minute run the certificate precision avoids."""
 EPS, DELTA = 0.01, 0.01
 
 
@@ -68,17 +80,16 @@ def peak_rss_mib() -> float:
 # ----------------------------------------------------------------------------- cases (subprocess)
 
 
-def case_build(construction: str, sharing: str | None, k: int, jobs: int) -> dict[str, Any]:
+def case_build(label: str, construction: str, options: dict[str, Any], k: int, jobs: int) -> dict[str, Any]:
     """Build + validate + certify one ticket for ``random:k-k-10:kaiming``; timings and sizes."""
     from slt_check.lazy import build_and_check
     from slt_check.targets import target_from_spec
 
     F = target_from_spec(f"random:{k}-{k}-10:kaiming", seed=1)
-    opts = {"sharing": sharing} if sharing else {}
-    ticket, err = build_and_check(F, EPS, DELTA, 0, construction=construction, jobs=jobs, **opts)
+    ticket, err = build_and_check(F, EPS, DELTA, 0, construction=construction, jobs=jobs, **options)
     s = ticket.sizes()
     return {
-        "construction": construction + (f"[{sharing}]" if sharing else ""), "k": k,
+        "construction": label, "k": k,
         "target_weights": s["target_weights"], "lazy": bool(ticket.meta.get("lazy", False)),
         **{key: ticket.meta[key] for key in ("build_s", "validate_s", "certify_s")},
         "G_params": s["G_params"], "kept_params": s["kept_params"],
@@ -88,31 +99,49 @@ def case_build(construction: str, sharing: str | None, k: int, jobs: int) -> dic
     }
 
 
+def _best_time(fn: Any, repeats: int) -> tuple[float, Any]:
+    times, out = [], None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), out
+
+
 def case_subset_sum(n: int = 21, batch: int = 20_000, repeats: int = 3) -> dict[str, Any]:
-    """µs per weight of the exact solver (best of ``repeats``), checked against brute force on a
-    sample of rows."""
+    """µs per weight of the exact solver (best of ``repeats``; JIT compilation timed apart), of the
+    numpy reference, and of the growing mode; checked against brute force on a sample of rows."""
     from slt_check import subset_sum as ss
+    from slt_check.subset_sum_grow import grow_subsets
 
     rng = np.random.default_rng(0)
     v = rng.uniform(-1, 1, (batch, n)) * rng.uniform(-1, 1, (batch, n))
-    t = rng.uniform(-0.5, 0.5, batch)
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        keep = ss.best_subsets(v, t)
-        times.append(time.perf_counter() - t0)
+    t = rng.uniform(-0.5, 0.5, batch) * 0.1  # |w| of a Kaiming 784-wide layer: ≈ 0.05
+    t0 = time.perf_counter()
+    grow_subsets(v[:2], t[:2])
+    compile_s = time.perf_counter() - t0
+    best, (keep, _) = _best_time(lambda: grow_subsets(v, t), repeats)
+    best_np, keep_np = _best_time(lambda: ss.best_subsets(v[: batch // 10], t[: batch // 10]), 1)
+    v32 = rng.uniform(-1, 1, (batch, 32)) * rng.uniform(-1, 1, (batch, 32))
+    best_grow, (keep_g, used) = _best_time(lambda: grow_subsets(v32, t, tol=4.6e-7, n_min=16), repeats)
     ref = ss.brute_force_subsets(v[:20, :16], t[:20])
-    got = ss.best_subsets(v[:20, :16], t[:20])
-    same = np.allclose(ss.subset_errors(v[:20, :16], t[:20], got), ss.subset_errors(v[:20, :16], t[:20], ref))
+    got, _ = grow_subsets(v[:20, :16], t[:20])
+    same = np.allclose(ss.subset_errors(v[:20, :16], t[:20], got), ss.subset_errors(v[:20, :16], t[:20], ref),
+                       rtol=0, atol=1e-14)
     err = ss.subset_errors(v, t, keep)
-    return {"n": n, "batch": batch, "us_per_weight": min(times) / batch * 1e6,
-            "times_s": times, "max_error": float(np.max(err)), "median_error": float(np.median(err)),
+    err_g = ss.subset_errors(v32, t, keep_g)
+    return {"n": n, "batch": batch, "us_per_weight": best / batch * 1e6, "compile_s": compile_s,
+            "numpy_reference_us_per_weight": best_np / (batch // 10) * 1e6,
+            "max_error": float(np.max(err)), "median_error": float(np.median(err)),
+            "same_optimum_as_numpy": bool(np.allclose(err[: batch // 10],
+                                                      ss.subset_errors(v[: batch // 10], t[: batch // 10], keep_np),
+                                                      rtol=0, atol=1e-14)),
+            "grow_us_per_weight": best_grow / batch * 1e6, "grow_tol": 4.6e-7,
+            "grow_mean_candidates": float(used.mean()), "grow_within_tol": float(np.mean(err_g <= 4.6e-7)),
             "matches_brute_force_n16": bool(same), "peak_rss_mib": peak_rss_mib()}
 
 
-def case_cli_full(
-    construction: str, sharing: str | None, jobs: int, target: str, options: list[str] | None = None
-) -> dict[str, Any]:
+def case_cli_full(label: str, construction: str, args: list[str], jobs: int, target: str) -> dict[str, Any]:
     """``slt-check build`` as a user runs it; reads the saved ticket's meta."""
     from slt_check.compact_ticket import _read_npz
 
@@ -121,14 +150,11 @@ def case_cli_full(
         cmd = [sys.executable, "-m", "slt_check", "build", "--target", target, "--eps", str(EPS),
                "--delta", str(DELTA), "--seed", "0", "--construction", construction,
                "--jobs", str(jobs), "--out", str(out)]
-        if sharing:
-            cmd += ["--sharing", sharing]
-        for opt in options or []:
-            cmd += ["--option", opt]
+        cmd += list(args)
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True)
         wall = time.perf_counter() - t0
-        res: dict[str, Any] = {"construction": construction + (f"[{sharing}]" if sharing else ""),
+        res: dict[str, Any] = {"construction": label,
                                "target": target, "command": " ".join(cmd[1:]), "rc": proc.returncode,
                                "wall_s": wall, "stdout": proc.stdout[-3000:], "stderr": proc.stderr[-3000:],
                                "peak_rss_mib": peak_rss_mib()}
@@ -165,14 +191,6 @@ def run_case(kind: str, timeout: float, **kw: Any) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- driver
 
 
-def available_constructions() -> list[tuple[str, str | None]]:
-    from slt_check.constructions import CONSTRUCTIONS, get_construction
-
-    get_construction("orseau")
-    out: list[tuple[str, str | None]] = [("orseau", "per_weight"), ("orseau", "per_input")]
-    if "pensia" in CONSTRUCTIONS:
-        out.append(("pensia", None))
-    return out
 
 
 def loglog_slope(W: list[float], t: list[float]) -> float | None:
@@ -224,19 +242,22 @@ def main(argv: list[str] | None = None) -> int:
     out["subset_sum"] = run_case("subset_sum", 600)
     ssr = out["subset_sum"]
     if "error" not in ssr:
-        print(f"  {ssr['us_per_weight']:.1f} µs/weight (batch {ssr['batch']}), max |error| "
-              f"{ssr['max_error']:.2e}, brute-force check {ssr['matches_brute_force_n16']}")
+        print(f"  {ssr['us_per_weight']:.1f} µs/weight (batch {ssr['batch']}; numpy reference "
+              f"{ssr['numpy_reference_us_per_weight']:.1f}; compile {ssr['compile_s']:.1f} s), max |error| "
+              f"{ssr['max_error']:.2e}, brute-force check {ssr['matches_brute_force_n16']}; growing to "
+              f"tol {ssr['grow_tol']:.1e}: {ssr['grow_us_per_weight']:.1f} µs/weight, "
+              f"{ssr['grow_mean_candidates']:.2f} candidates")
     else:
         print("  ", ssr["error"][-300:])
 
     rows = []
     sizes = QUICK_SIZES if a.quick else FULL_SIZES
-    for con, sharing in available_constructions():
+    for label, con, opts in SERIES:
         for k in sizes:
-            if k > MAX_K.get(con, k):
+            if k > MAX_K.get(label, k):
                 break
-            r = run_case("build", 900, construction=con, sharing=sharing, k=k, jobs=a.jobs)
-            r.setdefault("construction", con + (f"[{sharing}]" if sharing else ""))
+            r = run_case("build", 900, label=label, construction=con, options=opts, k=k, jobs=a.jobs)
+            r.setdefault("construction", label)
             r.setdefault("target_weights", k * k + 10 * k)
             rows.append(r)
             if "error" in r:
@@ -257,10 +278,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if not a.quick:
         out["full"] = []
-        for con, sharing in [c for c in available_constructions() if c != ("orseau", "per_weight")]:
-            print(f"full size 784-500-10: {con} {sharing or ''} …", flush=True)
-            r = run_case("cli_full", 1800, construction=con, sharing=sharing, jobs=a.jobs,
-                         target="random:784-500-10:kaiming", options=FULL_OPTIONS.get(con))
+        for label, con, args in FULL_RUNS:
+            print(f"full size 784-500-10: {label} …", flush=True)
+            r = run_case("cli_full", 1800, label=label, construction=con, args=args, jobs=a.jobs,
+                         target="random:784-500-10:kaiming")
             out["full"].append(r)
             print("  " + (r.get("stdout") or r.get("error", "")).replace("\n", "\n  "), flush=True)
 

@@ -69,17 +69,9 @@ def _merge_add(S, M, m, x, bit, S_out, M_out):  # noqa: ANN001, ANN202
 
 
 @njit(cache=True, nogil=True)
-def _grow_row(v, n_valid, t, tol, n_min, keep, used):  # noqa: ANN001, ANN202
-    n = v.shape[0]
-    cap = 1 << ((n + 1) // 2)
-    L = np.empty(cap)
-    LM = np.empty(cap, dtype=np.int64)
-    L2 = np.empty(cap)
-    LM2 = np.empty(cap, dtype=np.int64)
-    R = np.empty(cap)
-    RM = np.empty(cap, dtype=np.int64)
-    R2 = np.empty(cap)
-    RM2 = np.empty(cap, dtype=np.int64)
+def _grow_row(v, n_valid, t, tol, n_min, keep, used, bufs, mbufs):  # noqa: ANN001, ANN202
+    L, L2, R, R2 = bufs[0], bufs[1], bufs[2], bufs[3]
+    LM, LM2, RM, RM2 = mbufs[0], mbufs[1], mbufs[2], mbufs[3]
     L[0] = 0.0
     LM[0] = 0
     R[0] = 0.0
@@ -127,8 +119,11 @@ def _grow_row(v, n_valid, t, tol, n_min, keep, used):  # noqa: ANN001, ANN202
 
 @njit(cache=True, nogil=True)
 def _grow_batch(v, n_valid, t, tol, n_min, keep, used):  # noqa: ANN001, ANN202
+    cap = 1 << ((v.shape[1] + 1) // 2)
+    bufs = np.empty((4, cap))  # sums: left, left scratch, right, right scratch (reused by every row)
+    mbufs = np.empty((4, cap), dtype=np.int64)  # their bitmasks
     for r in range(v.shape[0]):
-        _grow_row(v[r], n_valid[r], t[r], tol[r], n_min, keep[r], used[r : r + 1])
+        _grow_row(v[r], n_valid[r], t[r], tol[r], n_min, keep[r], used[r : r + 1], bufs, mbufs)
 
 
 def interleaved_order(n: int) -> np.ndarray:
