@@ -98,6 +98,45 @@ def check_pensia_delta(
                     failures=fails, n=n_seeds, worst_certified=worst)
 
 
+# ------------------------------------------------------------------------------ X-prec
+def check_precision_certificate(
+    n_seeds: int = 20, widths: Sequence[int] = (6, 8, 3), eps: float = 0.01, delta: float = 0.1,
+    alpha: float = 1e-3, master: int = 2026_1125,
+) -> dict[str, Any]:
+    """``precision="certificate"`` (:mod:`slt_check.precision`) on ``pensia``'s own ``G``:
+
+    (a) soundness, every ticket: certified ≤ ``B(per-layer max deviation)`` + float slack (what lets
+        "every weight of layer i within η_i" imply the certificate);
+    (b) success: P(certified sup error > ε) ≤ δ over a pre-registered seed grid of ``G`` (one fixed
+        Kaiming-scaled target; never re-drawn), one-sided exact binomial test at ``alpha``.
+
+    Slack: δ ÷ the Clopper–Pearson upper bound of the failure rate; details give the precision gain
+    (smallest ``η_i`` ÷ R8's ``η``) and kept weights per target weight against the R8 selection."""
+    from slt_check.certify import certified_bound, stages_of
+    from slt_check.constructions import build_ticket
+    from slt_check.precision import precision_bound
+    from slt_check.stats import failure_rate_test, seed_grid
+    from slt_check.targets import random_target
+
+    F = random_target(list(widths), 1.0, master % 1000, family="kaiming")
+    fails, unsound, worst, kept, kept_r8, gain = 0, 0, 0.0, [], [], None
+    for i, s in enumerate(seed_grid(master, n_seeds)):
+        t = build_ticket(F, eps, delta, s, construction="pensia", precision="certificate", allow_failure=True)
+        cert = certified_bound(F, t.weights, stages_of(t), 1.0)
+        unsound += int(cert["bound"] > precision_bound(F, cert["weight_err"], 1.0) * (1 + 1e-9) + cert["slack"])
+        worst = max(worst, cert["bound"])
+        fails += int(not (t.ok and cert["bound"] <= eps))
+        kept.append(t.n_kept / F.n_params)
+        if i < 3:  # the R8 selection on the same G, for the kept-weight comparison
+            kept_r8.append(build_ticket(F, eps, delta, s, construction="pensia", allow_failure=True).n_kept
+                           / F.n_params)
+            gain = min(layer["eta"] for layer in t.meta["layers"]) / t.meta["plan"]["eta"]
+    v = failure_rate_test(fails, n_seeds, delta, alpha)
+    return _verdict(unsound == 0 and not v.violated, delta / v.ci_high, test=str(v), failures=fails,
+                    n=n_seeds, unsound=unsound, worst_certified=worst, eta_gain_over_r8=gain,
+                    kept_per_weight=float(np.mean(kept)), kept_per_weight_r8=float(np.mean(kept_r8)))
+
+
 # ------------------------------------------------------------------------------ P-malach-poly
 def check_malach_poly(
     etas: Sequence[float] = (1e-1, 1e-2, 1e-3), n_seeds: int = 30, delta: float = 0.1,
@@ -220,6 +259,10 @@ PEER_CLAIMS: list[Claim] = [
     Claim("P-pensia-delta", "pensia at N = ⌈3·log₂(2W/min(η,δ))⌉ (C = 3 of their Exp. 1): "
           "P(certified sup error > ε) ≤ δ", "third-party", "A2 (C not explicit; ours: 3)",
           "probability", [_TP], _m(check_pensia_delta, n_seeds=(5, 20, 100))),
+    Claim("X-prec", "Certificate-aware selection (added): every ticket's certified error ≤ B(per-layer "
+          "max |ŵ−w|); pensia at its own G, selecting to the target's per-layer η_i: P(certified > ε) ≤ δ",
+          "reconstructed", "precision.py (added)", "probability", [_TP],
+          _m(check_precision_certificate, n_seeds=(5, 20, 60))),
     Claim("P-malach-poly", "Malach et al.: pair search, 2 kept neurons per weight; samples per weight "
           "grow polynomially, ~1/η (interior weights) to ~1/η² (|w| at the edge of the product law)",
           "confirmed", "A1 (C: Orseau Fig. 1 caption '1/ε²')", "growth", [_TM],

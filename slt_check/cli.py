@@ -68,7 +68,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--sharing", default=None, choices=["per_weight", "per_input"],
                    help="Orseau neuron sharing (default per_weight)")
     b.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                   help="extra construction option (JSON value), e.g. --option n_samples=500")
+                   help="extra construction option (JSON value), e.g. --option n_samples=500; "
+                        "for large targets --option precision=certificate (pensia, malach, factorial: "
+                        "select to the per-layer precisions the target's certificate needs instead of "
+                        "R8's worst-case η; same G, accepted iff certified ≤ ε)")
     b.add_argument("--out", required=True, help="output ticket file (.npz)")
     b.add_argument("--allow-failure", action="store_true",
                    help="save the ticket even when the sampled G is too small (failure event)")

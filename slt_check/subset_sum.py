@@ -21,6 +21,10 @@ the returned mask** (:func:`subset_sums`), never taken from the solver. Cost per
 :func:`brute_force_subsets` (all ``2^n`` subsets, ``n ≤ 20``) is the reference the tests compare with.
 :func:`min_size_subsets` returns, among subsets within a tolerance, one with the fewest elements
 (exact, by enumeration over subset sizes on the same meet-in-the-middle tables).
+
+The selection rules use the compiled solver :func:`slt_check.subset_sum_grow.grow_subsets` (the same
+optimum; sorted halves built by merging, no sort; a growing-prefix mode); this vectorised numpy
+solver is its independent reference in the tests and serves the sparsity study.
 """
 
 from __future__ import annotations

@@ -9,7 +9,11 @@ Choices (the theorem's constant ``C`` is non-explicit in every text seen, anchor
 * per-weight precision ``η`` = the R8 precision used by Orseau (``bounds.per_weight_precision``),
   so that every weight within ``η`` implies certified sup error ≤ ε;
 * selection per half (``a > 0`` / ``a < 0``, R3): the **exact** subset-sum minimiser
-  (:mod:`slt_check.subset_sum`) over the first ``window`` eligible candidates;
+  (:mod:`slt_check.subset_sum_grow`) over the first ``window`` eligible candidates;
+* ``precision="certificate"`` (for large targets): select instead to the per-layer precisions the
+  target's certificate needs (:mod:`slt_check.precision`; ``η₁ ≈ 4.6e-7`` instead of R8's
+  ``3.2e-9`` on a 784-500-10 Kaiming target), growing the candidate prefix from 16 until the exact
+  optimum is within them; same ``G``; the ticket is accepted iff its certified sup error is ≤ ε;
 * width (samples per block), Pensia's form ``n ≥ C·log(d_{i−1} d_i l / min{ε, δ})`` [3P] with
   our instance count ``2W`` (weights × halves) and precision ``η``:
 
