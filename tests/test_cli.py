@@ -56,3 +56,22 @@ def test_check_corrupt_file(tmp_path, capsys):
 def test_help_runs_as_module():
     r = subprocess.run([sys.executable, "-m", "slt_check", "--help"], capture_output=True, text=True)
     assert r.returncode == 0 and "build" in r.stdout and "certified" in r.stdout
+
+
+def test_pensia_certificate_precision_from_the_command_line(tmp_path, capsys):
+    out = tmp_path / "p.npz"
+    rc = main(["build", "--target", "random:6-5-3:kaiming", "--eps", "1e-2", "--delta", "0.05", "--seed", "0",
+               "--construction", "pensia", "--option", "precision=certificate", "--out", str(out)])
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert "per-layer precision from the certificate: η1=" in text and "HOLDS" in text
+
+
+def test_slow_plan_hint():
+    from slt_check.cli import _slow_plan_hint
+
+    assert "precision=certificate" in _slow_plan_hint("pensia", {}, 397_000)
+    assert _slow_plan_hint("pensia", {"precision": "certificate"}, 397_000) is None
+    assert _slow_plan_hint("pensia", {}, 100) is None
+    assert _slow_plan_hint("orseau", {}, 397_000) is None
+    assert _slow_plan_hint("factorial", {"rule": "greedy_digits"}, 397_000) is None
