@@ -46,7 +46,8 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
         eta = bounds.per_weight_precision(cfg["eps"], ws, cfg["w_max"], cfg["x_max"])
         M = bounds.n_digits(cfg["w_max"], eta)
         if l == 1 or M1 is None:
-            M1 = bounds.n_digits(cfg["w_max"], bounds.per_weight_precision(cfg["eps"], [ws[0], ws[-1]], cfg["w_max"], cfg["x_max"]))
+            eta1 = bounds.per_weight_precision(cfg["eps"], [ws[0], ws[-1]], cfg["w_max"], cfg["x_max"])
+            M1 = bounds.n_digits(cfg["w_max"], eta1)
         seeds = r["result"]["seeds"]
         rows.append({"l": l, "widths": ws, "eta": eta, "M": M, "M_plan": plan["M"],
                      "M_linear_bound": bounds.depth_linear_digit_bound(M1, l, max(ws), cfg["w_max"]),

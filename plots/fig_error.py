@@ -71,4 +71,5 @@ def caption(data: dict[str, Any]) -> str:
     """One line with the largest certified/ε ratio."""
     r = data["max_certified_over_eps"]
     return ("Certified upper bound (filled) and adversarially found error (open) against ε; the line is "
-            f"error = ε. Largest certified/ε over successful tickets: {r:.3g}" + (f" (≥ {1 / r:.0f}× below ε)." if r else "."))
+            f"error = ε. Largest certified/ε over successful tickets: {r:.3g}"
+            + (f" (≥ {1 / r:.0f}× below ε)." if r else "."))

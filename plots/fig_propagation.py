@@ -37,7 +37,8 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
             rows.append({"l": len(Ws), "seed": s["seed"], "per_stage_certified": s["per_stage_certified"],
                          "bound_measured_eta": s["propagation_measured_eta"], "bound_planned_eta": planned,
                          "closed_form": bounds.propagation_bound_closed_form(eta, p["widths"], p["w_max"], p["x_max"])})
-    ratios = [b / c for r in rows for c, b in zip(r["per_stage_certified"], r["bound_planned_eta"], strict=True) if c > 0]
+    ratios = [b / c for r in rows
+              for c, b in zip(r["per_stage_certified"], r["bound_planned_eta"], strict=True) if c > 0]
     data = {"name": NAME, "config": {k: v for k, v in cfg.items() if k != "data_dir"}, "rows": rows,
             "slack_planned_over_certified_min": min(ratios), "slack_planned_over_certified_max": max(ratios),
             "versions": versions()}
@@ -60,7 +61,8 @@ def render(data: dict[str, Any]) -> Any:
         ax.plot(st, r0["bound_planned_eta"], "_-", ms=10, color=f"C{i}", label=f"l={l}: R8 bound, planned η")
         for j, r in enumerate(rs):
             ax.plot(st, r["bound_measured_eta"], "x", color=f"C{i}", label=f"l={l}: R8, measured η" if j == 0 else None)
-            ax.plot(st, r["per_stage_certified"], "o", mfc="none", color=f"C{i}", label=f"l={l}: certified" if j == 0 else None)
+            ax.plot(st, r["per_stage_certified"], "o", mfc="none", color=f"C{i}",
+                    label=f"l={l}: certified" if j == 0 else None)
     ax.axhline(data["config"]["eps"], color="k", ls=":", label="ε")
     ax.set_yscale("log")
     ax.set_xlabel("target layer (stage) i")
@@ -73,4 +75,5 @@ def render(data: dict[str, Any]) -> Any:
 def caption(data: dict[str, Any]) -> str:
     """One line: slack of R8 with planned η over the certified error."""
     return ("Per-layer certified error (circles) ≤ R8 with measured η (crosses) ≤ R8 with planned η (lines); "
-            f"planned/certified = {data['slack_planned_over_certified_min']:.3g}–{data['slack_planned_over_certified_max']:.3g}.")
+            f"planned/certified = {data['slack_planned_over_certified_min']:.3g}"
+            f"–{data['slack_planned_over_certified_max']:.3g}.")
