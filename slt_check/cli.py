@@ -170,7 +170,9 @@ def _print_summary(ticket, build_s: float | None = None) -> None:  # noqa: ANN00
         items = (f"{k}={plan[k]:.4g}" if isinstance(plan[k], float) else f"{k}={plan[k]}" for k in keys)
         print("plan          " + "  ".join(items))
     if ticket.meta.get("precision") == "certificate":
-        etas = "  ".join(f"η{layer['layer']}={layer['eta']:.3g}" for layer in ticket.meta.get("layers", []))
+        etas = "  ".join(
+            f"η{layer['layer']}={layer['eta']:.3g}" if "eta" in layer else f"M{layer['layer']}={layer['M']}"
+            for layer in ticket.meta.get("layers", []))
         print(f"selection     per-layer precision from the certificate: {etas}")
     print(f"success       {ticket.ok}")
     if build_s is not None:

@@ -146,10 +146,12 @@ def layer_report(
     t: int, ok: np.ndarray, halves: Sequence[int], kept_A: int, kept_B: int, rule: SelectionRule
 ) -> LayerReport:
     """The per-layer selection report (shared by the dense and the lazy path); records the rule's
-    precision ``eta`` when it has one."""
+    precision ``eta`` or digit count ``M`` when it has one."""
     rep: LayerReport = {"layer": t + 1, "ok": ok, "halves": list(halves), "kept_A": kept_A, "kept_B": kept_B}
     if hasattr(rule, "eta"):
         rep["eta"] = float(rule.eta)
+    if hasattr(rule, "M"):
+        rep["M"] = int(rule.M)
     return rep
 
 

@@ -16,7 +16,8 @@ from slt_check.targets import random_target
 
 
 def lazy_constructions() -> list[tuple[str, dict]]:
-    cases = [("orseau", {"sharing": "per_weight"}), ("orseau", {"sharing": "per_input"})]
+    cases = [("orseau", {"sharing": "per_weight"}), ("orseau", {"sharing": "per_input"}),
+             ("orseau", {"sharing": "per_input", "precision": "certificate"})]
     get_construction("orseau")  # populate the registry
     if "pensia" in CONSTRUCTIONS and lazy.supports_lazy(get_construction("pensia")):
         cases += [("pensia", {}), ("pensia", {"precision": "certificate"})]

@@ -93,3 +93,20 @@ def test_bad_options():
         precision_bound(F, [1e-3, 1e-3], 1.0)
     with pytest.raises(ValueError, match="eps"):
         layer_precisions(F, 0.0, 1.0)
+
+
+@pytest.mark.parametrize("sharing", ["per_weight", "per_input"])
+def test_orseau_certificate_mode(sharing):
+    """Same G, fewer digits per layer (M_i ≤ M), fewer kept weights, accepted by its certificate."""
+    F = random_target([5, 6, 3], 1.0, 7, family="kaiming")
+    t = build_ticket(F, 1e-2, 0.05, seed=2, construction="orseau", sharing=sharing, precision="certificate")
+    r8 = build_ticket(F, 1e-2, 0.05, seed=2, construction="orseau", sharing=sharing)
+    Ms = [layer["M"] for layer in t.meta["layers"]]
+    assert all(M <= r8.meta["plan"]["M"] for M in Ms) and min(Ms) < r8.meta["plan"]["M"]
+    assert t.meta["precision"] == "certificate" and t.meta["certified_at_select"] <= 1e-2
+    assert all(np.array_equal(a.view(np.uint64), b.view(np.uint64))
+               for a, b in zip(t.G.weights, r8.G.weights, strict=True))
+    assert t.n_kept < r8.n_kept
+    assert sup_error(F, t, 1.0, n_random=256, n_starts=4, steps=20).certified <= 1e-2
+    with pytest.raises(ValueError, match="precision"):
+        get_construction("orseau", precision="loose")

@@ -34,7 +34,7 @@ from typing import Any
 
 from slt_check import bounds
 from slt_check.constructions.base import Problem, register
-from slt_check.constructions.two_layer import TwoLayerConstruction
+from slt_check.constructions.two_layer import TwoLayerConstruction, check_precision
 from slt_check.laws import Hyperbolic, Product, Uniform
 from slt_check.nets import ReLUNet
 from slt_check.rules import ExactSubsetSum, GreedyDigits, PairSearch
@@ -44,7 +44,6 @@ __all__ = ["RuleConstruction", "Factorial", "FACTORIAL_LAWS", "FACTORIAL_RULES"]
 
 FACTORIAL_LAWS = ("uniform", "hyperbolic", "product")
 FACTORIAL_RULES = ("greedy_digits", "exact_subset_sum", "pair")
-PRECISIONS = ("r8", "certificate")
 CERTIFICATE_GROW_FROM = 16
 """First prefix length of the growing exact search under ``precision="certificate"``."""
 
@@ -83,8 +82,7 @@ class RuleConstruction(TwoLayerConstruction):
     name: str = "factorial"
 
     def __post_init__(self) -> None:
-        if self.precision not in PRECISIONS:
-            raise ValueError(f"precision: expected one of {PRECISIONS}, got {self.precision!r}")
+        check_precision(self.precision)
         if self.grow_from is not None and not 1 <= int(self.grow_from) <= int(self.window):
             raise ValueError(f"grow_from: need 1 ≤ grow_from ≤ window = {self.window}, got {self.grow_from}")
         if self.law not in FACTORIAL_LAWS:
@@ -161,14 +159,7 @@ class RuleConstruction(TwoLayerConstruction):
         plan = spec.extra.get("plan") or self.plan(problem)
         if self.precision == "r8":
             return self._rule(problem, plan, plan["eta"], self.grow_from)
-        if target is None:
-            raise ValueError("precision='certificate': the per-layer precisions need the target")
-        from slt_check.precision import layer_precisions
-        from slt_check.selection import layer_halves
-
-        instances = [W.size * len(layer_halves(t, self.prune_dead_halves))
-                     for t, W in enumerate(target.dense_weights())]
-        etas = layer_precisions(target, problem.eps, problem.x_max, instances)
+        etas = self.certificate_etas(problem, target)
         grow = CERTIFICATE_GROW_FROM if self.grow_from is None else self.grow_from
         return [self._rule(problem, plan, eta, min(grow, self.window)) for eta in etas]
 
@@ -180,25 +171,10 @@ class RuleConstruction(TwoLayerConstruction):
             return PairSearch(eta=eta)
         return ExactSubsetSum(eta=eta, window=self.window, grow_from=grow_from)
 
+    certify_on_miss = True  # a ticket with weights beyond η may still pass by its certificate
+
     def extra_meta(self) -> dict[str, Any]:
-        if self.precision == "certificate":
-            return {"law": self.law, "rule": self.rule, "precision": "certificate",
-                    "success_event": "certified sup error <= eps"}
         return {"law": self.law, "rule": self.rule, "success_event": "all weights within eta"}
-
-    def finalize(self, ticket: Any, target: ReLUNet, problem: Problem) -> Any:
-        """Success by certificate when some weight is beyond ``η``, and always under
-        ``precision="certificate"`` (module docstring); shared with the lazy path (works on any
-        ticket with ``weights`` and ``meta``)."""
-        if self.precision == "certificate" or not ticket.meta["success"]:
-            from slt_check.certify import certified_bound, stages_of
-
-            cert = certified_bound(target, ticket.weights, stages_of(ticket), problem.x_max)
-            ticket.meta["certified_at_select"] = float(cert["bound"])
-            ticket.meta["success"] = bool(cert["bound"] <= problem.eps)
-            if ticket.meta["success"]:
-                ticket.meta["success_event"] = "certified sup error <= eps"
-        return ticket
 
 
 @register("factorial")

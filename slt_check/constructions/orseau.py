@@ -23,7 +23,7 @@ from typing import Any
 
 from slt_check import bounds
 from slt_check.constructions.base import Problem, register
-from slt_check.constructions.two_layer import TwoLayerConstruction
+from slt_check.constructions.two_layer import TwoLayerConstruction, check_precision
 from slt_check.laws import Hyperbolic, Uniform
 from slt_check.nets import ReLUNet
 from slt_check.rules import GreedyDigits
@@ -45,6 +45,10 @@ class Orseau(TwoLayerConstruction):
     n_samples: override ``N_w`` (e.g. the minimal-width finder); default from R5.
     n_digits: override ``M``; default from η.
     prune_dead_halves: prune the ``a < 0`` half in layers ≥ 2, whose inputs are ≥ 0 (exactly dead).
+    precision: ``"r8"`` (the paper's route: ``M`` digits everywhere, success = every category
+        present, R9) or ``"certificate"``: the same ``G``, but layer ``i`` keeps only
+        ``M_i = ⌈log_γ(w_max/((γ−1)η_i))⌉ ≤ M`` digits for the target certificate's precision ``η_i``
+        (:mod:`slt_check.precision`); the ticket is accepted iff its certified sup error is ≤ ε.
     """
 
     sharing: str = "per_weight"
@@ -53,9 +57,11 @@ class Orseau(TwoLayerConstruction):
     n_samples: int | None = None
     n_digits: int | None = None
     prune_dead_halves: bool = True
+    precision: str = "r8"
     name: str = "orseau"
 
     def __post_init__(self) -> None:
+        check_precision(self.precision)
         if self.sharing not in ("per_weight", "per_input"):
             raise ValueError(f"sharing: expected 'per_weight' or 'per_input', got {self.sharing!r}")
         if self.law not in ("hyperbolic", "uniform"):
@@ -95,7 +101,14 @@ class Orseau(TwoLayerConstruction):
         s = math.sqrt(problem.w_max)
         return Uniform(-s, s)
 
-    def make_rule(self, problem: Problem, spec: SourceSpec, target: ReLUNet | None = None) -> GreedyDigits:
-        """The selection rule (greedy base-γ digits with this plan's ``M``; ``target`` unused)."""
+    def make_rule(
+        self, problem: Problem, spec: SourceSpec, target: ReLUNet | None = None
+    ) -> GreedyDigits | list[GreedyDigits]:
+        """Greedy base-γ digits with this plan's ``M`` (``target`` unused), or under
+        ``precision="certificate"`` one rule per layer with ``M_i`` digits."""
         plan = spec.extra.get("plan") or self.plan(problem)
-        return GreedyDigits(M=plan["M"], w_max=problem.w_max, gamma=self.gamma)
+        if self.precision == "r8":
+            return GreedyDigits(M=plan["M"], w_max=problem.w_max, gamma=self.gamma)
+        return [GreedyDigits(M=min(plan["M"], bounds.n_digits(problem.w_max, min(eta, problem.w_max), self.gamma)),
+                             w_max=problem.w_max, gamma=self.gamma)
+                for eta in self.certificate_etas(problem, target)]

@@ -20,15 +20,27 @@ from slt_check.selection import select_masks
 from slt_check.source import SourceSpec, sample_source
 from slt_check.ticket import Ticket
 
-__all__ = ["TwoLayerConstruction"]
+__all__ = ["TwoLayerConstruction", "PRECISIONS", "check_precision"]
+
+PRECISIONS = ("r8", "certificate")
+"""Selection precisions: R8's one ``η`` for every weight, or the target certificate's per-layer
+``η_i`` (:mod:`slt_check.precision`; the ticket is then accepted iff certified ≤ ε)."""
+
+
+def check_precision(precision: str) -> str:
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision: expected one of {PRECISIONS}, got {precision!r}")
+    return precision
 
 
 class TwoLayerConstruction:
     """Mixin: needs attributes ``sharing``, ``prune_dead_halves``, ``name`` and the methods
-    ``plan``, ``_law``, ``make_rule``."""
+    ``plan``, ``_law``, ``make_rule``; an attribute ``precision`` (default ``"r8"``) switches the
+    selection to the certificate's per-layer precisions (:meth:`certificate_etas`)."""
 
     sharing: str
     prune_dead_halves: bool
+    certify_on_miss = False  # r8 selection: may a ticket with weights beyond η pass by certificate?
 
     def source_spec(self, problem: Problem, seed: int) -> SourceSpec:
         """The :class:`SourceSpec` of ``G`` (shapes, law, seed) without sampling it (lazy path)."""
@@ -71,10 +83,38 @@ class TwoLayerConstruction:
                 **self.extra_meta(),
             }
         )
+        if self._certificate_mode():
+            meta.update({"precision": "certificate", "success_event": "certified sup error <= eps"})
         return json_ready(meta)
 
+    def _certificate_mode(self) -> bool:
+        return getattr(self, "precision", "r8") == "certificate"
+
+    def certificate_etas(self, problem: Problem, target: ReLUNet | None) -> list[float]:
+        """Per-layer selection precisions from the target's certificate
+        (:func:`slt_check.precision.layer_precisions`; instances = weights × selected halves)."""
+        if target is None:
+            raise ValueError("precision='certificate': the per-layer precisions need the target")
+        from slt_check.precision import layer_precisions
+        from slt_check.selection import layer_halves
+
+        instances = [W.size * len(layer_halves(t, self.prune_dead_halves))
+                     for t, W in enumerate(target.dense_weights())]
+        return layer_precisions(target, problem.eps, problem.x_max, instances)
+
     def finalize(self, ticket: Any, target: ReLUNet, problem: Problem) -> Any:
-        """Last step after selection (default: nothing); shared with the lazy path."""
+        """Last step after selection, shared with the lazy path (works on any ticket with
+        ``weights`` and ``meta``): under ``precision="certificate"`` — and, when
+        ``certify_on_miss``, for a ticket with weights beyond ``η`` — success is decided by the
+        certified sup error (sound, :func:`slt_check.certify.certified_bound`) being ≤ ε."""
+        if self._certificate_mode() or (self.certify_on_miss and not ticket.meta["success"]):
+            from slt_check.certify import certified_bound, stages_of
+
+            cert = certified_bound(target, ticket.weights, stages_of(ticket), problem.x_max)
+            ticket.meta["certified_at_select"] = float(cert["bound"])
+            ticket.meta["success"] = bool(cert["bound"] <= problem.eps)
+            if ticket.meta["success"]:
+                ticket.meta["success_event"] = "certified sup error <= eps"
         return ticket
 
     def select(self, target: ReLUNet, G: ReLUNet, spec: SourceSpec, problem: Problem) -> Ticket:
