@@ -15,8 +15,8 @@ Measured (each build case in its own subprocess, so peak memory is that case's a
   weights ``W`` (targets ``random:k-k-10:kaiming``, ε = δ = 0.01); a least-squares slope of
   ``log time`` against ``log W`` (≈ 1 means linear cost; the plan's ``N`` also grows like ``log W``);
 * ``full``: ``slt-check build`` on ``random:784-500-10:kaiming`` (397 000 weights) at ε = δ = 0.01
-  (input box ``‖x‖∞ ≤ 1``) for ``orseau --sharing per_input`` and ``pensia --option
-  precision=certificate``, ``--jobs 2``.
+  (input box ``‖x‖∞ ≤ 1``) for ``orseau --sharing per_input`` (R8 and certificate precision) and
+  ``pensia --option precision=certificate``, ``--jobs 2``.
 
 Machine load (``os.getloadavg``, ``uptime``) is stored with the results, which go to
 ``benchmarks/results/<name>.json``; the figure (cost against size) to
@@ -57,6 +57,7 @@ MAX_K = {"pensia": 64}
 FULL_RUNS: list[tuple[str, str, list[str]]] = [
     ("orseau[per_input]", "orseau", ["--sharing", "per_input"]),
     ("pensia[certificate]", "pensia", ["--option", "precision=certificate"]),
+    ("orseau[per_input,certificate]", "orseau", ["--sharing", "per_input", "--option", "precision=certificate"]),
 ]
 """The full-size runs: label, construction, extra ``slt-check build`` arguments. pensia at R8's η
 (window 32 over all 397,000 weights) is the ≈ 40-minute run the certificate precision avoids."""
