@@ -110,3 +110,24 @@ def test_orseau_certificate_mode(sharing):
     assert sup_error(F, t, 1.0, n_random=256, n_starts=4, steps=20).certified <= 1e-2
     with pytest.raises(ValueError, match="precision"):
         get_construction("orseau", precision="loose")
+
+
+def test_malach_and_factorial_certificate_mode():
+    F = random_target([2, 2, 1], 1.0, 3)
+    for name, opts in [("malach", {}), ("factorial", {"law": "hyperbolic", "rule": "greedy_digits"})]:
+        t = build_ticket(F, 0.1, 0.1, seed=4, construction=name, precision="certificate", allow_failure=True, **opts)
+        assert t.meta["precision"] == "certificate"
+        assert t.ok == (t.meta["certified_at_select"] <= 0.1)
+        if t.ok:
+            assert sup_error(F, t, 1.0, n_random=256, n_starts=4, steps=20).certified <= 0.1
+
+
+def test_zero_layers_get_capped_precisions():
+    """A zero layer has no sensitivity: its precision is capped (the empty subset is exact there)."""
+    from slt_check.nets import ReLUNet
+
+    F = ReLUNet([np.full((3, 2), 0.5), np.zeros((1, 3))])
+    etas = layer_precisions(F, 1e-2, 1.0)
+    assert etas[0] == pytest.approx(1.0) and precision_bound(F, etas, 1.0) <= 1e-2
+    t = build_ticket(F, 1e-2, 0.1, seed=0, construction="pensia", precision="certificate")
+    assert t.ok
