@@ -285,17 +285,15 @@ def build_compact_ticket(
     """:func:`slt_check.constructions.build_ticket` on the lazy path: the same ticket (same kept
     indices and values) as a :class:`~slt_check.compact_ticket.CompactTicket`, never holding ``G``."""
     from slt_check.compact_ticket import CompactTicket
-    from slt_check.constructions.base import ConstructionFailed, Problem, get_construction
+    from slt_check.constructions.base import raise_if_failed, resolve
     from slt_check.ticket import versions
 
-    con = get_construction(construction, **options) if isinstance(construction, str) else construction
+    con, problem = resolve(construction, options, target, eps, delta, w_max, x_max)
     if not supports_lazy(con):
         raise ValueError(
             f"construction: {con.name!r} has no lazy path (needs source_spec, make_rule and "
             "ticket_meta methods); build it densely (without --lazy)"
         )
-    problem = Problem.for_target(target, eps, delta, w_max=w_max, x_max=x_max)
-    problem.check_target(target)
     t0 = time.perf_counter()
     spec = con.source_spec(problem, seed)
     rule = con.make_rule(problem, spec, target=target)
@@ -312,15 +310,7 @@ def build_compact_ticket(
     ticket = CompactTicket(spec, entries, target, meta)
     if hasattr(con, "finalize"):  # construction-specific success event (e.g. by certificate)
         ticket = con.finalize(ticket, target, problem)
-    if not ticket.ok and not allow_failure:
-        raise ConstructionFailed(
-            f"{con.name}: the sampled G (seed {seed}) misses {meta.get('n_failed_weights', '?')} "
-            f"target weight(s) — the failure event of probability ≤ δ = {delta}"
-            + (f" (certified sup error {ticket.meta['certified_at_select']:.3g} > ε = {eps})"
-               if "certified_at_select" in ticket.meta else "")
-            + ". G is not re-drawn; pass allow_failure=True to inspect the partial ticket.",
-            None,
-        )
+    raise_if_failed(ticket, con, seed, problem, allow_failure)
     return ticket
 
 

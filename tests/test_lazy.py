@@ -114,8 +114,9 @@ def test_build_auto_switches_on_size(monkeypatch) -> None:
 
 def test_lazy_failure_is_reported_not_hidden() -> None:
     F = random_target((3, 2), 1.0, 0)
-    with pytest.raises(ConstructionFailed):
+    with pytest.raises(ConstructionFailed, match="misses") as exc:
         lazy.build_compact_ticket(F, 1e-3, 0.1, 0, n_samples=3)
+    assert isinstance(exc.value.ticket, CompactTicket) and not exc.value.ticket.ok
     t = lazy.build_compact_ticket(F, 1e-3, 0.1, 0, n_samples=3, allow_failure=True)
     assert not t.ok and t.meta["n_failed_weights"] > 0
 

@@ -66,8 +66,9 @@ def test_certificate_mode_ticket():
 def test_certificate_mode_reports_failure_by_certificate():
     """With far too few samples the certificate fails: ConstructionFailed, never a silent ticket."""
     F = random_target([6, 5, 3], 1.0, 4)
-    with pytest.raises(ConstructionFailed):
+    with pytest.raises(ConstructionFailed, match="certified sup error .* > ε = 1e-06") as exc:
         build_ticket(F, 1e-6, 0.05, seed=1, construction="pensia", precision="certificate", n_samples=6)
+    assert exc.value.ticket is not None and not exc.value.ticket.ok
     t = build_ticket(F, 1e-6, 0.05, seed=1, construction="pensia", precision="certificate", n_samples=6,
                      allow_failure=True)
     assert not t.ok and t.meta["certified_at_select"] > 1e-6

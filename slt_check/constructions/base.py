@@ -152,9 +152,7 @@ def build_ticket(
     options. Raises :class:`ConstructionFailed` when the success event fails (unless
     ``allow_failure``), ``ValueError`` on bad input.
     """
-    con = get_construction(construction, **options) if isinstance(construction, str) else construction
-    problem = Problem.for_target(target, eps, delta, w_max=w_max, x_max=x_max)
-    problem.check_target(target)
+    con, problem = resolve(construction, options, target, eps, delta, w_max, x_max)
     t0 = time.perf_counter()
     G, spec = con.sample_G(problem, seed)
     t1 = time.perf_counter()
@@ -162,15 +160,37 @@ def build_ticket(
     t2 = time.perf_counter()
     ticket.meta.setdefault("versions", versions())
     ticket.meta["timing_s"] = {"sample_G": t1 - t0, "select": t2 - t1}
-    if not ticket.ok and not allow_failure:
-        raise ConstructionFailed(
-            f"{con.name}: the sampled G (seed {seed}) misses "
-            f"{ticket.meta.get('n_failed_weights', '?')} target weight(s) — the failure event of "
-            f"probability ≤ δ = {delta}. G is not re-drawn; pass allow_failure=True to inspect the "
-            "partial ticket, or use a larger delta-derived width.",
-            ticket,
-        )
+    raise_if_failed(ticket, con, seed, problem, allow_failure)
     return ticket
+
+
+def resolve(
+    construction: str | Any, options: dict[str, Any], target: ReLUNet, eps: float, delta: float,
+    w_max: float, x_max: float,
+) -> tuple[Any, Problem]:
+    """The construction (by name with ``options``, or as given) and the checked :class:`Problem`
+    of ``target`` — the common start of the dense and the lazy builders."""
+    con = get_construction(construction, **options) if isinstance(construction, str) else construction
+    problem = Problem.for_target(target, eps, delta, w_max=w_max, x_max=x_max)
+    problem.check_target(target)
+    return con, problem
+
+
+def raise_if_failed(ticket: Any, con: Any, seed: int, problem: Problem, allow_failure: bool) -> None:
+    """:class:`ConstructionFailed` (carrying the ticket) when the success event failed, unless
+    ``allow_failure``; the message names the missed weights and, when the success event is the
+    certificate, the certified sup error."""
+    if ticket.ok or allow_failure:
+        return
+    cert = ticket.meta.get("certified_at_select")
+    raise ConstructionFailed(
+        f"{con.name}: the sampled G (seed {seed}) misses {ticket.meta.get('n_failed_weights', '?')} "
+        f"target weight(s)"
+        + (f" and its certified sup error is {cert:.3g} > ε = {problem.eps}" if cert is not None else "")
+        + f" — the failure event of probability ≤ δ = {problem.delta}. G is not re-drawn; pass "
+        "allow_failure=True to inspect the partial ticket, or use a larger delta-derived width.",
+        ticket,
+    )
 
 
 def meta_common(problem: Problem, con: Any, seed: int, plan: dict[str, Any]) -> dict[str, Any]:
