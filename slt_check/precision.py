@@ -44,6 +44,14 @@ def _input_scales(target: ReLUNet, x_max: float) -> list[float]:
             for lo, hi in _interval_bounds(target, x_max)]
 
 
+def _bound(abs_Ws: Sequence[np.ndarray], scales: Sequence[float], etas: Sequence[float]) -> float:
+    """``B(η)`` from the layers' ``|W_i|`` and input scales ``s_i`` (computed once by the callers)."""
+    E = np.zeros(abs_Ws[0].shape[1])
+    for A, eta, s in zip(abs_Ws, etas, scales, strict=False):
+        E = (eta * s + (A + eta) @ E) * (1 + 1e-12)
+    return float(E.max())
+
+
 def precision_bound(target: ReLUNet, etas: Sequence[float], x_max: float) -> float:
     """``B(η)`` of the module docstring: the certified bound of any ticket whose simulated weights
     of layer ``i`` are all within ``etas[i]`` (float-evaluation slack excluded)."""
@@ -51,10 +59,7 @@ def precision_bound(target: ReLUNet, etas: Sequence[float], x_max: float) -> flo
     Ws = target.dense_weights()
     if len(etas) != len(Ws):
         raise ValueError(f"etas: need one precision per target layer ({len(Ws)}), got {len(etas)}")
-    E = np.zeros(target.n_in)
-    for W, eta, s in zip(Ws, etas, _input_scales(target, x_max), strict=False):
-        E = (eta * s + (np.abs(W) + eta) @ E) * (1 + 1e-12)
-    return float(E.max())
+    return _bound([np.abs(W) for W in Ws], _input_scales(target, x_max), etas)
 
 
 def layer_precisions(
@@ -80,12 +85,13 @@ def layer_precisions(
     if S.shape != (l,) or np.any(S <= 0):
         raise ValueError(f"instances: need {l} positive counts, got {instances!r}")
     scales = _input_scales(target, x_max)
+    abs_Ws = [np.abs(W) for W in Ws]
     # c_i: linear sensitivity of B to η_i at η = 0
     c = np.empty(l)
     for i in range(l):
         E = np.full(Ws[i].shape[0], scales[i])
-        for W in Ws[i + 1 :]:
-            E = np.abs(W) @ E
+        for A in abs_Ws[i + 1 :]:
+            E = A @ E
         c[i] = float(E.max())
     cap = np.array([max(2.0 * float(np.abs(W).max()), 1e-300) for W in Ws])
     rho = (S / np.maximum(c, 1e-300)) ** (2.0 / 3.0)
@@ -95,13 +101,13 @@ def layer_precisions(
         return [float(v) for v in np.minimum(k * rho, cap)]
 
     lo, hi = 0.0, goal / float(np.dot(np.maximum(c, 1e-300), rho))  # first-order guess
-    while precision_bound(target, etas(hi), x_max) <= goal and np.any(hi * rho < cap):
+    while _bound(abs_Ws, scales, etas(hi)) <= goal and np.any(hi * rho < cap):
         lo, hi = hi, 2.0 * hi
-    if precision_bound(target, etas(hi), x_max) <= goal:
+    if _bound(abs_Ws, scales, etas(hi)) <= goal:
         return etas(hi)
     for _ in range(60):  # bisection: B is continuous and increasing in k
         mid = 0.5 * (lo + hi)
-        if precision_bound(target, etas(mid), x_max) <= goal:
+        if _bound(abs_Ws, scales, etas(mid)) <= goal:
             lo = mid
         else:
             hi = mid

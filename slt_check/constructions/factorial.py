@@ -165,8 +165,7 @@ class RuleConstruction(TwoLayerConstruction):
 
     def _rule(self, problem: Problem, plan: dict[str, Any], eta: float, grow_from: int | None) -> Any:
         if self.rule == "greedy_digits":
-            M = min(plan["M"], bounds.n_digits(problem.w_max, min(eta, problem.w_max), self.gamma))
-            return GreedyDigits(M=M, w_max=problem.w_max, gamma=self.gamma)
+            return GreedyDigits(M=self.digits_for(problem, plan, eta), w_max=problem.w_max, gamma=self.gamma)
         if self.rule == "pair":
             return PairSearch(eta=eta)
         return ExactSubsetSum(eta=eta, window=self.window, grow_from=grow_from)

@@ -109,6 +109,5 @@ class Orseau(TwoLayerConstruction):
         plan = spec.extra.get("plan") or self.plan(problem)
         if self.precision == "r8":
             return GreedyDigits(M=plan["M"], w_max=problem.w_max, gamma=self.gamma)
-        return [GreedyDigits(M=min(plan["M"], bounds.n_digits(problem.w_max, min(eta, problem.w_max), self.gamma)),
-                             w_max=problem.w_max, gamma=self.gamma)
+        return [GreedyDigits(M=self.digits_for(problem, plan, eta), w_max=problem.w_max, gamma=self.gamma)
                 for eta in self.certificate_etas(problem, target)]

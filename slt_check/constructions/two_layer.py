@@ -102,6 +102,14 @@ class TwoLayerConstruction:
                      for t, W in enumerate(target.dense_weights())]
         return layer_precisions(target, problem.eps, problem.x_max, instances)
 
+    def digits_for(self, problem: Problem, plan: dict[str, Any], eta: float) -> int:
+        """Greedy digits for precision ``eta``: ``min(M, ⌈log_γ(w_max/((γ−1)η))⌉)`` (``M`` the plan's,
+        which ``G``'s law was sized for)."""
+        from slt_check import bounds
+
+        gamma = getattr(self, "gamma", bounds.GAMMA)
+        return min(plan["M"], bounds.n_digits(problem.w_max, min(eta, problem.w_max), gamma))
+
     def finalize(self, ticket: Any, target: ReLUNet, problem: Problem) -> Any:
         """Last step after selection, shared with the lazy path (works on any ticket with
         ``weights`` and ``meta``): under ``precision="certificate"`` — and, when
