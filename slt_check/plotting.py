@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from slt_check.safe_io import atomic_write_text
+
 __all__ = [
     "PLOTS_DIR",
     "DATA_DIR",
@@ -88,10 +90,7 @@ def write_json(path: str | os.PathLike[str], data: Any) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(json_clean(data), sort_keys=True, indent=1, allow_nan=False) + "\n"
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return atomic_write_text(path, text)
 
 
 def read_json(path: str | os.PathLike[str]) -> Any:

@@ -26,6 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from slt_check.nets import ReLUNet
+from slt_check.safe_io import atomic_write
 
 __all__ = ["Ticket", "load_ticket", "versions", "size_summary", "save_ticket_npz"]
 
@@ -184,9 +185,7 @@ def save_ticket_npz(
     meta.setdefault("versions", versions())
     meta["target_output_relu"] = bool(target.output_relu)
     out["meta"] = np.array(json.dumps(meta, sort_keys=True, allow_nan=False))
-    tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez_compressed(tmp, **out)
-    os.replace(tmp, path)
+    atomic_write(path, lambda fh: np.savez_compressed(fh, **out))
     return path
 
 
