@@ -25,7 +25,6 @@ File format (``.npz``, compressed; ``meta["format"] == "slt_check.compact_ticket
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -196,10 +195,19 @@ class CompactTicket:
         return size_summary(self.target, self.G.widths, self.G.n_params, self.n_kept, kept_neurons)
 
     # ------------------------------------------------------------------ checks
-    def validate(self, *, jobs: int | None = None, progress: bool | None = None) -> None:
+    def validate(self, *, jobs: int | None = None, max_bytes: int | None = None) -> None:
+        """``ValueError`` unless the ticket only prunes its construction's ``G``: the recorded source
+        spec is the one the construction samples for the recorded problem and seed, the stages are well
+        formed, the target is the declared one (:func:`slt_check.verify.verify_ticket`), and every kept
+        entry is regenerated bit for bit from its stream (:meth:`validate_entries`)."""
+        from slt_check.verify import verify_ticket
+
+        verify_ticket(self, max_bytes=max_bytes, jobs=jobs)
+
+    def validate_entries(self, *, jobs: int | None = None, progress: bool | None = None) -> None:
         """``ValueError`` unless every kept entry is a usable entry of ``G``, appears once, and its
         value equals (bit for bit) the value regenerated from its stream — i.e. the ticket only
-        prunes ``G``."""
+        prunes the ``G`` of :attr:`spec`."""
         from slt_check.lazy import regenerate_entries
 
         jobs = self.jobs if jobs is None else int(jobs)
@@ -229,51 +237,76 @@ class CompactTicket:
         return save_ticket_npz(path, self.target, arrays, meta)
 
 
-def _read_npz(path: Path, meta_only: bool = False) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    if not path.is_file():
-        raise ValueError(f"path: no ticket file at {str(path)!r}")
+def _read_npz(path: Path, meta_only: bool = False, max_bytes: int | None = None
+              ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    from slt_check import memory
+    from slt_check.npz_io import load_npz
+    from slt_check.ticket import _meta_of
+
+    limit = memory.default_limit() if max_bytes is None else int(max_bytes)
+    data = load_npz(path, what="ticket", max_bytes=limit, names={"meta"} if meta_only else None)
+    return data, _meta_of(data, path)
+
+
+def spec_from_meta(meta: dict[str, Any], path: Path) -> SourceSpec:
+    """:func:`spec_from_dict` of ``meta["source"]`` with a ``ValueError`` for a malformed one."""
+    src = meta.get("source")
+    if not isinstance(src, dict):
+        raise ValueError(f"{path}: meta['source'] (the spec of G) is missing or not an object")
     try:
-        with np.load(path, allow_pickle=False) as z:
-            data = {k: z[k] for k in z.files if not meta_only or k == "meta"}
-        meta = json.loads(str(data["meta"]))
-    except Exception as exc:  # BadZipFile, OSError, KeyError, JSONDecodeError …
-        raise ValueError(f"path: {str(path)!r} is not a readable .npz ticket file ({exc})") from exc
-    return data, meta
+        if not isinstance(src.get("law"), dict) or not isinstance(src["law"].get("law"), str):
+            raise TypeError("law must be an object with a 'law' name")
+        for key in ("n_samples", "seed"):
+            if not isinstance(src.get(key), int) or isinstance(src.get(key), bool):
+                raise TypeError(f"{key} must be an integer")
+        return spec_from_dict(src)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: meta['source'] is not a valid spec of G ({type(exc).__name__}: {exc})") from None
 
 
 def load_compact_ticket(
-    path: str | os.PathLike[str], *, validate: bool = True, jobs: int = 1
+    path: str | os.PathLike[str], *, validate: bool = True, jobs: int = 1, max_bytes: int | None = None
 ) -> CompactTicket:
-    """Read a file written by :meth:`CompactTicket.save`; with ``validate`` (default) regenerate
-    every kept entry from its stream and check it bit for bit (``ValueError`` if corrupt)."""
+    """Read a file written by :meth:`CompactTicket.save`; with ``validate`` (default) check the source
+    spec against the recorded construction and regenerate every kept entry from its stream, bit for
+    bit (``ValueError`` if corrupt or forged; array headers are checked against ``max_bytes`` first)."""
     path = Path(path)
-    data, meta = _read_npz(path)
+    if int(jobs) < 1:
+        raise ValueError(f"jobs: need at least one worker, got {jobs}")
+    data, meta = _read_npz(path, max_bytes=max_bytes)
     if meta.get("format") != FORMAT:
         raise ValueError(f"{path}: not a compact ticket (format {meta.get('format')!r}, expected {FORMAT!r})")
-    spec = spec_from_dict(meta["source"])
+    spec = spec_from_meta(meta, path)
     n_t = len(spec.widths) - 1
-    try:
-        target = ReLUNet([data[f"target_{i}"] for i in range(n_t)],
-                         output_relu=bool(meta.get("target_output_relu", False)))
-        entries = [
-            {"rows": data[f"rows_{k}"], "cols": data[f"cols_{k}"], "vals": data[f"vals_{k}"]}
-            for k in range(2 * n_t)
-        ]
-    except KeyError as exc:
-        raise ValueError(f"{path}: missing array {exc}; need target_*, rows_k, cols_k, vals_k") from None
+    expected = {"meta"} | {f"target_{i}" for i in range(n_t)} | {
+        f"{p}_{k}" for p in ("rows", "cols", "vals") for k in range(2 * n_t)}
+    if set(data) != expected:
+        missing, extra = sorted(expected - set(data)), sorted(set(data) - expected)
+        raise ValueError(f"{path}: arrays do not match the spec of G (missing {missing}, unexpected {extra})")
+    for k in range(2 * n_t):
+        for name, kind in (("rows", "iu"), ("cols", "iu"), ("vals", "f")):
+            if data[f"{name}_{k}"].dtype.kind not in kind:
+                raise ValueError(f"{path}: {name}_{k} has dtype {data[f'{name}_{k}'].dtype}")
+    from slt_check.ticket import _flag
+
+    target = ReLUNet([data[f"target_{i}"] for i in range(n_t)], output_relu=_flag(meta, "target_output_relu"))
+    entries = [
+        {"rows": data[f"rows_{k}"], "cols": data[f"cols_{k}"], "vals": data[f"vals_{k}"]}
+        for k in range(2 * n_t)
+    ]
     ticket = CompactTicket(spec, entries, target, meta)
     ticket.jobs = int(jobs)
     if validate:
-        ticket.validate(jobs=jobs)
+        ticket.validate(jobs=jobs, max_bytes=max_bytes)
     return ticket
 
 
-def load_any_ticket(path: str | os.PathLike[str], *, jobs: int = 1) -> Any:
+def load_any_ticket(path: str | os.PathLike[str], *, jobs: int = 1, max_bytes: int | None = None) -> Any:
     """A dense :class:`~slt_check.ticket.Ticket` or a :class:`CompactTicket`, by the file's format;
-    validated either way."""
+    validated either way (against the recorded construction, problem and seed)."""
     from slt_check.ticket import load_ticket
 
-    _, meta = _read_npz(Path(path), meta_only=True)
+    _, meta = _read_npz(Path(path), meta_only=True, max_bytes=max_bytes)
     if meta.get("format") == FORMAT:
-        return load_compact_ticket(path, jobs=jobs)
-    return load_ticket(path)
+        return load_compact_ticket(path, jobs=jobs, max_bytes=max_bytes)
+    return load_ticket(path, max_bytes=max_bytes)

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import math
 import time
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -46,6 +45,7 @@ from tqdm.auto import tqdm
 from slt_check.nets import ReLUNet
 from slt_check.selection import choose_from_candidates, layer_halves, layer_report, layer_rule
 from slt_check.source import SourceSpec, block_rng
+from slt_check.workers import check_jobs, process_pool
 
 __all__ = [
     "DENSE_PARAMS_LIMIT",
@@ -152,12 +152,10 @@ def select_lazy(
         raise ValueError(
             f"target: widths {target.widths} differ from the widths G was sampled for {spec.widths}"
         )
-    if int(jobs) < 1:
-        raise ValueError(f"jobs: need at least one worker, got {jobs}")
+    check_jobs(jobs)
     entries: list[dict[str, np.ndarray]] = []
     reports: list[dict[str, Any]] = []
-    pool = ProcessPoolExecutor(max_workers=int(jobs)) if int(jobs) > 1 else None
-    try:
+    with process_pool(jobs) as pool:
         for t, W in enumerate(target.weights):
             W = np.asarray(W, dtype=np.float64)
             b_out, a_in = W.shape
@@ -185,10 +183,7 @@ def select_lazy(
             B_e = {"rows": cat["o"][order], "cols": cat["rows"][order], "vals": cat["b"][order]}
             entries += [A_e, B_e]
             reports.append(layer_report(t, ok, halves, int(len(hA)), int(len(order)), layer_rule(rule, t)))
-    finally:
-        if pool is not None:
-            pool.shutdown()
-        _A_CACHE.clear()
+    _A_CACHE.clear()
     return entries, reports
 
 
@@ -244,17 +239,13 @@ def regenerate_entries(
         for gs in (groups[i : i + per_task] for i in range(0, len(groups), per_task))
     ]
     out = np.empty(len(rows))
-    pool = ProcessPoolExecutor(max_workers=int(jobs)) if int(jobs) > 1 else None
-    try:
+    with process_pool(jobs) as pool:
         results = pool.map(_regen_task, tasks) if pool else map(_regen_task, tasks)
         idx = iter(range(0, len(tasks) * per_task, per_task))
         for gi, vals in zip(idx, tqdm(results, total=len(tasks), disable=progress is False or None,
                                       desc=f"regenerate G_{k}", leave=False), strict=True):
             sel = np.concatenate(groups[gi : gi + per_task])
             out[sel] = vals
-    finally:
-        if pool is not None:
-            pool.shutdown()
     return out
 
 

@@ -150,8 +150,11 @@ class Ticket:
         return size_summary(self.target, self.G.widths, self.G.n_params, self.n_kept, kept_neurons)
 
     # ------------------------------------------------------------------ checks
-    def validate(self) -> None:
-        """Raise ``ValueError`` unless the ticket is exactly ``G ⊙ mask`` (bit for bit)."""
+    def validate(self, *, against_seed: bool = True, max_bytes: int | None = None) -> None:
+        """Raise ``ValueError`` unless the ticket is exactly ``G ⊙ mask`` (bit for bit) and — with
+        ``against_seed`` (default) — ``G`` is the network its construction samples from the recorded
+        seed for the recorded problem, the stages are well formed and the target is the declared one
+        (:func:`slt_check.verify.verify_ticket`). ``against_seed=False`` checks the mask only."""
         for k, (w, g, m) in enumerate(zip(self.weights, self.G.weights, self.masks, strict=True)):
             if m.dtype != np.bool_ or m.shape != g.shape or w.shape != g.shape:
                 raise ValueError(f"layer {k}: mask/G/ticket shapes or dtype are inconsistent")
@@ -159,6 +162,10 @@ class Ticket:
                 raise ValueError(
                     f"ticket layer {k}: weights differ from G ⊙ mask; a ticket may only prune G"
                 )
+        if against_seed:
+            from slt_check.verify import verify_ticket
+
+            verify_ticket(self, max_bytes=max_bytes)
 
     # ------------------------------------------------------------------ I/O
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -189,22 +196,22 @@ def save_ticket_npz(
     return path
 
 
-def load_ticket(path: str | os.PathLike[str]) -> Ticket:
-    """Read a ticket written by :meth:`Ticket.save`; validate it; ``ValueError`` if corrupt."""
+def load_ticket(
+    path: str | os.PathLike[str], *, verify: bool = True, max_bytes: int | None = None
+) -> Ticket:
+    """Read a ticket written by :meth:`Ticket.save` and validate it (``ValueError`` if it is corrupt,
+    forged or larger than ``max_bytes``, default :func:`slt_check.memory.default_limit`).
+
+    Array headers are checked before any data is read (:func:`slt_check.npz_io.load_npz`); with
+    ``verify`` (default) ``G`` is regenerated from the recorded construction, problem and seed and
+    must match the file bit for bit (:meth:`Ticket.validate`)."""
+    from slt_check import memory
+    from slt_check.npz_io import load_npz
+
     path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"path: no ticket file at {str(path)!r}")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            data = {k: z[k] for k in z.files}
-    except Exception as exc:  # zipfile.BadZipFile, OSError, ValueError …
-        raise ValueError(f"path: {str(path)!r} is not a readable .npz ticket file ({exc})") from exc
-    if "meta" not in data:
-        raise ValueError(f"{path}: missing 'meta'; not a slt_check ticket file")
-    try:
-        meta = json.loads(str(data["meta"]))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: 'meta' is not valid JSON ({exc})") from exc
+    limit = memory.default_limit() if max_bytes is None else int(max_bytes)
+    data = load_npz(path, what="ticket", max_bytes=limit)
+    meta = _meta_of(data, path)
 
     def _seq(prefix: str) -> list[np.ndarray]:
         out, k = [], 0
@@ -220,11 +227,40 @@ def load_ticket(path: str | os.PathLike[str]) -> Ticket:
             f"per G layer; found {len(target_w)} target, {len(G_w)} G, {len(masks)} mask, "
             f"{len(stored)} ticket arrays"
         )
-    target = ReLUNet(target_w, output_relu=bool(meta.get("target_output_relu", False)))
-    G = ReLUNet(G_w, output_relu=bool(meta.get("G_output_relu", False)))
+    expected = {"meta"} | {f"target_{i}" for i in range(len(target_w))} | {
+        f"{p}_{k}" for p in ("G", "mask", "ticket") for k in range(len(G_w))}
+    if set(data) != expected:
+        raise ValueError(f"{path}: unexpected arrays {sorted(set(data) - expected)} (a gap in the numbering?)")
+    target = ReLUNet(target_w, output_relu=_flag(meta, "target_output_relu"))
+    G = ReLUNet(G_w, output_relu=_flag(meta, "G_output_relu"))
     ticket = Ticket(G, [np.asarray(m) for m in masks], target, meta)
-    ticket.validate()
+    ticket.validate(against_seed=False)
     for k, w in enumerate(stored):
         if w.shape != ticket.weights[k].shape or not np.array_equal(_bits(w), _bits(ticket.weights[k])):
             raise ValueError(f"{path}: ticket_{k} differs from G_{k} * mask_{k}; the file is corrupt")
+    if verify:
+        ticket.validate(against_seed=True, max_bytes=limit)
     return ticket
+
+
+def _meta_of(data: dict[str, np.ndarray], path: Path) -> dict[str, Any]:
+    """The JSON object stored as ``meta`` (``ValueError`` if absent, not JSON, or not an object)."""
+    if "meta" not in data:
+        raise ValueError(f"{path}: missing 'meta'; not a slt_check ticket file")
+    try:
+        meta = json.loads(str(data["meta"]))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: 'meta' is not valid JSON ({exc})") from None
+    if not isinstance(meta, dict):
+        raise ValueError(f"{path}: 'meta' must be a JSON object, got {type(meta).__name__}")
+    return meta
+
+
+def _flag(meta: dict[str, Any], key: str) -> bool:
+    """A boolean of ``meta`` (default: the problem's ``output_relu``), refusing other types."""
+    problem = meta.get("problem")
+    default = problem.get("output_relu", False) if isinstance(problem, dict) else False
+    v = meta.get(key, default)
+    if not isinstance(v, bool):
+        raise ValueError(f"meta[{key!r}]: expected a boolean, got {v!r}")
+    return v

@@ -16,6 +16,8 @@ __all__ = [
     "check_weight_bound",
     "check_box",
     "as_rng",
+    "check_count",
+    "check_real",
 ]
 
 
@@ -97,3 +99,25 @@ def as_rng(rng: Any) -> np.random.Generator:
         f"rng: expected an int seed or numpy Generator, got {type(rng).__name__}; "
         "every random draw in slt_check must come from an explicit seed"
     )
+
+
+def check_count(value: Any, name: str, *, optional: bool = False, upper: int | None = None) -> int | None:
+    """A positive ``int`` (not a float, not a bool); ``None`` passes when ``optional``."""
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name}: expected a positive integer, got {value!r} ({type(value).__name__})")
+    if value < 1 or (upper is not None and value > upper):
+        bound = f" and ≤ {upper}" if upper is not None else ""
+        raise ValueError(f"{name}: must be ≥ 1{bound}, got {value}")
+    return int(value)
+
+
+def check_real(value: Any, name: str) -> float:
+    """A finite real number (``int`` or ``float``, not a bool or a string)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name}: expected a real number, got {value!r} ({type(value).__name__})")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{name}: must be finite, got {value!r}")
+    return v

@@ -49,7 +49,7 @@ def test_bad_arguments(tmp_path, capsys, argv, match):
 def test_check_corrupt_file(tmp_path, capsys):
     p = tmp_path / "c.npz"
     p.write_text("garbage")
-    assert main(["check", str(p)]) == 2
+    assert main(["check", str(p)]) == 4  # the file is refused
     assert "not a readable" in capsys.readouterr().err
 
 

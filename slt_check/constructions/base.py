@@ -10,7 +10,7 @@ False and :func:`build_ticket` raises :class:`ConstructionFailed` unless ``allow
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, is_dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -18,6 +18,7 @@ import numpy as np
 from slt_check.nets import ReLUNet
 from slt_check.ticket import Ticket, versions
 from slt_check.validation import check_delta, check_eps, check_positive, check_weight_bound
+from slt_check.verify import construction_options
 
 __all__ = [
     "Problem",
@@ -131,7 +132,18 @@ def get_construction(name: str, **options: Any) -> Any:
         raise ValueError(
             f"construction: unknown construction {name!r}; choose one of {sorted(CONSTRUCTIONS)}"
         )
-    return CONSTRUCTIONS[name](**options)
+    cls = CONSTRUCTIONS[name]
+    if is_dataclass(cls):
+        known = {f.name for f in fields(cls) if f.init and f.name != "name"}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise ValueError(
+                f"option: {name!r} has no option(s) {unknown}; its options are {sorted(known)}"
+            )
+    try:
+        return cls(**options)
+    except TypeError as exc:  # a wrong value type that the constructor did not name
+        raise ValueError(f"option: {name!r} refused its options {options!r} ({exc})") from None
 
 
 def build_ticket(
@@ -203,6 +215,7 @@ def meta_common(problem: Problem, con: Any, seed: int, plan: dict[str, Any]) -> 
         "x_max": problem.x_max,
         "w_max": problem.w_max,
         "seed": int(seed),
+        "options": construction_options(con),
         "plan": {k: (list(v) if isinstance(v, tuple) else v) for k, v in plan.items()},
     }
 

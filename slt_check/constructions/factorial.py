@@ -39,6 +39,7 @@ from slt_check.laws import Hyperbolic, Product, Uniform
 from slt_check.nets import ReLUNet
 from slt_check.rules import ExactSubsetSum, GreedyDigits, PairSearch
 from slt_check.source import SourceSpec
+from slt_check.validation import check_count, check_real
 
 __all__ = ["RuleConstruction", "Factorial", "FACTORIAL_LAWS", "FACTORIAL_RULES"]
 
@@ -83,6 +84,11 @@ class RuleConstruction(TwoLayerConstruction):
 
     def __post_init__(self) -> None:
         check_precision(self.precision)
+        check_count(self.window, "window")
+        check_count(self.grow_from, "grow_from", optional=True)
+        check_count(self.n_samples, "n_samples", optional=True)
+        for name in ("scale", "gamma"):
+            check_real(getattr(self, name), name)
         if self.grow_from is not None and not 1 <= int(self.grow_from) <= int(self.window):
             raise ValueError(f"grow_from: need 1 ≤ grow_from ≤ window = {self.window}, got {self.grow_from}")
         if self.law not in FACTORIAL_LAWS:

@@ -28,6 +28,7 @@ from slt_check.laws import Hyperbolic, Uniform
 from slt_check.nets import ReLUNet
 from slt_check.rules import GreedyDigits
 from slt_check.source import SourceSpec
+from slt_check.validation import check_count, check_real
 
 __all__ = ["Orseau"]
 
@@ -62,6 +63,11 @@ class Orseau(TwoLayerConstruction):
 
     def __post_init__(self) -> None:
         check_precision(self.precision)
+        check_count(self.n_samples, "n_samples", optional=True)
+        check_count(self.n_digits, "n_digits", optional=True)
+        check_real(self.gamma, "gamma")
+        if not isinstance(self.prune_dead_halves, bool):
+            raise ValueError(f"prune_dead_halves: expected true or false, got {self.prune_dead_halves!r}")
         if self.sharing not in ("per_weight", "per_input"):
             raise ValueError(f"sharing: expected 'per_weight' or 'per_input', got {self.sharing!r}")
         if self.law not in ("hyperbolic", "uniform"):

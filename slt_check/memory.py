@@ -1,0 +1,114 @@
+"""Memory budgets: estimate a command's peak from its plan *before* allocating, and refuse beyond it.
+
+The estimates are deliberately simple upper-bound-style counts of the big arrays (bytes per ``G``
+parameter, per candidate, per kept entry), calibrated on measured peaks (``benchmarks/`` and
+``tests/test_memory.py``); they decide only whether to start, never a result.
+
+* dense build: ``G`` (8 B/param), its masks (1 B), the ticket's weights (8 B), a copy while saving
+  (8 B) and the ``G`` regenerated to verify the ticket (8 B) — 34 B per ``G`` parameter (measured:
+  17–31 B before verification), plus the candidates;
+* lazy build: per worker one chunk of candidates (``CHUNK_CANDIDATES`` × a few float64 arrays), one
+  stream of ``N`` samples, plus the kept entries (3 arrays of 8 B per kept entry);
+* checking a compact ticket: the kept entries and one regenerated stream of ``N`` samples per worker.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+__all__ = [
+    "DEFAULT_FRACTION",
+    "total_memory",
+    "default_limit",
+    "parse_size",
+    "format_size",
+    "require",
+    "dense_build_bytes",
+    "lazy_build_bytes",
+]
+
+DEFAULT_FRACTION = 0.6
+"""Default ``--max-memory``: this fraction of the machine's physical memory."""
+
+BYTES_PER_DENSE_PARAM = 34
+BYTES_PER_CANDIDATE = 8 * 6  # rows, a, b, products and two work arrays (float64/int64)
+BYTES_PER_KEPT = 8 * 3 * 3  # rows, cols, vals; concatenations and sorting copies
+BASELINE = 400 * 2**20  # interpreter, numpy, scipy, torch
+
+
+def total_memory() -> int:
+    """Physical memory in bytes (``/proc/meminfo`` MemTotal, else ``sysconf``; 8 GiB if unknown)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemTotal:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - exotic platforms
+        return 8 * 2**30
+
+
+def default_limit() -> int:
+    """:data:`DEFAULT_FRACTION` of :func:`total_memory`."""
+    return int(DEFAULT_FRACTION * total_memory())
+
+
+_UNITS = {"": 1, "b": 1, "k": 2**10, "kb": 2**10, "kib": 2**10, "m": 2**20, "mb": 2**20, "mib": 2**20,
+          "g": 2**30, "gb": 2**30, "gib": 2**30, "t": 2**40, "tb": 2**40, "tib": 2**40}
+
+
+def parse_size(text: str | int | float) -> int:
+    """``"8G"``, ``"512MiB"``, ``"1.5gb"``, ``1e9`` → bytes (binary units); ``ValueError`` otherwise."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        value, unit = float(text), ""
+    else:
+        m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([a-zA-Z]*)\s*", str(text))
+        if not m or m.group(2).lower() not in _UNITS:
+            raise ValueError(f"max-memory: expected a size like 8G, 512M or 2.5GiB, got {text!r}")
+        value, unit = float(m.group(1)), m.group(2).lower()
+    b = value * _UNITS[unit]
+    if not (b >= 1 and b < 2**63):
+        raise ValueError(f"max-memory: must be a positive size, got {text!r}")
+    return int(b)
+
+
+def format_size(n: float) -> str:
+    """Bytes in the largest binary unit that keeps the number ≥ 1 (``"3.2 GiB"``)."""
+    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{int(n)} B"
+
+
+def require(need: float, limit: int, what: str, way_out: str) -> None:
+    """``MemoryError``-free refusal: ``ValueError`` when ``need`` bytes exceed ``limit``."""
+    if need > limit:
+        raise ValueError(
+            f"{what} needs about {format_size(need)}, more than the memory limit of {format_size(limit)} "
+            f"(--max-memory); {way_out}"
+        )
+
+
+def dense_build_bytes(plan: dict[str, Any], max_layer_weights: int) -> float:
+    """Peak estimate of a dense build from its plan: :data:`BYTES_PER_DENSE_PARAM` per ``G`` parameter
+    (``G``, masks, ticket weights, the copy regenerated to verify it) plus the candidates of the largest
+    target layer (``N`` per weight, :data:`BYTES_PER_CANDIDATE` each)."""
+    g = float(plan.get("G_params", 0))
+    n = float(plan.get("n_samples", 1))
+    return BASELINE + BYTES_PER_DENSE_PARAM * g + BYTES_PER_CANDIDATE * n * max_layer_weights
+
+
+def lazy_build_bytes(plan: dict[str, Any], n_weights: int, jobs: int, chunk_candidates: int) -> float:
+    """Peak estimate of a lazy build: per worker a chunk of candidates and a stream of ``N`` samples,
+    plus the kept entries (at most ``2 × digits`` per weight-half; ``4·M·W`` bounds them for the
+    digit rules, ``2·N`` per weight for subset sums)."""
+    n = float(plan.get("n_samples", 1))
+    chunk = max(float(chunk_candidates), n)  # a chunk holds at least one block of N candidates
+    kept_per_weight = min(2.0 * n, 4.0 * float(plan.get("M", n)))
+    per_worker = BYTES_PER_CANDIDATE * chunk + 8.0 * n
+    return BASELINE * max(1, jobs) + per_worker * max(1, jobs) + BYTES_PER_KEPT * kept_per_weight * n_weights
