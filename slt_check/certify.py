@@ -33,6 +33,10 @@ gradient ascent with torch autograd from several starts. Points are ranked on th
 (the same function, a dense matrix per stage: fast), and the ``N_CONFIRM`` best ones plus the
 ascent's end points are evaluated on the real ticket ``mask ⊙ G`` in float64: ``found`` is the
 largest of those real errors, so it stays a true lower bound.
+
+**Exact value (optional).** ``sup_error(..., method="milp")`` also solves the maximisation as a
+mixed-integer linear program (:func:`slt_check.exact.exact_sup_error`) and records the interval
+``[exact_lower, exact_upper]`` and its solver status; ``found`` becomes ``max(found, exact_lower)``.
 """
 
 from __future__ import annotations
@@ -81,6 +85,9 @@ class SupError:
     per_stage_certified: list[float] = field(default_factory=list)
     per_layer_weight_error: list[float] = field(default_factory=list)
     float_slack: float = 0.0
+    exact_lower: float | None = None
+    exact_upper: float | None = None
+    exact_status: str | None = None
 
     def holds(self, eps: float) -> bool:
         """``certified ≤ eps``: the ε-approximation is proved for this ticket."""
@@ -95,6 +102,10 @@ class SupError:
             "per_stage_certified": list(self.per_stage_certified),
             "per_layer_weight_error": list(self.per_layer_weight_error),
             "float_slack": self.float_slack,
+        } | {
+            k: getattr(self, k)
+            for k in ("exact_lower", "exact_upper", "exact_status")
+            if getattr(self, k) is not None
         }
 
 
@@ -324,6 +335,8 @@ def sup_error(
     steps: int | None = None,
     rng: Any = 0,
     extra_points: np.ndarray | None = None,
+    method: str = "search",
+    time_limit: float = 60.0,
 ) -> SupError:
     """Certified upper bound and found lower bound on ``sup_{‖x‖_∞ ≤ x_max} ‖F(x) − Ĝ(x)‖_∞``.
 
@@ -335,7 +348,13 @@ def sup_error(
     n_random, n_starts, steps: effort of the adversarial search; unset ones come from the
         ticket's ``certify_options`` when it has any, else 4096, 16, 100.
     rng: seed or Generator for the search (the certificate is deterministic).
+    method: ``"search"`` (default) or ``"milp"``: also solve for the exact sup error with
+        :func:`slt_check.exact.exact_sup_error` (``time_limit`` seconds for the whole MILP); the
+        result then carries ``exact_lower ≤ sup error ≤ exact_upper`` and ``exact_status``, and
+        ``found`` becomes ``max(found, exact_lower)`` (``argmax`` follows it).
     """
+    if method not in ("search", "milp"):
+        raise ValueError(f"method: 'search' or 'milp', got {method!r}")
     if x_max is None:
         x_max = ticket.meta.get("x_max")
         if x_max is None:
@@ -375,7 +394,7 @@ def sup_error(
     err = np.max(np.abs(target(X) - ticket.network()(X)), axis=1)
     k = int(np.argmax(err))
     found = float(err[k])
-    return SupError(
+    result = SupError(
         certified=cert["bound"],
         found=found,
         argmax=X[k].copy(),
@@ -384,6 +403,15 @@ def sup_error(
         per_layer_weight_error=cert["weight_err"],
         float_slack=cert["slack"],
     )
+    if method == "milp":
+        from slt_check.exact import exact_sup_error
+
+        ex = exact_sup_error(target, ticket, x_max, time_limit=time_limit)
+        result.exact_lower, result.exact_upper, result.exact_status = ex.lower, ex.upper, ex.status
+        if ex.lower > result.found:
+            result.found, result.argmax = ex.lower, np.asarray(ex.argmax, dtype=np.float64).copy()
+        result.n_points += 1
+    return result
 
 
 def pointwise_error(target: ReLUNet, ticket: Any, X: np.ndarray, x_max: float) -> np.ndarray:
