@@ -12,7 +12,7 @@ import json
 import math
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 COMMAND_MODULES: tuple[str, ...] = (
     "slt_check.cli",  # build, check (below)
@@ -186,6 +186,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--jobs", type=_count("jobs"), default=1, help="worker processes to validate a compact ticket")
     _add_memory(c)
     c.set_defaults(func=cmd_check)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line (``--help`` shows the usage)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
 
 
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
@@ -409,7 +416,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="slt-check", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=exit_code_epilog() + "\n\n--debug (anywhere): show the traceback of an error instead of one line",
     )

@@ -21,6 +21,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from slt_check.plotting import DATA_DIR, FIGURES, PLOTS_DIR, load_figure_module, save_figure, style
+from slt_check.safe_io import atomic_write_text
 
 __all__ = [
     "SCALES",
@@ -154,7 +155,7 @@ def run_report(
         lines += [f"### {name}", "", f"![{name}](figures/fig_{name}.png)", "",
                   mods[name].caption(data[name]), f"_(computed in {timing[name]:.1f} s)_", ""]
     report = out / "report.md"
-    report.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    atomic_write_text(report, "\n".join(lines) + "\n")
     if update_repo:
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         for p in sorted((out / "data").glob("*.json")):
@@ -207,4 +208,4 @@ def update_readme(captions: dict[str, str], out: Path, readme: Path | None = Non
     pat = re.compile(re.escape(README_START) + r".*?" + re.escape(README_END), re.S)
     if not pat.search(text):
         raise ValueError(f"readme: markers {README_START!r} … {README_END!r} not found in {readme}")
-    readme.write_text(pat.sub(lambda _m: readme_block(captions), text), encoding="utf-8")
+    atomic_write_text(readme, pat.sub(lambda _m: readme_block(captions), text))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from slt_check.certify import sup_error
 from slt_check.constructions import ConstructionFailed, Problem, build_ticket, get_construction
 from slt_check.minwidth import available, target_for_seed
 from slt_check.plotting import json_clean, read_json, write_json
+from slt_check.safe_io import check_output_path
 from slt_check.stats import seed_grid
 from slt_check.ticket import versions
 
@@ -41,6 +43,7 @@ __all__ = [
     "evaluate_point",
     "run_sweep",
     "kept_intermediate_per_weight",
+    "code_fingerprint",
 ]
 
 AXES: dict[str, list[Any]] = {
@@ -80,6 +83,19 @@ def axis_points(base: dict[str, Any], axis: str, values: Sequence[Any] | None = 
             p[axis] = v
         out.append(p)
     return out
+
+
+def code_fingerprint() -> str:
+    """SHA-256 (16 hex digits) of the ``slt_check`` package's source files: a resumed sweep reuses a
+    point only when the code that computed it is the code running now."""
+    import hashlib
+
+    h = hashlib.sha256()
+    root = Path(__file__).resolve().parent
+    for f in sorted(root.rglob("*.py")):
+        h.update(str(f.relative_to(root)).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def kept_intermediate_per_weight(ticket: Any) -> float:
@@ -149,10 +165,21 @@ def run_sweep(
     record it ever held (so several figures can share one sweep file) plus ``meta`` and versions.
     """
     done: dict[str, dict[str, Any]] = {}
+    code = code_fingerprint()
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        check_output_path(path, ".json", "sweep file")
     if path is not None and Path(path).is_file():
-        for rec in read_json(path).get("points", []):
-            done[point_key(rec["params"])] = rec
-    header = dict(meta or {}, versions=versions())
+        old = read_json(path)
+        if not isinstance(old, dict) or not isinstance(old.get("points"), list):
+            raise ValueError(f"sweep file: {str(path)!r} is not a sweep file (no 'points' list); move it away")
+        if old.get("meta", {}).get("code") == code:
+            for rec in old["points"]:
+                done[point_key(rec["params"])] = rec
+        else:
+            print(f"note: {path} was written by another version of slt_check; its points are recomputed",
+                  file=sys.stderr)
+    header = dict(meta or {}, versions=versions(), code=code)
     for p in tqdm(points, desc=desc, disable=None, leave=False):
         key = point_key(p)
         if key in done:

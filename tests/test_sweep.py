@@ -32,6 +32,27 @@ def test_run_sweep_resumes_and_skips_done_points(tmp_path) -> None:
     assert "0.333333333333," in text or "0.333333333333\n" in text
 
 
+def test_a_sweep_file_from_other_code_is_recomputed(tmp_path, capsys) -> None:
+    calls: list[float] = []
+
+    def fn(p):  # noqa: ANN001, ANN202
+        calls.append(p["x"])
+        return {"y": p["x"]}
+
+    path = tmp_path / "s.json"
+    run_sweep(path, [{"x": 1.0}], fn)
+    d = json.loads(path.read_text())
+    d["meta"]["code"] = "another-version"
+    d["points"][0]["result"]["y"] = 99.0  # what an older code computed
+    path.write_text(json.dumps(d))
+    recs = run_sweep(path, [{"x": 1.0}], fn)
+    assert calls == [1.0, 1.0] and recs[0]["result"]["y"] == 1.0
+    assert "another version" in capsys.readouterr().err
+    path.write_text("[1, 2]")
+    with pytest.raises(ValueError, match="not a sweep file"):
+        run_sweep(path, [{"x": 1.0}], fn)
+
+
 def test_json_is_finite_and_rounded(tmp_path) -> None:
     with pytest.raises(ValueError, match="finite"):
         write_json(tmp_path / "bad.json", {"x": math.nan})
