@@ -372,9 +372,19 @@ class _Model:
 
 
 def _float_slack_net(net: ReLUNet, x_max: float) -> float:
-    from slt_check.certify import _float_slack
-
-    return _float_slack(net.weights, x_max, net.n_in)
+    """``L γ_{n+2} ‖|W_L|⋯|W_1| x_max 1‖_∞`` (as :func:`slt_check.certify._float_slack`; empty layers
+    allowed): a bound on the float evaluation error of ``net`` over the box."""
+    v = np.full(net.n_in, x_max)
+    n_max = 1
+    for W in net.weights:
+        Wa = abs(W) if sp.issparse(W) else np.abs(W)
+        v = np.asarray(Wa @ v).ravel()
+        if sp.issparse(W):
+            fan = int(np.max(np.diff(sp.csr_matrix(W).indptr), initial=0))
+        else:
+            fan = W.shape[1]
+        n_max = max(n_max, fan)
+    return len(net.weights) * _gamma(n_max + 2) * float(np.max(v, initial=0.0))
 
 
 def _ticket_net(ticket: Any) -> tuple[ReLUNet, list[tuple[int, int, np.ndarray]]]:
