@@ -168,7 +168,7 @@ class CompactTicket:
 
     @property
     def ok(self) -> bool:
-        return bool(self.meta.get("success", True))
+        return self.meta.get("success") is True
 
     @property
     def n_kept(self) -> int:

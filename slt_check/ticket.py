@@ -110,7 +110,7 @@ class Ticket:
     @property
     def ok(self) -> bool:
         """Whether the construction's success event held (all needed categories/subsets found)."""
-        return bool(self.meta.get("success", True))
+        return self.meta.get("success") is True
 
     def network(self, compact: bool = True) -> ReLUNet:
         """``Ĝ`` as a network with sparse (CSR) kept weights; the same function as ``mask ⊙ G``.

@@ -310,9 +310,14 @@ def test_bad_out_is_refused_before_the_build(tmp_path, capsys, bad, monkeypatch)
 
 # ------------------------------------------------------------------ writes under signals and races
 
+def _default_signals() -> None:
+    """Undo an inherited 'ignore SIGINT' (test runners' workers and background shells set it)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _cli(*args: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "slt_check", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=_default_signals)
 
 
 def test_concurrent_builds_to_one_file(tmp_path):
@@ -329,10 +334,13 @@ def test_concurrent_builds_to_one_file(tmp_path):
 def test_signal_during_a_lazy_build_leaves_nothing(tmp_path, sig, code):
     """Stopped mid-build (two worker processes): the documented code, one line, no file, no orphans."""
     out = tmp_path / "t.npz"
-    p = _cli("build", "--target", "random:8-16-16-4", "--eps", "1e-3", "--lazy", "--jobs", "2",
-             "--out", str(out))
-    time.sleep(6)  # imports, planning, workers started
-    children = _children(p.pid)
+    p = _cli("build", "--target", "random:32-64-64-8", "--eps", "1e-4", "--lazy", "--jobs", "2",
+             "--out", str(out))  # a build of about 20 s
+    deadline = time.monotonic() + 120
+    while not (children := _children(p.pid)) and time.monotonic() < deadline and p.poll() is None:
+        time.sleep(0.1)  # imports and planning: wait until the workers run
+    assert children, "the build never started its workers"
+    time.sleep(0.5)
     p.send_signal(sig)
     _, err = p.communicate(timeout=60)
     assert p.returncode == code, err
@@ -356,3 +364,45 @@ def _alive(pid: int) -> bool:
             return fh.read().split()[2] not in ("Z", "X")
     except OSError:
         return False
+
+
+# ------------------------------------------------------------------ model files from strangers
+
+class _Payload:
+    """Unpickling this calls ``Path.touch(marker)``: code a model file must never get to run."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):  # noqa: ANN204
+        return (Path.touch, (self.marker,))
+
+
+def test_a_model_file_that_runs_code_is_refused(tmp_path, capsys):
+    torch = pytest.importorskip("torch")
+    marker = tmp_path / "pwned"
+    model = torch.nn.Sequential(torch.nn.Linear(2, 2, bias=False, dtype=torch.float64))
+    evil = tmp_path / "evil.pt"
+    torch.save({"model": model, "payload": _Payload(marker)}, evil)
+    rc, _, err = _run(["build", "--target", f"torch:{evil}", "--eps", "0.2", "--out", str(tmp_path / "t.npz")], capsys)
+    assert rc == 2 and not marker.exists() and not (tmp_path / "t.npz").exists(), err
+
+
+def test_a_trailing_relu_is_an_output_relu(tmp_path, capsys):
+    torch = pytest.importorskip("torch")
+    g = torch.Generator().manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 3, bias=False, dtype=torch.float64), torch.nn.ReLU(),
+                                torch.nn.Linear(3, 1, bias=False, dtype=torch.float64), torch.nn.ReLU())
+    with torch.no_grad():
+        for m in model:
+            if isinstance(m, torch.nn.Linear):
+                m.weight.copy_(torch.rand(m.weight.shape, generator=g, dtype=torch.float64) - 0.5)
+    f = tmp_path / "m.pt"
+    torch.save(model, f)
+    out = tmp_path / "t.npz"
+    rc, text, _ = _run(["build", "--target", f"torch:{f}", "--eps", "0.1", "--sharing", "per_input",
+                        "--out", str(out)], capsys)
+    assert rc == 0 and "output_relu = True" in text
+    rc, _, err = _run(["build", "--target", f"torch:{f}", "--eps", "0.1", "--no-output-relu",
+                       "--out", str(out)], capsys)
+    assert rc == 2 and "ReLU" in err
