@@ -35,6 +35,18 @@ variable. The bounds are interval arithmetic on the variables' boxes, exact per 
 they are widened by ``γ_{k+2} Σ|terms|`` so that float rounding never mis-classifies a neuron
 (exact zeros, e.g. ``a·y`` with ``a < 0`` and ``y ≥ 0``, stay exact: such a neuron is dead).
 
+**Stage links** (``use_links``, default on; they tighten the relaxation, never the maximum). When
+the ticket's ``meta["stages"]`` says that unit ``u`` at the end of a hidden stage tracks target unit
+``c`` (identity, or ``out_copies``), ``B ≥ max |v_u − z_c|`` is computed by an LP over the
+relaxation built so far (two LPs per unit, widened by the LP tolerance slack), and the valid rows
+
+    −B ≤ σ(v_u) − σ(z_c) ≤ B                                     (σ is 1-Lipschitz),
+    δ_G = 0 ⇒ z_c ≤ B,   δ_G = 1 ⇒ z_c ≥ −B,   δ_F = 0 ⇒ v_u ≤ B,   δ_F = 1 ⇒ v_u ≥ −B   (big-M form),
+
+and the bounds ``[l_c − B, u_c + B]`` on ``v_u`` are added. They hold for *any* pairing, so a
+wrong structure costs tightness only, never soundness. Without them the relaxation of
+``F − Ĝ`` is the difference of two independent triangle relaxations and is very weak.
+
 **The reported interval** ``[lower, upper]`` (per subproblem and overall):
 
 * ``lower`` is never the solver's objective: the ``x`` of the best solution is clipped into the box
