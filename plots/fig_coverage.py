@@ -1,4 +1,4 @@
-"""Hyperbolic against uniform: category-coverage cost against M (R7, R11, §8 item 17).
+"""Hyperbolic against uniform: category-coverage cost against M (R7, R11; docs/reconstruction.md#r11).
 
 One draw is a pair ``(a, b)`` of independent weights; with the sign of ``ab`` fixed (positive),
 the ``2M`` categories are ``(sign a, tile k)``, ``|ab| ∈ T_k = w_max[γ^{−k}, γ^{1−k})``
@@ -10,10 +10,10 @@ appeared; we report its mean over ``n_trials`` seeded trials (``stats.seed_grid`
   the exact mean for the true category probabilities (closed-form product CDF,
   ``laws.product_magnitude_cdf``) is ``bounds.coupon_collector_mean``.
 * uniform ``U[−1, 1]``: the smallest tile has probability ≈ γ^{−M}, so the cost grows geometrically
-  (claim 17: ratio of means between M and M+5 ≥ 1.5⁵/2 ≈ 3.8 once M ≥ 15).
+  (R11: ratio of means between M and M+5 ≥ 1.5⁵/2 ≈ 3.8 once M ≥ 15).
 
-paper.md §11 observed hyperbolic 84/205/516/828 (M = 5/10/20/30), uniform 94/205/1368/6786
-(M = 5/10/15/20).
+An earlier independent measurement (docs/reconstruction.md#reference-values, ``OBSERVED``) found
+hyperbolic 84/205/516/828 (M = 5/10/20/30), uniform 94/205/1368/6786 (M = 5/10/15/20).
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def render(data: dict[str, Any]) -> Any:
-    """Log y: mean cost ± 2 SE per law, exact means, the coupon bound 8M(ln 2M + 1), paper.md §11."""
+    """Log y: mean cost ± 2 SE per law, exact means, the coupon bound 8M(ln 2M + 1), the reference values."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots()
@@ -114,7 +114,7 @@ def render(data: dict[str, Any]) -> Any:
         ax.plot(M, [r["exact_mean"] for r in rs], "-", color=f"C{i}", lw=0.8, label=f"{kind}: exact mean")
         obs = [(r["M"], r["observed_paper"]) for r in rs if r["observed_paper"]]
         if obs:
-            ax.plot(*zip(*obs, strict=True), "x", color=f"C{i}", ms=7, label=f"{kind}: paper.md §11")
+            ax.plot(*zip(*obs, strict=True), "x", color=f"C{i}", ms=7, label=f"{kind}: reference values")
     hb = sorted({(r["M"], r["coupon_bound"]) for r in data["rows"]})
     ax.plot(*zip(*hb, strict=True), "k--", label="8M(ln 2M + 1)")
     ax.set_yscale("log")

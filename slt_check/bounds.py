@@ -1,9 +1,10 @@
 """Every theoretical formula, one function each (the theory side of every check and plot).
 
-Tags follow ``shared/paper.md``: ``[RECON Rn]`` marks our reconstruction (not the paper's wording or
-constants), ``[C]`` a confirmed statement. Symbols: ``γ = 3/2`` digit base, ``l`` depth of the
-target, widths ``n_0 … n_l``, ``W = Σ n_{i-1} n_i`` target weights, ``η`` per-weight precision,
-``M`` digits per weight, ``N_w`` sampled neurons per group.
+Tags: ``[RECON Rn]`` marks a statement of our reconstruction (not the paper's wording or constants;
+``docs/reconstruction.md`` has one section per claim, e.g. ``#r5``), ``[C]`` a confirmed one.
+Symbols: ``γ = 3/2`` digit base, ``l`` depth of the target, widths ``n_0 … n_l``,
+``W = Σ n_{i-1} n_i`` target weights, ``η`` per-weight precision, ``M`` digits per weight, ``N_w``
+sampled neurons per group.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def n_target_weights(widths: Sequence[int]) -> int:
 
 
 def per_weight_precision(eps: float, widths: Sequence[int], w_max: float, x_max: float) -> float:
-    """[RECON §3.3] ``η = min{1, ε / (l · x_max · Π_{i=1}^{l} n_{i-1}(w_max + 1))}``.
+    """[RECON, docs/reconstruction.md#error-budget] ``η = min{1, ε / (l · x_max · Π_{i=1}^{l} n_{i-1}(w_max + 1))}``.
 
     With every simulated weight within ``η`` of its target, R8 gives sup error ≤ ε.
     """
@@ -74,7 +75,8 @@ def per_weight_precision(eps: float, widths: Sequence[int], w_max: float, x_max:
 
 
 def n_digits(w_max: float, eta: float, gamma: float = GAMMA) -> int:
-    """[RECON §3.3] ``M = ⌈log_γ(w_max / ((γ−1) η))⌉`` (≥ 1): greedy residual ≤ η (R4)."""
+    """[RECON, docs/reconstruction.md#error-budget] ``M = ⌈log_γ(w_max / ((γ−1) η))⌉`` (≥ 1): greedy
+    residual ≤ η (R4)."""
     w_max = check_positive(w_max, "w_max")
     eta = check_positive(eta, "eta")
     if not gamma > 1:
@@ -90,7 +92,7 @@ def greedy_residual_bound(M: int, w_max: float = 1.0, gamma: float = GAMMA) -> f
 
 
 def hyperbolic_support(M: int, w_max: float, gamma: float = GAMMA) -> tuple[float, float]:
-    """[RECON §2.3] ``α = √w_max γ^{-3M/4}``, ``β = √w_max γ^{M/4}``.
+    """[RECON R7, docs/reconstruction.md#product] ``α = √w_max γ^{-3M/4}``, ``β = √w_max γ^{M/4}``.
 
     Centres the triangular law of ``ln|ab|`` on the digit range ``[w_max γ^{-M}, w_max]``
     (``Λ = ln(β/α) = M ln γ``), so that every tile has probability ≥ 1/(2M) (R7).
@@ -183,7 +185,7 @@ def depth_linear_digit_bound(
 
 
 def g_widths(widths: Sequence[int], n_samples: int, sharing: str) -> tuple[int, ...]:
-    """Widths ``(n_0, m_1, n_1, m_2, n_2, …)`` of ``G`` (depth ``2l``) [RECON §3.4].
+    """Widths ``(n_0, m_1, n_1, m_2, n_2, …)`` of ``G`` (depth ``2l``) [RECON, docs/reconstruction.md#depth-2l].
 
     * ``per_weight``: intermediate layer ``i`` has ``n_{i−1} n_i N_w`` neurons (one group per weight);
     * ``per_input``: ``n_{i−1} N_w`` neurons (one block per input neuron, shared by its ``n_i``

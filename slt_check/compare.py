@@ -1,4 +1,4 @@
-"""The peers side by side, in common units (anchors.md §3), and the law × rule factorial.
+"""The peers side by side, in common units (docs/peers.md#common-units), and the law × rule factorial.
 
 * :func:`construction_row` — one construction on one small target at one (ε, δ): candidates per
   target weight (the sampled neurons each weight can choose from), neurons / dense parameters of
@@ -365,7 +365,7 @@ def peers_table(
 def experiment1_weights(
     weights: np.ndarray, eps: float = 0.01, n: int = 21, seed: int = 0, *, min_size: bool = True
 ) -> dict[str, Any]:
-    """Pensia et al.'s Experiment 1 protocol (anchors.md A2/§2.1) on a vector of target weights:
+    """Pensia et al.'s Experiment 1 protocol (docs/peers.md#experiment1) on a vector of target weights:
     per weight ``n`` fresh coefficients ``U[min W, max W]`` (the target's own range), the **exact**
     subset-sum optimum (not a MIP with a gap), errors recomputed from the masks.
 
@@ -565,7 +565,8 @@ def coverage_markdown(tab: dict[str, list[dict[str, float]]], eps_grid: Sequence
     lines = [
         "**Universal coverage, exact** (minimal n such that one sample set ε-covers every "
         "z ∈ [−½, ½]; mean / 95% quantile; `hyperbolic` = |X| log-uniform on [ε, 1]; "
-        "anchors.md §5.1 reports uniform ≈ 1.20·log₂(1/ε) + 2.8, product ≈ 1.10·log₂(1/ε) + 4.0):",
+        "an earlier independent measurement found uniform ≈ 1.20·log₂(1/ε) + 2.8, "
+        "product ≈ 1.10·log₂(1/ε) + 4.0):",
         "",
         "| law | " + " | ".join(f"ε={e:g}" for e in eps_grid) + " | per bit (95% CI) | intercept |",
         "|---|" + "---|" * len(eps_grid) + "---|---|",

@@ -1,5 +1,5 @@
 """Universal subset-sum coverage, exactly: the set of ``z`` that *some* subset of a sample set
-approximates within ε, as a union of disjoint intervals (anchors.md §5.1).
+approximates within ε, as a union of disjoint intervals (docs/peers.md#universal-coverage).
 
     U_0 = [−ε, ε],    U_k = U_{k−1} ∪ (U_{k−1} + X_k)
 

@@ -1,4 +1,4 @@
-"""Greedy base-γ digit selection (paper.md §3.2, [RECON R2/R4]) and tile bookkeeping.
+"""Greedy base-γ digit selection ([RECON R2/R4], docs/reconstruction.md#digits) and tile bookkeeping.
 
 Tiles: ``T_k = w_max·[γ^{-k}, γ^{1-k})``, ``k = 1..M``. Given one candidate magnitude ``v_k ∈ T_k``
 per digit (or none), the greedy rule

@@ -1,11 +1,11 @@
-"""Weight laws for the random network ``G`` (paper.md §2).
+"""Weight laws for the random network ``G`` (docs/reconstruction.md#hyperbolic).
 
 * :class:`Hyperbolic` — density ``p_h(w) = 1 / (2|w| ln(β/α))`` on ``α ≤ |w| ≤ β``, symmetric sign.
-  Sampler: ``|w| = α (β/α)^U``, ``U ~ U[0,1]``, sign ±1 w.p. ½ (paper.md §2.2, [RECON]; the name
-  "hyperbolic" is [3P], the exact support is UNCONFIRMED).
+  Sampler: ``|w| = α (β/α)^U``, ``U ~ U[0,1]``, sign ±1 w.p. ½ ([RECON]; the name
+  "hyperbolic" is third-party, the exact support is not known).
 * :class:`Uniform` — ``U[lo, hi]`` (Malach / Pensia style, ``U[−1, 1]`` by default).
 * :class:`Product` — the law of ``a·b`` for independent ``a ~ first``, ``b ~ second``
-  (the "product weights" of paper.md §2.1/§2.3).
+  (the "product weights", docs/reconstruction.md#product).
 
 Every ``sample`` takes an explicit ``rng`` (``numpy.random.Generator``); nothing uses global state.
 Registry: :data:`LAWS` maps a name to a constructor, e.g. ``make_law("uniform", lo=-1, hi=1)``.
@@ -128,8 +128,8 @@ class Uniform:
 class Product:
     """Law of ``a·b`` with ``a ~ first`` and ``b ~ second`` independent.
 
-    For two hyperbolics ``ln|ab|`` is triangular on ``[s0−Λ, s0+Λ]`` (paper.md §2.3); for two
-    ``U[−1,1]`` the density of ``ab`` is ``½ ln(1/|z|)`` (anchors.md A2).
+    For two hyperbolics ``ln|ab|`` is triangular on ``[s0−Λ, s0+Λ]`` (docs/reconstruction.md#product); for two
+    ``U[−1,1]`` the density of ``ab`` is ``½ ln(1/|z|)`` (docs/reconstruction.md#uniform).
     """
 
     first: Any

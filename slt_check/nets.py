@@ -4,8 +4,8 @@ A :class:`ReLUNet` with weights ``W_1 … W_l`` (``W_i`` of shape ``(n_i, n_{i-1
 
     F(x) = W_l σ(W_{l-1} … σ(W_1 x))          (σ(z) = max(0, z) elementwise)
 
-with an extra σ on the output when ``output_relu=True`` (paper.md §1.2: whether the paper's last
-layer has a ReLU is UNCONFIRMED, so both are supported; the error bounds are the same because σ
+with an extra σ on the output when ``output_relu=True`` (docs/reconstruction.md#setting: whether the
+paper's last layer has a ReLU is not known, so both are supported; the error bounds are the same because σ
 is 1-Lipschitz). Inputs are rows: ``net(X)`` takes ``X`` of shape ``(batch, n_0)``.
 
 Weights may be dense ``numpy`` arrays or ``scipy.sparse`` matrices (used for the kept weights of

@@ -83,7 +83,7 @@ def compact_eligible(eligible: np.ndarray, width: int | None = None) -> tuple[np
 
 @dataclass(frozen=True)
 class ExactSubsetSum:
-    """Exact subset sum [Pensia et al. 2020, anchors.md A2; solver: :mod:`slt_check.subset_sum_grow`].
+    """Exact subset sum [Pensia et al. 2020, docs/reconstruction.md#pensia; solver: :mod:`slt_check.subset_sum_grow`].
 
     Among the first ``window`` eligible candidates of the half (sampling order), the subset ``S``
     minimising ``|Σ_{h∈S} p_h − w|`` exactly (meet-in-the-middle; no tolerance, no MIP gap). The
@@ -141,7 +141,7 @@ class ExactSubsetSum:
 
 @dataclass(frozen=True)
 class PairSearch:
-    """Pair search [Malach et al. 2020, anchors.md A1]: per half, the single eligible product
+    """Pair search [Malach et al. 2020, docs/reconstruction.md#malach]: per half, the single eligible product
     closest to ``w`` (the two-neuron gadget ``w·x = σ(wx) − σ(−wx)``; the empty set when it is
     closer, e.g. ``w = 0``). ``ok`` iff the recomputed ``|p_h − w| ≤ eta``."""
 

@@ -6,7 +6,7 @@ property tests pin corner cases with ``@example``. Targets are built by
 :func:`slt_check.targets.random_target` from a drawn seed and family (``"corners"`` mixes exact
 zeros, ``±w_max`` and tiny weights), so a failing example is reproducible from its printed seed.
 
-Ranges (shared/paper.md §8 and the issue): depth ``l ∈ 1..4``, widths ``1..8``, ``w_max`` and
+Ranges (small enough for CI on 2 cores): depth ``l ∈ 1..4``, widths ``1..8``, ``w_max`` and
 ``x_max`` over ``[0.1, 4]``, ``ε ∈ [1e-4, 1e-1]`` (log-uniform), ``δ ∈ [0.01, 0.2]``.
 """
 
@@ -68,12 +68,14 @@ def widths(max_depth: int = 4, max_width: int = 8, min_depth: int = 1) -> st.Sea
 
 
 def w_maxes() -> st.SearchStrategy[float]:
-    """Weight bounds ``w_max``: the §11 values and anything in ``[0.1, 4]``."""
+    """Weight bounds ``w_max``: the reference values (docs/reconstruction.md#reference-values) and anything
+    in ``[0.1, 4]``."""
     return st.one_of(st.sampled_from([0.3, 1.0, 2.5]), st.floats(0.1, 4.0))
 
 
 def x_maxes() -> st.SearchStrategy[float]:
-    """Input box half-widths ``x_max``: the §11 values and anything in ``[0.1, 4]``."""
+    """Input box half-widths ``x_max``: the reference values (docs/reconstruction.md#reference-values) and
+    anything in ``[0.1, 4]``."""
     return st.one_of(st.sampled_from([0.5, 1.0, 3.0]), st.floats(0.1, 4.0))
 
 

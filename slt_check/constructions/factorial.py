@@ -2,8 +2,8 @@
 
 One code path (:func:`slt_check.selection.select_masks`) serves every combination; only the law of
 ``G``'s entries and the rule that picks a subset of candidate products ``p_h = a_h b_h`` per half
-change (anchors.md §6.2 item 6: isolate *why* the hyperbolic law helps — greedy digits — and where
-it does not — exact selection).
+change, which isolates *why* the hyperbolic law helps — greedy digits — and where it does not —
+exact selection (docs/peers.md#factorial).
 
 * laws: ``"uniform"`` ``U[−s, s]`` with ``s = scale·√w_max``; ``"hyperbolic"`` Orseau's
   ``α = √w_max γ^{−3M/4}``, ``β = √w_max γ^{M/4}`` (R7); ``"product"`` each entry is itself a

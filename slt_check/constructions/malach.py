@@ -1,4 +1,5 @@
-"""Malach, Yehudai, Shalev-Shwartz, Shamir (ICML 2020): the two-neuron pair baseline (anchors.md A1).
+"""Malach, Yehudai, Shalev-Shwartz, Shamir (ICML 2020): the two-neuron pair baseline
+(docs/reconstruction.md#malach).
 
 Each target weight ``w`` is simulated by at most one intermediate neuron per half (``a > 0`` /
 ``a < 0``, R3), the eligible candidate whose product ``ab`` is closest to ``w``; it succeeds iff

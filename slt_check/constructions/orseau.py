@@ -1,8 +1,8 @@
 """Orseau, Hutter & Rivasplata (2020): hyperbolic weights, product weights, greedy base-3/2 digits,
-one-pass ("batch") sampling [RECON §3.2–§3.4 of shared/paper.md; base 3/2, depth 2l, hyperbolic law,
-b·a products and the ± ReLU trick are confirmed, the constants are our reconstruction].
+one-pass ("batch") sampling [RECON, docs/reconstruction.md#digits to #batch; base 3/2, depth 2l,
+hyperbolic law, b·a products and the ± ReLU trick are confirmed, the constants are our reconstruction].
 
-Sizes (``Problem`` → :meth:`Orseau.plan`):
+Sizes (``Problem`` → :meth:`Orseau.plan`; docs/reconstruction.md#formulas):
 
     η   = min{1, ε / (l x_max Π_i n_{i−1}(w_max+1))}          (per-weight precision, R8)
     M   = ⌈log_{3/2}(2 w_max / η)⌉                            (digits per weight, R4)
@@ -11,8 +11,9 @@ Sizes (``Problem`` → :meth:`Orseau.plan`):
 
 ``sharing="per_weight"`` gives every target weight its own group of ``N_w`` intermediate neurons;
 ``sharing="per_input"`` gives every input neuron one block of ``N_w`` neurons shared by its outgoing
-weights (the paper's choice is UNCONFIRMED; the union bound of R5 covers both since each (weight,
-category) pair still sees ``N_w`` independent draws with category probability ≥ 1/(8M)).
+weights (the paper's choice is not known, docs/reconstruction.md#sharing; the union bound of R5
+covers both since each (weight, category) pair still sees ``N_w`` independent draws with category
+probability ≥ 1/(8M)).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Pensia, Rajput, Nagle, Vishwakarma, Papailiopoulos (NeurIPS 2020): ``U[−1,1]`` weights, one
-bank of hidden neurons per input neuron shared by its outgoing weights, subset sums (anchors.md A2).
+bank of hidden neurons per input neuron shared by its outgoing weights, subset sums
+(docs/reconstruction.md#pensia).
 
-Choices (the theorem's constant ``C`` is non-explicit in every text seen, anchors.md A2):
+Choices (the theorem's constant ``C`` is not explicit in any text we saw; docs/reconstruction.md#pensia):
 
 * law ``U[−s, s]``, ``s = √w_max`` (``U[−1,1]`` for ``w_max = 1``);
 * ``sharing="per_input"``: input neuron ``j`` owns a block of ``N`` intermediate neurons, shared by
@@ -14,7 +15,7 @@ Choices (the theorem's constant ``C`` is non-explicit in every text seen, anchor
   target's certificate needs (:mod:`slt_check.precision`; ``η₁ ≈ 4.6e-7`` instead of R8's
   ``3.2e-9`` on a 784-500-10 Kaiming target), growing the candidate prefix from 16 until the exact
   optimum is within them; same ``G``; the ticket is accepted iff its certified sup error is ≤ ε;
-* width (samples per block), Pensia's form ``n ≥ C·log(d_{i−1} d_i l / min{ε, δ})`` [3P] with
+* width (samples per block), Pensia's form ``n ≥ C·log(d_{i−1} d_i l / min{ε, δ})`` (third-party) with
   our instance count ``2W`` (weights × halves) and precision ``η``:
 
       N = ⌈C · log₂(2W / min(η, δ))⌉,   C = 3
