@@ -43,7 +43,7 @@ def versions() -> dict[str, str]:
 def size_summary(
     target: ReLUNet, g_widths: tuple[int, ...], g_params: int, kept_params: int, kept_neurons: int
 ) -> dict[str, Any]:
-    """Common units (anchors.md §3): neurons / dense params / kept params / depth of ``G``,
+    """Common units (docs/peers.md): neurons / dense params / kept params / depth of ``G``,
     absolute, per target weight and per target neuron (shared by dense and compact tickets)."""
     W = int(sum(w.shape[0] * w.shape[1] for w in target.weights))
     neurons_t = int(sum(target.widths[1:]))
@@ -142,7 +142,7 @@ class Ticket:
         return int(sum(int(m.sum()) for m in self.masks))
 
     def sizes(self) -> dict[str, Any]:
-        """Common units (anchors.md §3): neurons / dense params / kept params / depth of G,
+        """Common units (docs/peers.md): neurons / dense params / kept params / depth of G,
         absolute and per target weight and per target neuron."""
         kept_neurons = int(
             sum(int(np.any(m, axis=1).sum()) for m in self.masks[:-1])
