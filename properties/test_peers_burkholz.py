@@ -1,8 +1,11 @@
 """Peer claim of Burkholz (NeurIPS 2022, anchors.md A3(b)): depth L+1 suffices.
 
-* **P-burkholz-depth**: for every target of depth ``L`` (1–3) the ``burkholz`` ticket has depth
-  ``L + 1``, widths ``(n_0, 2ρn_0, ρn_1, …, ρn_{L−1}, n_L)``, is ``G ⊙ mask`` bit for bit, its
-  certified bound is ≥ the found error, and a reported success has certified sup error ≤ ε.
+* **P-burkholz-depth**, ∀ part: for every target of depth ``L`` (1–3) the ``burkholz`` ticket has
+  depth ``L + 1``, widths ``(n_0, 2ρn_0, ρn_1, …, ρn_{L−1}, n_L)``, is ``G ⊙ mask`` bit for bit, and
+  its success flag is the certificate's (``ok ⇔ certified ≤ ε``, at the ticket's own ε).
+* **P-burkholz-depth**, probability part: at the plan width, ``P(no certified ε-ticket) ≤ δ`` over
+  the pre-registered cases ``slt_check.claims_peers.RATE_CASES["P-burkholz-depth"]`` (the ledger runs
+  the same); a case with a recorded finding is a strict xfail.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from slt_check.certify import certified_bound, stages_of
-from slt_check.claims_peers import check_burkholz_depth
+from slt_check.claims_base import RateCase, pytest_params
+from slt_check.claims_peers import RATE_CASES, run_rate_case
 from slt_check.constructions import build_ticket
 from slt_check.constructions.burkholz import burkholz_widths
 from slt_check.targets import random_target
@@ -37,6 +41,7 @@ def test_depth_is_L_plus_1(widths, seed, rho, eps):
 
 
 @pytest.mark.claim("P-burkholz-depth")
-def test_end_to_end_certified():
-    r = check_burkholz_depth()
-    assert r["verdict"] == "holds", r["details"]
+@pytest.mark.parametrize("case", pytest_params(RATE_CASES["P-burkholz-depth"]))
+def test_success_rate_at_plan_width(case: RateCase) -> None:
+    v = run_rate_case(case)
+    assert v.verdict == "holds", str(v)

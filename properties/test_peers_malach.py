@@ -3,8 +3,9 @@
 * **P-malach-poly**: the exact pair probability ``p(w)`` makes the plan's ``N = ⌈ln(K/δ)/p_min⌉``
   grow ×10 per decade of η for interior weights (``s² = 2w_max``) and ×100 at the edge of the
   product law (``s² = w_max``: the "1/ε²" of Orseau et al.'s Fig. 1); measured: the pair search at
-  ``N`` misses the worst weight w.p. ≤ δ (binomial test), and the mean first-hit index grows ≥ ×3
-  per decade (``check_malach_poly``).
+  ``N`` misses the worst weight w.p. ≤ δ (pre-registered rate case
+  ``slt_check.claims_peers.RATE_CASES["P-malach-poly"]``, the ledger runs the same), and the mean
+  first-hit index grows ≥ ×3 per decade (``check_malach_growth``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from slt_check.claims_peers import check_malach_poly
+from slt_check.claims_base import RateCase, pytest_params
+from slt_check.claims_peers import RATE_CASES, check_malach_growth, run_rate_case
 from slt_check.constructions.malach import pair_samples, pair_success_prob
 
 
@@ -30,6 +32,13 @@ def test_planned_samples_are_polynomial(eta, w_max, K):
 
 
 @pytest.mark.claim("P-malach-poly")
+@pytest.mark.parametrize("case", pytest_params(RATE_CASES["P-malach-poly"]))
+def test_pair_search_miss_rate(case: RateCase) -> None:
+    v = run_rate_case(case)
+    assert v.verdict == "holds", str(v)
+
+
+@pytest.mark.claim("P-malach-poly")
 def test_measured_pair_search_is_polynomial():
-    r = check_malach_poly(n_seeds=30)
+    r = check_malach_growth(n_seeds=30)
     assert r["verdict"] == "holds", r["details"]

@@ -1,4 +1,4 @@
-"""Claim group: weight distributions (shared/paper.md §2, §8 items 1, 2, 8).
+"""Claim group: weight distributions (our reconstruction).
 
 * **R1** (hyperbolic interval law, law named by [3P] summaries): for ``w ~ p_h(α, β)``,
   ``p_h(w) = 1/(2|w| ln(β/α))`` on ``α ≤ |w| ≤ β``: ``P(|w| ∈ [a, γa]) = ln γ / ln(β/α)`` for every

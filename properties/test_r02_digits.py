@@ -1,4 +1,4 @@
-"""Claim group: greedy base-γ digits (shared/paper.md §3.2, §8 items 3, 4).
+"""Claim group: greedy base-γ digits (our reconstruction).
 
 * **R2** (base 3/2 confirmed; the greedy guarantee is reconstructed): for ``M ∈ [1, 40]``, any digits
   ``v_k ∈ [γ^{-k}, γ^{1-k}]`` (endpoints included) and ``u ∈ [0, 1/(γ−1)]``, the greedy rule

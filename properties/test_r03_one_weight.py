@@ -1,4 +1,4 @@
-"""Claim group: one target weight (shared/paper.md §3.2, §8 items 5, 6, 7).
+"""Claim group: one target weight (our reconstruction).
 
 * **R3** (ReLU pair identity, confirmed by Review 1): for all floats ``a ≠ 0, b, x``:
   ``b σ(a x) = (ab) σ(x)`` if ``a > 0`` and ``−(ab) σ(−x)`` if ``a < 0`` (within 1e-12 relative);
@@ -60,7 +60,7 @@ def _pin(w: float, w_max: float, M: int, frac: float) -> dict[str, Any]:
 @example(_pin(-2.5, 2.5, 40, 0.999999))
 @example(_pin(1e-8, 1.0, 40, 0.0))
 @example(_pin(-0.3e-8, 0.3, 1, 0.5))
-@example(dict(TILE_EDGE_CASE))  # thorough-profile counterexample: R4 premise unmet (rule reports it)
+@example(dict(TILE_EDGE_CASE))  # thorough-profile counterexample of the old ⌊·⌋+1 tile_index
 def test_one_weight(case: dict[str, Any]) -> None:
     p = C.one_weight_products(case["w"], case["w_max"], case["M"], case["frac"])
     c = C.check_one_weight(case["w"], p, case["w_max"], case["M"])

@@ -1,4 +1,4 @@
-"""Claim group: error propagation (shared/paper.md §3.3, §8 item 11).
+"""Claim group: error propagation (our reconstruction).
 
 * **R8**: if ``|Ŵ^±_i − W_i| ≤ η`` entrywise (the two halves perturbed independently), then for ``x`` in
   the box (random points and corners) ``‖F(x) − Ĝ(x)‖_∞ ≤ e_l ≤ η l x_max Π n_{i−1}(w_max+1)`` with

@@ -1,12 +1,17 @@
-"""Claim group: sizes and scaling (shared/paper.md §3.3–§3.4, §8 items 15, 16).
+"""Claim group: sizes and scaling.
 
-* **P-size** (confirmed: "a logarithmic factor … number of neurons per weight"): ``#neurons(G) =
-  Σ n_i + W·N_w`` (per_weight; ``Σ n_i + N_w Σ n_{i−1}`` per_input), as planned, with
-  ``N_w ≤ 8M ln(2MW/δ) + 1``; per decade of ε, ``M`` grows by at most ``⌈log_γ 10⌉`` digits, and the growth
-  of ``N_w`` over the last three decades of ε ∈ [1e-12, 1e-1] is at most that over the first three (a
-  polynomial in ``1/ε`` would keep it constant at ``10^{3c}``).
-* **P-depth** (confirmed: "logarithmic in all variables but depth"): for fixed widths ``n``,
-  ``M(l) ≤ M(1) + (l−1)⌈log_γ(n(w_max+1))⌉ + log_γ l + 1`` — at most linear in ``l``.
+* **P-size** (confirmed: "a logarithmic factor … number of neurons per weight"; constants ours):
+  ``#neurons(G) = Σ n_i + W·N_w`` (per_weight; ``Σ n_i + N_w Σ n_{i−1}`` per_input), counted on every
+  sampled ``G``, with ``N_w ≤ 8M ln(2MW/δ) + 1``; and the minimal working ``N_w`` *measured* on sampled
+  ``G``'s (bisection, all of 3 seeds certified ≤ ε) grows by a factor ≤ 2 per decade of ε from 1e-1
+  to 1e-6 (``slt_check.claims_success.SIZE_CASE``; a polynomial 1/ε law multiplies by 10).
+* **P-depth** (confirmed: "logarithmic in all variables but depth"; the bound is ours): on built
+  tickets of width 2 and depth ``l = 1..4``, the fewest digits ``M_min(l)`` giving certified
+  ε-tickets satisfy ``M_min(l) ≤ M_min(1) + (l−1)⌈log_γ(n(w_max+1))⌉ + log_γ l + 1``
+  (``DEPTH_CASE``).
+
+The plan-only identities (M per decade, ``N_w`` formula in the plan) are unit tests in
+``tests/test_minwidth.py``.
 """
 
 from __future__ import annotations
@@ -15,9 +20,9 @@ from typing import Any
 
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
 from slt_check import checks as C
+from slt_check import claims_success
 from slt_check import strategies as S
 from slt_check.constructions.base import build_ticket
 
@@ -32,14 +37,12 @@ def test_neuron_count_formula(p: dict[str, Any]) -> None:
 
 
 @pytest.mark.claim("P-size")
-@given(S.widths(), S.w_maxes(), S.x_maxes(), S.deltas())
-def test_logarithmic_growth_in_inverse_eps(ws: tuple[int, ...], w_max: float, x_max: float, delta: float) -> None:
-    c = C.check_log_growth(ws, w_max, x_max, delta, [10.0**-k for k in range(1, 13)])
-    assert c.holds, c.message()
+def test_minimal_width_grows_logarithmically() -> None:
+    res = claims_success.measure_size_growth()
+    assert res["verdict"] == "holds", res["details"]
 
 
 @pytest.mark.claim("P-depth")
-@given(st.integers(1, 8), S.w_maxes(), S.x_maxes(), S.epsilons(), S.deltas())
-def test_depth_at_most_linear(n: int, w_max: float, x_max: float, eps: float, delta: float) -> None:
-    c = C.check_depth_linear(n, w_max, x_max, eps, delta, 8)
-    assert c.holds, c.message()
+def test_digits_needed_at_most_linear_in_depth() -> None:
+    res = claims_success.measure_depth_digits()
+    assert res["verdict"] == "holds", res["details"]

@@ -1,4 +1,4 @@
-"""Claim group: invariances (shared/paper.md §8 items 20, 21).
+"""Claim group: invariances (our reconstruction).
 
 * **R-scale** (scaling covariance, one weight): with hyperbolic weights drawn through
   ``|w| = α(β/α)^U`` from fixed ``U``'s and signs, replacing ``(w, w_max, α, β)`` by

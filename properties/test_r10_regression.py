@@ -1,31 +1,27 @@
-"""CI regression against ``properties/baseline.json`` (written only by
-``slt-check ledger --update-baseline``).
+"""CI regression against the floors of ``properties/baseline.json`` (written only by
+``slt-check ledger --update-baseline``), and the ledger's freshness.
 
-Fails when, at the ``smoke`` scale (fixed seeds):
-
-* a construction needs more (or fewer) neurons: ``M``, ``N_w``, neurons and parameters of ``G`` per
-  end-to-end case are deterministic formulas → compared **exactly**;
-* a claim's verdict changes (compared exactly);
-* it loses accuracy: certified or found error above the baseline by more than ``rtol = 1e-6``, a
-  different number of kept weights, or a claim's slack off by more than ``rtol`` — compared only when
-  numpy's version is the recorded one (random streams may change across numpy versions).
+* every claim that is not a probability claim (those are asserted on their own case tables by their
+  property tests), peers included, is re-measured at the ``smoke`` scale; its verdict may never be
+  worse than recorded (``holds`` < ``inconclusive``/``vacuous`` < ``violated``) and its slack never
+  below ``band ×`` the recorded slack (band 0.5, stated in the baseline). Tolerances only: nothing is
+  compared exactly and nothing is skipped on the numpy version;
+* ``slt-check ledger --check`` passes: ``paper_claims.md`` is the rendering of the recorded results
+  ``properties/ledger_results.json``, whose case tables are the code's.
 """
 
 from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 
 from slt_check import ledger
 
-RTOL = 1e-6
-
 
 @pytest.fixture(scope="module")
 def snapshot() -> dict:
-    return ledger.regression_snapshot("smoke")
+    return ledger.regression_snapshot()
 
 
 @pytest.fixture(scope="module")
@@ -35,18 +31,22 @@ def baseline() -> dict:
     return json.loads(ledger.BASELINE_PATH.read_text())
 
 
-def test_sizes_unchanged(snapshot: dict, baseline: dict) -> None:
-    diff = ledger.compare_snapshot(snapshot, baseline, RTOL)
-    assert not diff["sizes"], "construction sizes changed:\n" + "\n".join(diff["sizes"])
+def test_baseline_covers_every_regression_claim(baseline: dict) -> None:
+    missing = set(ledger.regression_ids()) - set(baseline["claims"])
+    assert not missing, f"claims without a floor: {sorted(missing)}; run `slt-check ledger --update-baseline`"
 
 
-def test_verdicts_unchanged(snapshot: dict, baseline: dict) -> None:
-    diff = ledger.compare_snapshot(snapshot, baseline, RTOL)
-    assert not diff["verdicts"], "claim verdicts changed:\n" + "\n".join(diff["verdicts"])
+def test_verdicts_never_worse(snapshot: dict, baseline: dict) -> None:
+    diff = ledger.compare_snapshot(snapshot, baseline)
+    assert not diff["verdicts"] and not diff["missing"], "\n".join(diff["verdicts"] + diff["missing"])
 
 
-def test_seeded_values_unchanged(snapshot: dict, baseline: dict) -> None:
-    if baseline["numpy"] != np.__version__:
-        pytest.skip(f"numpy {np.__version__} != recorded {baseline['numpy']}: seeded values not compared")
-    diff = ledger.compare_snapshot(snapshot, baseline, RTOL)
-    assert not diff["seeded"], "accuracy or slack regressed:\n" + "\n".join(diff["seeded"])
+def test_slack_above_floor(snapshot: dict, baseline: dict) -> None:
+    diff = ledger.compare_snapshot(snapshot, baseline)
+    assert not diff["slack"], "slack below its floor:\n" + "\n".join(diff["slack"])
+
+
+def test_ledger_check_passes() -> None:
+    from slt_check.cli import main
+
+    assert main(["ledger", "--check"]) == 0, "paper_claims.md is stale: run `slt-check ledger --run --scale ci`"

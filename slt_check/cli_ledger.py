@@ -1,12 +1,13 @@
-"""``slt-check ledger``: regenerate the claims ledger (``paper_claims.md`` and the README block).
+"""``slt-check ledger``: regenerate the claims ledger (the table of ``paper_claims.md``).
 
-* ``slt-check ledger --run [--scale ci]`` runs every claim's measure and writes ``results/claims.json``,
-  then renders the table;
-* ``slt-check ledger [--from results/claims.json]`` renders the table from a saved run;
-* ``--check`` changes nothing and exits 1 when a ledger block is stale or the results disagree with
-  ``properties/baseline.json`` verdicts;
-* ``--update-baseline`` re-measures the regression snapshot and writes ``properties/baseline.json``
-  (the only way the baseline changes).
+* ``slt-check ledger --run [--scale ci]`` runs every claim's measure, writes ``results/claims.json``
+  (and, at ``ci`` scale, the recorded copy ``properties/ledger_results.json``), then renders the table;
+* ``slt-check ledger [--from FILE]`` renders the table from saved results (default: the recorded
+  copy);
+* ``--check`` changes nothing and exits 1 when the ledger block is stale, a case table changed since
+  the results were recorded, or a verdict is worse than in ``properties/baseline.json``;
+* ``--update-baseline`` re-measures the regression claims (``smoke`` scale) and writes the floors
+  ``properties/baseline.json`` (the only way the baseline changes).
 """
 
 from __future__ import annotations
@@ -42,11 +43,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_ledger(args: argparse.Namespace) -> int:
     from slt_check import ledger
+    from slt_check.safe_io import atomic_write_json
 
-    src = Path(args.source) if args.source else ledger.RESULTS_PATH
+    src = Path(args.source) if args.source else ledger.RECORD_PATH
     if args.update_baseline:
-        snap = ledger.regression_snapshot("smoke")
-        ledger.BASELINE_PATH.write_text(json.dumps(snap, indent=1, sort_keys=True) + "\n")
+        base = ledger.baseline_from_results(ledger.regression_snapshot())
+        atomic_write_json(ledger.BASELINE_PATH, base)
         print(f"wrote {ledger.BASELINE_PATH}")
         if not args.run and not args.source:
             return 0
@@ -54,19 +56,25 @@ def cmd_ledger(args: argparse.Namespace) -> int:
         ids = [s.strip() for s in args.claims.split(",")] if args.claims else None
         results = ledger.run_measures(args.scale, ids)
         if not args.check:
-            ledger.save_results(results, src)
-            print(f"wrote {src}")
+            out = Path(args.source) if args.source else ledger.RESULTS_PATH
+            ledger.save_results(results, out)
+            print(f"wrote {out}")
+            if args.scale == "ci" and ids is None and not args.source:
+                ledger.save_results(results, ledger.RECORD_PATH)
+                print(f"wrote {ledger.RECORD_PATH}")
     else:
         results = ledger.load_results(src)
     for cid, r in results["claims"].items():
-        print(f"{cid:16s} {r['verdict']:11s} slack {ledger._fmt_slack(r['slack'])}")
+        print(f"{cid:16s} {r['verdict']:12s} slack {ledger._fmt_slack(r['slack'])}")
     if args.check:
         problems = ledger.check_documents(results)
         if ledger.BASELINE_PATH.is_file():
             base = json.loads(ledger.BASELINE_PATH.read_text())
-            problems += [f"{k}: verdict {r['verdict']!r} but baseline says {base['verdicts'][k]!r}"
+            order = ledger.VERDICT_ORDER
+            problems += [f"{k}: verdict {r['verdict']!r} worse than baseline {base['claims'][k]['verdict']!r}"
                          for k, r in results["claims"].items()
-                         if k in base.get("verdicts", {}) and base["verdicts"][k] != r["verdict"]]
+                         if k in base.get("claims", {})
+                         and order.get(r["verdict"], 2) > order.get(base["claims"][k]["verdict"], 2)]
         for p in problems:
             print(p, file=sys.stderr)
         return 1 if problems else 0

@@ -1,11 +1,13 @@
-"""The claims ledger: run every claim's measure, save ``results/claims.json``, render the table into
-``paper_claims.md`` and ``README.md`` (between the ``<!-- ledger:start … -->`` / ``<!-- ledger:end -->``
-markers), and keep the CI regression baseline ``properties/baseline.json``.
+"""The claims ledger: run every claim's measure, save the results (``results/claims.json`` and the
+recorded copy ``properties/ledger_results.json`` that the ledger is rendered from), render the table
+into ``paper_claims.md`` (between the ``<!-- ledger:start … -->`` / ``<!-- ledger:end -->`` markers),
+and keep the CI regression floors ``properties/baseline.json``.
 
-The verdict and slack columns are always generated from a results JSON, never typed by hand.
-``slack`` is theory ÷ empirical (a bound on the error ÷ the worst error seen, the formula width ÷
-the minimal working width, δ ÷ the Clopper–Pearson upper limit of the failure rate, …); its meaning
-per claim is in the claim's ``details``.
+The verdict, rate-test and slack columns are always generated from a results JSON, never typed by
+hand. Verdicts follow the rule of :mod:`slt_check.claims_base` (``holds`` / ``violated`` /
+``inconclusive`` / ``vacuous``). ``slack`` is theory ÷ empirical (a bound on the error ÷ the worst
+error seen, the formula width ÷ the minimal working width, δ ÷ the Clopper–Pearson upper limit of the
+failure rate, …); its meaning per claim is in the claim's ``details``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from slt_check.claims import CLAIMS, SCALES, Claim, all_claims, e2e_runs
+from slt_check.claims import SCALES, Claim, all_claims
+from slt_check.safe_io import atomic_write_json, atomic_write_text
 
 __all__ = [
     "run_measures",
@@ -32,18 +35,23 @@ __all__ = [
     "check_documents",
     "regression_snapshot",
     "compare_snapshot",
+    "baseline_from_results",
+    "stale_case_tables",
     "ROOT",
     "RESULTS_PATH",
+    "RECORD_PATH",
     "BASELINE_PATH",
+    "VERDICT_ORDER",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_PATH = ROOT / "results" / "claims.json"
+RECORD_PATH = ROOT / "properties" / "ledger_results.json"
+"""The recorded results the ledger table is rendered from (written by ``--run --scale ci``)."""
 BASELINE_PATH = ROOT / "properties" / "baseline.json"
 LEDGER_FILE = ROOT / "paper_claims.md"
-README_FILE = ROOT / "README.md"
-SEARCH_DEPENDENT = frozenset({"X-cert"})
-"""Claims whose slack depends on the adversarial search (torch), not compared with the baseline."""
+VERDICT_ORDER = {"holds": 0, "vacuous": 1, "inconclusive": 1, "not tested": 1, "violated": 2}
+"""Regression order: a verdict may never move to a larger number than its baseline."""
 START_RE = re.compile(r"<!-- ledger:start[^>]*-->")
 END = "<!-- ledger:end -->"
 
@@ -98,15 +106,14 @@ def run_measures(scale: str = "ci", ids: Sequence[str] | None = None,
 
 def _row(c: Claim) -> dict[str, Any]:
     return {"statement": c.statement, "source": c.source, "tag": c.tag, "kind": c.kind,
-            "tests": list(c.tests)}
+            "tests": list(c.tests), "breaks": list(c.breaks)}
 
 
 def save_results(results: dict[str, Any], path: str | Path = RESULTS_PATH) -> Path:
-    """Write the results JSON (sorted keys, indented)."""
+    """Write the results JSON (sorted keys, indented; atomic)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(_clean(results), indent=1, sort_keys=True, allow_nan=False) + "\n")
-    return path
+    return atomic_write_json(path, _clean(results))
 
 
 def load_results(path: str | Path = RESULTS_PATH) -> dict[str, Any]:
@@ -133,25 +140,48 @@ def _fmt_slack(s: Any) -> str:
     return f"{s:.3g}"
 
 
+def _fmt_rates(row: dict[str, Any]) -> str:
+    """The rate-test cell: per test ``k/n`` vs δ, the 95 % Clopper–Pearson interval, the power at 2δ
+    (and the verdict of the test when it is not ``holds``)."""
+    out = []
+    for t in row.get("details", {}).get("rate_tests", []) or []:
+        if not t.get("n"):
+            out.append(f"0/0 vs δ={t['delta']:.3g}: vacuous")
+            continue
+        cell = (f"{t['k']}/{t['n']} vs δ={t['delta']:.3g}, CP [{t['ci_low']:.2g}, {t['ci_high']:.2g}], "
+                f"power@2δ {t['power_2delta']:.2f}")
+        if t["verdict"] != "holds":
+            cell += f": **{t['verdict']}**"
+            if t.get("n_to_settle"):
+                cell += f" (n≈{t['n_to_settle']} settles)"
+        out.append(cell)
+    return "<br>".join(out) or "—"
+
+
 def render_table(results: dict[str, Any]) -> str:
     """The ledger as a markdown table, one row per registered claim (registry order), with the
-    verdict and slack from ``results`` (``"not tested"`` where a claim has no result)."""
+    verdict, rate tests and slack from ``results`` (``"not tested"`` where a claim has no result)."""
     rows = results.get("claims", {})
     meta = results.get("meta", {})
     lines = [
         f"Generated by `slt-check ledger` from a `{meta.get('scale', '?')}`-scale run "
-        f"(numpy {meta.get('versions', {}).get('numpy', '?')}). Slack = theory ÷ empirical "
-        "(> 1: room to spare; its meaning per claim is in `results/claims.json`).",
+        f"(numpy {meta.get('versions', {}).get('numpy', '?')}). Verdict rule: see above. Rate tests: "
+        "k failures in n pre-registered trials vs the claimed δ, 95 % Clopper–Pearson interval, power to "
+        "report `violated` at a rate 2δ. Slack = theory ÷ empirical (its meaning per claim is in "
+        "`properties/ledger_results.json`). Breaks caught: broken variants of the library this "
+        "claim's check is seen to catch (`tests/test_breaks.py`, `tests/test_checker_detects.py`).",
         "",
-        "| id | statement | source | tag | test(s) | verdict | slack |",
-        "|---|---|---|---|---|---|---|",
+        "| id | statement | source | tag | test(s) | verdict | rate tests | slack | breaks caught |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for c in all_claims():
         r = rows.get(c.id, {})
         tests = "<br>".join(f"`{t}`" for t in c.tests) or "—"
         stmt = c.statement.replace("|", "\\|")
+        breaks = "<br>".join(b.replace("|", "\\|") for b in c.breaks) or "none shown"
         lines.append(f"| {c.id} | {stmt} | {c.source} | {c.tag} | {tests} | "
-                     f"{r.get('verdict', 'not tested')} | {_fmt_slack(r.get('slack'))} |")
+                     f"{r.get('verdict', 'not tested')} | {_fmt_rates(r)} | {_fmt_slack(r.get('slack'))} | "
+                     f"{breaks} |")
     return "\n".join(lines) + "\n"
 
 
@@ -165,88 +195,99 @@ def replace_block(text: str, block: str, where: str = "document") -> str:
 
 
 def _docs(files: Sequence[Path] | None) -> Sequence[Path]:
-    return (LEDGER_FILE, README_FILE) if files is None else files
+    return (LEDGER_FILE,) if files is None else files
 
 
 def update_documents(results: dict[str, Any], files: Sequence[Path] | None = None) -> list[Path]:
-    """Render the table into every file (default ``paper_claims.md`` and ``README.md``, between
-    their markers); returns the files changed."""
+    """Render the table into every file (default ``paper_claims.md``, between its markers); returns
+    the files changed."""
     table = render_table(results)
-    files = _docs(files)
     changed = []
-    for f in files:
+    for f in _docs(files):
         old = Path(f).read_text()
         new = replace_block(old, table, str(f))
         if new != old:
-            Path(f).write_text(new)
+            atomic_write_text(f, new)
             changed.append(Path(f))
     return changed
 
 
+def stale_case_tables(results: dict[str, Any]) -> list[str]:
+    """Claims whose pre-registered case table in the code differs from the one the results were
+    measured with (the ledger would show numbers of another table)."""
+    from slt_check import claims_peers, claims_sampling, claims_success
+
+    tables: dict[str, list[Any]] = {**claims_sampling.CASES, **claims_peers.RATE_CASES,
+                                    "R10": claims_success.R10_CASES, "P-main": [claims_success.PMAIN_CASE]}
+    out = []
+    for cid, cases in tables.items():
+        rec = results.get("claims", {}).get(cid, {}).get("details", {})
+        rec_tables = [rec.get("case_table")] + [v.get("case_table") for v in rec.values() if isinstance(v, dict)]
+        rec_tables = [t for t in rec_tables if t]
+        now = _clean([c.row() for c in cases])
+        if cid in results.get("claims", {}) and now not in rec_tables:
+            out.append(f"{cid}: the case table in the code differs from the recorded one; "
+                       "run `slt-check ledger --run --scale ci`")
+    return out
+
+
 def check_documents(results: dict[str, Any], files: Sequence[Path] | None = None) -> list[str]:
-    """Problems: files whose ledger block differs from the rendered results."""
+    """Problems: files whose ledger block differs from the rendered results, and case tables that
+    changed since the results were measured."""
     table = render_table(results)
-    files = _docs(files)
-    return [f"{f}: ledger block is stale; run `slt-check ledger`" for f in files
-            if replace_block(Path(f).read_text(), table, str(f)) != Path(f).read_text()]
+    problems = [f"{f}: ledger block is stale; run `slt-check ledger`" for f in _docs(files)
+                if replace_block(Path(f).read_text(), table, str(f)) != Path(f).read_text()]
+    return problems + stale_case_tables(results)
 
 
 # ------------------------------------------------------------------------------ CI regression
-def regression_snapshot(scale: str = "smoke") -> dict[str, Any]:
-    """Numbers the CI regression test compares with ``properties/baseline.json``:
-
-    * ``sizes`` (deterministic formulas; compared exactly): per end-to-end case ``M``, ``N_w``,
-      neurons and parameters of ``G``;
-    * ``seeded`` (fixed seeds; compared with ``rtol`` when numpy's version is the recorded one):
-      kept weights, certified and found error per case, and each claim's slack;
-    * ``verdicts``: each claim's verdict at this scale (compared exactly).
-    """
-    sizes, seeded = {}, {}
-    for i, r in enumerate(e2e_runs(scale)):
-        plan = r["ticket"].meta["plan"]
-        key = f"case{i}:" + "-".join(map(str, r["case"]["widths"])) + f":{r['case']['sharing']}"
-        sizes[key] = {k: plan[k] for k in ("M", "n_samples", "G_neurons", "G_params")}
-        d = r["e2e"].details
-        seeded[key] = {"kept": r["ticket"].n_kept, "certified": d.get("certified"),
-                       "found": d.get("found")}
-    res = run_measures(scale, progress=False)
-    verdicts = {k: v["verdict"] for k, v in res["claims"].items()}
-    slack = {k: v["slack"] for k, v in res["claims"].items()}
-    return _clean({"numpy": np.__version__, "scale": scale, "sizes": sizes, "seeded": seeded,
-                   "verdicts": verdicts, "slack": slack})
+FLOOR_BAND = 0.5
+"""A claim's slack may drop to ``FLOOR_BAND ×`` its recorded value (seeded measurements move with
+library and numpy versions); below that floor, or with a worse verdict, the regression test fails."""
+REGRESSION_SCALE = "smoke"
 
 
-def compare_snapshot(new: dict[str, Any], base: dict[str, Any], rtol: float = 1e-6) -> dict[str, list[str]]:
-    """Regressions of ``new`` against ``base``: ``{"sizes": [...], "verdicts": [...], "seeded":
-    [...]}`` (``seeded`` is empty, with a note in ``"skipped"``, when numpy's version differs).
-    A construction needing more (or fewer) neurons, a changed verdict, a larger certified error or
-    a slack changed beyond ``rtol`` are reported."""
-    out: dict[str, list[str]] = {"sizes": [], "verdicts": [], "seeded": [], "skipped": []}
-    for k, v in base["sizes"].items():
-        if new["sizes"].get(k) != v:
-            out["sizes"].append(f"{k}: {new['sizes'].get(k)} != baseline {v}")
-    for k, v in base["verdicts"].items():
-        if new["verdicts"].get(k) != v:
-            out["verdicts"].append(f"{k}: verdict {new['verdicts'].get(k)!r} != baseline {v!r}")
-    if new["numpy"] != base["numpy"]:
-        out["skipped"].append(f"numpy {new['numpy']} != recorded {base['numpy']}: seeded values not compared")
-        return out
-    for k, v in base["seeded"].items():
-        n = new["seeded"].get(k, {})
-        if n.get("kept") != v["kept"]:
-            out["seeded"].append(f"{k}: kept {n.get('kept')} != {v['kept']}")
-        # the certificate is deterministic numpy; the found error depends on the search (torch)
-        if v.get("certified") is not None and (
-                n.get("certified") is None or n["certified"] > v["certified"] * (1 + rtol) + 1e-300):
-            out["seeded"].append(f"{k}: certified error {n.get('certified')} > baseline "
-                                 f"{v['certified']} (lost accuracy)")
-    own = {c.id for c in CLAIMS}
-    for k, v in base["slack"].items():
-        if k in SEARCH_DEPENDENT or k not in own:  # peers' slacks are the peers module's business
+def regression_ids() -> list[str]:
+    """Claims the regression test re-measures: every claim that is not a probability claim (those
+    are asserted by their own property tests on their case tables) plus X-cert and the peers'."""
+    return [c.id for c in all_claims() if c.kind != "probability"]
+
+
+def baseline_from_results(results: dict[str, Any], band: float = FLOOR_BAND) -> dict[str, Any]:
+    """Floors from a results dict: per claim its verdict and ``slack_floor = band × slack``."""
+    floors = {}
+    for cid, r in results["claims"].items():
+        s = r.get("slack")
+        floors[cid] = {"verdict": r["verdict"],
+                       "slack": s, "slack_floor": band * s if isinstance(s, (int, float)) else None}
+    return _clean({"scale": results["meta"]["scale"], "band": band, "claims": floors,
+                   "recorded_with": results["meta"].get("versions", {})})
+
+
+def regression_snapshot(scale: str = REGRESSION_SCALE) -> dict[str, Any]:
+    """Re-measure :func:`regression_ids` at ``scale`` (results dict of :func:`run_measures`)."""
+    return run_measures(scale, regression_ids(), progress=False)
+
+
+def compare_snapshot(new: dict[str, Any], base: dict[str, Any]) -> dict[str, list[str]]:
+    """Regressions of ``new`` (results dict) against ``base`` (:func:`baseline_from_results`):
+    ``{"verdicts": [...], "slack": [...], "missing": [...]}`` — a verdict worse than recorded
+    (:data:`VERDICT_ORDER`), a slack below its floor, or a recorded claim not measured. Compared
+    with tolerances only: no exact numbers, no numpy-version skip."""
+    out: dict[str, list[str]] = {"verdicts": [], "slack": [], "missing": []}
+    for cid, b in base["claims"].items():
+        n = new["claims"].get(cid)
+        if n is None:
+            if cid in new["claims"] or cid in regression_ids():
+                out["missing"].append(f"{cid}: not measured")
             continue
-        n = new["slack"].get(k)
-        if isinstance(v, (int, float)) and isinstance(n, (int, float)) and not math.isclose(n, v, rel_tol=rtol):
-            out["seeded"].append(f"{k}: slack {n} != baseline {v}")
-        elif type(v) is not type(n) and not (isinstance(v, (int, float)) and isinstance(n, (int, float))):
-            out["seeded"].append(f"{k}: slack {n!r} != baseline {v!r}")
+        if VERDICT_ORDER.get(n["verdict"], 2) > VERDICT_ORDER.get(b["verdict"], 2):
+            out["verdicts"].append(f"{cid}: verdict {n['verdict']!r} worse than baseline {b['verdict']!r}")
+        floor, s = b.get("slack_floor"), n.get("slack")
+        if isinstance(floor, (int, float)):
+            if not isinstance(s, (int, float)) and s != "inf":
+                out["slack"].append(f"{cid}: slack {s!r}, baseline floor {floor:.4g}")
+            elif isinstance(s, (int, float)) and s < floor:
+                out["slack"].append(f"{cid}: slack {s:.4g} below floor {floor:.4g} "
+                                    f"(recorded {b['slack']:.4g} × band {base['band']})")
     return out

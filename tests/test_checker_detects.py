@@ -17,7 +17,7 @@ from slt_check import bounds
 from slt_check import checks as C
 from slt_check.certify import sup_error
 from slt_check.constructions.base import Problem, build_ticket, get_construction
-from slt_check.laws import Uniform
+from slt_check.laws import Hyperbolic, Uniform
 from slt_check.nets import ReLUNet
 from slt_check.stats import seed_grid
 from slt_check.targets import random_target
@@ -121,7 +121,10 @@ def test_planted_weight_in_g_violates_r_mask(target: ReLUNet, good_ticket: Ticke
     G.weights[0][h, 0] = 1.0
     G.weights[1][o, h] = float(target.weights[0][o, 0])
     planted = Ticket(G, good_ticket.masks, target, good_ticket.meta)
-    planted.validate()  # still G' ⊙ mask bit for bit
+    try:  # still G' ⊙ mask bit for bit; a validation that re-samples G from its seed rejects it
+        planted.validate()
+    except ValueError as exc:
+        assert "G" in str(exc)
     assert C.check_mask_structure(planted).holds  # structure alone cannot see it …
     _violated(C.check_pruning_only(planted), "R-mask")  # … re-sampling G from its seed does
 
@@ -159,3 +162,68 @@ def test_wider_than_formula_violates_p_size(target: ReLUNet) -> None:
         Problem((3, 4, 2), EPS, DELTA))
     t = build_ticket(target, EPS, DELTA, 1, n_samples=2 * plan["n_samples"])
     _violated(C.check_size_formula(t), "P-size")
+
+
+# ------------------------------------------------------------------------------ more broken variants
+class _UniformMagnitudes(Hyperbolic):
+    """A 'hyperbolic' law whose magnitudes are uniform on [α, β] (not log-uniform)."""
+
+    def sample(self, rng, size):  # type: ignore[override]
+        gen = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+        mag = gen.uniform(self.alpha, self.beta, size)
+        return np.where(gen.random(size) < 0.5, -mag, mag)
+
+
+def test_uniform_magnitudes_violate_r1() -> None:
+    law = _UniformMagnitudes(1e-3, 1.0)
+    _violated(C.check_hyperbolic_intervals(law, [2e-3, 0.05], 10**5, np.random.default_rng(0)), "R1")
+
+
+def test_base_three_halves_does_not_give_the_r2b_counterexample() -> None:
+    """R2b's check reports base 2 as failing; a library whose digits were base 3/2 would not."""
+    u, v = C.base2_counterexample(20)
+    assert not C.check_greedy_digits(u, v, 2.0, claim="R2b").holds
+    k = np.arange(1, 21, dtype=np.float64)
+    assert C.check_greedy_digits(u, (1.5 ** (1 - k))[None, :], 1.5, claim="R2b").holds
+
+
+def test_halved_propagation_bound_violates_r8(monkeypatch: pytest.MonkeyPatch) -> None:
+    orig = bounds.propagation_bound
+    monkeypatch.setattr(bounds, "propagation_bound", lambda *a, **k: 0.5 * orig(*a, **k))
+    F = random_target((1, 1), 1.0, 3, family="uniform")  # one weight: err/e_1 = |Δ|/η ~ U[0, 1]
+    checks = [C.check_propagation(F, 1e-3, 1.0, np.random.default_rng(s), n_points=64) for s in range(10)]
+    assert any(not c.holds for c in checks), "a halved R8 bound was not detected on 10 draws"
+
+
+def test_uniform_law_violates_r11_cost(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(C, "Hyperbolic", lambda a, b: Uniform(-b, b))
+    _violated(C.check_hyperbolic_cost(10, 40, np.random.default_rng(0)), "R11")
+
+
+def test_half_cost_pair_search_violates_p_fig1(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pair search whose a is always positive costs half: η·mean off by 2, far outside 5 SE."""
+    def half(w, eta, n_runs, rng):
+        gen = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+        out = np.empty(n_runs, dtype=np.int64)
+        for r in range(n_runs):
+            drawn = 0
+            while True:
+                a, b = gen.uniform(0, 1, 4096), gen.uniform(-1, 1, 4096)
+                hit = np.flatnonzero(np.abs(a * b - w) <= eta)
+                if hit.size:
+                    out[r] = drawn + int(hit[0]) + 1
+                    break
+                drawn += 4096
+        return out
+
+    monkeypatch.setattr(C, "pair_search_samples", half)
+    _violated(C.check_fig1_baseline(0.37, [1e-1, 1e-2], 100, np.random.default_rng(1)), "P-fig1")
+
+
+def test_overclaiming_cover_solver_violates_lb_counting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from slt_check import coverage
+    from slt_check.claims_peers import check_counting
+
+    orig = coverage.minimal_samples
+    monkeypatch.setattr(coverage, "minimal_samples", lambda *a, **k: np.maximum(1, orig(*a, **k) // 4))
+    assert check_counting(n_seeds=3)["verdict"] == "violated"

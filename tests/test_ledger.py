@@ -82,12 +82,16 @@ def test_claim_validation_names_the_field() -> None:
 
 def test_render_table_uses_results_only() -> None:
     res = {"meta": {"scale": "ci", "versions": {"numpy": "x"}},
-           "claims": {"R2": {"verdict": "fails", "slack": 0.5}, "R9": {"verdict": "holds", "slack": "inf"}}}
+           "claims": {"R2": {"verdict": "violated", "slack": 0.5}, "R9": {"verdict": "holds", "slack": "inf"},
+                      "R5": {"verdict": "inconclusive", "slack": 0.3, "details": {"rate_tests": [
+                          {"k": 3, "n": 20, "delta": 0.1, "ci_low": 0.03, "ci_high": 0.38, "power_2delta": 0.03,
+                           "verdict": "inconclusive", "n_to_settle": 400}]}}}}
     table = ledger.render_table(res)
     lines = {ln.split(" | ")[0][2:]: ln for ln in table.splitlines() if ln.startswith("| ")}
-    assert "| fails | 0.5 |" in lines["R2"]
-    assert "| holds | ∞ |" in lines["R9"]
-    assert "| not tested | — |" in lines["R1"]
+    assert "| violated | — | 0.5 |" in lines["R2"]
+    assert "| holds | — | ∞ |" in lines["R9"]
+    assert "| not tested | — | — |" in lines["R1"]
+    assert "3/20 vs δ=0.1" in lines["R5"] and "power@2δ 0.03" in lines["R5"] and "n≈400" in lines["R5"]
     assert len([ln for ln in table.splitlines() if ln.startswith("| ") and not ln.startswith("| id")
                 and not ln.startswith("|---")]) == len(all_claims())
 
@@ -109,7 +113,6 @@ def test_cli_ledger_renders_and_checks(tmp_path: Path, monkeypatch: pytest.Monke
            "claims": {"R3": {"verdict": "holds", "slack": None}}}
     src = ledger.save_results(res, tmp_path / "claims.json")
     monkeypatch.setattr(ledger, "LEDGER_FILE", doc)
-    monkeypatch.setattr(ledger, "README_FILE", doc)
     monkeypatch.setattr(ledger, "BASELINE_PATH", tmp_path / "none.json")
     assert main(["ledger", "--from", str(src), "--check"]) == 1  # stale block
     assert main(["ledger", "--from", str(src)]) == 0
@@ -124,10 +127,41 @@ def test_results_json_is_strict_json(tmp_path: Path) -> None:
     assert json.loads(p.read_text())["claims"]["R1"]["slack"] == "inf"
 
 
-def test_peer_claims_are_included_when_present() -> None:
-    try:
-        from slt_check.claims_peers import PEER_CLAIMS  # type: ignore[import-not-found]
-    except ImportError:
-        pytest.skip("slt_check.claims_peers not present")
+def test_peer_claims_are_included() -> None:
+    from slt_check.claims_peers import PEER_CLAIMS
+
     ids = {c.id for c in all_claims()}
     assert {c.id for c in PEER_CLAIMS} <= ids
+
+
+def test_probability_claims_name_a_break_and_verdicts_are_the_four() -> None:
+    from slt_check.claims_base import VERDICTS
+
+    assert set(VERDICTS) == {"holds", "violated", "inconclusive", "vacuous", "not tested"}
+    missing = [c.id for c in all_claims() if not c.breaks and c.kind == "probability"]
+    assert not missing, f"probability claims naming no broken variant they catch: {missing}"
+
+
+def test_claim_modules_have_no_cycle() -> None:
+    """Claim modules import claims_base only (slt_check.claims collects them)."""
+    import re as _re
+
+    for mod in ("claims_sampling", "claims_success", "claims_peers", "claims_base"):
+        text = (ROOT / "slt_check" / f"{mod}.py").read_text()
+        others = set(_re.findall(r"from slt_check\.(claims\w*) import|from slt_check import (claims\w*)", text))
+        names = {a or b for a, b in others} - {"claims_base"}
+        assert not names, f"{mod} imports {names}"
+
+
+def test_probability_claims_record_power_and_table() -> None:
+    """Every pre-registered rate case has power ≥ 0.9 at 2δ and P(holds | δ) ≥ 0.9, and the Bonferroni
+    budget of all rate tests stays within the family level."""
+    from slt_check import claims_peers, claims_sampling, claims_success
+    from slt_check.stats import FAMILY_ALPHA_CLAIMS
+
+    cases = [c for cs in claims_sampling.CASES.values() for c in cs] + list(claims_success.R10_CASES) + \
+        [claims_success.PMAIN_CASE] + [c for cs in claims_peers.RATE_CASES.values() for c in cs]
+    for c in cases:
+        pw, ph = c.power()
+        assert pw >= 0.9 and ph >= 0.9, (c.claim, c.label, pw, ph)
+    assert sum(c.alpha for c in cases) <= FAMILY_ALPHA_CLAIMS

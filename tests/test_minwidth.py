@@ -76,3 +76,22 @@ def test_real_orseau_run_is_consistent_with_the_formula() -> None:
         assert not trials[r.n_empirical - 1]["works"]
     assert r.formula_trial is not None and not r.formula_trial["violated"]
     assert r.constant is None and r.constant_min is None
+
+
+# ------------------------------------------------------------------------------ plan-only identities
+# (moved from properties/: formula identities of the plan, not measurements of a claim)
+def test_plan_log_growth_in_inverse_eps() -> None:
+    from slt_check import checks as C
+
+    for ws, w, x in [((3, 4, 4, 2), 1.0, 1.0), ((8, 8), 2.5, 3.0), ((1, 1), 0.3, 0.5)]:
+        c = C.check_log_growth(ws, w, x, 0.05, [10.0**-k for k in range(1, 13)])
+        assert c.holds, c.message()
+
+
+def test_plan_depth_formula() -> None:
+    from slt_check import checks as C
+
+    for n in (1, 4, 8):
+        for w, x in ((0.3, 0.5), (1.0, 1.0), (2.5, 3.0)):
+            c = C.check_depth_linear(n, w, x, 1e-4, 0.05, 8)
+            assert c.holds, c.message()

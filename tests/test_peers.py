@@ -230,3 +230,57 @@ def test_cli_compare_writes_table_and_readme_block(tmp_path):
     assert "| pensia | 0.1 |" in out.read_text() and "per bit" in out.read_text()
     with pytest.raises(ValueError, match="markers"):
         replace_peers_block("no markers", "x")
+
+
+# ------------------------------------------------------------------------------ moved from properties/
+# formula identities (pigeonhole, planned increments): unit tests, not claim measurements
+from hypothesis import given as _given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@_given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(2, 12),
+    rule=st.sampled_from(["exact_subset_sum", "pair", "greedy_digits"]),
+    eta=st.sampled_from([1e-1, 3e-2, 1e-2]),
+)
+def test_kept_counts_respect_counting(seed, n, rule, eta):
+    """One candidate set serving a grid of targets spaced 3η apart: every target it simulates
+    within η needs its own kept subset (their sums differ by > η), so #simulated ≤
+    Σ_{i ≤ k_max} C(n, i) with k_max the largest kept count — only a bug can break it."""
+    from math import comb
+
+    from slt_check.rules import ExactSubsetSum, GreedyDigits, PairSearch
+
+    rng = np.random.default_rng(seed)
+    p = rng.uniform(0, 1, n) * rng.uniform(-1, 1, n)
+    w = np.arange(-1.0, 1.0 + 1e-12, 3 * eta)
+    r = {"exact_subset_sum": ExactSubsetSum(eta=eta, window=n), "pair": PairSearch(eta=eta),
+         "greedy_digits": GreedyDigits(M=8, w_max=1.0)}[rule]
+    keep, _ = r.choose(w, np.broadcast_to(p, (w.size, n)).copy(), np.ones((w.size, n), bool))
+    err = np.abs(np.where(keep, p, 0.0).sum(axis=1) - w)
+    ok = err <= eta
+    masks = {tuple(k) for k in keep[ok]}
+    assert len(masks) == int(ok.sum())  # distinct subsets for distinct targets
+    if ok.any():
+        k_max = int(keep[ok].sum(axis=1).max())
+        assert ok.sum() <= sum(comb(n, i) for i in range(k_max + 1))
+        assert ok.sum() <= 2**n
+
+
+@_given(
+    widths=st.lists(st.integers(1, 8), min_size=2, max_size=5),
+    delta=st.floats(1e-4, 0.5),
+    w_max=st.floats(0.1, 10.0),
+)
+def test_pensia_planned_width_grows_by_a_constant_per_decade(widths, delta, w_max):
+    """N(ε/10) − N(ε) ≤ C·log₂10 + 1 for ε ∈ 1e-1…1e-10 (the plan's formula)."""
+    import math
+
+    from slt_check.constructions import Problem, get_construction
+    from slt_check.constructions.pensia import PENSIA_C
+
+    con = get_construction("pensia")
+    Ns = [con.plan(Problem(tuple(widths), 10.0**-k, delta, w_max=w_max))["n_samples"] for k in range(1, 11)]
+    assert all(b - a <= PENSIA_C * math.log2(10) + 1 for a, b in zip(Ns[:-1], Ns[1:], strict=False))
+    assert all(b >= a for a, b in zip(Ns[:-1], Ns[1:], strict=False))

@@ -15,8 +15,11 @@ LT-existence code as read in anchors.md A3(b)):
 
 All entries are i.i.d. ``U[−s, s]``, ``s = √w_max`` (``U[−1,1]`` at ``w_max = 1``), drawn from the
 counter-based streams ``block_rng(seed, layer, row_block, part)`` before and independently of the
-target. Width: ``ρ = ⌈N/2⌉`` with ``N`` Pensia's per-block samples (``pensia_samples``), so
-layer 0 has as many neurons per input as Pensia's bank; a documented choice, not the paper's.
+target. Width: ``ρ = N_pensia(ρ·W)`` (Pensia's per-block samples ``pensia_samples`` for the ``ρ``-fold
+number of subset-sum instances; fixed point), a documented choice, not the paper's. Layers ≥ 2 keep
+only same-sign copies (:data:`SAME_SIGN_COPIES`). Known limit (ledger P-burkholz-depth): a small
+target weight ``|w|`` in a layer ≥ 2 needs a same-sign copy weight within ``[|w| − η, |w| + η]`` or a
+small subset sum near ``|w|``, which ``ρ/2`` uniform copies miss with probability ≈ ``(1 − |w|)^{ρ/2}``.
 
 Error: the certifier reads the ticket as stages ``[{layers: [0, 1], out_copies}, {layers: [2],
 out_copies}, …, {layers: [L], out_copies: None}]`` (``out_copies[r]`` = the target neuron copy
@@ -43,7 +46,15 @@ from slt_check.source import block_rng
 from slt_check.subset_sum import MAX_N
 from slt_check.ticket import Ticket
 
-__all__ = ["Burkholz", "burkholz_widths"]
+__all__ = ["Burkholz", "burkholz_widths", "SAME_SIGN_COPIES", "COPIES_BUDGET"]
+
+SAME_SIGN_COPIES = True
+"""Layers ≥ 2 select only copies whose weight has the sign of ``w``: then ``Σ|c_kept| = |ŵ| ≤ |w| + η``
+and the copies' errors are amplified as R8 budgets (with mixed signs ``Σ|c|`` grew to ~ρ/2 and the
+former construction missed ε on about half of the draws)."""
+COPIES_BUDGET = True
+"""``ρ = N_pensia(ρ·W)``: the union bound over the ``ρ``-fold subset-sum instances (the former plan,
+``ρ = ⌈N_pensia(W)/2⌉``, when False)."""
 
 
 def burkholz_widths(widths: tuple[int, ...], rho: int) -> tuple[int, ...]:
@@ -93,8 +104,17 @@ class Burkholz:
 
     def plan(self, problem: Problem) -> dict[str, Any]:
         eta = bounds.per_weight_precision(problem.eps, problem.widths, problem.w_max, problem.x_max)
+        # ρ copies per neuron multiply the subset-sum instances of a layer by ρ: the union bound
+        # over them needs Pensia's width for ρ·W weights, ρ = N(ρ·W) (fixed point, a few steps)
         N, extra = pensia_samples(eta, problem.n_weights, problem.delta, self.C)
-        rho_formula = math.ceil(N / 2)
+        if not COPIES_BUDGET:  # the former plan: ρ = ⌈N/2⌉ (kept for the broken-variant check)
+            N = math.ceil(N / 2)
+        for _ in range(8 if COPIES_BUDGET else 0):
+            N_next, extra = pensia_samples(eta, problem.n_weights * int(N), problem.delta, self.C)
+            if N_next == N:
+                break
+            N = N_next
+        rho_formula = int(N)
         rho = int(self.rho or rho_formula)
         gw = burkholz_widths(problem.widths, rho)
         return {
@@ -176,7 +196,10 @@ class Burkholz:
             cols = np.arange(nprev)[:, None] * rho + np.arange(rho)[None, :]  # (nprev, ρ)
             vals = Bk[:, cols].reshape(Rk * nprev, rho)
             wk = Wk[ck].reshape(Rk * nprev)
-            keep, ok = rule.choose(wk, vals, np.ones(vals.shape, dtype=bool))
+            # only copies whose weight has the sign of w: then Σ|c_kept| = |ŵ| ≤ |w| + η, so the
+            # copies' errors are amplified as in R8 (mixed signs let Σ|c| grow to ~ρ/2 and broke ε)
+            same_sign = np.sign(vals) == np.sign(wk)[:, None] if SAME_SIGN_COPIES else np.ones(vals.shape, bool)
+            keep, ok = rule.choose(wk, vals, same_sign)
             n_failed += int((~ok).sum())
             rr, jj, ss = np.nonzero(keep.reshape(Rk, nprev, rho))
             masks[k + 1][rr, cols[jj, ss]] = True
