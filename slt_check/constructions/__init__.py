@@ -10,6 +10,7 @@ from slt_check.constructions.base import (
     register,
 )
 from slt_check.constructions.burkholz import Burkholz  # noqa: E402,F401
+from slt_check.constructions.edge_popup import EdgePopup  # noqa: F401
 from slt_check.constructions.factorial import Factorial  # noqa: E402,F401
 from slt_check.constructions.malach import Malach  # noqa: E402,F401
 from slt_check.constructions.orseau import Orseau

@@ -1,0 +1,111 @@
+"""Edge-popup on a construction's random ``G``: options, determinism, pruning-only, verification
+against the seed, and a small case that reaches ε under the MILP certificate."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from slt_check import random_target
+from slt_check.constructions import ConstructionFailed, Problem, build_ticket, get_construction
+from slt_check.constructions.edge_popup import EdgePopup, certify_general
+from slt_check.ticket import load_ticket
+
+torch.set_num_threads(1)
+
+TARGET = random_target([2, 2, 1], w_max=1.0, rng=1_000_003)
+FAST = {"source": "pensia", "n_samples": 8, "k": 40, "steps": 120, "time_limit": 10.0}
+
+
+def _build(eps: float = 0.1, seed: int = 0, **opts: object):
+    return build_ticket(TARGET, eps, 0.05, seed, construction="edge-popup", allow_failure=True, **(FAST | opts))
+
+
+@pytest.mark.parametrize(
+    "opts",
+    [
+        {"source": "malach"},
+        {"k": 0},
+        {"k": 2.5},
+        {"n_samples": 0},
+        {"steps": 0},
+        {"lr": -1.0},
+        {"lr": float("nan")},
+        {"batch": 0},
+        {"train_seed": -1},
+        {"q": 0.0},
+        {"sup_phase": 1.5},
+        {"leak": -0.1},
+        {"time_limit": 0},
+        {"no_such_option": 1},
+    ],
+)
+def test_bad_options_raise(opts: dict) -> None:
+    with pytest.raises(ValueError):
+        get_construction("edge-popup", **opts)
+
+
+def test_registered_and_G_is_the_source_G() -> None:
+    problem = Problem.for_target(TARGET, 0.1, 0.05)
+    for source in ("orseau", "pensia"):
+        con = get_construction("edge-popup", source=source, n_samples=4)
+        assert isinstance(con, EdgePopup)
+        G, _ = con.sample_G(problem, 3)
+        G_src, _ = get_construction(source, n_samples=4).sample_G(problem, 3)
+        assert all(np.array_equal(a.view(np.uint64), b.view(np.uint64))
+                   for a, b in zip(G.weights, G_src.weights, strict=True))
+        assert con.plan(problem)["n_samples"] == 4
+
+
+def test_deterministic_bit_for_bit_on_cpu() -> None:
+    a, b = _build(), _build()
+    assert a.n_kept == b.n_kept == 40
+    for ma, mb in zip(a.masks, b.masks, strict=True):
+        assert np.array_equal(ma, mb)
+    assert a.meta["training"] == b.meta["training"]
+    assert a.meta["certified_at_select"] == b.meta["certified_at_select"]
+    c = _build(train_seed=1)
+    assert any(not np.array_equal(ma, mc) for ma, mc in zip(a.masks, c.masks, strict=True))
+
+
+def test_ticket_is_a_pruning_and_verifies_against_its_seed(tmp_path) -> None:
+    t = _build()
+    t.validate()  # G ⊙ mask bit for bit, G regenerated from the seed, plan and stages checked
+    for w, g, m in zip(t.weights, t.G.weights, t.masks, strict=True):
+        assert np.array_equal(w, g * m)
+    path = t.save(tmp_path / "ep.npz")
+    back = load_ticket(path)
+    assert back.n_kept == t.n_kept and back.meta["construction"] == "edge-popup"
+    # a forged G (one entry moved by one ulp) is refused
+    t.G.weights[0][0, 0] = np.nextafter(t.G.weights[0][0, 0], np.inf)
+    forged = type(t)(t.G, t.masks, t.target, t.meta)
+    with pytest.raises(ValueError):
+        forged.validate()
+
+
+def test_certificate_brackets_the_error() -> None:
+    t = _build()
+    cert = certify_general(TARGET, t, 1.0, time_limit=10.0)
+    X = np.random.default_rng(0).uniform(-1.0, 1.0, size=(2000, 2))
+    err = np.max(np.abs(TARGET(X) - t.network()(X)))
+    assert err <= cert["found"] + 1e-12 <= cert["certified"] + 1e-12
+
+
+def test_failure_is_reported_not_hidden() -> None:
+    t = _build(eps=1e-4)
+    assert t.meta["success"] is False and t.meta["certified_at_select"] > 1e-4
+    with pytest.raises(ConstructionFailed):
+        build_ticket(TARGET, 1e-4, 0.05, 0, construction="edge-popup", **FAST)
+
+
+def test_small_case_reaches_eps() -> None:
+    """random:2-2-1 (max |F| ≈ 0.26 > ε, so the zero network fails): pensia's G at width 16, k = 161
+    (pensia's own kept count at its formula width), ε = 0.1."""
+    X = np.random.default_rng(1).uniform(-1.0, 1.0, size=(4000, 2))
+    assert np.max(np.abs(TARGET(X))) > 0.2
+    t = build_ticket(TARGET, 0.1, 0.05, 0, construction="edge-popup", source="pensia", n_samples=16, k=161,
+                     steps=800, train_seed=0)
+    assert t.ok and t.meta["certified_at_select"] <= 0.1
+    assert t.meta["found_at_select"] <= t.meta["certified_at_select"]
+    assert t.n_kept == 161
