@@ -3,11 +3,9 @@
 The dense sampler (:func:`slt_check.source.sample_source`) fills every block of ``G`` from its own
 counter-based stream ``block_rng(seed, layer, block, part)``. A mask can only keep the *usable*
 entries of a block (``A[h, j]`` and ``B[o, h]`` of the neurons ``h`` owned by the target weight
-``(o, j)`` or input ``j``); they come from the streams
-
-* ``per_weight``: ``A[gN:(g+1)N, j] = law(seed, 2t, g, 0)``, ``B[o, gN:(g+1)N] = law(seed, 2t+1, g, 0)``
-  with ``g = o·a + j``;
-* ``per_input``: ``A[jN:(j+1)N, j] = law(seed, 2t, j, 0)``, ``B[o, jN:(j+1)N] = law(seed, 2t+1, j, 2+o)``;
+``(o, j)`` or input ``j``); the sharing scheme's :class:`~slt_check.layout.Layout` names their
+streams (``per_weight``: ``(2t, o·a+j, 0)`` and ``(2t+1, o·a+j, 0)``; ``per_input``: ``(2t, j, 0)``
+and ``(2t+1, j, 2+o)``),
 
 while the always-pruned entries come from the part-1 streams. So this module generates, chunk by
 chunk of output neurons, **only the usable streams**, hands them to the SAME selection code as the
@@ -67,49 +65,42 @@ CHUNK_CANDIDATES = 4_000_000
 SUB_CANDIDATES = 150_000
 """Candidates per selection call inside a task (arrays of ~1 MB stay in cache: 3–4× faster)."""
 
-_A_CACHE: dict[tuple[Any, ...], np.ndarray] = {}
-
-
 def _stream(spec: SourceSpec, layer: int, block: int, part: int) -> np.ndarray:
     """The ``N`` usable values of one block: ``law.sample(block_rng(seed, layer, block, part), N)``."""
     return spec.law.sample(block_rng(spec.seed, layer, block, part), spec.n_samples)
 
 
-def _per_input_A(spec: SourceSpec, t: int) -> np.ndarray:
-    """``A[jN:(j+1)N, j]`` for every input ``j`` of target layer ``t+1``, shape ``(a, N)`` (cached:
-    shared by every output of the layer)."""
-    key = (spec.seed, t, spec.n_samples, spec.widths, repr(spec.law))
-    if key not in _A_CACHE:
-        _A_CACHE.clear()
-        _A_CACHE[key] = np.stack([_stream(spec, 2 * t, j, 0) for j in range(spec.widths[t])])
-    return _A_CACHE[key]
+_A_CACHE: dict[tuple[Any, ...], np.ndarray] = {}
+
+
+def _a_stream(spec: SourceSpec, key: tuple[int, int, int]) -> np.ndarray:
+    """An ``A`` stream, cached when the layout shares it between outputs (``per_input``)."""
+    if not spec.layout.a_shared_by_outputs():
+        return _stream(spec, *key)
+    ck = (spec.seed, spec.n_samples, spec.widths, repr(spec.law), key)
+    if ck not in _A_CACHE:
+        if len(_A_CACHE) > 4096:
+            _A_CACHE.clear()
+        _A_CACHE[ck] = _stream(spec, *key)
+    return _A_CACHE[ck]
 
 
 def lazy_candidates(
     spec: SourceSpec, t: int, outputs: np.ndarray, inputs: np.ndarray | None = None
 ) -> dict[str, np.ndarray]:
     """Exactly :func:`slt_check.source.usable_entries` of the dense ``G`` restricted to the input
-    columns ``inputs`` (default: all), drawn from the streams: ``rows``, ``a``, ``b`` of shape
-    ``(len(outputs), len(inputs), N)``."""
-    a, N = spec.widths[t], spec.n_samples
+    columns ``inputs`` (default: all), drawn from the streams the layout names: ``rows``, ``a``,
+    ``b`` of shape ``(len(outputs), len(inputs), N)``."""
+    layout, N = spec.layout, spec.n_samples
     outs = np.asarray(outputs, dtype=np.int64)
-    js = np.arange(a) if inputs is None else np.asarray(inputs, dtype=np.int64)
-    s = np.arange(N)
+    js = np.arange(spec.widths[t]) if inputs is None else np.asarray(inputs, dtype=np.int64)
     cand_a = np.empty((len(outs), len(js), N))
     cand_b = np.empty((len(outs), len(js), N))
-    if spec.sharing == "per_weight":
-        g = outs[:, None] * a + js[None, :]
-        for i in range(len(outs)):
-            for jj in range(len(js)):
-                cand_a[i, jj] = _stream(spec, 2 * t, int(g[i, jj]), 0)
-                cand_b[i, jj] = _stream(spec, 2 * t + 1, int(g[i, jj]), 0)
-        rows = g[:, :, None] * N + s[None, None, :]
-    else:
-        cand_a[:] = _per_input_A(spec, t)[js][None]
-        for i, o in enumerate(outs):
-            for jj, j in enumerate(js):
-                cand_b[i, jj] = _stream(spec, 2 * t + 1, int(j), 2 + int(o))
-        rows = np.broadcast_to(js[None, :, None] * N + s[None, None, :], cand_a.shape)
+    for i, o in enumerate(outs):
+        for jj, j in enumerate(js):
+            cand_a[i, jj] = _a_stream(spec, layout.a_key(t, int(o), int(j)))
+            cand_b[i, jj] = _stream(spec, *layout.b_key(t, int(o), int(j)))
+    rows = layout.owners(t, outs, js)
     return {"rows": np.ascontiguousarray(rows), "a": cand_a, "b": cand_b}
 
 
@@ -196,21 +187,9 @@ def _regen_task(args: tuple[Any, ...]) -> np.ndarray:
 
 def stream_keys(spec: SourceSpec, k: int, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, ...]:
     """For kept entries ``(rows, cols)`` of ``G`` layer ``k``: the stream ``(block, part)`` and
-    position ``s`` each was drawn from, and whether the entry is *usable* (may be kept at all)."""
-    t, is_B = divmod(k, 2)
-    a, b, N = spec.widths[t], spec.widths[t + 1], spec.n_samples
-    h = cols if is_B else rows
-    other = rows if is_B else cols  # B: output o; A: input j
-    blk, s = np.divmod(h, N)
-    if spec.sharing == "per_weight":
-        usable = (blk // a == other) if is_B else (blk % a == other)
-        part = np.zeros_like(blk)
-        in_range = (blk < a * b) & (other < (b if is_B else a))
-    else:
-        usable = np.ones(len(h), dtype=bool) if is_B else (blk == other)
-        part = 2 + other if is_B else np.zeros_like(blk)
-        in_range = (blk < a) & (other < (b if is_B else a))
-    return blk, part, s, usable & in_range & (h >= 0) & (other >= 0)
+    position ``s`` each was drawn from, and whether the entry is *usable* (may be kept at all)
+    (:meth:`slt_check.layout.Layout.entry_keys`)."""
+    return spec.layout.entry_keys(k, np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))
 
 
 def regenerate_entries(

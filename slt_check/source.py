@@ -28,11 +28,12 @@ from typing import Any
 import numpy as np
 
 from slt_check.bounds import g_widths
+from slt_check.layout import LAYOUTS, Layout, layout_for
 from slt_check.nets import ReLUNet
 
 __all__ = ["SourceSpec", "block_rng", "sample_source", "usable_entries"]
 
-SHARINGS = ("per_weight", "per_input")
+SHARINGS = tuple(LAYOUTS)
 
 
 def block_rng(seed: int, *key: int) -> np.random.Generator:
@@ -64,44 +65,15 @@ class SourceSpec:
     def g_widths(self) -> tuple[int, ...]:
         return g_widths(self.widths, self.n_samples, self.sharing)
 
+    @property
+    def layout(self) -> Layout:
+        """Where each entry of ``G`` comes from (:mod:`slt_check.layout`)."""
+        return layout_for(self.widths, self.n_samples, self.sharing)
+
 
 def _layer_pair(spec: SourceSpec, t: int) -> tuple[np.ndarray, np.ndarray]:
     """Dense ``A`` (layer ``2t``) and ``B`` (layer ``2t+1``) for target layer ``t+1``."""
-    a, b, N, law, seed = spec.widths[t], spec.widths[t + 1], spec.n_samples, spec.law, spec.seed
-    kA, kB = 2 * t, 2 * t + 1
-    if spec.sharing == "per_weight":
-        m = a * b * N
-        A = np.empty((m, a))
-        B = np.empty((b, m))
-        others_in = np.arange(a)
-        others_out = np.arange(b)
-        for o in range(b):
-            for j in range(a):
-                g = o * a + j
-                rows = slice(g * N, (g + 1) * N)
-                A[rows, j] = law.sample(block_rng(seed, kA, g, 0), N)
-                B[o, rows] = law.sample(block_rng(seed, kB, g, 0), N)
-                if a > 1:
-                    A[g * N : (g + 1) * N, others_in != j] = law.sample(
-                        block_rng(seed, kA, g, 1), (N, a - 1)
-                    )
-                if b > 1:
-                    B[others_out != o, g * N : (g + 1) * N] = law.sample(
-                        block_rng(seed, kB, g, 1), (b - 1, N)
-                    )
-        return A, B
-    m = a * N
-    A = np.empty((m, a))
-    B = np.empty((b, m))
-    others_in = np.arange(a)
-    for j in range(a):
-        rows = slice(j * N, (j + 1) * N)
-        A[rows, j] = law.sample(block_rng(seed, kA, j, 0), N)
-        if a > 1:
-            A[j * N : (j + 1) * N, others_in != j] = law.sample(block_rng(seed, kA, j, 1), (N, a - 1))
-        for o in range(b):
-            B[o, rows] = law.sample(block_rng(seed, kB, j, 2 + o), N)
-    return A, B
+    return spec.layout.fill_dense(t, lambda key, shape: spec.law.sample(block_rng(spec.seed, *key), shape))
 
 
 def sample_source(spec: SourceSpec) -> ReLUNet:
@@ -117,17 +89,12 @@ def usable_entries(
     spec: SourceSpec, t: int, G_A: np.ndarray, G_B: np.ndarray, outputs: Sequence[int] | None = None
 ) -> dict[str, np.ndarray]:
     """Candidate factors of target layer ``t+1``: for every target weight ``(o, j)`` the ``N``
-    neurons that may simulate it, as arrays of shape ``(len(outputs), a, N)``:
+    neurons that may simulate it (:meth:`Layout.owners`), as arrays of shape ``(len(outputs), a, N)``:
     ``rows`` (intermediate neuron index ``h``), ``a`` (= ``A[h, j]``), ``b`` (= ``B[o, h]``)."""
-    a, b, N = spec.widths[t], spec.widths[t + 1], spec.n_samples
+    a, b = spec.widths[t], spec.widths[t + 1]
     outs = np.arange(b) if outputs is None else np.asarray(outputs, dtype=np.int64)
     j = np.arange(a)
-    s = np.arange(N)
-    if spec.sharing == "per_weight":
-        g = outs[:, None] * a + j[None, :]
-        rows = g[:, :, None] * N + s[None, None, :]
-    else:
-        rows = np.broadcast_to(j[None, :, None] * N + s[None, None, :], (len(outs), a, N))
+    rows = spec.layout.owners(t, outs, j)
     cand_a = G_A[rows, np.broadcast_to(j[None, :, None], rows.shape)]
     cand_b = G_B[np.broadcast_to(outs[:, None, None], rows.shape), rows]
     return {"rows": np.ascontiguousarray(rows), "a": cand_a, "b": cand_b}
