@@ -11,6 +11,7 @@ Quick start::
 __version__ = "0.1.0"
 
 from slt_check.certify import SupError, sup_error  # noqa: E402
+from slt_check.compact_ticket import CompactTicket  # noqa: E402
 from slt_check.constructions import (  # noqa: E402
     CONSTRUCTIONS,
     ConstructionFailed,
@@ -20,10 +21,12 @@ from slt_check.constructions import (  # noqa: E402
 )
 from slt_check.nets import ReLUNet  # noqa: E402
 from slt_check.targets import random_target  # noqa: E402
-from slt_check.ticket import Ticket, load_ticket  # noqa: E402
+from slt_check.ticket import AnyTicket, Ticket, load_ticket  # noqa: E402
 
 __all__ = [
     "__version__",
+    "AnyTicket",
+    "CompactTicket",
     "CONSTRUCTIONS",
     "ConstructionFailed",
     "Problem",

@@ -367,8 +367,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     from slt_check import memory
     from slt_check.certify import sup_error
-    from slt_check.compact_ticket import load_any_ticket
     from slt_check.targets import target_from_spec
+    from slt_check.ticket import load_ticket
     from slt_check.verify import target_digest
 
     path = Path(args.file)
@@ -376,7 +376,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise ValueError(f"file: no ticket file at {args.file!r}" + (" (a directory)" if path.is_dir() else ""))
     limit = args.max_memory or memory.default_limit()
     try:
-        ticket = load_any_ticket(path, jobs=args.jobs, max_bytes=limit)
+        ticket = load_ticket(path, jobs=args.jobs, max_bytes=limit)
     except ValueError as exc:
         raise TicketRefused(str(exc)) from None
     meta = ticket.meta

@@ -20,7 +20,7 @@ File format (``.npz``, compressed; ``meta["format"] == "slt_check.compact_ticket
 * ``meta``: JSON — the ticket metadata plus ``"source"``: ``widths``, ``n_samples``, ``sharing``,
   ``law`` (``law_params``), ``seed``, ``output_relu``, ``G_widths``.
 
-:func:`load_any_ticket` reads either this format or a dense :class:`~slt_check.ticket.Ticket` file.
+:func:`slt_check.ticket.load_ticket` reads either this format or a dense :class:`~slt_check.ticket.Ticket` file.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from slt_check.laws import make_law
-from slt_check.nets import ReLUNet
+from slt_check.nets import ReLUNet, Shaped
 from slt_check.source import SourceSpec
 
 __all__ = ["CompactTicket", "SourceShape", "BatchedReLUNet", "load_compact_ticket", "load_any_ticket", "FORMAT"]
@@ -43,27 +43,12 @@ FORMAT = "slt_check.compact_ticket/1"
 
 
 @dataclass(frozen=True)
-class SourceShape:
-    """The shape facts of ``G`` that callers need, without its weights."""
+class SourceShape(Shaped):
+    """The shape facts of ``G`` that callers need (``n_in``, ``n_out``, ``depth``, ``n_params`` from
+    :class:`~slt_check.nets.Shaped`), without its weights."""
 
     widths: tuple[int, ...]
     output_relu: bool = False
-
-    @property
-    def n_in(self) -> int:
-        return self.widths[0]
-
-    @property
-    def n_out(self) -> int:
-        return self.widths[-1]
-
-    @property
-    def depth(self) -> int:
-        return len(self.widths) - 1
-
-    @property
-    def n_params(self) -> int:
-        return int(sum(a * b for a, b in zip(self.widths[:-1], self.widths[1:], strict=False)))
 
 
 class BatchedReLUNet(ReLUNet):
@@ -302,11 +287,7 @@ def load_compact_ticket(
 
 
 def load_any_ticket(path: str | os.PathLike[str], *, jobs: int = 1, max_bytes: int | None = None) -> Any:
-    """A dense :class:`~slt_check.ticket.Ticket` or a :class:`CompactTicket`, by the file's format;
-    validated either way (against the recorded construction, problem and seed)."""
+    """Alias of :func:`slt_check.ticket.load_ticket` (either format, verified)."""
     from slt_check.ticket import load_ticket
 
-    _, meta = _read_npz(Path(path), meta_only=True, max_bytes=max_bytes)
-    if meta.get("format") == FORMAT:
-        return load_compact_ticket(path, jobs=jobs, max_bytes=max_bytes)
-    return load_ticket(path, max_bytes=max_bytes)
+    return load_ticket(path, jobs=jobs, max_bytes=max_bytes)

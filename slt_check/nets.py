@@ -23,7 +23,7 @@ import scipy.sparse as sp
 
 from slt_check.validation import check_finite_array
 
-__all__ = ["ReLUNet", "relu"]
+__all__ = ["ReLUNet", "Shaped", "relu"]
 
 
 def relu(z: np.ndarray) -> np.ndarray:
@@ -31,8 +31,33 @@ def relu(z: np.ndarray) -> np.ndarray:
     return np.maximum(z, 0.0)
 
 
+class Shaped:
+    """Shape facts of a layered network from its ``widths = (n_0, …, n_L)`` alone (shared by
+    :class:`ReLUNet` and the weight-less description of a lazily sampled ``G``)."""
+
+    widths: tuple[int, ...]
+
+    @property
+    def depth(self) -> int:
+        """Number of weight layers."""
+        return len(self.widths) - 1
+
+    @property
+    def n_in(self) -> int:
+        return self.widths[0]
+
+    @property
+    def n_out(self) -> int:
+        return self.widths[-1]
+
+    @property
+    def n_params(self) -> int:
+        """Number of weight entries (dense count, zeros included): ``Σ n_{k−1} n_k``."""
+        return int(sum(a * b for a, b in zip(self.widths[:-1], self.widths[1:], strict=False)))
+
+
 @dataclass
-class ReLUNet:
+class ReLUNet(Shaped):
     """A bias-free ReLU network in float64.
 
     Parameters
@@ -57,7 +82,13 @@ class ReLUNet:
                 w = sp.csr_matrix(w, dtype=np.float64)
                 check_finite_array(w.data, f"weights[{k}]")
             else:
-                w = np.asarray(w, dtype=np.float64)
+                raw = np.asarray(w)
+                if raw.dtype.kind not in "biuf":
+                    raise ValueError(
+                        f"weights[{k}]: expected real numbers, got dtype {raw.dtype} (complex, text and object "
+                        "arrays are refused, not converted)"
+                    )
+                w = np.asarray(raw, dtype=np.float64)
                 if w.ndim != 2:
                     raise ValueError(
                         f"weights[{k}]: expected a 2-D (n_out, n_in) matrix, got shape {w.shape}"
@@ -71,24 +102,6 @@ class ReLUNet:
             ws.append(w)
         self.weights = ws
         self.widths = (ws[0].shape[1],) + tuple(w.shape[0] for w in ws)
-
-    @property
-    def depth(self) -> int:
-        """Number of weight layers ``l``."""
-        return len(self.weights)
-
-    @property
-    def n_in(self) -> int:
-        return self.widths[0]
-
-    @property
-    def n_out(self) -> int:
-        return self.widths[-1]
-
-    @property
-    def n_params(self) -> int:
-        """Number of weight entries (dense count, zeros included)."""
-        return int(sum(w.shape[0] * w.shape[1] for w in self.weights))
 
     @property
     def n_nonzero(self) -> int:

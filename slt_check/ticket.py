@@ -20,15 +20,46 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import scipy.sparse as sp
 
-from slt_check.nets import ReLUNet
+from slt_check.nets import ReLUNet, Shaped
 from slt_check.safe_io import atomic_write
 
-__all__ = ["Ticket", "load_ticket", "versions", "size_summary", "save_ticket_npz"]
+__all__ = ["AnyTicket", "Ticket", "load_ticket", "load_dense_ticket", "versions", "size_summary", "save_ticket_npz"]
+
+
+@runtime_checkable
+class AnyTicket(Protocol):
+    """What every ticket offers, dense (:class:`Ticket`: ``G`` held in memory) or compact
+    (:class:`~slt_check.compact_ticket.CompactTicket`: only the kept entries and the spec of ``G``).
+
+    ``G`` exposes at least the :class:`~slt_check.nets.Shaped` facts; ``weights`` are the pruned
+    layers (dense arrays or CSR over live neurons); ``meta`` the recorded construction, problem, seed,
+    stages and build records."""
+
+    G: Shaped
+    target: ReLUNet
+    meta: dict[str, Any]
+    weights: list[Any]
+
+    @property
+    def ok(self) -> bool: ...
+
+    @property
+    def n_kept(self) -> int: ...
+
+    def validate(self, *, max_bytes: int | None = None) -> None: ...
+
+    def network(self, compact: bool = True) -> ReLUNet: ...
+
+    def sizes(self) -> dict[str, Any]: ...
+
+    def save(self, path: str | os.PathLike[str]) -> Path: ...
+
+    def to_torch(self, compact: bool | None = None) -> Any: ...
 
 
 def versions() -> dict[str, str]:
@@ -197,9 +228,24 @@ def save_ticket_npz(
 
 
 def load_ticket(
+    path: str | os.PathLike[str], *, jobs: int = 1, max_bytes: int | None = None
+) -> AnyTicket:
+    """Read a ticket file of either format — a dense :class:`Ticket` or a
+    :class:`~slt_check.compact_ticket.CompactTicket`, by the ``format`` in its meta — and verify it
+    against the construction, problem and seed it records (``ValueError`` if it is corrupt, forged or
+    declares more than ``max_bytes``). ``jobs``: worker processes regenerating a compact ticket's entries."""
+    from slt_check.compact_ticket import FORMAT, _read_npz, load_compact_ticket
+
+    _, meta = _read_npz(Path(path), meta_only=True, max_bytes=max_bytes)
+    if meta.get("format") == FORMAT:
+        return load_compact_ticket(path, jobs=jobs, max_bytes=max_bytes)
+    return load_dense_ticket(path, max_bytes=max_bytes)
+
+
+def load_dense_ticket(
     path: str | os.PathLike[str], *, verify: bool = True, max_bytes: int | None = None
 ) -> Ticket:
-    """Read a ticket written by :meth:`Ticket.save` and validate it (``ValueError`` if it is corrupt,
+    """Read a dense ticket written by :meth:`Ticket.save` and validate it (``ValueError`` if it is corrupt,
     forged or larger than ``max_bytes``, default :func:`slt_check.memory.default_limit`).
 
     Array headers are checked before any data is read (:func:`slt_check.npz_io.load_npz`); with
