@@ -116,8 +116,9 @@ def _add_memory(p: argparse.ArgumentParser) -> None:
     from slt_check.memory import DEFAULT_FRACTION, default_limit, format_size
 
     p.add_argument("--max-memory", type=_size, default=None, metavar="SIZE",
-                   help=f"refuse work whose estimated peak exceeds SIZE (e.g. 8G, 512M); default "
-                   f"{DEFAULT_FRACTION:.0%} of this machine's memory ({format_size(default_limit())})")
+                   help="refuse work whose estimated peak exceeds SIZE (e.g. 8G, 512M; also the environment "
+                   f"variable SLT_CHECK_MAX_MEMORY); default "
+                   f"{DEFAULT_FRACTION * 100:.0f}%% of this machine's memory ({format_size(default_limit())})")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -229,15 +230,13 @@ def float_floor(target: Any, x_max: float) -> float:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from slt_check import memory
     from slt_check.constructions import Problem, get_construction
-    from slt_check.lazy import CHUNK_CANDIDATES, DENSE_PARAMS_LIMIT, build_and_check, supports_lazy
+    from slt_check.lazy import DENSE_PARAMS_LIMIT, build_and_check, supports_lazy
     from slt_check.safe_io import check_output_path
     from slt_check.targets import target_from_spec
     from slt_check.verify import target_digest
 
     check_output_path(args.out, ".npz", "--out")
-    limit = args.max_memory or memory.default_limit()
     opts = _parse_options(args.option)
     if args.sharing:
         if "sharing" in opts:
@@ -259,15 +258,6 @@ def cmd_build(args: argparse.Namespace) -> int:
         )
     plan = con.plan(problem)
     lazy = bool(args.lazy) or (supports_lazy(con) and float(plan.get("G_params", 0)) > DENSE_PARAMS_LIMIT)
-    if lazy:
-        need = memory.lazy_build_bytes(plan, problem.n_weights, args.jobs, CHUNK_CANDIDATES)
-        way_out = "use a larger ε, fewer samples (--option n_samples=…), fewer --jobs or a smaller target"
-    else:
-        need = memory.dense_build_bytes(plan, max(w.size for w in target.dense_weights()))
-        way_out = ("use --lazy" if supports_lazy(con) else f"{con.name!r} has no lazy path: use") + (
-            " a larger ε, fewer samples (--option n_samples=…) or a smaller target")
-    memory.require(need, limit, f"{'lazy' if lazy else 'dense'} build of {con.name} "
-                   f"(G: {float(plan.get('G_params', 0)):.3g} parameters)", way_out)
     hint = _slow_plan_hint(args.construction, opts, target.n_params)
     if hint:
         print(hint, file=sys.stderr)
@@ -374,9 +364,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise ValueError(f"file: no ticket file at {args.file!r}" + (" (a directory)" if path.is_dir() else ""))
-    limit = args.max_memory or memory.default_limit()
     try:
-        ticket = load_ticket(path, jobs=args.jobs, max_bytes=limit)
+        ticket = load_ticket(path, jobs=args.jobs, max_bytes=memory.limit())
     except ValueError as exc:
         raise TicketRefused(str(exc)) from None
     meta = ticket.meta
@@ -443,6 +432,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help (0) or a usage error (2), already printed by argparse
         return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_BAD_INPUT
     install_signal_handlers()
+    from slt_check import memory
+
+    memory.set_limit(getattr(args, "max_memory", None))
     prefix = f"slt-check {args.command}"
 
     def fail(code: int, what: str, exc: BaseException) -> int:

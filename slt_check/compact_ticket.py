@@ -228,7 +228,7 @@ def _read_npz(path: Path, meta_only: bool = False, max_bytes: int | None = None
     from slt_check.npz_io import load_npz
     from slt_check.ticket import _meta_of
 
-    limit = memory.default_limit() if max_bytes is None else int(max_bytes)
+    limit = memory.limit() if max_bytes is None else int(max_bytes)
     data = load_npz(path, what="ticket", max_bytes=limit, names={"meta"} if meta_only else None)
     return data, _meta_of(data, path)
 

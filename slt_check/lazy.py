@@ -264,6 +264,13 @@ def build_compact_ticket(
             f"construction: {con.name!r} has no lazy path (needs source_spec, make_rule and "
             "ticket_meta methods); build it densely (without --lazy)"
         )
+    from slt_check import memory
+
+    memory.require(
+        memory.lazy_build_bytes(con.plan(problem), problem.n_weights, jobs, CHUNK_CANDIDATES), memory.limit(),
+        f"a lazy {con.name} build ({con.plan(problem).get('n_samples')} samples per block)",
+        "use a larger ε, fewer samples, fewer jobs or a smaller target, or raise the limit (--max-memory)",
+    )
     t0 = time.perf_counter()
     spec = con.source_spec(problem, seed)
     rule = con.make_rule(problem, spec, target=target)

@@ -20,6 +20,8 @@ from typing import Any
 
 __all__ = [
     "DEFAULT_FRACTION",
+    "set_limit",
+    "limit",
     "total_memory",
     "default_limit",
     "parse_size",
@@ -54,8 +56,26 @@ def total_memory() -> int:
 
 
 def default_limit() -> int:
-    """:data:`DEFAULT_FRACTION` of :func:`total_memory`."""
+    """:data:`DEFAULT_FRACTION` of :func:`total_memory`, or ``SLT_CHECK_MAX_MEMORY`` (e.g. ``8G``)
+    when that environment variable is set."""
+    env = os.environ.get("SLT_CHECK_MAX_MEMORY")
+    if env:
+        return parse_size(env)
     return int(DEFAULT_FRACTION * total_memory())
+
+
+_LIMIT: int | None = None
+
+
+def set_limit(n_bytes: int | None) -> None:
+    """Set the process-wide memory limit every builder checks (``None``: back to the default)."""
+    global _LIMIT
+    _LIMIT = None if n_bytes is None else int(n_bytes)
+
+
+def limit() -> int:
+    """The memory limit in force: :func:`set_limit`'s, else :func:`default_limit`."""
+    return default_limit() if _LIMIT is None else _LIMIT
 
 
 _UNITS = {"": 1, "b": 1, "k": 2**10, "kb": 2**10, "kib": 2**10, "m": 2**20, "mb": 2**20, "mib": 2**20,

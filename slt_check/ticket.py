@@ -255,7 +255,7 @@ def load_dense_ticket(
     from slt_check.npz_io import load_npz
 
     path = Path(path)
-    limit = memory.default_limit() if max_bytes is None else int(max_bytes)
+    limit = memory.limit() if max_bytes is None else int(max_bytes)
     data = load_npz(path, what="ticket", max_bytes=limit)
     meta = _meta_of(data, path)
 

@@ -208,7 +208,7 @@ def verify_ticket(ticket: Any, *, max_bytes: int | None = None, jobs: int | None
     if meta.get("target_output_relu", problem.output_relu) != problem.output_relu:
         raise ValueError("meta['target_output_relu'] disagrees with meta['problem']['output_relu']")
     _check_target(ticket, problem)
-    limit = memory.default_limit() if max_bytes is None else int(max_bytes)
+    limit = memory.limit() if max_bytes is None else int(max_bytes)
     plan = con.plan(problem)
     if "plan" in meta and _plain(meta["plan"]) != _plain(plan):
         raise ValueError(f"meta['plan']: differs from the plan {con.name!r} computes for this problem")

@@ -406,3 +406,21 @@ def test_a_trailing_relu_is_an_output_relu(tmp_path, capsys):
     rc, _, err = _run(["build", "--target", f"torch:{f}", "--eps", "0.1", "--no-output-relu",
                        "--out", str(out)], capsys)
     assert rc == 2 and "ReLU" in err
+
+
+@pytest.mark.parametrize("command", ["build", "check", "ledger", "report", "compare"])
+def test_every_help_works(capsys, command):
+    assert main([command, "--help"]) == 0
+    assert "usage" in capsys.readouterr().out
+
+
+def test_the_library_refuses_an_oversized_build_too():
+    """Not only the CLI: build_ticket itself estimates the peak and refuses (no MemoryError)."""
+    from slt_check import build_ticket, random_target
+    from slt_check.lazy import build_compact_ticket
+
+    F = random_target([4, 8, 8, 2], 1.0, 0)
+    with pytest.raises(ValueError, match="memory limit"):
+        build_ticket(F, 1e-2, 0.05, 0, construction="malach")
+    with pytest.raises(ValueError, match="memory limit"):
+        build_compact_ticket(F, 1e-5, 0.05, 0, construction="malach")

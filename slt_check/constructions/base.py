@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from slt_check import memory
 from slt_check.nets import ReLUNet
 from slt_check.ticket import Ticket, versions
 from slt_check.validation import check_delta, check_eps, check_positive, check_weight_bound
@@ -165,6 +166,13 @@ def build_ticket(
     ``allow_failure``), ``ValueError`` on bad input.
     """
     con, problem = resolve(construction, options, target, eps, delta, w_max, x_max)
+    plan = con.plan(problem)
+    memory.require(
+        memory.dense_build_bytes(plan, max(w.size for w in target.dense_weights())), memory.limit(),
+        f"a dense {con.name} build (G: {float(plan.get('G_params', 0)):.3g} parameters)",
+        ("build it lazily (lazy=True, --lazy), " if hasattr(con, "source_spec") else "")
+        + "use a larger ε, fewer samples or a smaller target, or raise the limit (--max-memory)",
+    )
     t0 = time.perf_counter()
     G, spec = con.sample_G(problem, seed)
     t1 = time.perf_counter()
