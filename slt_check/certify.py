@@ -34,6 +34,12 @@ gradient ascent with torch autograd from several starts. Points are ranked on th
 ascent's end points are evaluated on the real ticket ``mask ⊙ G`` in float64: ``found`` is the
 largest of those real errors, so it stays a true lower bound.
 
+**Tighter certificate (optional).** ``sup_error(..., certificate="crown")`` replaces ``certified`` by
+the CROWN bound on the difference network (:func:`slt_check.crown.certified_bound_crown`, equally
+sound, float rounding included), ``certificate="best"`` by ``min(propagation, crown)`` (the minimum
+of two sound upper bounds is one); both record ``certified_propagation``, ``certified_crown`` and
+``certificate``. The default ``"propagation"`` is this module's bound, unchanged.
+
 **Exact value (optional).** ``sup_error(..., method="milp")`` also solves the maximisation as a
 mixed-integer linear program (:func:`slt_check.exact.exact_sup_error`) and records the interval
 ``[exact_lower, exact_upper]`` and its solver status; ``found`` becomes ``max(found, exact_lower)``.
@@ -59,7 +65,12 @@ __all__ = [
     "certified_bound",
     "sup_error",
     "pointwise_error",
+    "certified_bound_crown",
+    "CERTIFICATES",
 ]
+
+CERTIFICATES = ("propagation", "crown", "best")
+"""Values of ``sup_error(..., certificate=...)``."""
 
 U = 2.0**-53  # unit round-off of float64
 N_CONFIRM = 256
@@ -88,6 +99,9 @@ class SupError:
     exact_lower: float | None = None
     exact_upper: float | None = None
     exact_status: str | None = None
+    certificate: str | None = None
+    certified_propagation: float | None = None
+    certified_crown: float | None = None
 
     def holds(self, eps: float) -> bool:
         """``certified ≤ eps``: the ε-approximation is proved for this ticket."""
@@ -104,7 +118,8 @@ class SupError:
             "float_slack": self.float_slack,
         } | {
             k: getattr(self, k)
-            for k in ("exact_lower", "exact_upper", "exact_status")
+            for k in ("exact_lower", "exact_upper", "exact_status", "certificate", "certified_propagation",
+                      "certified_crown")
             if getattr(self, k) is not None
         }
 
@@ -337,6 +352,7 @@ def sup_error(
     extra_points: np.ndarray | None = None,
     method: str = "search",
     time_limit: float = 60.0,
+    certificate: str = "propagation",
 ) -> SupError:
     """Certified upper bound and found lower bound on ``sup_{‖x‖_∞ ≤ x_max} ‖F(x) − Ĝ(x)‖_∞``.
 
@@ -352,9 +368,16 @@ def sup_error(
         :func:`slt_check.exact.exact_sup_error` (``time_limit`` seconds for the whole MILP); the
         result then carries ``exact_lower ≤ sup error ≤ exact_upper`` and ``exact_status``, and
         ``found`` becomes ``max(found, exact_lower)`` (``argmax`` follows it).
+    certificate: which sound upper bound ``certified`` is: ``"propagation"`` (default, this module's),
+        ``"crown"`` (:func:`slt_check.crown.certified_bound_crown`) or ``"best"`` (the smaller of the
+        two). With a non-default value the result also carries ``certified_propagation``,
+        ``certified_crown`` and ``certificate``; ``per_stage_certified``, ``per_layer_weight_error`` and
+        ``float_slack`` stay the propagation certificate's.
     """
     if method not in ("search", "milp"):
         raise ValueError(f"method: 'search' or 'milp', got {method!r}")
+    if certificate not in CERTIFICATES:
+        raise ValueError(f"certificate: one of {CERTIFICATES}, got {certificate!r}")
     if x_max is None:
         x_max = ticket.meta.get("x_max")
         if x_max is None:
@@ -403,6 +426,13 @@ def sup_error(
         per_layer_weight_error=cert["weight_err"],
         float_slack=cert["slack"],
     )
+    if certificate != "propagation":
+        from slt_check.crown import crown_from_reduced
+
+        crown = crown_from_reduced(target, ticket.weights, red, x_max)["bound"]
+        result.certificate = certificate
+        result.certified_propagation, result.certified_crown = cert["bound"], crown
+        result.certified = crown if certificate == "crown" else min(cert["bound"], crown)
     if method == "milp":
         from slt_check.exact import exact_sup_error
 
@@ -412,6 +442,13 @@ def sup_error(
             result.found, result.argmax = ex.lower, np.asarray(ex.argmax, dtype=np.float64).copy()
         result.n_points += 1
     return result
+
+
+def certified_bound_crown(target: ReLUNet, ticket: Any, x_max: float, *, refine: bool = True) -> dict[str, Any]:
+    """The CROWN certificate on the difference network (:func:`slt_check.crown.certified_bound_crown`)."""
+    from slt_check.crown import certified_bound_crown as _crown
+
+    return _crown(target, ticket, x_max, refine=refine)
 
 
 def pointwise_error(target: ReLUNet, ticket: Any, X: np.ndarray, x_max: float) -> np.ndarray:
