@@ -6,21 +6,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import time
 from pathlib import Path
 
-START_RE = re.compile(r"<!-- peers:start[^>]*-->")
-END = "<!-- peers:end -->"
+from slt_check.textio import replace_block
 
 
 def replace_peers_block(text: str, block: str) -> str:
     """Replace what lies between the peers markers of ``text`` by ``block``."""
-    m = START_RE.search(text)
-    if m is None or END not in text[m.end():]:
-        raise ValueError("readme: no '<!-- peers:start … -->' … '<!-- peers:end -->' markers found")
-    end = text.index(END, m.end())
-    return text[: m.end()] + "\n" + block + text[end:]
+    return replace_block(text, "peers", block, "readme")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -54,9 +48,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from slt_check.compare import peers_table
-    from slt_check.constructions.base import json_ready
     from slt_check.safe_io import atomic_write_text, check_output_path
     from slt_check.targets import parse_widths
+    from slt_check.textio import json_ready
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     check_output_path(args.out, None, "--out")  # before the (long) run, not after
     if args.json:

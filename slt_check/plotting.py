@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import math
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,9 +19,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import numpy as np
-
 from slt_check.safe_io import atomic_write_text
+from slt_check.textio import json_ready, round_sig
 
 __all__ = [
     "PLOTS_DIR",
@@ -58,31 +56,10 @@ FIGURES: tuple[str, ...] = (
 _FALLBACK_RC = {"svg.hashsalt": "slt_check", "svg.fonttype": "path", "savefig.bbox": "tight"}
 
 
-def round_sig(x: float, digits: int = 12) -> float:
-    """``x`` rounded to ``digits`` significant digits (``ValueError`` on NaN/inf)."""
-    x = float(x)
-    if not math.isfinite(x):
-        raise ValueError(f"value: JSON results must be finite, got {x!r}; fix the computation")
-    return float(f"{x:.{digits}g}")
-
-
 def json_clean(obj: Any) -> Any:
-    """Plain-Python copy of ``obj`` (numpy → Python, tuples → lists, floats rounded to 12 s.f.)."""
-    if isinstance(obj, dict):
-        return {str(k): json_clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [json_clean(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return json_clean(obj.tolist())
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        return round_sig(obj)
-    if obj is None or isinstance(obj, str):
-        return obj
-    raise ValueError(f"value: cannot store {type(obj).__name__} in results JSON")
+    """Plain-Python copy of ``obj`` (numpy → Python, tuples → lists, floats rounded to 12 s.f.; NaN,
+    inf and non-data objects refused): :func:`slt_check.textio.json_ready` for committed data."""
+    return json_ready(obj, digits=12, nonfinite="error", strict=True)
 
 
 def write_json(path: str | os.PathLike[str], data: Any) -> Path:

@@ -175,7 +175,7 @@ def _plain(x: Any) -> Any:
     """JSON's view of a value (tuples → lists, numpy scalars → Python), for comparing with a file."""
     import json
 
-    from slt_check.constructions.base import json_ready
+    from slt_check.textio import json_ready
 
     return json.loads(json.dumps(json_ready(x), sort_keys=True, default=float))
 

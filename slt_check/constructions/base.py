@@ -13,10 +13,9 @@ import time
 from dataclasses import asdict, dataclass, fields, is_dataclass
 from typing import Any, Protocol
 
-import numpy as np
-
 from slt_check import memory
 from slt_check.nets import ReLUNet
+from slt_check.textio import json_ready  # noqa: F401  (re-exported for the constructions)
 from slt_check.ticket import Ticket, versions
 from slt_check.validation import check_delta, check_eps, check_positive, check_weight_bound
 from slt_check.verify import construction_options
@@ -226,16 +225,3 @@ def meta_common(problem: Problem, con: Any, seed: int, plan: dict[str, Any]) -> 
         "options": construction_options(con),
         "plan": {k: (list(v) if isinstance(v, tuple) else v) for k, v in plan.items()},
     }
-
-
-def json_ready(x: Any) -> Any:
-    """Convert numpy scalars/arrays inside dicts/lists to plain Python for JSON."""
-    if isinstance(x, dict):
-        return {str(k): json_ready(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [json_ready(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return json_ready(x.tolist())
-    if isinstance(x, np.generic):
-        return x.item()
-    return x

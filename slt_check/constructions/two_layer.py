@@ -14,10 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from slt_check.constructions.base import Problem, json_ready, meta_common
+from slt_check.constructions.base import Problem, meta_common
 from slt_check.nets import ReLUNet
 from slt_check.selection import select_masks
 from slt_check.source import SourceSpec, sample_source
+from slt_check.textio import json_ready
 from slt_check.ticket import Ticket
 
 __all__ = ["TwoLayerConstruction", "PRECISIONS", "check_precision"]
