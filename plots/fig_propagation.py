@@ -13,7 +13,7 @@ from typing import Any
 
 from slt_check import bounds
 from slt_check.plotting import data_path, load_figure_module, read_json, write_json
-from slt_check.targets import random_target
+from slt_check.targets import default_target_seed, random_target
 from slt_check.ticket import versions
 
 NAME = "propagation"
@@ -31,7 +31,7 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
         p, res = r["params"], r["result"]
         eta = res["plan"]["eta"]
         for s in res["seeds"]:
-            F = random_target(p["widths"], p["w_max"], s["seed"] + 1_000_003, family=p["family"])
+            F = random_target(p["widths"], p["w_max"], default_target_seed(s["seed"]), family=p["family"])
             Ws = F.dense_weights()
             planned = [bounds.propagation_bound(Ws[: i + 1], eta, p["x_max"]) for i in range(len(Ws))]
             rows.append({"l": len(Ws), "seed": s["seed"], "per_stage_certified": s["per_stage_certified"],

@@ -233,7 +233,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from slt_check.constructions import Problem, get_construction
     from slt_check.lazy import DENSE_PARAMS_LIMIT, build_and_check, supports_lazy
     from slt_check.safe_io import check_output_path
-    from slt_check.targets import target_from_spec
+    from slt_check.targets import default_target_seed, target_from_spec
     from slt_check.verify import target_digest
 
     check_output_path(args.out, ".npz", "--out")
@@ -243,7 +243,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             raise ValueError("--sharing: given twice (also as --option sharing=…)")
         opts["sharing"] = args.sharing
     con = get_construction(args.construction, **opts)  # unknown options are refused here
-    tseed = args.target_seed if args.target_seed is not None else args.seed + 1_000_003
+    tseed = args.target_seed if args.target_seed is not None else default_target_seed(args.seed)
     output_relu = args.output_relu
     if output_relu is None and not args.target.startswith("torch:"):
         output_relu = False

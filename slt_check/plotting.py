@@ -19,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from slt_check.paths import project_root, require_project_root
 from slt_check.safe_io import atomic_write_text
 from slt_check.textio import json_ready, round_sig
 
@@ -37,8 +38,8 @@ __all__ = [
     "data_path",
 ]
 
-PLOTS_DIR = Path(__file__).resolve().parents[1] / "plots"
-"""The repository's ``plots/`` folder (figure scripts, committed data and style)."""
+PLOTS_DIR = (project_root() or Path.cwd()) / "plots"
+"""The checkout's ``plots/`` folder (figure scripts, committed data and style; :mod:`slt_check.paths`)."""
 DATA_DIR = PLOTS_DIR / "data"
 STYLE = PLOTS_DIR / "slt.mplstyle"
 FIGURES: tuple[str, ...] = (
@@ -126,6 +127,8 @@ def save_figure(fig: Any, stem: str | os.PathLike[str], formats: tuple[str, ...]
 def load_figure_module(name: str) -> ModuleType:
     """Import ``plots/fig_<name>.py`` by path (``ValueError`` if there is no such figure)."""
     path = PLOTS_DIR / f"fig_{name}.py"
+    if not PLOTS_DIR.is_dir():
+        require_project_root("figures")
     if not path.is_file():
         raise ValueError(f"name: no figure script {str(path)!r}; choose one of {FIGURES}")
     spec = importlib.util.spec_from_file_location(f"slt_plots_fig_{name}", path)

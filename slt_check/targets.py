@@ -31,6 +31,8 @@ __all__ = [
     "target_from_spec",
     "load_npz_target",
     "check_target_file",
+    "TARGET_SEED_OFFSET",
+    "default_target_seed",
 ]
 
 FAMILIES = ("uniform", "normal", "sparse", "corners", "kaiming")
@@ -69,6 +71,17 @@ def _layer(rng: np.random.Generator, shape: tuple[int, int], w_max: float, famil
     if family == "kaiming":
         return np.clip(rng.normal(0.0, np.sqrt(2.0 / shape[1]), size=shape), -w_max, w_max)
     raise ValueError(f"family: unknown target family {family!r}; choose one of {FAMILIES}")
+
+
+TARGET_SEED_OFFSET = 1_000_003
+"""A random target built beside ``G`` from seed ``s`` is drawn from seed ``s + TARGET_SEED_OFFSET``
+(the CLI's ``--target-seed`` default, the minimal-width finder's and the figures' convention), so
+that ``G`` and the target never share a stream."""
+
+
+def default_target_seed(seed: int) -> int:
+    """``seed + TARGET_SEED_OFFSET`` (see :data:`TARGET_SEED_OFFSET`)."""
+    return int(seed) + TARGET_SEED_OFFSET
 
 
 def random_target(
