@@ -381,8 +381,13 @@ def cmd_check(args: argparse.Namespace) -> int:
             raise TicketRefused(f"target: the file's target is not {args.target!r} (SHA-256 "
                                 f"{digest[:16]}… vs {target_digest(expected)[:16]}…)")
     x_max = args.x_max if args.x_max is not None else meta["problem"]["x_max"]
+    if not x_max > 0:
+        raise ValueError(f"--x-max: the box half-width must be > 0, got {x_max:g}")
     kw: dict[str, Any] = {"method": "milp"} if args.exact else {}
-    err = sup_error(ticket.target, ticket, x_max, rng=args.search_seed, **kw)
+    try:
+        err = sup_error(ticket.target, ticket, x_max, rng=args.search_seed, **kw)
+    except ValueError as exc:  # a structure the certificate cannot read (e.g. a neuron with two inputs)
+        raise TicketRefused(f"the certificate cannot read this ticket: {exc}") from None
     meta["sup_error"] = err.as_dict() | {"x_max": x_max}
     eps = meta["problem"]["eps"]
     code = _verdict_code(err, eps)

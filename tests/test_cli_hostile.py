@@ -424,3 +424,15 @@ def test_the_library_refuses_an_oversized_build_too():
         build_ticket(F, 1e-2, 0.05, 0, construction="malach")
     with pytest.raises(ValueError, match="memory limit"):
         build_compact_ticket(F, 1e-5, 0.05, 0, construction="malach")
+
+
+def test_a_mask_the_certificate_cannot_read_is_refused(dense, tmp_path, capsys):
+    """A genuine G with a mask keeping two inputs of one intermediate neuron (no construction makes
+    that): the certificate refuses to read it rather than certify something else."""
+    a = _arrays(dense)
+    m = a["mask_0"].copy()
+    h = int(np.argmax(m.any(axis=1)))
+    m[h, :] = True
+    a = dict(a, mask_0=m, ticket_0=a["G_0"] * m)
+    rc, out, err = _run(["check", str(_save(tmp_path / "two.npz", a))], capsys)
+    assert rc == 4 and "cannot read" in err and "HOLDS" not in out
