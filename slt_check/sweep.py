@@ -198,15 +198,16 @@ PEERS = ("pensia", "malach", "burkholz")
 def variants() -> list[dict[str, Any]]:
     """Every construction variant the figures compare: Orseau per weight and per input, then every
     other registered construction with default options (except ``factorial``, whose default is
-    Pensia's setting), then missing peers (``available`` False)."""
+    Pensia's setting, and the trained ``edge-popup``), then missing peers (``available`` False)."""
     from slt_check.constructions import CONSTRUCTIONS
 
     out = [
         {"label": "orseau/per_weight", "construction": "orseau", "options": {"sharing": "per_weight"}},
         {"label": "orseau/per_input", "construction": "orseau", "options": {"sharing": "per_input"}},
     ]
-    # "factorial" (law × rule grid) defaults to Pensia's setting; it is compared elsewhere
-    names = [n for n in sorted(CONSTRUCTIONS) if n not in ("orseau", "factorial")]
+    # "factorial" (law × rule grid) defaults to Pensia's setting; it is compared elsewhere, and so is
+    # "edge-popup" (a search over the same G, trained: docs/edge-popup.md)
+    names = [n for n in sorted(CONSTRUCTIONS) if n not in ("orseau", "factorial", "edge-popup")]
     names += [n for n in PEERS if n not in names]
     out += [{"label": n, "construction": n, "options": {}} for n in names]
     for v in out:
