@@ -1,0 +1,132 @@
+"""How conservative are the certificates, and how much does the search miss? (``docs/certificates.md``)
+
+Per ticket (orseau / pensia on small random targets, the case list of ``benchmarks/exact_gap.py``):
+``certified ÷ exact`` for both sound bounds — propagation (:func:`slt_check.certify.certified_bound`)
+and CROWN (:mod:`slt_check.crown`) — and ``exact ÷ found`` (exact = the MILP's value,
+:func:`slt_check.exact.exact_sup_error`, tickets it solves to optimality; found = the adversarial
+search of :func:`slt_check.certify.sup_error`), against the target's hidden width, depth and ε.
+
+Data: ``source="benchmark"`` (``quick``/``full``) reads the committed measurement
+``benchmarks/results/certificate_gap.json`` (written by ``benchmarks/certificate_gap.py``);
+``source="run"`` (``small``) recomputes a few tiny cases with the same code. Ratios are identities
+``a ÷ b`` of the stored numbers; ``certified ÷ exact ≥ 1`` and ``crown ≤ propagation`` up to rounding
+on these tickets are the figure's claims.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from slt_check.plotting import data_path, read_json, write_json
+from slt_check.ticket import versions
+
+NAME = "certificate_gap"
+DATA_NAME = "fig_certificate_gap"
+"""Data file stem: ``plots/data/fig_certificate_gap.json``."""
+ROOT = Path(__file__).resolve().parents[1]
+BENCHMARK = ROOT / "benchmarks" / "results" / "certificate_gap.json"
+
+CONFIGS: dict[str, dict[str, Any]] = {
+    "small": {"source": "run", "widths": [[3, 2], [2, 2, 1]], "eps": [0.1], "time_limit": 10.0},
+    "quick": {"source": "benchmark"},
+    "full": {"source": "benchmark"},
+}
+DEFAULTS: dict[str, Any] = {"source": "benchmark", "constructions": ["orseau", "pensia"], "milp_limit_s": 60.0}
+
+FIELDS = ("construction", "widths", "depth", "width", "eps", "target_weights", "solved", "resolved", "propagation",
+          "crown", "exact_lower", "exact_upper", "found_search", "propagation_over_exact", "crown_over_exact",
+          "exact_over_found", "propagation_over_crown", "time_milp_s", "time_crown_s", "n_binaries")
+
+
+def _rows(cfg: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    if cfg["source"] == "benchmark":
+        if not BENCHMARK.is_file():
+            raise ValueError(f"source: no {BENCHMARK}; run benchmarks/certificate_gap.py or use source='run'")
+        res = json.loads(BENCHMARK.read_text())
+        return [r for r in res["cases"] if "skipped" not in r], res.get("setup", {})
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from certificate_gap import run_case
+
+    rows = [run_case(n, tuple(w), e, cfg["time_limit"]) for w in cfg["widths"] for n in cfg["constructions"]
+            for e in cfg["eps"]]
+    return rows, {"time_limit_s": cfg["time_limit"]}
+
+
+def compute(config: dict[str, Any]) -> dict[str, Any]:
+    """Per ticket: both certificates, exact interval, found; and the largest MILP-solved target."""
+    cfg = {**DEFAULTS, **config}
+    rows, setup = _rows(cfg)
+    pts = [{k: r.get(k) for k in FIELDS} for r in rows]
+    limit = float(setup.get("time_limit_s", cfg["milp_limit_s"]))
+    largest = {}
+    for name in cfg["constructions"]:
+        ok = [p for p in pts if p["construction"] == name and p["solved"] and p["time_milp_s"] <= limit]
+        best = max(ok, key=lambda p: (p["target_weights"], p["depth"]), default=None)
+        unsolved = sorted({tuple(p["widths"]) for p in pts if p["construction"] == name and not p["solved"]})
+        largest[name] = {"widths": None if best is None else best["widths"],
+                         "target_weights": None if best is None else best["target_weights"],
+                         "time_milp_s": None if best is None else best["time_milp_s"],
+                         "unsolved_widths": [list(w) for w in unsolved]}
+    solved = [p for p in pts if p["solved"]]
+    data = {"name": NAME, "config": {k: v for k, v in cfg.items() if k != "data_dir"}, "milp_time_limit_s": limit,
+            "points": pts, "largest_solved": largest,
+            "max_propagation_over_exact": max((p["propagation_over_exact"] for p in solved), default=None),
+            "max_crown_over_exact": max((p["crown_over_exact"] for p in solved), default=None),
+            "max_exact_over_found": max((p["exact_over_found"] for p in solved if p["exact_over_found"]),
+                                        default=None),
+            "versions": versions()}
+    write_json(data_path(DATA_NAME, cfg), data)
+    return read_json(data_path(DATA_NAME, cfg))
+
+
+_MARK = {"orseau": "o", "pensia": "s"}
+
+
+def render(data: dict[str, Any]) -> Any:
+    """Three panels (hidden width, depth, ε) of ``certified ÷ exact`` (propagation filled, CROWN open)
+    and ``exact ÷ found`` (crosses), one marker shape per construction; log y."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3.6), sharey=True)
+    pts = [p for p in data["points"] if p["solved"]]
+    for ax, (key, label) in zip(axes, [("width", "largest hidden width of the target"), ("depth", "target depth l"),
+                                       ("eps", "ε")], strict=True):
+        for name in sorted({p["construction"] for p in pts}):
+            mine = [p for p in pts if p["construction"] == name]
+            m = _MARK.get(name, "^")
+            x = [p[key] for p in mine]
+            jit = [1.0 + 0.04 * ((i % 5) - 2) for i in range(len(mine))]
+            xj = [v * j for v, j in zip(x, jit, strict=True)]
+            ax.plot(xj, [p["propagation_over_exact"] for p in mine], m, color="C0", ms=4, alpha=0.8,
+                    label=f"{name}: propagation ÷ exact")
+            ax.plot(xj, [p["crown_over_exact"] for p in mine], m, mfc="none", color="C1", ms=5,
+                    label=f"{name}: CROWN ÷ exact")
+            ax.plot(xj, [p["exact_over_found"] or 1.0 for p in mine], "x" if name == "orseau" else "+",
+                    color="C2", ms=5, label=f"{name}: exact ÷ found")
+        ax.axhline(1.0, color="k", lw=0.6)
+        ax.set_xlabel(label)
+        if key in ("width", "eps"):
+            ax.set_xscale("log")
+        ax.set_yscale("log")
+    axes[0].set_ylabel("ratio (solved MILP tickets)")
+    lg = data["largest_solved"]
+    txt = "; ".join(f"{k}: {'-'.join(map(str, v['widths'])) if v['widths'] else 'none'}" for k, v in sorted(lg.items()))
+    fig.suptitle(f"Certificate gap. Largest target solved by the MILP within {data['milp_time_limit_s']:.0f} s: {txt}",
+                 fontsize=9)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.0, 0.9), fontsize=7)
+    return fig
+
+
+def caption(data: dict[str, Any]) -> str:
+    """One line with the largest ratios."""
+
+    def f(v: float | None) -> str:
+        return "n/a" if v is None else f"{v:.3g}"
+
+    return (f"Sound bounds over the exact sup error (MILP, solved tickets): propagation ≤ "
+            f"{f(data['max_propagation_over_exact'])}×, CROWN ≤ {f(data['max_crown_over_exact'])}×; the search "
+            f"misses at most a factor {f(data['max_exact_over_found'])}.")
