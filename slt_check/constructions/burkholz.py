@@ -37,21 +37,30 @@ from typing import Any
 import numpy as np
 
 from slt_check import bounds
-from slt_check.constructions.base import Problem, json_ready, meta_common, register
+from slt_check.constructions.base import Problem, meta_common, register
 from slt_check.constructions.pensia import PENSIA_C, pensia_samples
 from slt_check.laws import Uniform
+
+try:  # json_ready is moving from constructions.base to textio
+    from slt_check.constructions.base import json_ready  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - depends on the library version
+    from slt_check.textio import json_ready  # type: ignore[no-redef]
 from slt_check.nets import ReLUNet
 from slt_check.rules import ExactSubsetSum
 from slt_check.source import block_rng
 from slt_check.subset_sum import MAX_N
 from slt_check.ticket import Ticket
 
-__all__ = ["Burkholz", "burkholz_widths", "SAME_SIGN_COPIES", "COPIES_BUDGET"]
+__all__ = ["Burkholz", "burkholz_widths", "SAME_SIGN_COPIES", "MIXED_FALLBACK", "COPIES_BUDGET"]
 
 SAME_SIGN_COPIES = True
 """Layers ≥ 2 select only copies whose weight has the sign of ``w``: then ``Σ|c_kept| = |ŵ| ≤ |w| + η``
 and the copies' errors are amplified as R8 budgets (with mixed signs ``Σ|c|`` grew to ~ρ/2 and the
 former construction missed ε on about half of the draws)."""
+MIXED_FALLBACK = True
+"""Where no same-sign subset sum is within η (a small ``|w|``), take the pair ``c_a + c_b`` within η
+of ``w`` with the smallest amplification ``|c_a| + |c_b| ≤ w_max + 1`` (the per-weight factor R8's η
+budgets)."""
 COPIES_BUDGET = True
 """``ρ = N_pensia(ρ·W)``: the union bound over the ``ρ``-fold subset-sum instances (the former plan,
 ``ρ = ⌈N_pensia(W)/2⌉``, when False)."""
@@ -61,6 +70,17 @@ def burkholz_widths(widths: tuple[int, ...], rho: int) -> tuple[int, ...]:
     """``(n_0, 2ρ n_0, ρ n_1, …, ρ n_{L−1}, n_L)`` (``(n_0, 2ρ n_0, n_1)`` when ``L = 1``)."""
     L = len(widths) - 1
     return (widths[0], 2 * rho * widths[0], *[rho * n for n in widths[1:L]], widths[L])
+
+
+def _best_pair(c: np.ndarray, w: float, eta: float, cap: float) -> tuple[int, int] | None:
+    """Indices ``(a, b)``, ``a < b``, with ``|c_a + c_b − w| ≤ η`` and the smallest ``|c_a| + |c_b| ≤ cap``."""
+    s = c[:, None] + c[None, :]
+    amp = np.abs(c)[:, None] + np.abs(c)[None, :]
+    good = np.triu(np.abs(s - w) <= eta, k=1) & (amp <= cap)
+    if not good.any():
+        return None
+    a, b = np.unravel_index(int(np.argmin(np.where(good, amp, np.inf))), amp.shape)
+    return int(a), int(b)
 
 
 @dataclass
@@ -200,6 +220,16 @@ class Burkholz:
             # copies' errors are amplified as in R8 (mixed signs let Σ|c| grow to ~ρ/2 and broke ε)
             same_sign = np.sign(vals) == np.sign(wk)[:, None] if SAME_SIGN_COPIES else np.ones(vals.shape, bool)
             keep, ok = rule.choose(wk, vals, same_sign)
+            if SAME_SIGN_COPIES and MIXED_FALLBACK and not ok.all():
+                # a small |w| may have no same-sign subset sum within η: fall back to the mixed-sign
+                # pair c_a + c_b within η of w with the smallest Σ|c| (≤ w_max + 1, R8's budget)
+                cap = spec.plan["uniform_half_width"] ** 2 + 1.0
+                for b in np.flatnonzero(~ok):
+                    pair = _best_pair(vals[b], float(wk[b]), float(spec.plan["eta"]), cap)
+                    if pair is not None:
+                        keep[b] = False
+                        keep[b, list(pair)] = True
+                        ok[b] = True
             n_failed += int((~ok).sum())
             rr, jj, ss = np.nonzero(keep.reshape(Rk, nprev, rho))
             masks[k + 1][rr, cols[jj, ss]] = True
