@@ -75,9 +75,10 @@ __all__ = [
 FAMILY_ALPHA = 1e-4
 """Family-wise level of all statistical tests of the property suite."""
 N_BINOMIAL_TESTS = 100
-"""Bonferroni count: an upper bound on the statistical tests one ``ci`` run of ``properties/`` makes —
-16 binomial tests (R5 ×2, R6 ×3, R12 ×2, R10 ×2, failure tallies ×5, …), 4 t-tests (R11) and 30 KS
-tests (R1, one per Hypothesis example) — rounded up to leave room."""
+"""Bonferroni count for the tests that use :data:`ALPHA_PER_TEST`: the KS tests of R1 (one per
+Hypothesis example), R11's t-tests and the failure tallies of the ∀-properties — rounded up. The
+pre-registered probability claims (R5, R6, R12, R10, P-main, the peers' rates) use the verdict rule
+of :func:`slt_check.stats.rate_verdict` at :data:`slt_check.stats.ALPHA_CLAIM` instead."""
 ALPHA_PER_TEST = bonferroni(FAMILY_ALPHA, N_BINOMIAL_TESTS)
 """Per-test level ``α = 1e-4 / 100 = 1e-6`` (Bonferroni)."""
 

@@ -277,9 +277,11 @@ def _m_psize(scale: str) -> dict[str, Any]:
     minimal working ``N_w`` measured on sampled ``G``'s grows logarithmically in ``1/ε``."""
     from slt_check.claims_base import merge_results
 
-    return merge_results({"count_on_sampled_G": _m_e2e("size", "P-size")(scale),
-                          "minimal_width_growth": claims_success.measure_size_growth()},
-                         slack_from="minimal_width_growth")
+    res = merge_results({"count_on_sampled_G": _m_e2e("size", "P-size")(scale),
+                         "minimal_width_growth": claims_success.measure_size_growth()},
+                        slack_from="minimal_width_growth")
+    res["details"]["summary"] = res["details"]["minimal_width_growth"].get("summary")
+    return res
 
 
 def _m_pdepth(scale: str) -> dict[str, Any]:
@@ -310,6 +312,8 @@ def _m_fig1(scale: str) -> dict[str, Any]:
     res = _result(out)
     res["details"]["kappa_interior"] = out[0].details["kappa"]
     res["details"]["kappa_edge"] = out[1].details["kappa"]
+    res["details"]["summary"] = (f"pair-search cost ∝ η^-κ: κ = {out[0].details['kappa']:.2f} (w = 0.37), "
+                                 f"κ = {out[1].details['kappa']:.2f} (edge w = 1)")
     return res
 
 

@@ -164,6 +164,8 @@ def measure_xcert(scale: str = "ci") -> dict[str, Any]:
         res["details"]["median_certified_over_found"] = float(np.median(vals))
         res["details"]["largest_certified_over_found"] = float(max(vals))
         res["details"]["slack_meaning"] = "smallest certified ÷ found (soundness margin)"
+        res["details"]["summary"] = (f"certified ÷ found on {len(vals)} draws: min {min(vals):.6g}, "
+                                     f"median {float(np.median(vals)):.3g}, max {max(vals):.3g}")
     return res
 
 
@@ -220,6 +222,8 @@ def measure_pmain(scale: str = "ci") -> dict[str, Any]:
     res["slack"] = min(ratios) if ratios else None
     res["details"]["minimal_width"] = widths
     res["details"]["slack_meaning"] = "formula N_w ÷ minimal working N_w (all seeds; search up to 2× formula)"
+    res["details"]["summary"] = "minimal working N_w (search ≤ 2× formula): " + ", ".join(
+        f"{w['minimal']} vs formula {w['formula']}" for w in widths)
     return res
 
 
@@ -273,10 +277,11 @@ def measure_size_growth() -> dict[str, Any]:
     growth = [b / a for a, b in zip(mins[:-1], mins[1:], strict=True)]
     worst = max(growth[1:]) if len(growth) > 1 else growth[0]
     ok = worst <= SIZE_CASE["max_growth_per_decade"]
+    summary = "minimal working N_w at ε = 1e-1…1e-6: " + ", ".join(str(m) for m in mins)
     return forall_result([C.Check("P-size", ok, 10.0 / worst,
                                   {"rows": rows, "minimal_N_w": mins, "growth_per_decade": growth,
                                    "slack_meaning": "10 ÷ the largest growth factor of the minimal N_w per "
-                                                    "decade of ε (a 1/ε law: 1)"})])
+                                                    "decade of ε (a 1/ε law: 1)"})], summary=summary)
 
 
 DEPTH_CASE = {"width": 2, "depths": (1, 2, 3, 4), "w_max": 1.0, "x_max": 1.0, "eps": 1e-2, "delta": 0.1,
@@ -328,4 +333,6 @@ def measure_depth_digits() -> dict[str, Any]:
     for r in rows:
         lim = bounds.depth_linear_digit_bound(m1, r["depth"], c["width"], c["w_max"])
         checks.append(C.Check("P-depth", r["minimal_M"] <= lim, lim / r["minimal_M"], {**r, "bound": lim}))
-    return forall_result(checks, rows=rows)
+    summary = "fewest digits M_min(l), l = 1…4: " + ", ".join(str(r["minimal_M"]) for r in rows) + \
+        " (plan: " + ", ".join(str(r["plan_M"]) for r in rows) + ")"
+    return forall_result(checks, rows=rows, summary=summary)

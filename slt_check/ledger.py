@@ -141,8 +141,9 @@ def _fmt_slack(s: Any) -> str:
 
 
 def _fmt_rates(row: dict[str, Any]) -> str:
-    """The rate-test cell: per test ``k/n`` vs δ, the 95 % Clopper–Pearson interval, the power at 2δ
-    (and the verdict of the test when it is not ``holds``)."""
+    """The "rate tests / measured" cell: per rate test ``k/n`` vs δ, the 95 % Clopper–Pearson
+    interval, the power at 2δ (and the test's verdict when it is not ``holds``); then the claim's
+    ``details["summary"]`` (what was measured, e.g. P-fig1's exponents)."""
     out = []
     for t in row.get("details", {}).get("rate_tests", []) or []:
         if not t.get("n"):
@@ -155,6 +156,9 @@ def _fmt_rates(row: dict[str, Any]) -> str:
             if t.get("n_to_settle"):
                 cell += f" (n≈{t['n_to_settle']} settles)"
         out.append(cell)
+    summary = row.get("details", {}).get("summary")
+    if summary:
+        out.append(str(summary).replace("|", "\\|"))
     return "<br>".join(out) or "—"
 
 
@@ -171,7 +175,7 @@ def render_table(results: dict[str, Any]) -> str:
         "`properties/ledger_results.json`). Breaks caught: broken variants of the library this "
         "claim's check is seen to catch (`tests/test_breaks.py`, `tests/test_checker_detects.py`).",
         "",
-        "| id | statement | source | tag | test(s) | verdict | rate tests | slack | breaks caught |",
+        "| id | statement | source | tag | test(s) | verdict | rate tests / measured | slack | breaks caught |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for c in all_claims():

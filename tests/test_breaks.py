@@ -10,6 +10,13 @@ fails X-cert on the grid and the four end-to-end properties (found > certified);
 ``tile-index-floor`` fails R4 and X-tile-edge; ``malach-N-quarter`` fails P-malach-poly's miss
 rate; ``burkholz-mixed-sign-copies`` fails P-burkholz-depth's 2-2-1 case; ``precision-bound-half``
 fails X-prec's soundness property; ``category-prob-double`` fails R12 (both cases).
+
+Also verified by editing the library file itself, running ``CI=true pytest properties -n 2`` and
+reverting: ``bounds.samples_per_group`` with ``4M`` instead of ``8M`` → 14 failed (R5 ×3, R10 ×4,
+P-main's grid, the two per_input end-to-end properties' failure tallies, X-layer's tally, P-depth
+— no working M within M_plan + 8 — and the regression floors); ``PENSIA_C = 2.6`` → 1 failed
+(P-pensia-delta 3-4-2: 45/691 vs δ = 0.04). The certificate × 0.9 was verified by monkeypatching
+only (``certify.py`` is maintained elsewhere).
 """
 
 from __future__ import annotations

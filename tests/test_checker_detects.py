@@ -3,7 +3,12 @@ deliberately broken variants and must report the right claim as violated.
 
 Broken variants: digit base 2 instead of 3/2; uniform instead of hyperbolic weights at the same
 width; ``N_w`` far below the bound; a ticket whose weights are not ``G ⊙ mask``; a ``G`` with a target
-weight planted after sampling; an extra kept neuron that overshoots; too few digits for ε.
+weight planted after sampling; an extra kept neuron that overshoots; too few digits for ε; a law
+with uniform (not log-uniform) magnitudes (R1); base-3/2 digits where R2b expects its base-2
+counterexample; R8's bound halved; the uniform law in R11's cost check; a pair search at half the
+cost (P-fig1); a cover solver that over-claims (LB-counting). The ledger's "breaks caught" column
+lists them with the prefix "checker:"; library mutations under which ``pytest properties`` itself
+fails are in :mod:`slt_check.claims_breaks` (``tests/test_breaks.py``).
 """
 
 from __future__ import annotations
