@@ -83,7 +83,7 @@ def peak_rss_mib() -> float:
 
 def case_build(label: str, construction: str, options: dict[str, Any], k: int, jobs: int) -> dict[str, Any]:
     """Build + validate + certify one ticket for ``random:k-k-10:kaiming``; timings and sizes."""
-    from slt_check.lazy import build_and_check
+    from slt_check.pipeline import build_and_check
     from slt_check.targets import target_from_spec
 
     F = target_from_spec(f"random:{k}-{k}-10:kaiming", seed=1)

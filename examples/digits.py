@@ -38,8 +38,8 @@ import numpy as np
 
 from slt_check.constructions import CONSTRUCTIONS, ConstructionFailed, get_construction
 from slt_check.constructions.base import Problem
-from slt_check.lazy import DENSE_PARAMS_LIMIT, build_and_check, dense_params, supports_lazy
 from slt_check.nets import ReLUNet
+from slt_check.pipeline import DENSE_PARAMS_LIMIT, build_and_check, dense_params, supports_lazy
 from slt_check.textio import json_ready
 from slt_check.torch_io import net_from_torch
 

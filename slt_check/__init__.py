@@ -12,19 +12,16 @@ __version__ = "0.1.0"
 
 from slt_check.certify import SupError, sup_error  # noqa: E402
 from slt_check.compact_ticket import CompactTicket  # noqa: E402
-from slt_check.constructions import (  # noqa: E402
-    CONSTRUCTIONS,
-    ConstructionFailed,
-    Problem,
-    build_ticket,
-    get_construction,
-)
+from slt_check.constructions import CONSTRUCTIONS, ConstructionFailed, Problem, get_construction  # noqa: E402
 from slt_check.nets import ReLUNet  # noqa: E402
+from slt_check.pipeline import BuildResult, build, build_ticket  # noqa: E402
 from slt_check.targets import random_target  # noqa: E402
 from slt_check.ticket import AnyTicket, Ticket, load_ticket  # noqa: E402
 
 __all__ = [
     "__version__",
+    "BuildResult",
+    "build",
     "AnyTicket",
     "CompactTicket",
     "CONSTRUCTIONS",

@@ -231,7 +231,7 @@ def float_floor(target: Any, x_max: float) -> float:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from slt_check.constructions import Problem, get_construction
-    from slt_check.lazy import DENSE_PARAMS_LIMIT, build_and_check, supports_lazy
+    from slt_check.pipeline import DENSE_PARAMS_LIMIT, build, supports_lazy
     from slt_check.safe_io import check_output_path
     from slt_check.targets import default_target_seed, target_from_spec
     from slt_check.verify import target_digest
@@ -261,12 +261,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     hint = _slow_plan_hint(args.construction, opts, target.n_params)
     if hint:
         print(hint, file=sys.stderr)
-    ticket, err = build_and_check(
+    result = build(
         target, args.eps, args.delta, args.seed, certify=not args.no_certify,
-        construction=args.construction, w_max=args.w_max, x_max=args.x_max,
-        allow_failure=args.allow_failure, lazy=lazy, jobs=args.jobs, **opts,
+        construction=con, w_max=args.w_max, x_max=args.x_max,
+        allow_failure=args.allow_failure, lazy=lazy, jobs=args.jobs,
     )
-    build_s = ticket.meta["build_s"]
+    ticket, err, build_s = result.ticket, result.sup_error, result.timings["build"]
     ticket.meta["target_spec"] = args.target
     if args.target.startswith("random:"):
         ticket.meta["target_seed"] = tseed
@@ -274,7 +274,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     ticket.save(args.out)
     _print_summary(ticket, build_s)
     print(f"saved         {args.out}")
-    if not ticket.ok:
+    if not result.ok:
         print("FAILED: the construction's success event did not hold (saved because of --allow-failure)",
               file=sys.stderr)
         return EXIT_FAILED

@@ -58,7 +58,8 @@ def construction_row(
     """Plan (always) and, when the dense ``G`` has at most ``max_params`` parameters, the built
     ticket's sizes and certified sup error, for one construction in common units."""
     from slt_check.certify import certified_bound, stages_of
-    from slt_check.constructions import Problem, build_ticket, get_construction
+    from slt_check.constructions import Problem, get_construction
+    from slt_check.pipeline import build_ticket
 
     con = get_construction(construction, **options)
     problem = Problem.for_target(target, eps, delta)

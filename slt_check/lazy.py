@@ -23,18 +23,17 @@ entries, never drawn here, are independent of everything used and cannot influen
 ``tests/test_lazy.py`` checks the identity on small targets for ``orseau`` (both sharings) and
 ``pensia``.
 
-A construction supports the lazy path when it exposes ``source_spec(problem, seed) -> SourceSpec``,
-``make_rule(problem, spec)`` and ``ticket_meta(problem, spec, reports) -> dict`` (and optionally
-``finalize(ticket, target, problem)``), and its ``select`` is ``select_masks`` with that rule followed
-by ``finalize`` (``orseau``, and the ``pensia``/``malach``/``factorial`` family, do). Work is split
-over output-neuron chunks, each independent, optionally in ``jobs`` worker processes (the result
-does not depend on ``jobs``).
+A construction supports the lazy path (``lazy = True``, see :mod:`slt_check.pipeline`) when it
+exposes ``source_spec(problem, seed) -> SourceSpec``, ``make_rule(problem, spec)`` and
+``ticket_meta(problem, spec, reports) -> dict`` (and ``finalize(ticket, target, problem)``), and its
+``select`` is ``select_masks`` with that rule followed by ``finalize`` (``orseau``, and the
+``pensia``/``malach``/``factorial`` family, do). Work is split over output-neuron chunks, each
+independent, optionally in ``jobs`` worker processes (the result does not depend on ``jobs``).
 """
 
 from __future__ import annotations
 
 import math
-import time
 from typing import Any
 
 import numpy as np
@@ -46,18 +45,10 @@ from slt_check.source import SourceSpec, block_rng
 from slt_check.workers import check_jobs, process_pool
 
 __all__ = [
-    "DENSE_PARAMS_LIMIT",
     "lazy_candidates",
     "regenerate_entries",
     "select_lazy",
-    "supports_lazy",
-    "build_compact_ticket",
-    "build_auto",
-    "dense_params",
 ]
-
-DENSE_PARAMS_LIMIT = 20_000_000
-"""Above this many ``G`` parameters ``slt-check build`` takes the lazy path (dense G ≥ 160 MB)."""
 
 CHUNK_CANDIDATES = 4_000_000
 """Target number of candidates per task (a chunk of output neurons)."""
@@ -228,126 +219,11 @@ def regenerate_entries(
     return out
 
 
-def supports_lazy(con: Any) -> bool:
-    """Whether a construction exposes the hooks of the lazy path (see the module docstring)."""
-    return all(hasattr(con, m) for m in ("source_spec", "make_rule", "ticket_meta"))
+def __getattr__(name: str) -> Any:
+    """The builders moved to :mod:`slt_check.pipeline`; importable from here for compatibility."""
+    if name in ("build_compact_ticket", "build_auto", "build_and_check", "supports_lazy", "dense_params",
+                "DENSE_PARAMS_LIMIT"):
+        from slt_check import pipeline as build
 
-
-def dense_params(con: Any, problem: Any) -> int:
-    """Parameters of the dense ``G`` the construction would sample (its plan's ``G_params``)."""
-    return int(con.plan(problem).get("G_params", 0))
-
-
-def build_compact_ticket(
-    target: ReLUNet,
-    eps: float,
-    delta: float,
-    seed: int,
-    *,
-    construction: str | Any = "orseau",
-    w_max: float = 1.0,
-    x_max: float = 1.0,
-    allow_failure: bool = False,
-    jobs: int = 1,
-    progress: bool | None = None,
-    **options: Any,
-) -> Any:
-    """:func:`slt_check.constructions.build_ticket` on the lazy path: the same ticket (same kept
-    indices and values) as a :class:`~slt_check.compact_ticket.CompactTicket`, never holding ``G``."""
-    from slt_check.compact_ticket import CompactTicket
-    from slt_check.constructions.base import raise_if_failed, resolve
-    from slt_check.ticket import versions
-
-    con, problem = resolve(construction, options, target, eps, delta, w_max, x_max)
-    if not supports_lazy(con):
-        raise ValueError(
-            f"construction: {con.name!r} has no lazy path (needs source_spec, make_rule and "
-            "ticket_meta methods); build it densely (without --lazy)"
-        )
-    from slt_check import memory
-
-    memory.require(
-        memory.lazy_build_bytes(con.plan(problem), problem.n_weights, jobs, CHUNK_CANDIDATES), memory.limit(),
-        f"a lazy {con.name} build ({con.plan(problem).get('n_samples')} samples per block)",
-        "use a larger ε, fewer samples, fewer jobs or a smaller target, or raise the limit (--max-memory)",
-    )
-    t0 = time.perf_counter()
-    spec = con.source_spec(problem, seed)
-    rule = con.make_rule(problem, spec, target=target)
-    entries, reports = select_lazy(
-        target, spec, rule, prune_dead_halves=getattr(con, "prune_dead_halves", True), jobs=jobs,
-        progress=progress,
-    )
-    t1 = time.perf_counter()
-    meta = con.ticket_meta(problem, spec, reports)
-    meta.setdefault("versions", versions())
-    meta["timing_s"] = {"sample_G": 0.0, "select": t1 - t0}
-    meta["lazy"] = True
-    meta["jobs"] = int(jobs)
-    ticket = CompactTicket(spec, entries, target, meta)
-    if hasattr(con, "finalize"):  # construction-specific success event (e.g. by certificate)
-        ticket = con.finalize(ticket, target, problem)
-    raise_if_failed(ticket, con, seed, problem, allow_failure)
-    return ticket
-
-
-def build_auto(
-    target: ReLUNet,
-    eps: float,
-    delta: float,
-    seed: int,
-    *,
-    construction: str = "orseau",
-    lazy: bool | None = None,
-    jobs: int = 1,
-    **kw: Any,
-) -> Any:
-    """Dense :func:`~slt_check.constructions.build_ticket`, or the lazy path when ``lazy`` is True
-    or (``lazy=None``) the dense ``G`` would exceed :data:`DENSE_PARAMS_LIMIT` parameters."""
-    from slt_check.constructions.base import Problem, build_ticket, get_construction
-
-    opts = {k: v for k, v in kw.items() if k not in ("w_max", "x_max", "allow_failure")}
-    con = get_construction(construction, **opts)
-    if lazy is None:
-        problem = Problem.for_target(
-            target, eps, delta, w_max=kw.get("w_max", 1.0), x_max=kw.get("x_max", 1.0)
-        )
-        lazy = supports_lazy(con) and dense_params(con, problem) > DENSE_PARAMS_LIMIT
-    common = {k: kw[k] for k in ("w_max", "x_max", "allow_failure") if k in kw}
-    if lazy:
-        ticket = build_compact_ticket(target, eps, delta, seed, construction=con, jobs=jobs, **common)
-        ticket.jobs = int(jobs)
-        return ticket
-    return build_ticket(target, eps, delta, seed, construction=con, **common)
-
-
-def build_and_check(
-    target: ReLUNet,
-    eps: float,
-    delta: float,
-    seed: int,
-    *,
-    certify: bool = True,
-    x_max: float = 1.0,
-    **kw: Any,
-) -> tuple[Any, Any]:
-    """:func:`build_auto`, then ``validate()`` (``mask ⊙ G`` bit for bit) and, with ``certify``,
-    :func:`~slt_check.certify.sup_error` on ``‖x‖_∞ ≤ x_max``. Returns ``(ticket, sup_error or None)``;
-    the wall times go to ``ticket.meta["build_s"]``, ``["validate_s"]`` and ``["certify_s"]``, the
-    error to ``ticket.meta["sup_error"]``. Raises :class:`ConstructionFailed` like the builders."""
-    import time
-
-    from slt_check.certify import sup_error
-
-    t0 = time.perf_counter()
-    ticket = build_auto(target, eps, delta, seed, x_max=x_max, **kw)
-    t1 = time.perf_counter()
-    ticket.validate()
-    t2 = time.perf_counter()
-    ticket.meta["build_s"], ticket.meta["validate_s"] = t1 - t0, t2 - t1
-    err = None
-    if certify:
-        err = sup_error(target, ticket, x_max)
-        ticket.meta["sup_error"] = err.as_dict()
-        ticket.meta["certify_s"] = time.perf_counter() - t2
-    return ticket, err
+        return getattr(build, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -29,8 +29,9 @@ from tqdm.auto import tqdm
 
 from slt_check import bounds
 from slt_check.certify import sup_error
-from slt_check.constructions import ConstructionFailed, Problem, build_ticket, get_construction
+from slt_check.constructions import ConstructionFailed, Problem, get_construction
 from slt_check.minwidth import available, target_for_seed
+from slt_check.pipeline import build_ticket
 from slt_check.plotting import json_clean, read_json, write_json
 from slt_check.safe_io import check_output_path
 from slt_check.stats import seed_grid

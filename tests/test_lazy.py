@@ -105,11 +105,24 @@ def test_regenerate_refuses_unusable_entries() -> None:
 
 
 def test_build_auto_switches_on_size(monkeypatch) -> None:
+    from slt_check import pipeline
+
     F = random_target((3, 2), 1.0, 0)
-    assert not isinstance(lazy.build_auto(F, 0.1, 0.1, 0), CompactTicket)
-    assert isinstance(lazy.build_auto(F, 0.1, 0.1, 0, lazy=True), CompactTicket)
-    monkeypatch.setattr(lazy, "DENSE_PARAMS_LIMIT", 10)
-    assert isinstance(lazy.build_auto(F, 0.1, 0.1, 0), CompactTicket)
+    assert not isinstance(pipeline.build_auto(F, 0.1, 0.1, 0), CompactTicket)
+    assert isinstance(pipeline.build_auto(F, 0.1, 0.1, 0, lazy=True), CompactTicket)
+    monkeypatch.setattr(pipeline, "DENSE_PARAMS_LIMIT", 10)
+    assert isinstance(pipeline.build_auto(F, 0.1, 0.1, 0), CompactTicket)
+
+
+def test_build_result_is_typed_and_ok_needs_the_success_event() -> None:
+    from slt_check import build
+
+    F = random_target((2, 3, 1), 1.0, 0)
+    r = build(F, 0.1, 0.1, 0, construction="orseau", sharing="per_input")
+    assert r.ok and r.holds(0.1) and r.found <= r.certified and r.sizes["target_weights"] == 9
+    assert set(r.timings) == {"build", "validate", "certify"} and not r.lazy
+    r.ticket.meta.pop("success")
+    assert r.ticket.ok is False
 
 
 def test_lazy_failure_is_reported_not_hidden() -> None:

@@ -1,20 +1,20 @@
-"""Registered constructions (importing this package fills the registry)."""
+"""The strong-ticket constructions (one module each), their typed base and the registry.
 
-from slt_check.constructions.base import (
-    CONSTRUCTIONS,
-    Construction,
-    ConstructionFailed,
-    Problem,
-    build_ticket,
-    get_construction,
-    register,
-)
-from slt_check.constructions.burkholz import Burkholz  # noqa: E402,F401
-from slt_check.constructions.edge_popup import EdgePopup  # noqa: F401
-from slt_check.constructions.factorial import Factorial  # noqa: E402,F401
-from slt_check.constructions.malach import Malach  # noqa: E402,F401
+* :mod:`~slt_check.constructions.base`: :class:`Problem`, the :class:`Construction` base class,
+  :class:`ConstructionFailed`, the common ticket metadata;
+* :mod:`~slt_check.constructions.two_layer`: the shared machinery of the depth-``2l`` constructions
+  (source spec, selection, lazy-path hooks);
+* ``orseau``, ``pensia``, ``malach``, ``factorial``, ``burkholz``, ``edge_popup``: the constructions;
+* :mod:`~slt_check.constructions.registry`: every construction by name, :func:`get_construction`.
+
+Building a ticket (dense or lazy, verified, certified) is :mod:`slt_check.pipeline`.
+"""
+
+from typing import Any
+
+from slt_check.constructions.base import Construction, ConstructionFailed, Problem, register
 from slt_check.constructions.orseau import Orseau
-from slt_check.constructions.pensia import Pensia  # noqa: E402,F401
+from slt_check.constructions.registry import CONSTRUCTIONS, get_construction
 
 __all__ = [
     "CONSTRUCTIONS",
@@ -26,3 +26,12 @@ __all__ = [
     "register",
     "Orseau",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``build_ticket`` lives in :mod:`slt_check.pipeline` (importable from here for convenience)."""
+    if name == "build_ticket":
+        from slt_check.pipeline import build_ticket
+
+        return build_ticket
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -67,16 +67,21 @@ from typing import Any
 
 import numpy as np
 
-from slt_check.constructions.base import Problem, json_ready, meta_common, register
+from slt_check.constructions.base import Construction, Problem, json_ready, meta_common
+from slt_check.constructions.orseau import Orseau
+from slt_check.constructions.pensia import Pensia
 from slt_check.nets import ReLUNet
 from slt_check.ticket import Ticket
 from slt_check.validation import check_count, check_positive
 
 __all__ = ["EdgePopup", "SOURCES", "train_mask", "certify_general"]
 
-SOURCES = ("orseau", "pensia")
 N_VALID = 4096
 """Validation points (uniform in the box, plus the corners) used to pick the phase-2 mask."""
+
+
+SOURCES: dict[str, type[Construction]] = {"orseau": Orseau, "pensia": Pensia}
+"""The constructions whose ``G`` edge-popup can search."""
 
 
 def _check_fraction(value: Any, name: str, *, closed_low: bool) -> float:
@@ -89,9 +94,8 @@ def _check_fraction(value: Any, name: str, *, closed_low: bool) -> float:
     return v
 
 
-@register("edge-popup")
 @dataclass
-class EdgePopup:
+class EdgePopup(Construction):
     """Edge-popup on the ``G`` of a constructive source (see the module docstring).
 
     Parameters
@@ -128,7 +132,7 @@ class EdgePopup:
 
     def __post_init__(self) -> None:
         if self.source not in SOURCES:
-            raise ValueError(f"source: expected one of {SOURCES}, got {self.source!r}")
+            raise ValueError(f"source: expected one of {tuple(SOURCES)}, got {self.source!r}")
         check_count(self.n_samples, "n_samples", optional=True)
         check_count(self.k, "k", optional=True)
         check_count(self.steps, "steps")
@@ -151,9 +155,7 @@ class EdgePopup:
     # ------------------------------------------------------------------ the source
     def source_construction(self) -> Any:
         """The source construction (default options, ``n_samples`` passed through)."""
-        from slt_check.constructions.base import get_construction
-
-        return get_construction(self.source, n_samples=self.n_samples)
+        return SOURCES[self.source](n_samples=self.n_samples)
 
     def plan(self, problem: Problem) -> dict[str, Any]:
         """The source's plan (sizes of ``G``, width formula ``n_samples_formula``) plus ``source``."""

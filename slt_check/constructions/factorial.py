@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from slt_check import bounds
-from slt_check.constructions.base import Problem, register
+from slt_check.constructions.base import Problem
 from slt_check.constructions.two_layer import TwoLayerConstruction, check_precision
 from slt_check.laws import Hyperbolic, Product, Uniform
 from slt_check.nets import ReLUNet
@@ -182,7 +182,6 @@ class RuleConstruction(TwoLayerConstruction):
         return {"law": self.law, "rule": self.rule, "success_event": "all weights within eta"}
 
 
-@register("factorial")
 @dataclass
 class Factorial(RuleConstruction):
     """``factorial``: ``get_construction("factorial", law="hyperbolic", rule="exact_subset_sum")``."""

@@ -30,7 +30,6 @@ from typing import Any
 
 import numpy as np
 
-from slt_check.constructions.base import register
 from slt_check.constructions.factorial import RuleConstruction
 from slt_check.validation import check_delta, check_positive
 
@@ -81,7 +80,6 @@ def pair_samples(
     return N, {"pair_p_min": p, "pair_halves": int(n_halves)}
 
 
-@register("malach")
 @dataclass
 class Malach(RuleConstruction):
     """The ``malach`` construction (see the module docstring)."""

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from slt_check import bounds
-from slt_check.constructions.base import Problem, register
+from slt_check.constructions.base import Problem
 from slt_check.constructions.two_layer import TwoLayerConstruction, check_precision
 from slt_check.laws import Hyperbolic, Uniform
 from slt_check.nets import ReLUNet
@@ -34,7 +34,6 @@ from slt_check.validation import check_count, check_real
 __all__ = ["Orseau"]
 
 
-@register("orseau")
 @dataclass
 class Orseau(TwoLayerConstruction):
     """The Orseau et al. construction.

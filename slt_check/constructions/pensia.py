@@ -31,7 +31,6 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from slt_check.constructions.base import register
 from slt_check.constructions.factorial import RuleConstruction
 from slt_check.validation import check_delta, check_positive
 
@@ -55,7 +54,6 @@ def pensia_samples(
     return N, {"pensia_C": C, "pensia_log2_arg": math.log2(arg)}
 
 
-@register("pensia")
 @dataclass
 class Pensia(RuleConstruction):
     """The ``pensia`` construction (see the module docstring). ``C`` overrides the width constant."""

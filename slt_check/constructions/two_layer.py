@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from slt_check.constructions.base import Problem, meta_common
+from slt_check.constructions.base import Construction, Problem, meta_common
 from slt_check.nets import ReLUNet
 from slt_check.selection import select_masks
 from slt_check.source import SourceSpec, sample_source
@@ -34,13 +34,14 @@ def check_precision(precision: str) -> str:
     return precision
 
 
-class TwoLayerConstruction:
+class TwoLayerConstruction(Construction):
     """Mixin: needs attributes ``sharing``, ``prune_dead_halves``, ``name`` and the methods
     ``plan``, ``_law``, ``make_rule``; an attribute ``precision`` (default ``"r8"``) switches the
     selection to the certificate's per-layer precisions (:meth:`certificate_etas`)."""
 
     sharing: str
     prune_dead_halves: bool
+    lazy = True  # the hooks below serve the lazy path too
     certify_on_miss = False  # r8 selection: may a ticket with weights beyond η pass by certificate?
 
     def source_spec(self, problem: Problem, seed: int) -> SourceSpec:
