@@ -67,6 +67,7 @@ __all__ = [
     "pointwise_error",
     "certified_bound_crown",
     "CERTIFICATES",
+    "sup_error_any",
 ]
 
 CERTIFICATES = ("propagation", "crown", "best")
@@ -459,3 +460,27 @@ def pointwise_error(target: ReLUNet, ticket: Any, X: np.ndarray, x_max: float) -
         raise ValueError(f"X: expected shape (batch, {target.n_in}), got {X.shape}")
     check_box(X, x_max, "X")
     return np.max(np.abs(target(X) - ticket.network()(X)), axis=1)
+
+
+def sup_error_any(target: ReLUNet, ticket: Any, x_max: float | None = None, **kw: Any) -> SupError:
+    """:func:`sup_error` for a ticket of any structure: the stage certificate when it can read the
+    ticket; otherwise (a kept intermediate neuron with several inputs, as edge-popup masks have) the
+    exact MILP of :mod:`slt_check.exact`, whose upper end is sound up to the solver's tolerances —
+    ``certificate`` then says ``"milp"``. ``ValueError`` when neither applies (the MILP is too large)."""
+    try:
+        return sup_error(target, ticket, x_max, **kw)
+    except ValueError as stage_exc:
+        if "keeps" not in str(stage_exc):  # not a structure problem: a real input error
+            raise
+        from slt_check.exact import exact_sup_error
+
+        if x_max is None:
+            x_max = ticket.meta.get("x_max")
+        try:
+            ex = exact_sup_error(target, ticket, check_positive(x_max, "x_max"))
+        except ValueError as exc:
+            raise ValueError(f"the stage certificate cannot read this ticket ({stage_exc}) and it is too large "
+                             f"for the exact MILP ({exc})") from None
+        return SupError(certified=float(ex.upper), found=float(ex.lower), argmax=np.asarray(ex.argmax),
+                        n_points=0, exact_lower=float(ex.lower), exact_upper=float(ex.upper),
+                        exact_status=ex.status, certificate="milp")

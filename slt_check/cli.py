@@ -35,13 +35,14 @@ EXIT_CODES: dict[int, str] = {
        "slt_check: please report it with the file)",
     70: "internal error (an unexpected exception; --debug shows the traceback)",
     130: "interrupted (Ctrl-C)",
+    141: "the output pipe was closed (e.g. `| head`); the verdict was not fully printed",
     143: "terminated (SIGTERM or SIGHUP)",
 }
 """The exit codes of every ``slt-check`` command (``--help`` lists them; ``build`` and ``check``
 share them, ``--json`` included)."""
 
 EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_REFUSED, EXIT_UNSOUND = 0, 1, 2, 3, 4, 5
-EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED = 70, 130, 143
+EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_PIPE = 70, 130, 143, 141
 
 DESCRIPTION = """\
 slt_check — build strong lottery tickets by pruning random networks, and check the theorems.
@@ -356,7 +357,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from slt_check import memory
-    from slt_check.certify import sup_error
+    from slt_check.certify import sup_error_any
     from slt_check.targets import target_from_spec
     from slt_check.ticket import load_ticket
     from slt_check.verify import target_digest
@@ -385,9 +386,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise ValueError(f"--x-max: the box half-width must be > 0, got {x_max:g}")
     kw: dict[str, Any] = {"method": "milp"} if args.exact else {}
     try:
-        err = sup_error(ticket.target, ticket, x_max, rng=args.search_seed, **kw)
-    except ValueError as exc:  # a structure the certificate cannot read (e.g. a neuron with two inputs)
-        raise TicketRefused(f"the certificate cannot read this ticket: {exc}") from None
+        err = sup_error_any(ticket.target, ticket, x_max, rng=args.search_seed, **kw)
+    except ValueError as exc:
+        raise TicketRefused(str(exc)) from None
+    certificate = err.certificate or "stage propagation"
     meta["sup_error"] = err.as_dict() | {"x_max": x_max}
     eps = meta["problem"]["eps"]
     code = _verdict_code(err, eps)
@@ -396,11 +398,13 @@ def cmd_check(args: argparse.Namespace) -> int:
                "construction": meta["construction"], "options": meta["options"], "seed": meta["seed"],
                "problem": meta["problem"], "eps": eps, "x_max": x_max, "x_max_given": args.x_max is not None,
                "target_sha256": digest, "target_spec": meta.get("target_spec"), "sup_error": err.as_dict(),
-               "holds": code == EXIT_CERTIFIED, "verdict": {0: "holds", 1: "not certified", 5: "unsound"}[code],
+               "certificate": certificate, "holds": code == EXIT_CERTIFIED,
+               "verdict": {0: "holds", 1: "not certified", 5: "unsound"}[code],
                "exit_code": code}
         print(json.dumps(out, indent=1, sort_keys=True, default=float))
         return code
     print(f"file          {args.file}")
+    print(f"certificate   {certificate}")
     print(f"verified      G regenerated from seed {meta['seed']} by {meta['construction']!r}; ticket == "
           "G ⊙ mask bit for bit; stages and target checked")
     if args.x_max is not None and args.x_max != meta["problem"]["x_max"]:
@@ -451,6 +455,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return int(args.func(args) or 0)
+    except BrokenPipeError:
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return EXIT_PIPE
     except TicketRefused as exc:
         return fail(EXIT_REFUSED, "ticket refused", exc)
     except ConstructionFailed as exc:
