@@ -122,6 +122,15 @@ def _add_memory(p: argparse.ArgumentParser) -> None:
                    f"{DEFAULT_FRACTION * 100:.0f}%% of this machine's memory ({format_size(default_limit())})")
 
 
+def _add_scale_out(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run the trials on a dask.distributed scheduler (dask:tcp://host:port), a local dask "
+                   "cluster (dask-local:N) or local processes (processes:N); results are identical to a serial "
+                   "run (every trial is seeded from its case)")
+    p.add_argument("--workers", type=_count("workers"), default=None,
+                   help="start a local dask cluster of N worker processes (same as --scheduler dask-local:N)")
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     b = sub.add_parser(
         "build",
@@ -444,6 +453,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     from slt_check import memory
 
     memory.set_limit(getattr(args, "max_memory", None))
+    if hasattr(args, "scheduler"):
+        from slt_check import trials
+
+        try:
+            trials.set_default(args.scheduler, args.workers)
+        except ValueError as exc:
+            print(f"slt-check {args.command}: error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
     prefix = f"slt-check {args.command}"
 
     def fail(code: int, what: str, exc: BaseException) -> int:

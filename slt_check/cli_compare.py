@@ -40,9 +40,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", default=None, help="also write the raw rows as JSON here")
     p.add_argument("--readme", nargs="?", const="README.md", default=None,
                    help="write the table into this README between the peers markers")
-    from slt_check.cli import _add_memory
+    from slt_check.cli import _add_memory, _add_scale_out
 
     _add_memory(p)
+    _add_scale_out(p)
     p.set_defaults(func=cmd_compare)
 
 

@@ -21,9 +21,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--update-repo", action="store_true",
                    help="also refresh plots/data/*.json, plots/figures/*.png and the README figures block")
     p.add_argument("--no-ledger", action="store_true", help="skip the claims ledger")
-    from slt_check.cli import _add_memory
+    from slt_check.cli import _add_memory, _add_scale_out
 
     _add_memory(p)
+    _add_scale_out(p)
     p.set_defaults(func=cmd_report)
 
 

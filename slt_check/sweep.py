@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from slt_check import bounds
 from slt_check.certify import sup_error
@@ -36,6 +35,7 @@ from slt_check.plotting import json_clean, read_json, write_json
 from slt_check.safe_io import check_output_path
 from slt_check.stats import seed_grid
 from slt_check.ticket import versions
+from slt_check.trials import run_trials
 
 __all__ = [
     "AXES",
@@ -181,14 +181,15 @@ def run_sweep(
             print(f"note: {path} was written by another version of slt_check; its points are recomputed",
                   file=sys.stderr)
     header = dict(meta or {}, versions=versions(), code=code)
-    for p in tqdm(points, desc=desc, disable=None, leave=False):
-        key = point_key(p)
-        if key in done:
-            continue
+    pending = list({point_key(p): p for p in points if point_key(p) not in done}.values())
+
+    def keep(i: int, result: dict[str, Any]) -> None:
         # rounded like the file, so a fresh run and a resumed run give identical downstream numbers
-        done[key] = {"params": json_clean(p), "result": json_clean(fn(p))}
+        done[point_key(pending[i])] = {"params": json_clean(pending[i]), "result": json_clean(result)}
         if path is not None:
             write_json(path, {"meta": header, "points": sorted(done.values(), key=lambda r: point_key(r["params"]))})
+
+    run_trials(fn, pending, desc=desc, on_result=keep)  # serial, local processes or dask (slt_check.trials)
     return [done[point_key(p)] for p in points]
 
 
