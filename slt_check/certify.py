@@ -52,9 +52,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from slt_check.nets import ReLUNet
+from slt_check.stages import (
+    Stage,
+    aggregate,
+    float_slack,
+    gamma,
+    interval_bounds,
+    reduce_stages,
+    stages_of,
+)
 from slt_check.validation import as_rng, check_box, check_positive
 
 __all__ = [
@@ -73,13 +81,8 @@ __all__ = [
 CERTIFICATES = ("propagation", "crown", "best")
 """Values of ``sup_error(..., certificate=...)``."""
 
-U = 2.0**-53  # unit round-off of float64
 N_CONFIRM = 256
 """Search points (best by the reduced-stage ranking) re-evaluated on the real ticket ``mask ⊙ G``."""
-
-
-def _gamma(n: int) -> float:
-    return (n * U) / (1 - n * U)
 
 
 @dataclass
@@ -125,103 +128,6 @@ class SupError:
         }
 
 
-@dataclass
-class Stage:
-    """Ticket layers making up one target layer, and the target unit each output unit tracks."""
-
-    layers: tuple[int, ...]
-    out_copies: np.ndarray | None = None  # None: identity
-
-
-def stages_of(ticket: Any) -> list[Stage]:
-    """Stages from ``ticket.meta["stages"]``: ``"pairs"`` (depth-2l, identity copies; the default)
-    or a list of ``{"layers": [...], "out_copies": [...] | None}``."""
-    spec = ticket.meta.get("stages", "pairs")
-    L = len(ticket.weights)
-    if spec == "pairs":
-        if L != 2 * ticket.target.depth:
-            raise ValueError(
-                f"ticket: 'pairs' stages need a G of depth 2l = {2 * ticket.target.depth}, got {L}"
-            )
-        return [Stage((2 * i, 2 * i + 1)) for i in range(ticket.target.depth)]
-    out = []
-    for st in spec:
-        copies = st.get("out_copies")
-        copies_a = None if copies is None else np.asarray(copies, dtype=np.int64)
-        out.append(Stage(tuple(int(k) for k in st["layers"]), copies_a))
-    return out
-
-
-def _abs(m: Any) -> Any:
-    return abs(m) if sp.issparse(m) else np.abs(m)
-
-
-def reduce_stages(weights: Sequence[Any], stages: Sequence[Stage]) -> list[dict[str, Any]]:
-    """``Pos``, ``Neg`` (dense) and their rounding bound ``R`` for every stage; checks that every
-    kept intermediate neuron of a pair stage has at most one input."""
-    red = []
-    for st in stages:
-        if len(st.layers) == 2:
-            A = sp.csr_matrix(weights[st.layers[0]])
-            B = sp.csr_matrix(weights[st.layers[1]])
-            per_row = np.diff(A.indptr)
-            if np.any(per_row > 1):
-                h = int(np.argmax(per_row > 1))
-                raise ValueError(
-                    f"ticket layer {st.layers[0]}: intermediate neuron {h} keeps {int(per_row[h])} inputs; "
-                    "the certificate needs at most one (use explicit stages for other structures)"
-                )
-            Ap = A.maximum(0)
-            An = A.minimum(0)
-            Pos = (B @ Ap).toarray()
-            Neg = (B @ An).toarray()
-            n_terms = int(np.max(np.diff(B.indptr))) + 1 if B.nnz else 1
-            R = _gamma(n_terms + 1) * (_abs(B) @ _abs(A)).toarray()
-        elif len(st.layers) == 1:
-            B = weights[st.layers[0]]
-            Pos = B.toarray() if sp.issparse(B) else np.asarray(B, dtype=np.float64)
-            Neg = Pos
-            R = np.zeros_like(Pos)
-        else:
-            raise ValueError(f"stage layers: need 1 or 2 ticket layers per stage, got {st.layers}")
-        red.append({"Pos": Pos, "Neg": Neg, "R": R, "out_copies": st.out_copies})
-    return red
-
-
-def _aggregate(M: np.ndarray, copies: np.ndarray | None, n_target: int) -> np.ndarray:
-    """Sum columns of ``M`` by the target unit they copy (identity: unchanged)."""
-    if copies is None:
-        return M
-    out = np.zeros((M.shape[0], n_target))
-    np.add.at(out.T, copies, M.T)
-    return out
-
-
-def _interval_bounds(target: ReLUNet, x_max: float) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``[lo, hi]`` of every stage input of ``F`` over the box (index 0 = x)."""
-    lo = np.full(target.n_in, -x_max)
-    hi = np.full(target.n_in, x_max)
-    out = [(lo, hi)]
-    for W in target.dense_weights()[:-1]:
-        Wp, Wn = np.maximum(W, 0), np.minimum(W, 0)
-        zlo, zhi = Wp @ lo + Wn @ hi, Wp @ hi + Wn @ lo
-        lo, hi = np.maximum(zlo, 0.0), np.maximum(zhi, 0.0)
-        out.append((lo, hi))
-    return out
-
-
-def _float_slack(weights: Sequence[Any], x_max: float, n_in: int) -> float:
-    """``L γ_{n+1} ‖|W_L|⋯|W_1| x_max 1‖_∞``: bound on the float evaluation error of a network."""
-    v = np.full(n_in, x_max)
-    n_max = 1
-    for W in weights:
-        Wa = _abs(W)
-        v = np.asarray(Wa @ v).ravel()
-        fan = int(np.max(np.diff(sp.csr_matrix(W).indptr))) if sp.issparse(W) else W.shape[1]
-        n_max = max(n_max, fan)
-    return len(weights) * _gamma(n_max + 2) * float(np.max(v))
-
-
 def certified_bound(
     target: ReLUNet, weights: Sequence[Any], stages: Sequence[Stage], x_max: float
 ) -> dict[str, Any]:
@@ -237,7 +143,7 @@ def _bound_from_reduced(
     Ws = target.dense_weights()
     if len(red) != len(Ws):
         raise ValueError(f"stages: need one stage per target layer ({len(Ws)}), got {len(red)}")
-    bounds_in = _interval_bounds(target, x_max)
+    bounds_in = interval_bounds(target, x_max)
     E = np.zeros(target.n_in)
     in_copies: np.ndarray | None = None
     per_stage, weight_err = [], []
@@ -246,9 +152,9 @@ def _bound_from_reduced(
         Up, Un = np.maximum(hi, 0.0), np.maximum(-lo, 0.0)
         copies = r["out_copies"]
         Wt = W if copies is None else W[copies]
-        Pbar = _aggregate(r["Pos"], in_copies, W.shape[1])
-        Nbar = _aggregate(r["Neg"], in_copies, W.shape[1])
-        Rbar = _aggregate(r["R"], in_copies, W.shape[1])
+        Pbar = aggregate(r["Pos"], in_copies, W.shape[1])
+        Nbar = aggregate(r["Neg"], in_copies, W.shape[1])
+        Rbar = aggregate(r["R"], in_copies, W.shape[1])
         Dp = np.abs(Pbar - Wt) + Rbar
         Dn = np.abs(Nbar - Wt) + Rbar
         live_neg = Un > 0
@@ -263,7 +169,7 @@ def _bound_from_reduced(
         in_copies = copies
     if in_copies is not None and (len(in_copies) != target.n_out or np.any(in_copies != np.arange(target.n_out))):
         raise ValueError("stages: the last stage must map its outputs one-to-one onto the target's")
-    slack = _float_slack(Ws, x_max, target.n_in) + _float_slack(weights, x_max, target.n_in)
+    slack = float_slack(Ws, x_max, target.n_in) + float_slack(weights, x_max, target.n_in)
     return {"bound": float(E.max()) + slack, "per_stage": per_stage, "weight_err": weight_err, "slack": slack}
 
 
@@ -493,3 +399,7 @@ def sup_error_any(target: ReLUNet, ticket: Any, x_max: float | None = None, **kw
         return SupError(certified=float(ex.upper), found=float(ex.lower), argmax=np.asarray(ex.argmax),
                         n_points=0, exact_lower=float(ex.lower), exact_upper=float(ex.upper),
                         exact_status=ex.status, certificate="milp")
+
+
+# the stage machinery's former private names here (other modules may still use them)
+_float_slack, _interval_bounds, _aggregate, _gamma = float_slack, interval_bounds, aggregate, gamma

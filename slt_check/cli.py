@@ -234,9 +234,9 @@ def _parse_options(pairs: Sequence[str]) -> dict[str, object]:
 def float_floor(target: Any, x_max: float) -> float:
     """The float64 rounding bound of evaluating the target itself on the box
     (``l γ_n ‖|W_l|⋯|W_1| x_max 1‖∞``, part of every certificate): no certified error can be smaller."""
-    from slt_check.certify import _float_slack
+    from slt_check.stages import float_slack
 
-    return float(_float_slack(target.dense_weights(), x_max, target.n_in))
+    return float(float_slack(target.dense_weights(), x_max, target.n_in))
 
 
 def cmd_build(args: argparse.Namespace) -> int:

@@ -86,6 +86,8 @@ from typing import Any
 import numpy as np
 
 from slt_check.nets import ReLUNet
+from slt_check.stages import float_slack as _float_slack
+from slt_check.stages import reduce_stages, stages_of
 from slt_check.validation import check_positive
 
 __all__ = ["certified_bound_crown", "crown_from_reduced", "MAX_ENTRIES"]
@@ -353,7 +355,6 @@ def crown_from_reduced(target: ReLUNet, weights: Sequence[Any], red: list[dict[s
     ``_broken`` (tests only) disables one ingredient to show the tests catch it: ``"real_arithmetic"``
     (no float allowance at all: no evaluation slack, no ``ρ``, no rounding allowance of the bound),
     ``"upper_intercept"`` (a wrong ReLU upper line ``σ(z) ≤ a z``)."""
-    from slt_check.certify import _float_slack
 
     t0 = time.perf_counter()
     x_max = check_positive(x_max, "x_max")
@@ -398,7 +399,6 @@ def certified_bound_crown(target: ReLUNet, ticket: Any, x_max: float, *, refine:
     bounds by CROWN (default) instead of interval arithmetic only. ``ValueError`` for tickets the
     stage form cannot read (as for the propagation certificate).
     """
-    from slt_check.certify import reduce_stages, stages_of
 
     return crown_from_reduced(target, ticket.weights, reduce_stages(ticket.weights, stages_of(ticket)), x_max,
                               refine=refine)

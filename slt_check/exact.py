@@ -94,6 +94,7 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from slt_check.nets import ReLUNet
+from slt_check.stages import stages_of
 from slt_check.validation import check_positive
 
 __all__ = ["ExactSupError", "exact_sup_error", "MAX_BINARIES", "FEAS_TOL", "KAPPA"]
@@ -408,7 +409,6 @@ def _ticket_net(ticket: Any) -> tuple[ReLUNet, list[tuple[int, int, np.ndarray]]
         return ticket, []
     net = ticket.network(compact=True)
     try:
-        from slt_check.certify import stages_of
 
         stages = stages_of(ticket)
         if hasattr(ticket, "live"):  # CompactTicket: weights over live neurons, live[k] = G indices

@@ -31,6 +31,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from slt_check.nets import ReLUNet
+from slt_check.stages import interval_bounds as _interval_bounds
 from slt_check.validation import check_eps, check_positive
 
 __all__ = ["precision_bound", "layer_precisions"]
@@ -38,7 +39,6 @@ __all__ = ["precision_bound", "layer_precisions"]
 
 def _input_scales(target: ReLUNet, x_max: float) -> list[float]:
     """``s_i = Σ_j max(hi_j, −lo_j, 0)`` over the stage-``i`` input's interval bounds."""
-    from slt_check.certify import _interval_bounds
 
     return [float(np.sum(np.maximum(np.maximum(hi, 0.0), np.maximum(-lo, 0.0))))
             for lo, hi in _interval_bounds(target, x_max)]
