@@ -19,6 +19,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from slt_check import checks as C
+from slt_check.claims import R7_CASES, run_r7
 from slt_check.laws import Hyperbolic
 
 N_R1 = 10**6
@@ -52,8 +53,7 @@ def test_hyperbolic_log_uniform(log_alpha: float, log_span: float, seed: int) ->
 
 
 @pytest.mark.claim("R7")
-@pytest.mark.parametrize("M", [5, 10, 20])
-@pytest.mark.parametrize("w_max", [0.3, 1.0, 2.5])
+@pytest.mark.parametrize(("M", "w_max"), R7_CASES)
 def test_product_tile_probabilities(M: int, w_max: float) -> None:
-    c = C.check_tile_probs(M, 4 * 10**6, np.random.default_rng(1000 * M + int(10 * w_max)), w_max=w_max)
+    c = run_r7(M, w_max)
     assert c.holds, c.message()

@@ -149,11 +149,19 @@ def _m_tile_edge(scale: str) -> dict[str, Any]:
     return res
 
 
-def _m_r7(scale: str) -> dict[str, Any]:
+R7_CASES: list[tuple[int, float]] = [(M, w) for w in (0.3, 1.0, 2.5) for M in (5, 10, 20)]
+"""R7's pre-registered cases ``(M, w_max)``: ``4·10^6`` pairs from ``default_rng(1000·M + ⌊10·w_max⌋)``
+(``properties/test_r01_distributions.py`` and the ledger run the same)."""
+
+
+def run_r7(M: int, w_max: float) -> Any:
     from slt_check import checks as C
 
-    n = _pick(scale, 4 * 10**5, 4 * 10**6, 2 * 10**7)
-    return _result([C.check_tile_probs(M, n, np.random.default_rng(7 + M)) for M in (5, 10, 20)])
+    return C.check_tile_probs(M, 4 * 10**6, np.random.default_rng(1000 * M + int(10 * w_max)), w_max=w_max)
+
+
+def _m_r7(scale: str) -> dict[str, Any]:
+    return _result([run_r7(M, w) for M, w in R7_CASES])
 
 
 def _m_r8(scale: str, output_relu: bool | None = None, claim: str = "R8") -> dict[str, Any]:
@@ -289,31 +297,52 @@ def _m_pdepth(scale: str) -> dict[str, Any]:
     return claims_success.measure_depth_digits()
 
 
-def _m_r11(scale: str) -> dict[str, Any]:
+R11_HYPERBOLIC_M = (5, 10, 20, 30)
+"""R11's pre-registered cases: per ``M``, 200 runs from ``default_rng(seed_grid(1100 + M, 1)[0])``;
+the uniform growth from ``M = 15`` to 20 with 100 runs (``seed_grid(1115, 1)``). The property test
+and the ledger run the same."""
+
+
+def run_r11_hyperbolic(M: int) -> Any:
     from slt_check import checks as C
+    from slt_check.stats import seed_grid
 
-    runs = _pick(scale, 40, 200, 1000)
-    hyp = [C.check_hyperbolic_cost(M, runs, np.random.default_rng(110 + M)) for M in (5, 10, 20, 30)]
-    uni = [C.check_uniform_cost_growth(15, 5, max(20, runs // 2), np.random.default_rng(115))]
-    return _result(hyp + uni)
+    return C.check_hyperbolic_cost(M, 200, np.random.default_rng(seed_grid(1100 + M, 1)[0]))
 
 
-FIG1_CASES = [(0.37, (1e-1, 1e-2, 1e-3, 1e-4)), (1.0, (1e-1, 3e-2, 1e-2))]
-"""P-fig1's pre-registered weights and precisions: an interior weight (κ ≈ 1) and the edge |w| = 1
-of the product law (κ ≈ 2, the caption's 1/ε²)."""
+def run_r11_uniform() -> Any:
+    from slt_check import checks as C
+    from slt_check.stats import seed_grid
+
+    return C.check_uniform_cost_growth(15, 5, 100, np.random.default_rng(seed_grid(1115, 1)[0]))
+
+
+def _m_r11(scale: str) -> dict[str, Any]:
+    return _result([run_r11_hyperbolic(M) for M in R11_HYPERBOLIC_M] + [run_r11_uniform()])
+
+
+FIG1_CASES: list[tuple[float, tuple[float, ...], int]] = [
+    (0.37, (1e-1, 1e-2, 1e-3, 1e-4), 1800), (0.05, (1e-1, 1e-2, 1e-3, 1e-4), 1800),
+    (0.9, (1e-1, 1e-2, 1e-3, 1e-4), 1800), (1.0, (1e-1, 3e-2, 1e-2), 1801)]
+"""P-fig1's pre-registered cases ``(w, η's, master)``: interior weights (κ ≈ 1) and the edge
+``|w| = 1`` of the product law (κ ≈ 2, the caption's 1/ε²); 100 runs each from
+``default_rng(seed_grid(master, 1)[0])``. The property test and the ledger run the same."""
+
+
+def run_fig1(w: float, etas: tuple[float, ...], master: int) -> Any:
+    from slt_check import checks as C
+    from slt_check.stats import seed_grid
+
+    return C.check_fig1_baseline(w, list(etas), 100, np.random.default_rng(seed_grid(master, 1)[0]))
 
 
 def _m_fig1(scale: str) -> dict[str, Any]:
-    from slt_check import checks as C
-
-    runs = _pick(scale, 40, 100, 400)
-    out = [C.check_fig1_baseline(w, list(etas), runs, np.random.default_rng(18 + i))
-           for i, (w, etas) in enumerate(FIG1_CASES)]
+    out = [run_fig1(*c) for c in FIG1_CASES]
     res = _result(out)
     res["details"]["kappa_interior"] = out[0].details["kappa"]
-    res["details"]["kappa_edge"] = out[1].details["kappa"]
-    res["details"]["summary"] = (f"pair-search cost ∝ η^-κ: κ = {out[0].details['kappa']:.2f} (w = 0.37), "
-                                 f"κ = {out[1].details['kappa']:.2f} (edge w = 1)")
+    res["details"]["kappa_edge"] = out[-1].details["kappa"]
+    res["details"]["summary"] = ("pair-search cost ∝ η^-κ: κ = " + ", ".join(
+        f"{o.details['kappa']:.2f} (w = {c[0]:g})" for o, c in zip(out, FIG1_CASES, strict=True)))
     return res
 
 
@@ -397,8 +426,8 @@ CLAIMS: list[Claim] = [
           "R11 ('hyperbolic is crucial' [3P])", "growth", [_H], _m_r11,
           breaks=("checker: uniform law in the cost check",)),
     Claim("P-fig1", "Fig. 1 caption: previous work needs about 1/ε² sampled neurons per weight. Measured: "
-          "the U[−1,1] pair search costs the exact 1/P(η) ∝ η^-κ, κ≈1 for an interior weight (w=0.37) and "
-          "κ≈2 at the edge |w| = 1 (the caption's 1/ε²; κ in details); the digit construction O(log 1/η)",
+          "the U[−1,1] pair search costs the exact 1/P(η) ∝ η^-κ, κ≈1 for interior weights (w = 0.05, 0.37, "
+          "0.9) and κ≈2 at the edge |w| = 1 (the caption's 1/ε²); the digit construction O(log 1/η)",
           "confirmed",
           "C: Fig. 1 caption ('1/ε²'); interior κ ours", "growth", [_H], _m_fig1,
           breaks=("checker: pair search at half the cost",)),
