@@ -26,7 +26,15 @@ import numpy as np
 from slt_check import bounds
 from slt_check.digits import tile_index
 from slt_check.laws import Hyperbolic, Product, Uniform, product_magnitude_cdf
-from slt_check.plotting import data_path, read_json, write_json
+from slt_check.plotting import (
+    data_path,
+    failure_phrase,
+    formula_label,
+    measured_label,
+    read_json,
+    reference_label,
+    write_json,
+)
 from slt_check.stats import seed_grid
 from slt_check.ticket import versions
 
@@ -95,39 +103,55 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
                 "exact_mean": bounds.coupon_collector_mean(probs),
                 "min_category_prob": min(probs), "observed_paper": OBSERVED[kind].get(M),
             })
+    for r in rows:
+        h = 1.959963984540054 * r["se"]
+        r["ci_low"], r["ci_high"] = r["mean"] - h, r["mean"] + h
+    hyp = [r for r in rows if r["law"] == "hyperbolic"]
     data = {"name": NAME, "config": {k: v for k, v in cfg.items() if k != "data_dir"}, "rows": rows,
+            "failures": {"k": sum(r["ci_low"] > r["coupon_bound"] for r in hyp), "n": len(hyp)},
             "versions": versions()}
     write_json(data_path(NAME, cfg), data)
     return read_json(data_path(NAME, cfg))
 
 
 def render(data: dict[str, Any]) -> Any:
-    """Log y: mean cost ± 2 SE per law, exact means, the coupon bound 8M(ln 2M + 1), the reference values."""
+    """Log y: measured mean cost with 95 % interval per law, exact means and the coupon bound (formulas,
+    the bound over the hyperbolic M only), the earlier reference values."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots()
     for i, kind in enumerate(("hyperbolic", "uniform")):
         rs = [r for r in data["rows"] if r["law"] == kind]
         M = [r["M"] for r in rs]
-        ax.errorbar(M, [r["mean"] for r in rs], yerr=[2 * r["se"] for r in rs], fmt="o", color=f"C{i}",
-                    capsize=3, label=f"{kind}: mean draws (±2 SE)")
-        ax.plot(M, [r["exact_mean"] for r in rs], "-", color=f"C{i}", lw=0.8, label=f"{kind}: exact mean")
+        ax.errorbar(M, [r["mean"] for r in rs], yerr=[[r["mean"] - r["ci_low"] for r in rs],
+                                                       [r["ci_high"] - r["mean"] for r in rs]],
+                    fmt="o", color=f"C{i}", capsize=3,
+                    label=measured_label(f"{kind}: mean draws ({rs[0]['n_trials']} trials, 95 % CI)"))
+        ax.plot(M, [r["exact_mean"] for r in rs], "-", color=f"C{i}", lw=0.8,
+                label=formula_label(f"{kind}: exact mean"))
         obs = [(r["M"], r["observed_paper"]) for r in rs if r["observed_paper"]]
         if obs:
-            ax.plot(*zip(*obs, strict=True), "x", color=f"C{i}", ms=7, label=f"{kind}: reference values")
-    hb = sorted({(r["M"], r["coupon_bound"]) for r in data["rows"]})
-    ax.plot(*zip(*hb, strict=True), "k--", label="8M(ln 2M + 1)")
+            ax.plot(*zip(*obs, strict=True), "+", color=f"C{i}", ms=8,
+                    label=reference_label(f"{kind}: earlier measurement"))
+    hb = sorted((r["M"], r["coupon_bound"]) for r in data["rows"] if r["law"] == "hyperbolic")
+    ax.plot(*zip(*hb, strict=True), "k--", label=formula_label("8M(ln 2M + 1), hyperbolic law only"))
     ax.set_yscale("log")
     ax.set_xlabel("M (digits per weight)")
     ax.set_ylabel("draws of (a, b) until all 2M categories")
     ax.set_title("Category-coverage cost: hyperbolic vs uniform")
-    ax.legend(loc="best")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=6)
     return fig
 
 
 def caption(data: dict[str, Any]) -> str:
-    """One line: the measured means."""
-    h = ", ".join(f"{r['mean']:.0f}" for r in data["rows"] if r["law"] == "hyperbolic")
-    u = ", ".join(f"{r['mean']:.0f}" for r in data["rows"] if r["law"] == "uniform")
-    return (f"Mean draws until all 2M categories: hyperbolic {h} (M = {data['config']['M_hyperbolic']}), "
-            f"uniform {u} (M = {data['config']['M_uniform']}); dashed: coupon bound 8M(ln 2M + 1).")
+    """One line: the measured means with 95 % intervals; bound failures."""
+    def fmt(kind: str) -> str:
+        rs = [r for r in data["rows"] if r["law"] == kind]
+        return ", ".join(f"{r['mean']:.0f} [{r['ci_low']:.0f}, {r['ci_high']:.0f}]" for r in rs)
+
+    f = data["failures"]
+    return (f"Measured mean draws until all 2M categories (95 % interval, {data['rows'][0]['n_trials']} trials each): "
+            f"hyperbolic {fmt('hyperbolic')} (M = {data['config']['M_hyperbolic']}), uniform {fmt('uniform')} "
+            f"(M = {data['config']['M_uniform']}); lines: exact means and the coupon bound 8M(ln 2M + 1), which "
+            f"applies to the hyperbolic law only (formulas). Hyperbolic M whose interval lies above the bound: "
+            f"{failure_phrase(f['k'], f['n'])}.")

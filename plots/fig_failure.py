@@ -3,7 +3,8 @@
 Orseau's construction at one ε: for each width ``N`` on a grid around the formula width, the
 failures over ONE pre-registered seed grid (:func:`slt_check.minwidth.failures_at`, no early stop;
 failure = ticket not ok or certified > ε), the 95 % CP interval, δ, the formula width and the R5
-union bound ``2M·W·(1 − 1/(8M))^N`` (``bounds.coverage_failure_bound``).
+union bound ``2M·W·(1 − 1/(8M))^N`` (``bounds.coverage_failure_bound``), and the ledger's verdict
+(:func:`slt_check.stats.rate_verdict`, claimed rate δ) at each width.
 """
 
 from __future__ import annotations
@@ -14,8 +15,16 @@ from typing import Any
 from slt_check import bounds
 from slt_check.constructions import Problem, get_construction
 from slt_check.minwidth import failures_at
-from slt_check.plotting import data_path, read_json, write_json
-from slt_check.stats import failure_rate_test, seed_grid
+from slt_check.plotting import (
+    data_path,
+    failure_phrase,
+    formula_label,
+    measured_label,
+    read_json,
+    reference_label,
+    write_json,
+)
+from slt_check.stats import failure_rate_test, rate_verdict, seed_grid
 from slt_check.sweep import run_sweep
 from slt_check.ticket import versions
 
@@ -51,9 +60,11 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
         ub = bounds.coverage_failure_bound(plan["M"], prob.n_weights, t["n_samples"])
         v = failure_rate_test(t["k"], t["n"], ub, cfg["alpha"]) if ub < 1 else None
         rows.append(t | {"rate": t["k"] / t["n"], "union_bound": ub,
-                         "bound_violated": bool(v.violated) if v else False})
+                         "bound_violated": bool(v.violated) if v else False,
+                         "verdict": rate_verdict(t["k"], t["n"], cfg["delta"]).verdict})
     data = {"name": NAME, "config": {k: v for k, v in cfg.items() if k != "data_dir"},
-            "n_formula": nf, "M": plan["M"], "rows": rows, "versions": versions()}
+            "n_formula": nf, "M": plan["M"], "rows": rows,
+            "failures": {"k": sum(r["k"] for r in rows), "n": sum(r["n"] for r in rows)}, "versions": versions()}
     write_json(data_path(NAME, cfg), data)
     return read_json(data_path(NAME, cfg))
 
@@ -67,10 +78,11 @@ def render(data: dict[str, Any]) -> Any:
     x = [r["n_samples"] for r in rows]
     y = [r["rate"] for r in rows]
     ax.errorbar(x, y, yerr=[[r["rate"] - r["cp_low"] for r in rows], [r["cp_high"] - r["rate"] for r in rows]],
-                fmt="o", capsize=3, label=f"failure rate ({rows[0]['n']} seeds, 95 % CP)")
-    ax.plot(x, [min(1.0, r["union_bound"]) for r in rows], "-", color="C1", label="R5 union bound 2MW(1−1/8M)^N")
-    ax.axhline(data["config"]["delta"], color="k", ls=":", label=f"δ = {data['config']['delta']:g}")
-    ax.axvline(data["n_formula"], color="C2", ls="--", label=f"formula N_w = {data['n_formula']}")
+                fmt="o", capsize=3, label=measured_label(f"failure rate ({rows[0]['n']} seeds, 95 % CP)"))
+    ax.plot(x, [min(1.0, r["union_bound"]) for r in rows], "-", color="C1",
+            label=formula_label("R5 union bound 2MW(1−1/8M)^N"))
+    ax.axhline(data["config"]["delta"], color="k", ls=":", label=reference_label(f"δ = {data['config']['delta']:g}"))
+    ax.axvline(data["n_formula"], color="C2", ls="--", label=formula_label(f"width N_w = {data['n_formula']}"))
     ax.set_xlabel("sampled neurons per block (n_samples)")
     ax.set_ylabel("failure rate")
     ax.set_ylim(-0.02, 1.02)
@@ -80,8 +92,13 @@ def render(data: dict[str, Any]) -> Any:
 
 
 def caption(data: dict[str, Any]) -> str:
-    """One line: rate at the formula width."""
+    """One line: failures and verdicts at and above the formula width, all failures."""
     at = [r for r in data["rows"] if r["n_samples"] >= data["n_formula"]]
-    s = ", ".join(f"{r['k']}/{r['n']} at N={r['n_samples']}" for r in at)
-    return (f"Failure rate (95 % CP bars) against width, δ = {data['config']['delta']:g}, R5 union bound and "
-            f"the formula width N_w = {data['n_formula']}; at or above it: {s}.")
+    s = ", ".join(f"{r['k']}/{r['n']} at N={r['n_samples']} (CP {r['cp_low']:.3f}–{r['cp_high']:.3f}, {r['verdict']})"
+                  for r in at)
+    f = data["failures"]
+    return (f"Measured failure rate (95 % Clopper–Pearson bars, the same {data['rows'][0]['n']} pre-registered "
+            f"seeds at every width) against width, δ = {data['config']['delta']:g}; lines: R5 union bound and the "
+            f"formula "
+            f"width N_w = {data['n_formula']} (formulas). At or above N_w: {s}. All widths: "
+            f"{failure_phrase(f['k'], f['n'])} seed-width pairs.")

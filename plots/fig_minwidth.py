@@ -1,14 +1,21 @@
 """Empirical minimal width against each theorem's width formula, against ε (log axes).
 
-Per construction variant and ε: :func:`slt_check.minwidth.find_min_width` (doubling + bisection on
-``n_samples`` over ONE pre-registered seed grid; a seed fails when the ticket is not ok or its
-certified sup error exceeds ε; a width works when the Clopper–Pearson upper bound of the failure
-rate is ≤ δ) next to ``plan["n_samples_formula"]``. ``slack = formula ÷ empirical``. Where the CP
-criterion needs more than the formula (possible when the union bound is nearly tight and the grid is
-small), ``formula_trial`` records the exact binomial test of ``P(fail) ≤ δ`` at the formula width.
-Results are resumable (``sweep_minwidth.json``). ``eps_by_label`` limits the ε grid of slow
-constructions at a scale (quick: exact subset sums of Pensia/Burkholz cost seconds per ticket;
-one ε of Burkholz's search did not finish in 7 min on 2 cores: full scale only).
+The criterion is the claim's own: a width ``N`` *holds* when :func:`slt_check.stats.rate_verdict`
+(``k`` failing seeds of ``n``, the claimed δ; the four-valued rule of the ledger) says ``holds``;
+a seed fails when its ticket is not ok or its certified sup error exceeds ε
+(:func:`slt_check.minwidth.seed_outcome`). The same pre-registered seed grid
+(``stats.seed_grid(master_seed, n_seeds)``) is used at every width.
+
+Search, per construction variant and ε: start at ``N_formula / 8`` (at least 1, at most ``n_cap``); halve while the
+width holds, double while it does not (up to ``n_cap``), then bisect until the bracket
+``(lo, hi]`` is within ``resolution`` (relative). The minimal width is reported as ``hi`` with the
+interval ``(lo, hi]`` (``lo``: the largest width seen not to hold). A count stops early once ``k``
+exceeds the largest count that could still hold (``k`` is then a lower bound). No width ≤ ``n_cap``
+holding is a *censored* point (drawn as an arrow at the search limit). The formula width itself is
+tested on the full grid whenever ``G`` fits in memory (``formula_verdict``).
+
+``slack = N_formula ÷ N_empirical``; for formulas with a free constant ``C`` (Pensia, Burkholz)
+``C_min = C · N_empirical / N_formula`` is the constant the measured width implies.
 Claims: R5/R10 (width formula), peers' formulas.
 """
 
@@ -16,96 +23,202 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from slt_check.constructions import Problem
-from slt_check.minwidth import find_min_width, min_seeds_for
-from slt_check.plotting import data_path, read_json, write_json
-from slt_check.sweep import run_sweep, variants
+from slt_check.constructions import Problem, get_construction
+from slt_check.minwidth import CONSTANT_KEYS, seed_outcome
+from slt_check.plotting import (
+    data_path,
+    failure_phrase,
+    formula_label,
+    measured_label,
+    read_json,
+    write_json,
+)
+from slt_check.stats import _crit_holds, rate_verdict, seed_grid
+from slt_check.sweep import MAX_G_PARAMS, run_sweep, variants
 from slt_check.ticket import versions
 
 NAME = "minwidth"
 CONFIGS: dict[str, dict[str, Any]] = {
-    "small": {"eps": [1e-1, 1e-3], "widths": [2, 2, 1], "delta": 0.2,
+    "small": {"eps": [1e-1], "widths": [2, 2, 1], "delta": 0.2, "n_seeds": 16, "resolution": 0.25,
               "labels": ["orseau/per_weight", "orseau/per_input"]},
-    "quick": {"eps": [1e-1, 1e-2, 1e-3, 1e-4, 1e-5], "widths": [2, 3, 1], "delta": 0.1,
-              "eps_by_label": {"pensia": [1e-1, 1e-2, 1e-3], "malach": [1e-1, 1e-2, 1e-3],
-                               "burkholz": []}},
-    "full": {"eps": [1e-1, 1e-2, 1e-3, 1e-4, 1e-5], "widths": [3, 4, 2], "delta": 0.05,
-             "n_seeds": 200},
+    "quick": {"eps": [1e-1, 1e-3, 1e-5], "widths": [2, 3, 1], "delta": 0.1, "n_seeds": 60,
+              "eps_by_label": {"pensia": [1e-1, 1e-2], "malach": [1e-1, 1e-3], "burkholz": []}},
+    "full": {"eps": [1e-1, 1e-2, 1e-3, 1e-4, 1e-5], "widths": [3, 4, 2], "delta": 0.1, "n_seeds": 251,
+             "resolution": 0.02},
 }
 DEFAULTS = {"delta": 0.1, "w_max": 1.0, "x_max": 1.0, "family": "uniform", "master_seed": 1,
-            "n_seeds": None, "n_max_cap": 20_000}
+            "n_seeds": 60, "n_cap": 20_000, "resolution": 0.05, "alpha": 1e-3}
 
 
-def _evaluate(p: dict[str, Any]) -> dict[str, Any]:
+def count_failures(p: dict[str, Any], N: int, full: bool = False) -> dict[str, Any]:
+    """Failing seeds at width ``N`` (stop once ``k`` exceeds the largest count that can still hold)."""
     prob = Problem(tuple(p["widths"]), p["eps"], p["delta"], w_max=p["w_max"], x_max=p["x_max"])
-    r = find_min_width(p["construction"], prob, options=p["options"], family=p["family"],
-                       master_seed=p["master_seed"], n_seeds=p["n_seeds"], n_cap=p["n_cap"])
-    return r.as_dict() | {"consistent": r.consistent}
+    seeds = seed_grid(p["master_seed"], p["n_seeds"])
+    opts = dict(p["options"], **{p["width_option"]: int(N)})
+    crit = _crit_holds(len(seeds), p["delta"], p["alpha"])
+    k = done = 0
+    for s in seeds:
+        k += int(seed_outcome(p["construction"], opts, prob, s, p["family"])["fail"])
+        done += 1
+        if not full and k > crit:
+            break
+    complete = done == len(seeds)
+    verdict = rate_verdict(k, len(seeds), p["delta"], p["alpha"]).verdict if complete else "not holds (stopped)"
+    return {"n_samples": int(N), "k": k, "n": len(seeds), "done": done, "complete": complete, "verdict": verdict,
+            "holds": complete and verdict == "holds"}
+
+
+def _width_option(p: dict[str, Any], plan: dict[str, Any]) -> str:
+    return "n_samples" if "n_samples_formula" in plan and p["construction"] != "burkholz" else "rho"
+
+
+def search(p: dict[str, Any]) -> dict[str, Any]:
+    """The minimal holding width's bracket ``(lo, hi]`` for one (construction, ε) point."""
+    prob = Problem(tuple(p["widths"]), p["eps"], p["delta"], w_max=p["w_max"], x_max=p["x_max"])
+    plan = get_construction(p["construction"], **p["options"]).plan(prob)
+    p = dict(p, width_option=_width_option(p, plan))
+    nf = int(plan[f"{p['width_option']}_formula"])
+    trials: dict[int, dict[str, Any]] = {}
+
+    def holds(N: int) -> bool:
+        if N not in trials:
+            trials[N] = count_failures(p, N)
+        return trials[N]["holds"]
+
+    lo, hi = 0, None
+    N = min(max(1, nf // 8), p["n_cap"])
+    if holds(N):
+        hi = N
+        while N > 1:
+            N //= 2
+            if holds(N):
+                hi = N
+            else:
+                lo = N
+                break
+    else:
+        lo = N
+        while N < p["n_cap"]:
+            N = min(2 * N, p["n_cap"])
+            if holds(N):
+                hi = N
+                break
+            lo = N
+    if hi is not None:
+        while hi - lo > max(1, int(p["resolution"] * lo)):
+            mid = (lo + hi) // 2
+            if holds(mid):
+                hi = mid
+            else:
+                lo = mid
+    formula = None
+    if float(plan.get("G_params", 0)) <= MAX_G_PARAMS:
+        ft = trials.get(nf)
+        formula = ft if ft is not None and ft["complete"] else count_failures(p, nf, full=True)
+        trials[nf] = formula
+    constant = next((float(plan[k]) for k in CONSTANT_KEYS if k in plan), None)
+    return {"n_formula": nf, "width_option": p["width_option"], "lo": lo, "hi": hi, "censored": hi is None,
+            "n_cap": p["n_cap"], "slack": nf / hi if hi else None,
+            "slack_low": nf / hi if hi else None, "slack_high": nf / max(lo, 1) if hi else None,
+            "constant": constant, "constant_min": constant * hi / nf if (constant and hi) else None,
+            "formula_trial": formula, "trials": [trials[k] for k in sorted(trials)]}
 
 
 def compute(config: dict[str, Any]) -> dict[str, Any]:
-    """Find the minimal width for every variant × ε; slack and smallest constant per variant."""
+    """Search the minimal holding width for every variant × ε; slack and implied constant per variant."""
     cfg = {**DEFAULTS, **config}
-    n_seeds = int(cfg["n_seeds"] or min_seeds_for(cfg["delta"]) + 1)
+    labs = [v for v in variants() if v["available"] and (not cfg.get("labels") or v["label"] in cfg["labels"])]
     pts = [{"construction": v["construction"], "options": v["options"], "widths": list(cfg["widths"]),
             "eps": e, "delta": cfg["delta"], "w_max": cfg["w_max"], "x_max": cfg["x_max"],
-            "family": cfg["family"], "master_seed": cfg["master_seed"], "n_seeds": n_seeds,
-            "n_max": None, "n_cap": cfg["n_max_cap"], "label": v["label"], "search": 2}
-           for v in variants() if not cfg.get("labels") or v["label"] in cfg["labels"]
-           for e in (cfg.get("eps_by_label") or {}).get(v["label"], cfg["eps"])]
-    recs = run_sweep(data_path("sweep_minwidth", cfg), pts, fn=_evaluate, desc="min width")
+            "family": cfg["family"], "master_seed": cfg["master_seed"], "n_seeds": cfg["n_seeds"],
+            "n_cap": cfg["n_cap"], "resolution": cfg["resolution"], "alpha": cfg["alpha"],
+            "label": v["label"], "criterion": "rate_verdict holds"}
+           for v in labs for e in (cfg.get("eps_by_label") or {}).get(v["label"], cfg["eps"])]
+    recs = run_sweep(data_path("sweep_minwidth", cfg), pts, fn=search, desc="min width")
     series: dict[str, dict[str, Any]] = {}
     for r in recs:
-        res, lab = r["result"], r["params"]["label"]
-        s = series.setdefault(lab, {"rows": []})
-        s["rows"].append({"eps": r["params"]["eps"], "n_formula": res["n_formula"],
-                          "n_empirical": res["n_empirical"], "slack": res["slack"],
-                          "constant": res["constant"], "constant_min": res["constant_min"],
-                          "consistent": res["consistent"], "formula_trial": res["formula_trial"],
-                          "note": res["note"]})
+        s = series.setdefault(r["params"]["label"], {"rows": []})
+        s["rows"].append({"eps": r["params"]["eps"], **r["result"]})
+    for v in labs:
+        series.setdefault(v["label"], {"rows": []})
     for s in series.values():
         sl = [r["slack"] for r in s["rows"] if r["slack"] is not None]
-        cm = [r["constant_min"] for r in s["rows"] if r["constant_min"] is not None]
         s["slack_min"] = min(sl) if sl else None
         s["slack_max"] = max(sl) if sl else None
-        s["slack_geomean"] = float(np.exp(np.mean(np.log(sl)))) if sl else None
-        s["constant_min"] = max(cm) if cm else None  # smallest constant consistent with every ε
-    data = {"name": NAME, "config": {k: v for k, v in cfg.items() if k != "data_dir"} | {"n_seeds": n_seeds},
-            "series": series, "versions": versions()}
+        cm = [r["constant_min"] for r in s["rows"] if r["constant_min"] is not None]
+        s["constant_min"] = max(cm) if cm else None
+        s["constant"] = next((r["constant"] for r in s["rows"] if r["constant"] is not None), None)
+        s["censored_eps"] = [r["eps"] for r in s["rows"] if r["censored"]]
+        s["formula_verdicts"] = {f"{r['eps']:g}": (r["formula_trial"] or {}).get("verdict", "not run (G too large)")
+                                 for r in s["rows"]}
+    omitted = {v["label"]: "not searched at this scale (cost)" for v in variants()
+               if v["label"] in (cfg.get("eps_by_label") or {}) and not cfg["eps_by_label"][v["label"]]}
+    omitted |= {v["label"]: "construction not registered" for v in variants() if not v["available"]}
+    fails = [t for s in series.values() for r in s["rows"] if r["formula_trial"] for t in [r["formula_trial"]]]
+    data = {"name": NAME, "config": {k: v for k, v in cfg.items() if k != "data_dir"}, "series": series,
+            "omitted": omitted, "holds_max_k": _crit_holds(cfg["n_seeds"], cfg["delta"], cfg["alpha"]),
+            "formula_failures": {"k": sum(t["k"] for t in fails), "n": sum(t["n"] for t in fails)},
+            "versions": versions()}
     write_json(data_path(NAME, cfg), data)
     return read_json(data_path(NAME, cfg))
 
 
 def render(data: dict[str, Any]) -> Any:
-    """Log-log: formula width (dashed) and empirical minimal width (markers) against ε."""
+    """Log-log: formula width (line), measured minimal holding width (markers, bracket as error bar),
+    censored searches (arrow up from the search limit)."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots()
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
     for i, (label, s) in enumerate(sorted(data["series"].items())):
-        rows = [r for r in s["rows"] if r["n_formula"]]
+        rows = s["rows"]
         if not rows:
             continue
-        ax.plot([r["eps"] for r in rows], [r["n_formula"] for r in rows], "--", color=f"C{i}",
-                label=f"{label}: formula")
-        emp = [r for r in rows if r["n_empirical"]]
+        col = f"C{i}"
+        ax.plot([r["eps"] for r in rows], [r["n_formula"] for r in rows], "--", color=col,
+                label=formula_label(f"{label}"))
+        emp = [r for r in rows if not r["censored"]]
         if emp:
-            g = s["slack_geomean"]
-            ax.plot([r["eps"] for r in emp], [r["n_empirical"] for r in emp], "o-", color=f"C{i}",
-                    label=f"{label}: empirical (slack ×{g:.2g})")
+            ax.errorbar([r["eps"] for r in emp], [r["hi"] for r in emp],
+                        yerr=[[r["hi"] - max(r["lo"], 1) for r in emp], [0] * len(emp)], fmt="o", color=col,
+                        ms=4, capsize=2, label=measured_label(f"{label}: minimal holding width (lo, hi]"))
+        cen = [r for r in rows if r["censored"]]
+        if cen:
+            ax.plot([r["eps"] for r in cen], [r["n_cap"] for r in cen], "^", color=col, ms=8, mfc="none",
+                    label=measured_label(f"{label}: none holds ≤ search limit"))
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("ε")
-    ax.set_ylabel("sampled neurons per group / block (n_samples)")
-    ax.set_title(f"Minimal width (CP upper ≤ δ = {data['config']['delta']:g}, {data['config']['n_seeds']} seeds)")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.set_ylabel("width (n_samples per group / block; Burkholz: ρ)")
+    c = data["config"]
+    ax.set_title(f"Minimal width where rate_verdict(k, {c['n_seeds']}, δ={c['delta']:g}) = holds "
+                 f"(k ≤ {data['holds_max_k']})", fontsize=8)
+    if data["omitted"]:
+        ax.text(0.01, 0.01, "not shown: " + "; ".join(f"{k} ({v})" for k, v in sorted(data["omitted"].items())),
+                transform=ax.transAxes, fontsize=6, va="bottom")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=6)
     return fig
 
 
 def caption(data: dict[str, Any]) -> str:
-    """One line with the slack per construction."""
-    parts = [f"{k} ×{s['slack_min']:.2g}–{s['slack_max']:.2g}" for k, s in sorted(data["series"].items())
-             if s["slack_min"] is not None]
-    return ("Smallest n_samples whose failure rate has CP upper bound ≤ δ (markers) against the width "
-            "formula (dashed). Slack formula ÷ empirical: " + "; ".join(parts) + ".")
+    """One line: slack range, censored points, implied constants, formula-width verdicts."""
+    c = data["config"]
+    parts = []
+    for k, s in sorted(data["series"].items()):
+        if not s["rows"]:
+            continue
+        bits = []
+        if s["slack_min"] is not None:
+            bits.append(f"slack ×{s['slack_min']:.3g}–{s['slack_max']:.3g}")
+        if s["censored_eps"]:
+            bits.append(f"no holding width ≤ {c['n_cap']} at ε = " + ", ".join(f"{e:g}" for e in s["censored_eps"]))
+        if s["constant_min"] is not None:
+            bits.append(f"implied C ≥ {s['constant_min']:.3g} vs C = {s['constant']:g} in use"
+                        + (" (formula width too small)" if s["constant_min"] > s["constant"] else ""))
+        bits.append("formula width: " + ", ".join(f"ε={e} {v}" for e, v in s["formula_verdicts"].items()))
+        parts.append(f"{k}: " + "; ".join(bits))
+    om = "; ".join(f"{k}: {v}" for k, v in sorted(data["omitted"].items()))
+    f = data["formula_failures"]
+    return (f"Smallest width at which the ledger's rule rate_verdict(k, n = {c['n_seeds']}, δ = {c['delta']:g}) "
+            f"says holds (k ≤ {data['holds_max_k']} failures; markers, bar = bisection bracket (lo, hi]) against "
+            f"the width formula (dashed); triangles: censored at the search limit. At the formula widths "
+            f"{failure_phrase(f['k'], f['n'])} seeds. " + " | ".join(parts) + (f" | Not shown: {om}." if om else "."))

@@ -6,6 +6,10 @@
   same data gives byte-identical files.
 * :func:`write_json` writes sorted keys, floats rounded to 12 significant digits, ``allow_nan=False``.
 * :func:`load_figure_module` loads ``plots/fig_<name>.py`` by path (``plots/`` is not a package).
+* Theory and measurement are told apart by the legend label: :func:`formula_label` (``"formula: …"``,
+  drawn as lines without markers) and :func:`measured_label` (``"measured: …"``, markers with a 95 %
+  interval); :func:`mean_ci`, :func:`slope_ci` and :func:`rate_ci` give those intervals;
+  :func:`failure_phrase` is the ``failed k/n`` phrase every caption carries (``tests/test_plots.py``).
 """
 
 from __future__ import annotations
@@ -36,6 +40,13 @@ __all__ = [
     "save_figure",
     "load_figure_module",
     "data_path",
+    "formula_label",
+    "measured_label",
+    "reference_label",
+    "mean_ci",
+    "slope_ci",
+    "rate_ci",
+    "failure_phrase",
 ]
 
 PLOTS_DIR = (project_root() or Path.cwd()) / "plots"
@@ -51,6 +62,7 @@ FIGURES: tuple[str, ...] = (
     "coverage",
     "propagation",
     "axes",
+    "certificate_gap",
 )
 """Every figure, in report order: ``plots/fig_<name>.py``."""
 
@@ -136,3 +148,74 @@ def load_figure_module(name: str) -> ModuleType:
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+# ---------------------------------------------------------------------------- theory vs measurement
+FORMULA_PREFIX = "formula: "
+MEASURED_PREFIX = "measured: "
+REFERENCE_PREFIX = "reference: "
+
+
+def formula_label(text: str) -> str:
+    """Legend label of a curve computed from a formula (drawn as a line, no markers)."""
+    return FORMULA_PREFIX + text
+
+
+def measured_label(text: str) -> str:
+    """Legend label of measured points (markers, with a 95 % interval where there is spread)."""
+    return MEASURED_PREFIX + text
+
+
+def reference_label(text: str) -> str:
+    """Legend label of a fixed reference (ε, δ, an earlier measurement): neither formula nor this run."""
+    return REFERENCE_PREFIX + text
+
+
+def mean_ci(values: list[float], confidence: float = 0.95, log: bool = False) -> dict[str, float | int]:
+    """Mean and two-sided Student-t interval of the mean over seeds (``log``: geometric mean and the
+    interval of the mean of ``ln``; values must be > 0). One value: the interval is the point."""
+    import numpy as np
+    from scipy import stats
+
+    x = np.asarray(values, dtype=np.float64)
+    if x.size == 0:
+        raise ValueError("values: need at least one value")
+    if log:
+        if np.any(x <= 0):
+            raise ValueError("values: log=True needs positive values")
+        x = np.log(x)
+    m = float(x.mean())
+    h = 0.0
+    if x.size > 1:
+        h = float(stats.t.ppf(0.5 + confidence / 2, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
+    lo, hi = m - h, m + h
+    if log:
+        m, lo, hi = float(np.exp(m)), float(np.exp(lo)), float(np.exp(hi))
+    return {"mean": m, "low": lo, "high": hi, "n": int(x.size)}
+
+
+def slope_ci(x: list[float], y: list[float], confidence: float = 0.95) -> dict[str, float | int] | None:
+    """Least-squares slope of measured ``y`` on ``x`` (``scipy.stats.linregress``) with its two-sided
+    Student-t interval (``n − 2`` degrees of freedom); ``None`` with fewer than 3 points."""
+    import numpy as np
+    from scipy import stats
+
+    if len(x) < 3:
+        return None
+    r = stats.linregress(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+    h = float(stats.t.ppf(0.5 + confidence / 2, len(x) - 2) * r.stderr)
+    return {"slope": float(r.slope), "low": float(r.slope) - h, "high": float(r.slope) + h,
+            "stderr": float(r.stderr), "n": len(x)}
+
+
+def rate_ci(k: int, n: int) -> dict[str, float | int]:
+    """Failure rate ``k/n`` with its exact 95 % Clopper–Pearson interval (``slt_check.stats``)."""
+    from slt_check.stats import clopper_pearson
+
+    lo, hi = clopper_pearson(k, n) if n else (0.0, 1.0)
+    return {"k": int(k), "n": int(n), "rate": k / n if n else 0.0, "low": lo, "high": hi}
+
+
+def failure_phrase(k: int, n: int) -> str:
+    """The canonical caption phrase for a figure's failures: ``failed k/n``."""
+    return f"failed {int(k)}/{int(n)}"
