@@ -218,12 +218,3 @@ def regenerate_entries(
             out[sel] = vals
     return out
 
-
-def __getattr__(name: str) -> Any:
-    """The builders moved to :mod:`slt_check.pipeline`; importable from here for compatibility."""
-    if name in ("build_compact_ticket", "build_auto", "build_and_check", "supports_lazy", "dense_params",
-                "DENSE_PARAMS_LIMIT"):
-        from slt_check import pipeline as build
-
-        return getattr(build, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -26,7 +26,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-__all__ = ["run_trials", "set_default", "executor_from", "describe"]
+__all__ = ["run_trials", "set_default", "executor_from", "describe", "close_clients"]
 
 _DEFAULT: str | None = None
 
@@ -118,6 +118,16 @@ def executor_from(spec: str | None) -> Iterator[Any]:
 
 
 _CLIENTS: dict[str, Any] = {}
+
+
+def close_clients() -> None:
+    """Close every dask client (and local cluster) this process started."""
+    for spec in list(_CLIENTS):
+        client = _CLIENTS.pop(spec)
+        cluster = getattr(client, "cluster", None)
+        client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 def _dask_client(spec: str) -> Any:

@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import fields, is_dataclass
 from typing import Any
 
 import numpy as np
 
 from slt_check import memory
+from slt_check.constructions.base import Problem, construction_options
+from slt_check.constructions.registry import get_construction
 from slt_check.nets import ReLUNet
 
 __all__ = [
@@ -46,14 +47,6 @@ __all__ = [
 ]
 
 _NUMBER = (int, float)
-
-
-def construction_options(con: Any) -> dict[str, Any]:
-    """The options a construction was created with (its dataclass fields but ``name``), as recorded
-    in ``meta["options"]`` so that a checker can re-create exactly the same construction."""
-    if not is_dataclass(con):
-        return {}
-    return {f.name: getattr(con, f.name) for f in fields(con) if f.name != "name" and f.init}
 
 
 def _need(meta: dict[str, Any], key: str, types: Any, where: str = "meta") -> Any:
@@ -101,8 +94,6 @@ def check_meta(meta: Any, *, compact: bool) -> None:
 def reference_construction(meta: dict[str, Any]) -> tuple[Any, Any]:
     """The construction re-created from ``meta["construction"]`` and ``meta["options"]``, and the
     :class:`~slt_check.constructions.Problem` of ``meta["problem"]`` (validated)."""
-    from slt_check.constructions.base import Problem, get_construction
-
     con = get_construction(meta["construction"], **meta["options"])
     p = meta["problem"]
     problem = Problem(tuple(p["widths"]), p["eps"], p["delta"], w_max=p["w_max"], x_max=p["x_max"],

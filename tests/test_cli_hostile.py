@@ -300,9 +300,9 @@ def test_unsound_certificate_exits_5(dense, capsys, monkeypatch):
 
 @pytest.mark.parametrize("bad", ["missing_dir/t.npz", "t.txt", "."])
 def test_bad_out_is_refused_before_the_build(tmp_path, capsys, bad, monkeypatch):
-    import slt_check.lazy as lazy
+    import slt_check.pipeline as pipeline
 
-    monkeypatch.setattr(lazy, "build_and_check", lambda *a, **k: pytest.fail("built before checking --out"))
+    monkeypatch.setattr(pipeline, "build", lambda *a, **k: pytest.fail("built before checking --out"))
     out = tmp_path / bad if bad != "." else tmp_path
     rc, _, err = _run(["build", *FAST, "--out", str(out)], capsys)
     assert rc == 2 and "--out" in err
@@ -417,7 +417,7 @@ def test_every_help_works(capsys, command):
 def test_the_library_refuses_an_oversized_build_too():
     """Not only the CLI: build_ticket itself estimates the peak and refuses (no MemoryError)."""
     from slt_check import build_ticket, random_target
-    from slt_check.lazy import build_compact_ticket
+    from slt_check.pipeline import build_compact_ticket
 
     F = random_target([4, 8, 8, 2], 1.0, 0)
     with pytest.raises(ValueError, match="memory limit"):

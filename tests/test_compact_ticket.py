@@ -18,7 +18,7 @@ from slt_check.compact_ticket import (
     load_compact_ticket,
 )
 from slt_check.constructions import build_ticket
-from slt_check.lazy import build_compact_ticket
+from slt_check.pipeline import build_compact_ticket
 from slt_check.targets import random_target
 from slt_check.ticket import Ticket
 

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import slt_check.lazy as lazy
+import slt_check.pipeline as pipeline
 from slt_check.compact_ticket import CompactTicket
 from slt_check.constructions import CONSTRUCTIONS, build_ticket, get_construction
 from slt_check.constructions.base import ConstructionFailed, Problem
@@ -19,7 +20,7 @@ def lazy_constructions() -> list[tuple[str, dict]]:
     cases = [("orseau", {"sharing": "per_weight"}), ("orseau", {"sharing": "per_input"}),
              ("orseau", {"sharing": "per_input", "precision": "certificate"})]
     get_construction("orseau")  # populate the registry
-    if "pensia" in CONSTRUCTIONS and lazy.supports_lazy(get_construction("pensia")):
+    if "pensia" in CONSTRUCTIONS and pipeline.supports_lazy(get_construction("pensia")):
         cases += [("pensia", {}), ("pensia", {"precision": "certificate"})]
     return cases
 
@@ -49,7 +50,7 @@ def test_lazy_equals_dense(name: str, opts: dict, chunks, monkeypatch) -> None:
         monkeypatch.setattr(lazy, "SUB_CANDIDATES", chunks[1])
     F = random_target((5, 4, 3), 1.0, 11, family="corners")
     dense = build_ticket(F, 0.05, 0.1, 3, construction=name, allow_failure=True, **opts)
-    compact = lazy.build_compact_ticket(F, 0.05, 0.1, 3, construction=name, allow_failure=True, **opts)
+    compact = pipeline.build_compact_ticket(F, 0.05, 0.1, 3, construction=name, allow_failure=True, **opts)
     assert_same_ticket(dense, compact)
     compact.validate()
 
@@ -65,7 +66,7 @@ def test_lazy_equals_dense_property(widths, seed, sharing, output_relu) -> None:
     F = random_target(widths, 1.0, seed % 97, family="corners", output_relu=output_relu)
     kw = {"sharing": sharing, "allow_failure": True}
     dense = build_ticket(F, 0.1, 0.2, seed, **kw)
-    compact = lazy.build_compact_ticket(F, 0.1, 0.2, seed, **kw)
+    compact = pipeline.build_compact_ticket(F, 0.1, 0.2, seed, **kw)
     assert_same_ticket(dense, compact)
 
 
@@ -87,8 +88,8 @@ def test_lazy_candidates_are_the_dense_usable_entries(sharing: str) -> None:
 
 def test_jobs_do_not_change_the_ticket() -> None:
     F = random_target((4, 3, 2), 1.0, 2)
-    one = lazy.build_compact_ticket(F, 0.05, 0.1, 1, sharing="per_input")
-    two = lazy.build_compact_ticket(F, 0.05, 0.1, 1, sharing="per_input", jobs=2)
+    one = pipeline.build_compact_ticket(F, 0.05, 0.1, 1, sharing="per_input")
+    two = pipeline.build_compact_ticket(F, 0.05, 0.1, 1, sharing="per_input", jobs=2)
     for a, b in zip(one.entries, two.entries, strict=True):
         for key in ("rows", "cols", "vals"):
             np.testing.assert_array_equal(a[key], b[key])
@@ -128,16 +129,16 @@ def test_build_result_is_typed_and_ok_needs_the_success_event() -> None:
 def test_lazy_failure_is_reported_not_hidden() -> None:
     F = random_target((3, 2), 1.0, 0)
     with pytest.raises(ConstructionFailed, match="misses") as exc:
-        lazy.build_compact_ticket(F, 1e-3, 0.1, 0, n_samples=3)
+        pipeline.build_compact_ticket(F, 1e-3, 0.1, 0, n_samples=3)
     assert isinstance(exc.value.ticket, CompactTicket) and not exc.value.ticket.ok
-    t = lazy.build_compact_ticket(F, 1e-3, 0.1, 0, n_samples=3, allow_failure=True)
+    t = pipeline.build_compact_ticket(F, 1e-3, 0.1, 0, n_samples=3, allow_failure=True)
     assert not t.ok and t.meta["n_failed_weights"] > 0
 
 
 def test_bad_input_names_the_argument() -> None:
     F = random_target((3, 2), 1.0, 0)
     with pytest.raises(ValueError, match="jobs"):
-        lazy.build_compact_ticket(F, 0.1, 0.1, 0, jobs=0)
+        pipeline.build_compact_ticket(F, 0.1, 0.1, 0, jobs=0)
     spec = get_construction("orseau").source_spec(Problem((3, 3), 0.1, 0.1), 0)
     with pytest.raises(ValueError, match="target: widths"):
         lazy.select_lazy(F, spec, get_construction("orseau").make_rule(Problem((3, 3), 0.1, 0.1), spec))

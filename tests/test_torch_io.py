@@ -14,7 +14,7 @@ torch = pytest.importorskip("torch")
 from slt_check.cli import main  # noqa: E402
 from slt_check.compact_ticket import load_any_ticket  # noqa: E402
 from slt_check.constructions import build_ticket  # noqa: E402
-from slt_check.lazy import build_compact_ticket  # noqa: E402
+from slt_check.pipeline import build_compact_ticket  # noqa: E402
 from slt_check.targets import random_target, target_from_spec  # noqa: E402
 from slt_check.torch_io import load_torch_target, net_from_torch, ticket_to_torch  # noqa: E402
 

@@ -20,8 +20,13 @@ CASES = [{"seed": s} for s in range(12)]
 def test_every_executor_gives_the_serial_results(executor: str) -> None:
     if executor.startswith("dask"):
         pytest.importorskip("distributed")
+    from slt_check.trials import close_clients
+
     seen: list[int] = []
-    got = run_trials(_trial, CASES, executor=executor, on_result=lambda i, r: seen.append(i))
+    try:
+        got = run_trials(_trial, CASES, executor=executor, on_result=lambda i, r: seen.append(i))
+    finally:
+        close_clients()
     assert got == [_trial(c) for c in CASES]
     assert sorted(seen) == list(range(len(CASES)))
 

@@ -12,16 +12,15 @@ build pipeline is :mod:`slt_check.pipeline`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, is_dataclass
 from typing import Any, ClassVar
 
 from slt_check.nets import ReLUNet
 from slt_check.textio import json_ready  # noqa: F401  (re-exported for the constructions)
 from slt_check.ticket import Ticket
 from slt_check.validation import check_delta, check_eps, check_positive, check_weight_bound
-from slt_check.verify import construction_options
 
-__all__ = ["Problem", "Construction", "ConstructionFailed", "meta_common", "register"]
+__all__ = ["Problem", "Construction", "ConstructionFailed", "construction_options", "meta_common", "register"]
 
 
 @dataclass(frozen=True)
@@ -86,6 +85,14 @@ class ConstructionFailed(RuntimeError):
     def __init__(self, message: str, ticket: Ticket | None = None) -> None:
         super().__init__(message)
         self.ticket = ticket
+
+
+def construction_options(con: Any) -> dict[str, Any]:
+    """The options a construction was created with (its dataclass init fields but ``name``), as
+    recorded in ``meta["options"]`` so that a checker can re-create exactly the same construction."""
+    if not is_dataclass(con):
+        return {}
+    return {f.name: getattr(con, f.name) for f in fields(con) if f.name != "name" and f.init}
 
 
 class Construction(ABC):
