@@ -40,10 +40,11 @@ import numpy as np
 import torch
 
 from slt_check.constructions import get_construction
-from slt_check.constructions.base import Problem, json_ready
+from slt_check.constructions.base import Problem
 from slt_check.constructions.edge_popup import certify_general, train_mask
 from slt_check.pipeline import build, dense_params
 from slt_check.safe_io import atomic_write_json
+from slt_check.textio import json_ready
 from slt_check.ticket import Ticket, versions
 from slt_check.torch_io import net_from_torch
 

@@ -37,10 +37,10 @@ from typing import Any
 import torch
 
 from slt_check.certify import sup_error
-from slt_check.constructions.base import json_ready
 from slt_check.minwidth import target_for_seed
 from slt_check.pipeline import build
 from slt_check.safe_io import atomic_write_json, atomic_write_text
+from slt_check.textio import json_ready
 from slt_check.ticket import versions
 
 TARGETS = ((2, 2, 1), (2, 3, 1), (3, 4, 2))

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from slt_check import checks as C
 from slt_check import strategies as S
 from slt_check.certify import sup_error
-from slt_check.constructions.base import build_ticket
 from slt_check.nets import ReLUNet
+from slt_check.pipeline import build_ticket
 from slt_check.targets import random_target
 
 

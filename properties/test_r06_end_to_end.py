@@ -32,8 +32,8 @@ from hypothesis import example, given
 
 from slt_check import checks as C
 from slt_check import strategies as S
-from slt_check.constructions.base import build_ticket
 from slt_check.nets import ReLUNet
+from slt_check.pipeline import build_ticket
 from slt_check.stats import seed_grid
 from slt_check.targets import random_target
 

@@ -24,7 +24,7 @@ from hypothesis import given
 from slt_check import checks as C
 from slt_check import claims_success
 from slt_check import strategies as S
-from slt_check.constructions.base import build_ticket
+from slt_check.pipeline import build_ticket
 
 
 @pytest.mark.claim("P-size")

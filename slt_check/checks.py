@@ -416,7 +416,7 @@ def check_success_rate(target: ReLUNet, eps: float, delta: float, seeds: Sequenc
     (``ticket.ok`` False or certified error ``> ε``) is ``≤ δ`` (one-sided binomial test).
     ``options`` go to the Orseau construction (``sharing``, ``n_samples``, ``law``, ...)."""
     from slt_check.certify import certified_bound, stages_of
-    from slt_check.constructions.base import build_ticket
+    from slt_check.pipeline import build_ticket
 
     fails, worst = 0, 0.0
     for s in seeds:
@@ -475,7 +475,8 @@ def check_pruning_only(ticket: Any, construction: Any = "orseau", **options: Any
     """[RECON R-mask] pruning only, and ``G`` drawn independently of the target: ``G`` re-sampled
     from its seed and problem (never from the target) is bit-identical to the ticket's ``G``, and
     the ticket is ``G ⊙ mask``. Catches weights planted in ``G`` after sampling."""
-    from slt_check.constructions.base import Problem, get_construction
+    from slt_check.constructions.base import Problem
+    from slt_check.constructions.registry import get_construction
 
     meta = ticket.meta
     prob = Problem(**{**meta["problem"], "widths": tuple(meta["problem"]["widths"])})
@@ -546,7 +547,8 @@ def check_log_growth(widths: Sequence[int], w_max: float, x_max: float, delta: f
     by at most ``⌈log_γ 10⌉`` digits, and ``N_w / (M ln(2MW/δ)) ≤ 8(1 + 1/(8M ln 2MW/δ))``;
     the growth of ``N_w`` over the last three decades is at most that over the first three (a
     polynomial ``ε^{-c}`` keeps it at ``10^{3c}``). Slack: ``10 ÷`` the growth of the last decade."""
-    from slt_check.constructions.base import Problem, get_construction
+    from slt_check.constructions.base import Problem
+    from slt_check.constructions.registry import get_construction
 
     con = get_construction("orseau")
     W = bounds.n_target_weights(widths)
@@ -572,7 +574,8 @@ def check_log_growth(widths: Sequence[int], w_max: float, x_max: float, delta: f
 def check_depth_linear(width: int, w_max: float, x_max: float, eps: float, delta: float,
                        max_depth: int) -> Check:
     """[P-depth] for fixed widths ``n``, ``M(l) ≤ M(1) + (l−1)⌈log_γ(n(w_max+1))⌉ + log_γ(l) + 1``."""
-    from slt_check.constructions.base import Problem, get_construction
+    from slt_check.constructions.base import Problem
+    from slt_check.constructions.registry import get_construction
 
     con = get_construction("orseau")
     Ms = [con.plan(Problem((width,) * (l + 1), eps, delta, w_max, x_max))["M"]

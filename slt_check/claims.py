@@ -217,7 +217,7 @@ def e2e_runs(scale: str) -> list[dict[str, Any]]:
         return _E2E_CACHE[scale]
     from slt_check import checks as C
     from slt_check.certify import sup_error
-    from slt_check.constructions.base import build_ticket
+    from slt_check.pipeline import build_ticket
     from slt_check.targets import random_target
 
     runs = []

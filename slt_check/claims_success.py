@@ -57,7 +57,7 @@ PMAIN_CASE = RateCase("P-main", "grid of problems, δ=0.1", 0.1, n_for_power(0.1
 def run_r10(case: RateCase) -> Any:
     """One R10 case: failures (``ticket.ok`` False or certified > ε) over its seeds."""
     from slt_check.certify import certified_bound, stages_of
-    from slt_check.constructions.base import build_ticket
+    from slt_check.pipeline import build_ticket
     from slt_check.targets import random_target
 
     P = case.params
@@ -109,7 +109,7 @@ def grid_runs(master: int = PMAIN_CASE.master, n: int = PMAIN_CASE.n) -> tuple[d
     error (no gradient search: corners, 64 random and the ternary points), the X-layer check."""
     from slt_check import checks as C
     from slt_check.certify import sup_error
-    from slt_check.constructions.base import build_ticket
+    from slt_check.pipeline import build_ticket
     from slt_check.targets import random_target
 
     case = PMAIN_CASE if (master, n) == (PMAIN_CASE.master, PMAIN_CASE.n) else RateCase(
@@ -174,7 +174,9 @@ def minimal_width_above(problem: dict[str, Any], seeds: list[int], factor: float
     ε-ticket — the interval reaches above the formula, so a formula that is too small shows as
     ``formula ÷ minimal < 1``; ``minimal = None`` when even ``factor·formula`` fails."""
     from slt_check.certify import certified_bound, stages_of
-    from slt_check.constructions.base import Problem, build_ticket, get_construction
+    from slt_check.constructions.base import Problem
+    from slt_check.constructions.registry import get_construction
+    from slt_check.pipeline import build_ticket
     from slt_check.targets import random_target
 
     F = random_target(problem["widths"], problem["w_max"], problem["seed"], family=problem["family"],
@@ -294,7 +296,9 @@ every one of ``n_seeds`` draws gives a certified ε-ticket."""
 def minimal_digits(widths: tuple[int, ...], case: dict[str, Any]) -> dict[str, Any]:
     """Fewest digits ``M ≤ M_plan + 8`` with a certified ε-ticket on every seed (``None`` if none)."""
     from slt_check.certify import certified_bound, stages_of
-    from slt_check.constructions.base import Problem, build_ticket, get_construction
+    from slt_check.constructions.base import Problem
+    from slt_check.constructions.registry import get_construction
+    from slt_check.pipeline import build_ticket
     from slt_check.targets import random_target
 
     F = random_target(widths, case["w_max"], case["target_seed"], family="uniform")

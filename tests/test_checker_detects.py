@@ -21,9 +21,11 @@ import pytest
 from slt_check import bounds
 from slt_check import checks as C
 from slt_check.certify import sup_error
-from slt_check.constructions.base import Problem, build_ticket, get_construction
+from slt_check.constructions.base import Problem
+from slt_check.constructions.registry import get_construction
 from slt_check.laws import Hyperbolic, Uniform
 from slt_check.nets import ReLUNet
+from slt_check.pipeline import build_ticket
 from slt_check.stats import seed_grid
 from slt_check.targets import random_target
 from slt_check.ticket import Ticket

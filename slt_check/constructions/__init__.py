@@ -12,7 +12,7 @@ Building a ticket (dense or lazy, verified, certified) is :mod:`slt_check.pipeli
 
 from typing import Any
 
-from slt_check.constructions.base import Construction, ConstructionFailed, Problem, register
+from slt_check.constructions.base import Construction, ConstructionFailed, Problem
 from slt_check.constructions.orseau import Orseau
 from slt_check.constructions.registry import CONSTRUCTIONS, get_construction
 
@@ -23,7 +23,6 @@ __all__ = [
     "Problem",
     "build_ticket",
     "get_construction",
-    "register",
     "Orseau",
 ]
 

@@ -16,11 +16,10 @@ from dataclasses import asdict, dataclass, fields, is_dataclass
 from typing import Any, ClassVar
 
 from slt_check.nets import ReLUNet
-from slt_check.textio import json_ready  # noqa: F401  (re-exported for the constructions)
 from slt_check.ticket import Ticket
 from slt_check.validation import check_delta, check_eps, check_positive, check_weight_bound
 
-__all__ = ["Problem", "Construction", "ConstructionFailed", "construction_options", "meta_common", "register"]
+__all__ = ["Problem", "Construction", "ConstructionFailed", "construction_options", "meta_common"]
 
 
 @dataclass(frozen=True)
@@ -125,15 +124,6 @@ class Construction(ABC):
         return construction_options(self)
 
 
-def register(name: str):  # noqa: ANN201
-    """Compatibility no-op: registration is explicit in :mod:`slt_check.constructions.registry`."""
-
-    def deco(cls: Any) -> Any:
-        return cls
-
-    return deco
-
-
 def meta_common(problem: Problem, con: Any, seed: int, plan: dict[str, Any]) -> dict[str, Any]:
     """The metadata every ticket carries."""
     return {
@@ -148,15 +138,3 @@ def meta_common(problem: Problem, con: Any, seed: int, plan: dict[str, Any]) -> 
         "plan": {k: (list(v) if isinstance(v, tuple) else v) for k, v in plan.items()},
     }
 
-
-def __getattr__(name: str) -> Any:
-    """Names that moved to :mod:`slt_check.pipeline` and the registry, still importable from here."""
-    if name in ("build_ticket", "resolve", "raise_if_failed"):
-        from slt_check import pipeline as build
-
-        return getattr(build, name)
-    if name in ("get_construction", "CONSTRUCTIONS"):
-        from slt_check.constructions import registry
-
-        return getattr(registry, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -37,18 +37,14 @@ from typing import Any
 import numpy as np
 
 from slt_check import bounds
-from slt_check.constructions.base import Problem, meta_common, register
+from slt_check.constructions.base import Construction, Problem, meta_common
 from slt_check.constructions.pensia import PENSIA_C, pensia_samples
 from slt_check.laws import Uniform
-
-try:  # json_ready is moving from constructions.base to textio
-    from slt_check.constructions.base import json_ready  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on the library version
-    from slt_check.textio import json_ready  # type: ignore[no-redef]
 from slt_check.nets import ReLUNet
 from slt_check.rules import ExactSubsetSum
 from slt_check.source import block_rng
 from slt_check.subset_sum import MAX_N
+from slt_check.textio import json_ready
 from slt_check.ticket import Ticket
 
 __all__ = ["Burkholz", "burkholz_widths", "SAME_SIGN_COPIES", "MIXED_FALLBACK", "COPIES_BUDGET"]
@@ -95,9 +91,8 @@ class BurkholzSpec:
     plan: dict[str, Any]
 
 
-@register("burkholz")
 @dataclass
-class Burkholz:
+class Burkholz(Construction):
     """The depth-``L+1`` construction (module docstring).
 
     Parameters

@@ -67,10 +67,11 @@ from typing import Any
 
 import numpy as np
 
-from slt_check.constructions.base import Construction, Problem, json_ready, meta_common
+from slt_check.constructions.base import Construction, Problem, meta_common
 from slt_check.constructions.orseau import Orseau
 from slt_check.constructions.pensia import Pensia
 from slt_check.nets import ReLUNet
+from slt_check.textio import json_ready
 from slt_check.ticket import Ticket
 from slt_check.validation import check_count, check_positive
 
