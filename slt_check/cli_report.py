@@ -9,8 +9,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "report",
         help="regenerate every figure (data + SVG/PNG) and report.md with the claims ledger",
-        description="Compute every figure's data (plots/fig_*.py) at --scale, render the figures and "
-        "write <out>/report.md (ledger table, bound-slack table, figures with captions).",
+        description="One run: compute every figure's data (plots/fig_*.py) and the claims ledger at --scale "
+        "(ledger scale: small and quick -> smoke, full -> full), render the figures and write <out>/report.md: "
+        "the claims that do not hold first, a methods section, a reproducibility block (commit, versions, "
+        "seeds, n per figure, executor), the ledger table and the figures with captions that count failures.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("--scale", default="quick", choices=["small", "quick", "full"],
