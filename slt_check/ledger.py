@@ -13,17 +13,15 @@ failure rate, …); its meaning per claim is in the claim's ``details``.
 from __future__ import annotations
 
 import json
-import math
-import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from slt_check import textio
 from slt_check.claims import SCALES, Claim, all_claims
 from slt_check.safe_io import atomic_write_json, atomic_write_text
+from slt_check.textio import json_ready
 
 __all__ = [
     "run_measures",
@@ -52,23 +50,11 @@ BASELINE_PATH = ROOT / "properties" / "baseline.json"
 LEDGER_FILE = ROOT / "paper_claims.md"
 VERDICT_ORDER = {"holds": 0, "vacuous": 1, "inconclusive": 1, "not tested": 1, "violated": 2}
 """Regression order: a verdict may never move to a larger number than its baseline."""
-START_RE = re.compile(r"<!-- ledger:start[^>]*-->")
-END = "<!-- ledger:end -->"
 
 
 def _clean(x: Any) -> Any:
     """JSON-ready: numpy → Python, non-finite floats → strings ``"inf"``/``"nan"``."""
-    if isinstance(x, dict):
-        return {str(k): _clean(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_clean(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return _clean(x.tolist())
-    if isinstance(x, np.generic):
-        x = x.item()
-    if isinstance(x, float) and not math.isfinite(x):
-        return str(x)
-    return x
+    return json_ready(x, nonfinite="string")
 
 
 def _versions() -> dict[str, str]:
@@ -191,11 +177,7 @@ def render_table(results: dict[str, Any]) -> str:
 
 def replace_block(text: str, block: str, where: str = "document") -> str:
     """Replace what lies between the ledger markers in ``text`` by ``block``."""
-    m = START_RE.search(text)
-    if m is None or END not in text[m.end():]:
-        raise ValueError(f"{where}: no '<!-- ledger:start … -->' … '{END}' markers found")
-    end = text.index(END, m.end())
-    return text[: m.end()] + "\n" + block + text[end:]
+    return textio.replace_block(text, "ledger", block, where)
 
 
 def _docs(files: Sequence[Path] | None) -> Sequence[Path]:
