@@ -24,7 +24,7 @@ from scipy import stats as sps
 from slt_check import bounds
 from slt_check.digits import greedy_select, tile_index
 from slt_check.laws import Hyperbolic, Uniform
-from slt_check.nets import ReLUNet
+from slt_check.nets import ReLUNet, relu
 from slt_check.rules import GreedyDigits
 from slt_check.selection import simulated_weights
 from slt_check.stats import BinomialVerdict, bonferroni, failure_rate_test
@@ -213,8 +213,8 @@ def check_relu_pair(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> Check:
     ``a x`` or ``a b`` is off by up to ``2^-1075``, amplified by ``|b|`` or ``|x|`` (counterexample
     found by the thorough profile: ``a = 8.0e-121, b = 4.3e16, x = 1.1e-194``)."""
     a, b, x = (np.asarray(t, dtype=np.float64) for t in (a, b, x))
-    lhs = b * np.maximum(a * x, 0.0)
-    rhs = np.where(a > 0, (a * b) * np.maximum(x, 0.0), -(a * b) * np.maximum(-x, 0.0))
+    lhs = b * relu(a * x)  # the library's activation (slt_check.nets.relu)
+    rhs = np.where(a > 0, (a * b) * relu(x), -(a * b) * relu(-x))
     scale = np.abs(a) * np.abs(b) * np.abs(x)
     err = np.abs(lhs - rhs)
     tol = REL_FLOAT * scale + (np.abs(b) + np.abs(x) + 1.0) * 2.0**-1074
@@ -225,7 +225,7 @@ def check_relu_pair(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> Check:
 def check_two_halves(w: np.ndarray, wp: np.ndarray, wm: np.ndarray, x: np.ndarray) -> Check:
     """[RECON R3] ``|ŵ⁺σ(x) − ŵ⁻σ(−x) − w x| ≤ max(|ŵ⁺−w|, |ŵ⁻−w|)·|x|`` (+1e-12 relative)."""
     w, wp, wm, x = (np.asarray(t, dtype=np.float64) for t in (w, wp, wm, x))
-    lhs = np.abs(wp * np.maximum(x, 0) - wm * np.maximum(-x, 0) - w * x)
+    lhs = np.abs(wp * relu(x) - wm * relu(-x) - w * x)
     bound = np.maximum(np.abs(wp - w), np.abs(wm - w)) * np.abs(x)
     # + absolute gradual-underflow error of the three products (found by the thorough profile: x = 5e-324)
     tol = REL_FLOAT * (np.abs(w) + np.abs(wp) + np.abs(wm)) * np.abs(x) + 4 * 2.0**-1074

@@ -381,7 +381,8 @@ CLAIMS: list[Claim] = [
     Claim("R2b", "Base 2 fails: v_1=1, v_k=2^-k, u=0.999 leaves residual ≥ 0.49 for every M ≤ 50",
           "reconstructed", "R2b", "fixed", [_G], _m_r2b, breaks=("checker: base-3/2 digits give no counterexample",)),
     Claim("R3", "ReLU pair identity b·σ(ax) = (ab)σ(x) (a>0), −(ab)σ(−x) (a<0); two halves: "
-          "|ŵ⁺σ(x)−ŵ⁻σ(−x)−wx| ≤ max|ŵ^±−w|·|x|", "confirmed", "R3 (C: Review 1)", "forall", [_W], _m_r3),
+          "|ŵ⁺σ(x)−ŵ⁻σ(−x)−wx| ≤ max|ŵ^±−w|·|x|", "confirmed", "R3 (C: Review 1)", "forall", [_W], _m_r3,
+          breaks=("relu6",)),
     Claim("R4", "One weight: one product per tile with the sign of w, greedy ⇒ every tile covered, "
           "sign(ŵ)∈{sign w,0}, |ŵ|≤|w|, |w|−|ŵ| ≤ w_max γ^-M/(γ−1)", "reconstructed", "R4", "forall",
           [_W], _m_r4, breaks=("tile-index-floor",)),
@@ -432,7 +433,8 @@ CLAIMS: list[Claim] = [
           "C: Fig. 1 caption ('1/ε²'); interior κ ours", "growth", [_H], _m_fig1,
           breaks=("checker: pair search at half the cost",)),
     Claim("R-scale", "Scaling covariance: (w, w_max, α, β) → (cw, c·w_max, √c α, √c β), c=4^k, fixed U's: "
-          "same neurons, ŵ^± × c exactly", "reconstructed", "R-scale", "forall", [_I], _m_scale),
+          "same neurons, ŵ^± × c exactly", "reconstructed", "R-scale", "forall", [_I], _m_scale,
+          breaks=("tile-index-unscaled",)),
 ]
 
 

@@ -18,6 +18,8 @@ Run one by hand: ``python -m slt_check.claims_breaks orseau-width-half``.
   from, halved (X-prec's soundness; a selection tolerance ×4 is *not* caught: the exact subset sums
   land far inside any tolerance, so X-prec's success rate does not depend on it);
 * ``category-prob-double`` — R7's category bound ``1/(8M)`` replaced by ``1/(4M)`` (R12's union bound);
+* ``tile-index-unscaled`` — digit tiles that ignore ``w_max`` (R-scale's covariance breaks);
+* ``relu6`` — the library's activation clipped at 6 (R3's pair identity needs σ(cz) = cσ(z), c > 0);
 * ``burkholz-mixed-sign-copies`` — the former Burkholz plan: ``ρ = ⌈N/2⌉``, mixed-sign copies.
 """
 
@@ -125,6 +127,29 @@ def _category_prob_double() -> None:
     bounds.category_prob_lower = lambda M: 1.0 / (4 * M)
 
 
+def _tile_index_unscaled() -> None:
+    from slt_check import checks, digits, rules
+
+    orig = digits.tile_index
+
+    def tile_index(mag: Any, w_max: float, gamma: float = 1.5) -> np.ndarray:
+        return orig(mag, 1.0, gamma)  # tiles no longer scale with w_max
+
+    digits.tile_index = tile_index
+    rules.tile_index = tile_index
+    checks.tile_index = tile_index
+
+
+def _relu6() -> None:
+    from slt_check import checks, nets
+
+    def relu(z: Any) -> np.ndarray:
+        return np.minimum(np.maximum(z, 0.0), 6.0)  # ReLU6: not positively homogeneous
+
+    nets.relu = relu
+    checks.relu = relu
+
+
 def _burkholz_former() -> None:
     from slt_check.constructions import burkholz
 
@@ -148,6 +173,10 @@ MUTATIONS: dict[str, Mutation] = {m.name: m for m in [
              (_P + "test_peers_pensia.py",), ("X-prec",)),
     Mutation("category-prob-double", "R7's category bound 1/(8M) → 1/(4M) (union bound too optimistic)",
              _category_prob_double, (_P + "test_R12.py",), ("R12",)),
+    Mutation("tile-index-unscaled", "digit tiles at [γ^-k, γ^(1-k)) whatever w_max (not scaled by it)",
+             _tile_index_unscaled, (_P + "test_r09_invariances.py",), ("R-scale",)),
+    Mutation("relu6", "the activation clipped at 6 (ReLU6), which breaks the pair identity", _relu6,
+             (_P + "test_r03_one_weight.py",), ("R3",)),
     Mutation("burkholz-mixed-sign-copies", "former Burkholz plan: ρ = ⌈N/2⌉, mixed-sign copies",
              _burkholz_former, (_P + "test_peers_burkholz.py",), ("P-burkholz-depth",)),
 ]}
