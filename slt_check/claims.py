@@ -421,7 +421,7 @@ CLAIMS: list[Claim] = [
     Claim("P-depth", "Depth: the digits needed, measured on built tickets of depth l = 1–4, grow at most "
           "linearly: M_min(l) ≤ M_min(1) + (l−1)⌈log_γ(n(w_max+1))⌉ + log_γ l + 1",
           "confirmed (qualitative); constants ours", "C: abstract, Review 1 ('except depth'); bound ours",
-          "growth", [_Z], _m_pdepth),
+          "growth", [_Z], _m_pdepth, breaks=("dead-half-flipped",)),
     Claim("R11", "Hyperbolic vs uniform: mean pairs to cover 2M categories ≤ 8M(ln 2M+1) (hyperbolic); "
           "under U[−1,1] the mean grows ≥ γ^5/2 per +5 digits (M ≥ 15)", "third-party",
           "R11 ('hyperbolic is crucial' [3P])", "growth", [_H], _m_r11,

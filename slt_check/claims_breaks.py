@@ -20,6 +20,9 @@ Run one by hand: ``python -m slt_check.claims_breaks orseau-width-half``.
 * ``category-prob-double`` — R7's category bound ``1/(8M)`` replaced by ``1/(4M)`` (R12's union bound);
 * ``tile-index-unscaled`` — digit tiles that ignore ``w_max`` (R-scale's covariance breaks);
 * ``relu6`` — the library's activation clipped at 6 (R3's pair identity needs σ(cz) = cσ(z), c > 0);
+* ``dead-half-flipped`` — layers ≥ 2 simulate their weights with the dead ``a < 0`` half (P-depth: no
+  number of digits works beyond depth 1);
+* ``coverage-no-union`` — the universal-coverage step keeps only the sums that include the new sample;
 * ``burkholz-mixed-sign-copies`` — the former Burkholz plan: ``ρ = ⌈N/2⌉``, mixed-sign copies.
 """
 
@@ -150,6 +153,25 @@ def _relu6() -> None:
     checks.relu = relu
 
 
+def _dead_half_flipped() -> None:
+    from slt_check import lazy, selection
+
+    def layer_halves(t: int, prune_dead_halves: bool = True) -> tuple[int, ...]:
+        return (-1,) if (prune_dead_halves and t > 0) else (1, -1)  # keeps the dead a < 0 half
+
+    selection.layer_halves = layer_halves
+    lazy.layer_halves = layer_halves
+
+
+def _coverage_no_union() -> None:
+    from slt_check import coverage
+
+    def step(U: np.ndarray, x: float) -> np.ndarray:
+        return coverage.merge_intervals(U + float(x))  # forgets the subsets without x
+
+    coverage.step = step
+
+
 def _burkholz_former() -> None:
     from slt_check.constructions import burkholz
 
@@ -177,6 +199,10 @@ MUTATIONS: dict[str, Mutation] = {m.name: m for m in [
              _tile_index_unscaled, (_P + "test_r09_invariances.py",), ("R-scale",)),
     Mutation("relu6", "the activation clipped at 6 (ReLU6), which breaks the pair identity", _relu6,
              (_P + "test_r03_one_weight.py",), ("R3",)),
+    Mutation("dead-half-flipped", "layers ≥ 2 keep the a < 0 half (dead on inputs ≥ 0) instead of a > 0",
+             _dead_half_flipped, (_P + "test_r07_sizes.py",), ("P-depth",)),
+    Mutation("coverage-no-union", "subset-sum coverage step U + x instead of U ∪ (U + x)", _coverage_no_union,
+             (_P + "test_peers_pensia.py",), ("P-pensia-log",)),
     Mutation("burkholz-mixed-sign-copies", "former Burkholz plan: ρ = ⌈N/2⌉, mixed-sign copies",
              _burkholz_former, (_P + "test_peers_burkholz.py",), ("P-burkholz-depth",)),
 ]}
