@@ -41,7 +41,7 @@ from slt_check.constructions.base import Problem
 from slt_check.nets import ReLUNet
 from slt_check.pipeline import DENSE_PARAMS_LIMIT, build_and_check, dense_params, supports_lazy
 from slt_check.textio import json_ready
-from slt_check.torch_io import net_from_torch
+from slt_check.torch_io import net_from_torch, net_to_torch
 
 
 def load_data(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -152,7 +152,7 @@ def run(
 
         out.mkdir(parents=True, exist_ok=True)
         torch.save(model, out / "digits_model.pt")
-        torch.save(F.to_torch(), out / "digits_target.pt")  # scaled: |w| ≤ 1
+        torch.save(net_to_torch(F), out / "digits_target.pt")  # scaled: |w| ≤ 1
     res: dict[str, Any] = {
         "data": "sklearn load_digits, pixels/16 in [0,1], 80/20 split (random_state=seed)",
         "widths": list(F.widths), "hidden": hidden, "epochs": epochs, "train_s": train_s,

@@ -235,7 +235,9 @@ def _gradient_ascent(
             stacklevel=3,
         )
         return starts
-    Ft = target.to_torch()
+    from slt_check.torch_io import net_to_torch
+
+    Ft = net_to_torch(target)
     x = torch.tensor(starts, dtype=torch.float64, requires_grad=True)
     best_x = starts.copy()
     best_v = np.full(len(starts), -np.inf)

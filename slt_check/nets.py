@@ -142,19 +142,6 @@ class ReLUNet(Shaped):
     def dense_weights(self) -> list[np.ndarray]:
         return [w.toarray() if sp.issparse(w) else w for w in self.weights]
 
-    def to_torch(self) -> Any:
-        """A float64 ``torch.nn.Sequential`` of bias-free ``Linear`` and ``ReLU`` modules."""
-        from slt_check.torch_io import net_to_torch
-
-        return net_to_torch(self)
-
-    @classmethod
-    def from_torch(cls, module: Any, *, output_relu: bool | None = None) -> ReLUNet:
-        """Build from an ``nn.Sequential`` of bias-free ``Linear`` and ``ReLU`` (see torch_io)."""
-        from slt_check.torch_io import net_from_torch
-
-        return net_from_torch(module, output_relu=output_relu)
-
     def copy(self) -> ReLUNet:
         return ReLUNet([w.copy() for w in self.weights], output_relu=self.output_relu)
 

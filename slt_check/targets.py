@@ -14,14 +14,14 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.lib import format as npformat
 
 from slt_check.nets import ReLUNet
-from slt_check.validation import as_rng, check_positive
+from slt_check.torch_io import load_torch_target
+from slt_check.validation import MAX_TARGET_PARAMS, as_rng, check_positive, check_target_file
 
 __all__ = [
     "FAMILIES",
@@ -37,10 +37,6 @@ __all__ = [
 
 FAMILIES = ("uniform", "normal", "sparse", "corners", "kaiming")
 
-MAX_TARGET_PARAMS = 50_000_000
-"""Most weights (entries of all layers) a target may have: 400 MB in float64, and far beyond what a
-ticket (whose ``G`` is much wider than the target) can be built for in memory. Random specs and
-``.npz``/``.pt`` files declaring more are refused before anything is allocated."""
 
 _NPZ_PREFIXES = ("W", "target")
 _DIGITS = re.compile(r"\s*[0-9]+\s*")
@@ -128,21 +124,6 @@ def parse_widths(widths: Sequence[int] | str) -> tuple[int, ...]:
     if len(ws) < 2 or any(n < 1 for n in ws):
         raise ValueError(f"widths: need at least n_0 and n_1, all ≥ 1; got {widths!r}")
     return ws
-
-
-def check_target_file(path: str, kind: str) -> None:
-    """A target file must exist, be a regular file and not be empty (one-line ``ValueError`` otherwise)."""
-    if not path:
-        raise ValueError(f"target: no {kind} file given (expected '{kind}:<file>')")
-    p = Path(path)
-    if not p.exists():
-        raise ValueError(f"target: no {kind} file at {path!r}")
-    if p.is_dir():
-        raise ValueError(f"target: {path!r} is a directory, not a {kind} file")
-    if not p.is_file():
-        raise ValueError(f"target: {path!r} is not a regular file")
-    if p.stat().st_size == 0:
-        raise ValueError(f"target: {path!r} is empty, not a {kind} file")
 
 
 def _npy_header(fp: Any) -> tuple[tuple[int, ...], bool, np.dtype]:
@@ -272,8 +253,6 @@ def target_from_spec(spec: str, *, w_max: float = 1.0, seed: int = 0, output_rel
             parse_widths(widths), w_max, seed, family=family or "uniform", output_relu=bool(output_relu)
         )
     if kind == "torch":
-        from slt_check.torch_io import load_torch_target
-
         return load_torch_target(rest, output_relu=output_relu)
     if kind == "npz":
         return load_npz_target(rest, output_relu=output_relu)

@@ -23,6 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from slt_check.nets import ReLUNet
+from slt_check.validation import MAX_TARGET_PARAMS, check_target_file
 
 __all__ = [
     "net_to_torch",
@@ -179,7 +180,6 @@ def _resolve_output_relu(trailing_relu: bool, output_relu: bool | None, what: st
 def _assemble(layers: list[_Layer], output_relu: bool | None, what: str) -> ReLUNet:
     """Check the layer sequence (ReLU between Linear layers, optional trailing ReLU) and the size,
     then convert the weights to float64 (sizes are checked first: a tensor may be a huge zero-stride view)."""
-    from slt_check.targets import MAX_TARGET_PARAMS
 
     torch = _torch()
     tensors: list[Any] = []
@@ -349,7 +349,6 @@ def load_torch_target(path: str, *, output_relu: bool | None = None) -> ReLUNet:
     Every failure (missing, empty or directory path, not a torch file, truncated, refused content)
     is a one-line ``ValueError`` naming the file.
     """
-    from slt_check.targets import MAX_TARGET_PARAMS, check_target_file
 
     what = f"target: {path!r}"
     check_target_file(path, "torch")

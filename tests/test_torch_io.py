@@ -212,11 +212,11 @@ def test_a_huge_zero_stride_weight_is_refused_before_conversion(tmp_path) -> Non
 
 
 def test_the_size_limit_applies_to_torch_targets(tmp_path, monkeypatch) -> None:
-    import slt_check.targets as targets
+    import slt_check.torch_io as torch_io
 
     path = _save(_small_model(), tmp_path / "m.pt")
     assert load_torch_target(path).n_params == 20
-    monkeypatch.setattr(targets, "MAX_TARGET_PARAMS", 19)
+    monkeypatch.setattr(torch_io, "MAX_TARGET_PARAMS", 19)
     _one_line_error(load_torch_target, path, match="20 weights, more than MAX_TARGET_PARAMS=19")
 
 
