@@ -115,11 +115,8 @@ RATE_CASES: dict[str, list[RateCase]] = {
 
 
 def run_rate_case(case: RateCase) -> RateVerdict:
-    """Run one rate case of :data:`RATE_CASES`: failures over its seeds (never re-drawn)."""
-    from slt_check.certify import certified_bound, stages_of
-    from slt_check.constructions import build_ticket
-    from slt_check.targets import random_target
-
+    """Run one rate case of :data:`RATE_CASES`: failures over its seeds (never re-drawn; trials run by
+    :func:`slt_check.trials.run_trials`, serially, on processes or on dask, with the same counts)."""
     P = case.params
     k = 0
     if case.claim == "P-malach-poly":
@@ -134,18 +131,30 @@ def run_rate_case(case: RateCase) -> RateVerdict:
             a, b = np.abs(law.sample(rng, N)), law.sample(rng, N)
             k += int(not np.any(np.abs(a * b - 1.0) <= P["eta"]))
         return case.verdict(k)
-    family = "kaiming" if case.claim == "X-prec" else "uniform"
+    from slt_check.trials import run_trials
+
+    fails = run_trials(_peer_trial, [(case.claim, P, case.delta, sd) for sd in case.seeds()],
+                       desc=f"{case.claim} {case.label}")
+    return case.verdict(int(sum(fails)))
+
+
+def _peer_trial(arg: tuple[str, dict[str, Any], float, int]) -> bool:
+    """One draw of a pensia / X-prec / burkholz rate case: not (success event and certified ≤ ε)?"""
+    from slt_check.certify import certified_bound, stages_of
+    from slt_check.pipeline import build_ticket
+    from slt_check.targets import random_target
+
+    claim, P, delta, sd = arg
+    family = "kaiming" if claim == "X-prec" else "uniform"
     F = random_target(list(P["widths"]), 1.0, P["target_seed"], family=family)
-    opts: dict[str, Any] = {"construction": "burkholz" if case.claim == "P-burkholz-depth" else "pensia"}
-    if case.claim == "X-prec":
+    opts: dict[str, Any] = {"construction": "burkholz" if claim == "P-burkholz-depth" else "pensia"}
+    if claim == "X-prec":
         opts["precision"] = "certificate"
     if "window" in P:
         opts["window"] = P["window"]
-    for sd in case.seeds():
-        t = build_ticket(F, P["eps"], case.delta, sd, allow_failure=True, **opts)
-        cert = certified_bound(F, t.weights, stages_of(t), 1.0)["bound"]
-        k += int(not (t.ok and cert <= P["eps"]))
-    return case.verdict(k)
+    t = build_ticket(F, P["eps"], delta, sd, allow_failure=True, **opts)
+    cert = certified_bound(F, t.weights, stages_of(t), 1.0)["bound"]
+    return not (t.ok and cert <= P["eps"])
 
 
 def _measure_rates(claim_id: str) -> dict[str, Any]:

@@ -54,25 +54,28 @@ PMAIN_CASE = RateCase("P-main", "grid of problems, δ=0.1", 0.1, n_for_power(0.1
 """P-main's pre-registered grid (also the cases of R9, X-layer and X-cert)."""
 
 
-def run_r10(case: RateCase) -> Any:
-    """One R10 case: failures (``ticket.ok`` False or certified > ε) over its seeds."""
+def _r10_trial(arg: tuple[dict[str, Any], float, int]) -> bool:
+    """One draw of an R10 case: did it fail (``ticket.ok`` False or certified > ε)?"""
     from slt_check.certify import certified_bound, stages_of
     from slt_check.pipeline import build_ticket
     from slt_check.targets import random_target
 
-    P = case.params
+    P, delta, s = arg
     F = random_target(P["widths"], P["w_max"], P["target_seed"], family=P["family"])
-    k, worst = 0, 0.0
-    for s in case.seeds():
-        t = build_ticket(F, P["eps"], case.delta, s, construction="orseau", sharing=P["sharing"],
-                         w_max=P["w_max"], x_max=P["x_max"], allow_failure=True)
-        if not t.ok:
-            k += 1
-            continue
-        c = certified_bound(F, t.weights, stages_of(t), P["x_max"])["bound"]
-        worst = max(worst, c)
-        k += int(c > P["eps"])
-    return case.verdict(k)
+    t = build_ticket(F, P["eps"], delta, s, construction="orseau", sharing=P["sharing"],
+                     w_max=P["w_max"], x_max=P["x_max"], allow_failure=True)
+    if not t.ok:
+        return True
+    return bool(certified_bound(F, t.weights, stages_of(t), P["x_max"])["bound"] > P["eps"])
+
+
+def run_r10(case: RateCase) -> Any:
+    """One R10 case: failures (``ticket.ok`` False or certified > ε) over its seeds (trials run by
+    :func:`slt_check.trials.run_trials`: serially, on processes or on dask, same counts)."""
+    from slt_check.trials import run_trials
+
+    fails = run_trials(_r10_trial, [(case.params, case.delta, s) for s in case.seeds()], desc=f"R10 {case.label}")
+    return case.verdict(int(sum(fails)))
 
 
 def grid_problems(case: RateCase = PMAIN_CASE) -> list[dict[str, Any]]:
@@ -106,26 +109,31 @@ class _Sup:
 @functools.lru_cache(maxsize=2)
 def grid_runs(master: int = PMAIN_CASE.master, n: int = PMAIN_CASE.n) -> tuple[dict[str, Any], ...]:
     """Build and check every problem of the grid once per process: ``ok``, certified and found
-    error (no gradient search: corners, 64 random and the ternary points), the X-layer check."""
+    error (no gradient search: corners, 64 random and the ternary points), the X-layer check
+    (trials run by :func:`slt_check.trials.run_trials`)."""
+    from slt_check.trials import run_trials
+
+    case = PMAIN_CASE if (master, n) == (PMAIN_CASE.master, PMAIN_CASE.n) else RateCase(
+        "P-main", "custom", PMAIN_CASE.delta, n, master, PMAIN_CASE.params)
+    return tuple(run_trials(_grid_trial, grid_problems(case), desc="P-main grid"))
+
+
+def _grid_trial(p: dict[str, Any]) -> dict[str, Any]:
+    """One problem of P-main's grid: build, certify (no gradient search) and the X-layer check."""
     from slt_check import checks as C
     from slt_check.certify import sup_error
     from slt_check.pipeline import build_ticket
     from slt_check.targets import random_target
 
-    case = PMAIN_CASE if (master, n) == (PMAIN_CASE.master, PMAIN_CASE.n) else RateCase(
-        "P-main", "custom", PMAIN_CASE.delta, n, master, PMAIN_CASE.params)
-    runs = []
-    for p in grid_problems(case):
-        F = random_target(p["widths"], p["w_max"], p["seed"], family=p["family"], output_relu=p["output_relu"])
-        t = build_ticket(F, p["eps"], p["delta"], p["seed"], construction="orseau", sharing=p["sharing"],
-                         w_max=p["w_max"], x_max=p["x_max"], allow_failure=True)
-        sup = sup_error(F, t, p["x_max"], n_random=64, n_starts=0, steps=0, rng=p["seed"])
-        r = {"problem": p, "ok": bool(t.ok), "certified": float(sup.certified), "found": float(sup.found),
-             "M": int(t.meta["plan"]["M"]), "N_w": int(t.meta["plan"]["n_samples"])}
-        if t.ok:
-            r["layer"] = C.check_layer_errors(t, _Sup(sup))
-        runs.append(r)
-    return tuple(runs)
+    F = random_target(p["widths"], p["w_max"], p["seed"], family=p["family"], output_relu=p["output_relu"])
+    t = build_ticket(F, p["eps"], p["delta"], p["seed"], construction="orseau", sharing=p["sharing"],
+                     w_max=p["w_max"], x_max=p["x_max"], allow_failure=True)
+    sup = sup_error(F, t, p["x_max"], n_random=64, n_starts=0, steps=0, rng=p["seed"])
+    r = {"problem": p, "ok": bool(t.ok), "certified": float(sup.certified), "found": float(sup.found),
+         "M": int(t.meta["plan"]["M"]), "N_w": int(t.meta["plan"]["n_samples"])}
+    if t.ok:
+        r["layer"] = C.check_layer_errors(t, _Sup(sup))
+    return r
 
 
 def measure_r10(scale: str = "ci") -> dict[str, Any]:

@@ -38,6 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "the baseline")
     p.add_argument("--update-baseline", action="store_true",
                    help="re-measure the CI regression snapshot and write properties/baseline.json")
+    from slt_check.cli import _add_scale_out
+
+    _add_scale_out(p)
     p.set_defaults(func=cmd_ledger)
 
 

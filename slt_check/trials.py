@@ -14,7 +14,9 @@ Executors (:func:`executor_from`):
 ``slt-check report``, ``compare`` (and ``ledger``) take ``--scheduler`` and ``--workers`` and set the
 process-wide default with :func:`set_default`; :func:`run_trials` uses it when not given one.
 Functions are shipped with ``cloudpickle`` (figure scripts are loaded from files, not importable by
-name). A progress bar (tqdm) shows completed trials either way.
+name). A progress bar (tqdm) shows completed trials either way. A *script* that runs trials on local
+worker processes must guard its entry point with ``if __name__ == "__main__":`` (the workers import
+the main module); the ``slt-check`` command needs nothing.
 """
 
 from __future__ import annotations
