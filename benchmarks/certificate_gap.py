@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from exact_gap import CONSTRUCTIONS, EPS, WIDTHS, _finite, _n_weights, _stats  # noqa: E402
+from exact_gap import CONSTRUCTIONS, _finite, _n_weights, _stats, run_grid  # noqa: E402
 
 from slt_check import build_ticket, random_target  # noqa: E402
 from slt_check.certify import reduce_stages, stages_of, sup_error  # noqa: E402
@@ -212,24 +212,7 @@ def main(argv: list[str] | None = None) -> int:
             print("full", name, {k: old["full"][-1][k] for k in ("propagation", "crown", "found", "time_crown_s")})
         atomic_write_json(args.out, _finite(old), indent=1)
         return 0
-    rows: list[dict[str, Any]] = []
-    failed: set[tuple[str, float]] = set()
-    cases = [(n, w, e) for w in sorted(WIDTHS, key=lambda w: (_n_weights(w), len(w))) for n in CONSTRUCTIONS
-             for e in EPS]
-    for name, widths, eps in cases:
-        base = {"construction": name, "widths": list(widths), "eps": eps, "depth": len(widths) - 1,
-                "target_weights": _n_weights(widths)}
-        if (name, eps) in failed:
-            rows.append(base | {"skipped": "a smaller case of this construction and eps hit the time limit"})
-            continue
-        if time.perf_counter() - start > args.budget:
-            rows.append(base | {"skipped": "time budget spent"})
-            continue
-        r = run_case(name, widths, eps, args.time_limit)
-        rows.append(r)
-        if not r["solved"]:
-            failed.add((name, eps))
-
+    def report(name: str, widths: tuple[int, ...], eps: float, r: dict[str, Any]) -> None:
         def f(v: float | None) -> str:
             return "-" if v is None else f"{v:.3f}"
 
@@ -237,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
               f"prop/ex={f(r['propagation_over_exact'])} crown/ex={f(r['crown_over_exact'])} "
               f"ex/found={f(r['exact_over_found'])} prop/crown={f(r['propagation_over_crown'])} "
               f"t_crown={r['time_crown_s']:.3f}s t_milp={r['time_milp_s']:.2f}s", flush=True)
+
+    rows = run_grid(run_case, args.time_limit, args.budget, start, report)
     sel = []
     for spec in args.selection_widths.split(","):
         if spec:

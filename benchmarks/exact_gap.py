@@ -26,6 +26,7 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ from slt_check import build_ticket, random_target  # noqa: E402
 from slt_check.certify import sup_error  # noqa: E402
 from slt_check.exact import exact_sup_error  # noqa: E402
 from slt_check.safe_io import atomic_write_json  # noqa: E402
+from slt_check.textio import json_ready  # noqa: E402
 
 WIDTHS = [(3, 2), (2, 2, 1), (2, 4, 1), (3, 4, 2), (2, 2, 2, 1), (4, 8, 2), (2, 4, 4, 1), (4, 8, 8, 2)]
 EPS = [0.1, 0.03, 0.01]
@@ -95,13 +97,7 @@ def _derived(lower: float, upper: float, solved: bool) -> dict[str, Any]:
 
 def _finite(obj: Any) -> Any:
     """Non-finite floats as ``None`` (the JSON is written with ``allow_nan=False``)."""
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_finite(v) for v in obj]
-    if isinstance(obj, float) and not np.isfinite(obj):
-        return None
-    return obj
+    return json_ready(obj, nonfinite="null")
 
 
 def _stats(v: list[float]) -> dict[str, float] | None:
@@ -135,6 +131,44 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def run_grid(
+    run: Callable[[str, tuple[int, ...], float, float], dict[str, Any]], time_limit: float, budget: float,
+    start: float, report: Callable[[str, tuple[int, ...], float, dict[str, Any]], None],
+) -> list[dict[str, Any]]:
+    """``run`` over every (construction, widths, ε) of the grid, smallest targets first; a case whose
+    smaller sibling (same construction and ε) hit the MILP time limit, or that comes after ``budget``
+    seconds, is recorded as skipped (never dropped). Shared with ``certificate_gap.py``."""
+    rows: list[dict[str, Any]] = []
+    failed: set[tuple[str, float]] = set()
+    cases = [(n, w, e) for w in sorted(WIDTHS, key=lambda w: (_n_weights(w), len(w))) for n in CONSTRUCTIONS
+             for e in EPS]
+    for name, widths, eps in cases:
+        base = {"construction": name, "widths": list(widths), "eps": eps, "depth": len(widths) - 1,
+                "target_weights": _n_weights(widths)}
+        if (name, eps) in failed:
+            rows.append(base | {"skipped": "a smaller case of this construction and eps hit the time limit"})
+            continue
+        if time.perf_counter() - start > budget:
+            rows.append(base | {"skipped": "time budget spent"})
+            continue
+        r = run(name, widths, eps, time_limit)
+        rows.append(r)
+        if not r["solved"]:
+            failed.add((name, eps))
+        report(name, widths, eps, r)
+    return rows
+
+
+def _print_row(name: str, widths: tuple[int, ...], eps: float, r: dict[str, Any]) -> None:
+    c_e = r["certified_over_exact"]
+    e_f = r["exact_over_found"]
+    print(f"{name:7s} {'-'.join(map(str, widths)):9s} eps={eps:<5} {r['exact_status']:10s} "
+          f"bin={r['n_binaries']:4d} t={r['milp_time_s']:7.2f}s  cert={r['certified']:.3e} "
+          f"exact=[{r['exact_lower']:.3e}, {r['exact_upper']:.3e}] found={r['found']:.3e}  "
+          f"cert/exact={'-' if c_e is None else f'{c_e:.3f}'} exact/found={'-' if e_f is None else f'{e_f:.6f}'}",
+          flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--time-limit", type=float, default=60.0, help="MILP seconds per ticket")
@@ -152,30 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         atomic_write_json(args.out, _finite(old), indent=1)
         return 0
     start = time.perf_counter()
-    rows: list[dict[str, Any]] = []
-    failed: set[tuple[str, float]] = set()
-    cases = [(n, w, e) for w in sorted(WIDTHS, key=lambda w: (_n_weights(w), len(w))) for n in CONSTRUCTIONS
-             for e in EPS]
-    for name, widths, eps in cases:
-        base = {"construction": name, "widths": list(widths), "eps": eps, "depth": len(widths) - 1,
-                "target_weights": _n_weights(widths)}
-        if (name, eps) in failed:
-            rows.append(base | {"skipped": "a smaller case of this construction and eps hit the time limit"})
-            continue
-        if time.perf_counter() - start > args.budget:
-            rows.append(base | {"skipped": "time budget spent"})
-            continue
-        r = run_case(name, widths, eps, args.time_limit)
-        rows.append(r)
-        if not r["solved"]:
-            failed.add((name, eps))
-        c_e = r["certified_over_exact"]
-        e_f = r["exact_over_found"]
-        print(f"{name:7s} {'-'.join(map(str, widths)):9s} eps={eps:<5} {r['exact_status']:10s} "
-              f"bin={r['n_binaries']:4d} t={r['milp_time_s']:7.2f}s  cert={r['certified']:.3e} "
-              f"exact=[{r['exact_lower']:.3e}, {r['exact_upper']:.3e}] found={r['found']:.3e}  "
-              f"cert/exact={'-' if c_e is None else f'{c_e:.3f}'} exact/found={'-' if e_f is None else f'{e_f:.6f}'}",
-              flush=True)
+    rows = run_grid(run_case, args.time_limit, args.budget, start, _print_row)
     result = {
         "benchmark": "exact_gap",
         "description": "certified bound vs exact sup error (MILP) vs searched error; see benchmarks/exact_gap.py",

@@ -26,7 +26,8 @@ def json_ready(obj: Any, *, digits: int | None = None, nonfinite: str = "keep", 
     numbers, tuples become lists, dict keys strings.
 
     * ``digits``: round floats to that many significant digits (stable diffs of committed data);
-    * ``nonfinite``: ``"keep"`` (leave NaN/inf), ``"string"`` (``"inf"``, ``"nan"``) or ``"error"``;
+    * ``nonfinite``: ``"keep"`` (leave NaN/inf), ``"string"`` (``"inf"``, ``"nan"``), ``"null"`` (``None``)
+      or ``"error"``;
     * ``strict``: refuse objects that are not plain data instead of passing them through.
     """
 
@@ -47,7 +48,7 @@ def json_ready(obj: Any, *, digits: int | None = None, nonfinite: str = "keep", 
             if not math.isfinite(x):
                 if nonfinite == "error":
                     raise ValueError(f"value: JSON results must be finite, got {x!r}; fix the computation")
-                return str(x) if nonfinite == "string" else x
+                return {"string": str(x), "null": None}.get(nonfinite, x)
             return round_sig(x, digits) if digits is not None else x
         if strict:
             raise ValueError(f"value: cannot store {type(x).__name__} in results JSON")
