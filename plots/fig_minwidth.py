@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from slt_check.constructions import Problem, get_construction
-from slt_check.minwidth import CONSTANT_KEYS, seed_outcome
+from slt_check.minwidth import CONSTANT_KEYS, bracket_smallest, seed_outcome
 from slt_check.plotting import (
     data_path,
     failure_phrase,
@@ -33,7 +33,7 @@ from slt_check.plotting import (
     read_json,
     write_json,
 )
-from slt_check.stats import _crit_holds, rate_verdict, seed_grid
+from slt_check.stats import holds_max_failures, rate_verdict, seed_grid
 from slt_check.sweep import MAX_G_PARAMS, run_sweep, variants
 from slt_check.ticket import versions
 
@@ -55,7 +55,7 @@ def count_failures(p: dict[str, Any], N: int, full: bool = False) -> dict[str, A
     prob = Problem(tuple(p["widths"]), p["eps"], p["delta"], w_max=p["w_max"], x_max=p["x_max"])
     seeds = seed_grid(p["master_seed"], p["n_seeds"])
     opts = dict(p["options"], **{p["width_option"]: int(N)})
-    crit = _crit_holds(len(seeds), p["delta"], p["alpha"])
+    crit = holds_max_failures(len(seeds), p["delta"], p["alpha"])
     k = done = 0
     for s in seeds:
         k += int(seed_outcome(p["construction"], opts, prob, s, p["family"])["fail"])
@@ -85,32 +85,7 @@ def search(p: dict[str, Any]) -> dict[str, Any]:
             trials[N] = count_failures(p, N)
         return trials[N]["holds"]
 
-    lo, hi = 0, None
-    N = min(max(1, nf // 8), p["n_cap"])
-    if holds(N):
-        hi = N
-        while N > 1:
-            N //= 2
-            if holds(N):
-                hi = N
-            else:
-                lo = N
-                break
-    else:
-        lo = N
-        while N < p["n_cap"]:
-            N = min(2 * N, p["n_cap"])
-            if holds(N):
-                hi = N
-                break
-            lo = N
-    if hi is not None:
-        while hi - lo > max(1, int(p["resolution"] * lo)):
-            mid = (lo + hi) // 2
-            if holds(mid):
-                hi = mid
-            else:
-                lo = mid
+    lo, hi = bracket_smallest(holds, max(1, nf // 8), p["n_cap"], resolution=p["resolution"])
     formula = None
     if float(plan.get("G_params", 0)) <= MAX_G_PARAMS:
         ft = trials.get(nf)
@@ -156,7 +131,7 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
     omitted |= {v["label"]: "construction not registered" for v in variants() if not v["available"]}
     fails = [t for s in series.values() for r in s["rows"] if r["formula_trial"] for t in [r["formula_trial"]]]
     data = {"name": NAME, "config": {k: v for k, v in cfg.items() if k != "data_dir"}, "series": series,
-            "omitted": omitted, "holds_max_k": _crit_holds(cfg["n_seeds"], cfg["delta"], cfg["alpha"]),
+            "omitted": omitted, "holds_max_k": holds_max_failures(cfg["n_seeds"], cfg["delta"], cfg["alpha"]),
             "formula_failures": {"k": sum(t["k"] for t in fails), "n": sum(t["n"] for t in fails)},
             "versions": versions()}
     write_json(data_path(NAME, cfg), data)

@@ -36,6 +36,7 @@ the smallest constant consistent with the data is ``C · N_empirical / N_formula
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -48,6 +49,7 @@ from slt_check.targets import random_target
 from slt_check.validation import check_delta, check_eps
 
 __all__ = [
+    "bracket_smallest",
     "MinWidthResult",
     "WidthTrial",
     "available",
@@ -176,6 +178,45 @@ class MinWidthResult:
         return asdict(self)
 
 
+def bracket_smallest(
+    passes: Callable[[int], bool], start: int, cap: int, *, floor: int = 1, resolution: float = 0.0
+) -> tuple[int, int | None]:
+    """``(lo, hi)`` around the smallest width in ``[floor, cap]`` where the monotone test ``passes``:
+    ``hi`` the smallest passing width found (``None`` if none up to ``cap``), ``lo`` the largest failing
+    one below it (``floor − 1`` if none). From ``start`` it halves while passing (not below ``floor``) or
+    doubles while failing (up to ``cap``), then bisects until ``hi − lo ≤ max(1, resolution·lo)``. Every
+    width is tested at most once if ``passes`` caches (the minimal-width finder and its figure do)."""
+    lo, hi = floor - 1, None
+    if floor > cap:
+        return lo, hi
+    N = min(max(floor, start), cap)
+    if passes(N):
+        hi = N
+        while N > floor:
+            N = max(floor, N // 2)
+            if passes(N):
+                hi = N
+            else:
+                lo = N
+                break
+    else:
+        lo = N
+        while N < cap:
+            N = min(2 * N, cap)
+            if passes(N):
+                hi = N
+                break
+            lo = N
+    if hi is not None:
+        while hi - lo > max(1, int(resolution * lo)):
+            mid = (lo + hi) // 2
+            if passes(mid):
+                hi = mid
+            else:
+                lo = mid
+    return lo, hi
+
+
 def find_min_width(
     name: str,
     problem: Problem,
@@ -234,21 +275,7 @@ def find_min_width(
         return trials[N]
 
     with tqdm(desc=f"min width {name}", disable=progress is False or None, leave=False) as bar:
-        lo, hi = n_min - 1, None  # lo: largest known failing width (n_min − 1: none yet)
-        N = n_min
-        while N <= n_max:
-            if trial(N).works:
-                hi = N
-                break
-            lo = N
-            N = min(2 * N, n_max) if N < n_max else n_max + 1
-        if hi is not None:
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                if trial(mid).works:
-                    hi = mid
-                else:
-                    lo = mid
+        bracket_smallest(lambda N: trial(N).works, n_min, n_max, floor=n_min)
     ftrial = None
     if float(plan.get("G_params", 0)) <= max_formula_params:
         ft = trials.get(n_formula)

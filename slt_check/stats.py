@@ -30,7 +30,7 @@ from slt_check.validation import check_delta
 
 __all__ = ["seed_grid", "BinomialVerdict", "failure_rate_test", "clopper_pearson", "bonferroni",
            "RateVerdict", "rate_verdict", "combine_verdicts", "n_for_power", "rate_power",
-           "RATE_VERDICTS", "ALPHA_CLAIM", "FAMILY_ALPHA_CLAIMS"]
+           "RATE_VERDICTS", "ALPHA_CLAIM", "FAMILY_ALPHA_CLAIMS", "holds_max_failures", "violated_min_failures"]
 
 RATE_VERDICTS = ("holds", "violated", "inconclusive", "vacuous")
 """The four verdicts of a probability claim (and of the ledger)."""
@@ -112,14 +112,14 @@ def failure_rate_test(k: int, n: int, p0: float, alpha: float = 1e-6) -> Binomia
 
 
 # ------------------------------------------------------------------------------ four verdicts
-def _crit_violated(n: int, delta: float, alpha: float) -> int:
+def violated_min_failures(n: int, delta: float, alpha: float) -> int:
     """Smallest ``k`` with ``P(X ≥ k | n, δ) < α`` (``n + 1`` if none)."""
     ks = np.arange(n + 1)
     ok = stats.binom.sf(ks - 1, n, delta) < alpha
     return int(ks[ok][0]) if ok.any() else n + 1
 
 
-def _crit_holds(n: int, delta: float, alpha: float) -> int:
+def holds_max_failures(n: int, delta: float, alpha: float) -> int:
     """Largest ``k`` with ``P(X ≤ k | n, 2δ) < α`` (``−1`` if none)."""
     ks = np.arange(n + 1)
     ok = stats.binom.cdf(ks, n, min(1.0, 2 * delta)) < alpha
@@ -130,7 +130,7 @@ def rate_power(n: int, delta: float, alpha: float = ALPHA_CLAIM) -> tuple[float,
     """``(P(violated | p = 2δ), P(holds | p = δ))`` of :func:`rate_verdict` with ``n`` trials."""
     if n < 1:
         return 0.0, 0.0
-    kv, kh = _crit_violated(n, delta, alpha), _crit_holds(n, delta, alpha)
+    kv, kh = violated_min_failures(n, delta, alpha), holds_max_failures(n, delta, alpha)
     p2 = min(1.0, 2 * delta)
     power = float(stats.binom.sf(kv - 1, n, p2)) if kv <= n else 0.0
     p_holds = float(stats.binom.cdf(kh, n, delta)) if kh >= 0 else 0.0

@@ -25,7 +25,7 @@ from slt_check.plotting import (
     slope_ci,
     style,
 )
-from slt_check.stats import _crit_holds, failure_rate_test, rate_verdict
+from slt_check.stats import failure_rate_test, holds_max_failures, rate_verdict
 
 ALPHA = 1e-3
 """Level of the exact binomial tests on recorded failure counts."""
@@ -68,7 +68,7 @@ def check_minwidth(d: dict) -> None:
     """Every trial's verdict is rate_verdict's; the bracket (lo, hi]: hi holds, lo does not; slack and
     implied constant recomputed; censored points have no holding width ≤ the search limit."""
     c = d["config"]
-    assert d["holds_max_k"] == _crit_holds(c["n_seeds"], c["delta"], c["alpha"])
+    assert d["holds_max_k"] == holds_max_failures(c["n_seeds"], c["delta"], c["alpha"])
     n_checked = 0
     for s in d["series"].values():
         for r in s["rows"]:
