@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.lib import format as npformat
 
-__all__ = ["NpzMember", "npz_headers", "load_npz", "DEFAULT_MAX_BYTES"]
+__all__ = ["NpzMember", "npz_headers", "read_npy_header", "load_npz", "DEFAULT_MAX_BYTES"]
 
 DEFAULT_MAX_BYTES = 8 * 2**30
 """Default bound on the total decoded size of the arrays read from one file (8 GiB)."""
@@ -40,6 +40,19 @@ class NpzMember:
 
     def __repr__(self) -> str:
         return f"NpzMember({self.name!r}, shape={self.shape}, dtype={self.dtype})"
+
+
+def read_npy_header(fp: Any) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """``(shape, fortran_order, dtype)`` from a ``.npy`` stream's header (format 1.0, 2.0 or 3.0);
+    the stream is left at the first data byte and no data is read."""
+    version = npformat.read_magic(fp)
+    if version == (1, 0):
+        shape, fortran, dtype = npformat.read_array_header_1_0(fp)
+    elif version in ((2, 0), (3, 0)):
+        shape, fortran, dtype = npformat.read_array_header_2_0(fp)
+    else:  # pragma: no cover - numpy writes only these
+        raise ValueError(f"npy format version {version[0]}.{version[1]} is not read here")
+    return tuple(int(d) for d in shape), bool(fortran), np.dtype(dtype)
 
 
 def _open_zip(path: Path, what: str) -> zipfile.ZipFile:
@@ -69,13 +82,7 @@ def npz_headers(path: str | os.PathLike[str], what: str = "file") -> dict[str, N
             name = info.filename[: -len(".npy")]
             try:
                 with zf.open(info) as fh:
-                    version = npformat.read_magic(fh)
-                    if version == (1, 0):
-                        shape, _, dtype = npformat.read_array_header_1_0(fh)
-                    elif version in ((2, 0), (3, 0)):
-                        shape, _, dtype = npformat.read_array_header_2_0(fh)
-                    else:  # pragma: no cover - numpy writes only these
-                        raise ValueError(f"unknown .npy format version {version}")
+                    shape, _, dtype = read_npy_header(fh)
             except Exception as exc:  # zlib.error, EOFError, ValueError, SyntaxError …
                 raise ValueError(f"{what}: member {name!r} of {str(p)!r} has a damaged header ({exc})") from None
             if dtype.hasobject:

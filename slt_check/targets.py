@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from numpy.lib import format as npformat
 
 from slt_check.nets import ReLUNet
+from slt_check.npz_io import read_npy_header
 from slt_check.torch_io import load_torch_target
 from slt_check.validation import MAX_TARGET_PARAMS, as_rng, check_positive, check_target_file
 
@@ -126,18 +126,6 @@ def parse_widths(widths: Sequence[int] | str) -> tuple[int, ...]:
     return ws
 
 
-def _npy_header(fp: Any) -> tuple[tuple[int, ...], bool, np.dtype]:
-    """``(shape, fortran_order, dtype)`` from a ``.npy`` stream's header; the data is not read."""
-    version = npformat.read_magic(fp)
-    if version == (1, 0):
-        shape, fortran, dtype = npformat.read_array_header_1_0(fp)
-    elif version == (2, 0):
-        shape, fortran, dtype = npformat.read_array_header_2_0(fp)
-    else:
-        raise ValueError(f"npy format version {version[0]}.{version[1]} is not read here (only 1.0 and 2.0)")
-    return tuple(int(d) for d in shape), bool(fortran), np.dtype(dtype)
-
-
 def _check_header(key: str, shape: tuple[int, ...], dtype: np.dtype) -> None:
     """Real integer or float entries, a 2-D shape without zero dimensions."""
     if dtype.kind == "c":
@@ -203,7 +191,7 @@ def load_npz_target(path: str, *, output_relu: bool | None = None) -> ReLUNet:
             headers = []
             for key in keys:
                 with zf.open(members[key]) as fp:
-                    shape, fortran, dtype = _npy_header(fp)
+                    shape, fortran, dtype = read_npy_header(fp)
                 _check_header(key, shape, dtype)
                 headers.append((shape, fortran, dtype))
             n = sum(s[0] * s[1] for s, _, _ in headers)
@@ -215,7 +203,7 @@ def load_npz_target(path: str, *, output_relu: bool | None = None) -> ReLUNet:
             ws = []
             for key, header in zip(keys, headers, strict=True):
                 with zf.open(members[key]) as fp:
-                    if _npy_header(fp) != header:
+                    if read_npy_header(fp) != header:
                         raise ValueError(f"array {key!r} changed while it was read")
                     shape, fortran, dtype = header
                     nbytes = shape[0] * shape[1] * dtype.itemsize
