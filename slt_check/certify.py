@@ -56,6 +56,7 @@ import numpy as np
 from slt_check.nets import ReLUNet
 from slt_check.stages import (
     Stage,
+    UnreadableStage,
     aggregate,
     float_slack,
     gamma,
@@ -386,9 +387,7 @@ def sup_error_any(target: ReLUNet, ticket: Any, x_max: float | None = None, **kw
     ``certificate`` then says ``"milp"``. ``ValueError`` when neither applies (the MILP is too large)."""
     try:
         return sup_error(target, ticket, x_max, **kw)
-    except ValueError as stage_exc:
-        if "keeps" not in str(stage_exc):  # not a structure problem: a real input error
-            raise
+    except UnreadableStage as stage_exc:
         from slt_check.exact import exact_sup_error
 
         if x_max is None:

@@ -24,13 +24,19 @@ import scipy.sparse as sp
 
 from slt_check.nets import ReLUNet
 
-__all__ = ["U", "gamma", "Stage", "stages_of", "reduce_stages", "aggregate", "interval_bounds", "float_slack"]
+__all__ = ["U", "gamma", "Stage", "UnreadableStage", "stages_of", "reduce_stages", "aggregate", "interval_bounds",
+           "float_slack"]
 
 U = 2.0**-53  # unit round-off of float64
 
 
 def gamma(n: int) -> float:
     return (n * U) / (1 - n * U)
+
+
+class UnreadableStage(ValueError):
+    """A pair stage whose kept intermediate neuron has several inputs: a valid pruning that the stage
+    certificate cannot read (other certificates, e.g. the exact MILP, can)."""
 
 
 @dataclass
@@ -75,7 +81,7 @@ def reduce_stages(weights: Sequence[Any], stages: Sequence[Stage]) -> list[dict[
             per_row = np.diff(A.indptr)
             if np.any(per_row > 1):
                 h = int(np.argmax(per_row > 1))
-                raise ValueError(
+                raise UnreadableStage(
                     f"ticket layer {st.layers[0]}: intermediate neuron {h} keeps {int(per_row[h])} inputs; "
                     "the certificate needs at most one (use explicit stages for other structures)"
                 )
