@@ -34,10 +34,17 @@ BUILDS = {
 IDENTITY = ("construction", "options", "problem", "seed", "source", "stages")
 
 
+class _Genuine(dict):
+    """The genuine files by construction, with a short repr (Hypothesis prints failing examples)."""
+
+    def __repr__(self) -> str:
+        return f"<genuine tickets {sorted(self)}>"
+
+
 @pytest.fixture(scope="module")
 def genuine(tmp_path_factory) -> dict[str, tuple[Path, dict[str, np.ndarray]]]:
     d = tmp_path_factory.mktemp("genuine")
-    out = {}
+    out = _Genuine()
     for name, argv in BUILDS.items():
         p = d / f"{name}.npz"
         assert main(["build", *argv, "--allow-failure", "--out", str(p)]) in (0, 1, 3)
