@@ -7,8 +7,8 @@ Three parts, written to ``benchmarks/results/certificate_gap.json`` (atomically)
 
 * ``cases``: the case list of ``benchmarks/exact_gap.py`` (orseau and pensia tickets of
   ``random_target(widths, 1.0, seed=1)``, ``G`` seed 0, ``δ = 0.1``, box ``‖x‖_∞ ≤ 1``); per ticket the
-  propagation certificate, the CROWN certificate (:mod:`slt_check.crown`), the exact interval
-  (:func:`slt_check.exact.exact_sup_error`, ``--time-limit`` seconds) and the searched error, with
+  propagation certificate, the CROWN certificate (:mod:`slt_check.certificates.crown`), the exact interval
+  (:func:`slt_check.certificates.exact.exact_sup_error`, ``--time-limit`` seconds) and the searched error, with
   ``propagation/exact``, ``crown/exact``, ``exact/found``, ``propagation/crown`` and the times. A case
   is skipped when a smaller one of the same construction and ε hit the MILP limit (as exact_gap).
 * ``selection``: what the tighter certificate buys at certificate precision. For random:4-8-8-2
@@ -41,10 +41,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from exact_gap import CONSTRUCTIONS, _finite, _n_weights, _stats, run_grid  # noqa: E402
 
 from slt_check import build_ticket, random_target  # noqa: E402
-from slt_check.certify import reduce_stages, stages_of, sup_error  # noqa: E402
-from slt_check.crown import crown_from_reduced  # noqa: E402
-from slt_check.exact import exact_sup_error  # noqa: E402
-from slt_check.safe_io import atomic_write_json  # noqa: E402
+from slt_check.certificates.crown import crown_from_reduced  # noqa: E402
+from slt_check.certificates.exact import exact_sup_error  # noqa: E402
+from slt_check.certificates.sup_error import reduce_stages, stages_of, sup_error  # noqa: E402
+from slt_check.io.safe_io import atomic_write_json  # noqa: E402
 
 SELECTION_K = [1, 2, 4, 8, 16, 32, 64, 128]
 
@@ -63,7 +63,7 @@ def run_case(name: str, widths: tuple[int, ...], eps: float, time_limit: float) 
     t_search = time.perf_counter() - t0
     red = reduce_stages(t.weights, stages_of(t))
     t0 = time.perf_counter()
-    from slt_check.certify import _bound_from_reduced
+    from slt_check.certificates.sup_error import _bound_from_reduced
 
     prop = _bound_from_reduced(F, t.weights, red, 1.0)["bound"]
     t_prop = time.perf_counter() - t0
@@ -128,7 +128,7 @@ def selection(widths: tuple[int, ...], eps: float, budget_end: float) -> dict[st
             t0 = time.perf_counter()
             t = build_ticket(F, k * eps, 0.1, 0, construction=name, allow_failure=True, precision="certificate")
             red = reduce_stages(t.weights, stages_of(t))
-            from slt_check.certify import _bound_from_reduced
+            from slt_check.certificates.sup_error import _bound_from_reduced
 
             prop = _bound_from_reduced(F, t.weights, red, 1.0)["bound"]
             cr = crown_from_reduced(F, t.weights, red, 1.0)["bound"]
@@ -149,8 +149,8 @@ def selection(widths: tuple[int, ...], eps: float, budget_end: float) -> dict[st
 
 
 def full(name: str, path: str) -> dict[str, Any]:
-    from slt_check.certify import _bound_from_reduced
-    from slt_check.ticket import load_ticket
+    from slt_check.certificates.sup_error import _bound_from_reduced
+    from slt_check.pipeline.verify import load_ticket
 
     t0 = time.perf_counter()
     t = load_ticket(path)

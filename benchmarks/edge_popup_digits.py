@@ -8,7 +8,7 @@ Steps (every random draw from an explicit seed; float64 throughout; torch one th
 1. The target ``F``: ``examples/digits.py``'s bias-free ``64-h-10`` ReLU MLP (pixels/16 in ``[0, 1]``,
    80/20 split ``random_state=seed``, full-batch Adam, ``torch.manual_seed(seed)``), each layer divided
    by its largest ``|w|`` (predictions unchanged).
-2. **Construction**: ``pensia`` at ``ε``, ``δ``, ``G`` seed ``seed`` (:func:`slt_check.pipeline.build`:
+2. **Construction**: ``pensia`` at ``ε``, ``δ``, ``G`` seed ``seed`` (:func:`slt_check.pipeline.build.build`:
    build, validate against the seed, certified sup error on ``‖x‖∞ ≤ 1`` by the stage certificate).
 3. **Edge-popup** on the *same* ``G`` with the *same* kept count ``k`` (the construction's ``n_kept``):
    :func:`slt_check.constructions.edge_popup.train_mask` (``train_seed = seed``; uniform box inputs —
@@ -42,11 +42,11 @@ import torch
 from slt_check.constructions import get_construction
 from slt_check.constructions.base import Problem
 from slt_check.constructions.edge_popup import certify_general, train_mask
-from slt_check.pipeline import build, dense_params
-from slt_check.safe_io import atomic_write_json
-from slt_check.textio import json_ready
-from slt_check.ticket import Ticket, versions
-from slt_check.torch_io import net_from_torch
+from slt_check.io.safe_io import atomic_write_json
+from slt_check.io.textio import json_ready
+from slt_check.io.torch_io import net_from_torch
+from slt_check.pipeline.build import build, dense_params
+from slt_check.tickets.ticket import Ticket, versions
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "edge_popup_digits.json"

@@ -8,7 +8,7 @@ For each target ``random:<widths>`` (target seed ``seed + 1_000_003``, the CLI's
 construction ``S`` ∈ {orseau, pensia}, ``ε`` and ``G`` seed ``s`` (pre-registered seeds ``0 … n_seeds−1``,
 no seed is re-drawn or dropped):
 
-* **construction** (:func:`slt_check.pipeline.build`): the ticket at ``S``'s formula width ``N_f``
+* **construction** (:func:`slt_check.pipeline.build.build`): the ticket at ``S``'s formula width ``N_f``
   (``plan["n_samples_formula"]``): kept weights ``k_S``, certified / found sup error on ``‖x‖∞ ≤ 1``,
   wall time; and the per-seed empirical minimal width ``N_S`` = the smallest ``N`` on the doubling grid
   ``1, 2, 4, … ≤ 2N_f`` with ``ok`` and certified ``≤ ε`` (same ``G`` seed at every width);
@@ -36,12 +36,12 @@ from typing import Any
 
 import torch
 
-from slt_check.certify import sup_error
-from slt_check.minwidth import target_for_seed
-from slt_check.pipeline import build
-from slt_check.safe_io import atomic_write_json, atomic_write_text
-from slt_check.textio import json_ready
-from slt_check.ticket import versions
+from slt_check.certificates.sup_error import sup_error
+from slt_check.experiments.minwidth import target_for_seed
+from slt_check.io.safe_io import atomic_write_json, atomic_write_text
+from slt_check.io.textio import json_ready
+from slt_check.pipeline.build import build
+from slt_check.tickets.ticket import versions
 
 TARGETS = ((2, 2, 1), (2, 3, 1), (3, 4, 2))
 EPSILONS = (0.1, 0.03)
@@ -60,7 +60,7 @@ METHODS = ("orseau", "pensia", "edge-popup[orseau G]", "edge-popup[pensia G]")
 
 def construction_cell(name: str, target: Any, eps: float, seed: int, grid_max: int | None = None) -> dict[str, Any]:
     """The construction's ticket at its formula width (built, validated and certified by
-    :func:`slt_check.pipeline.build`), and its per-seed minimal doubling-grid width ``≤ 2N_f``
+    :func:`slt_check.pipeline.build.build`), and its per-seed minimal doubling-grid width ``≤ 2N_f``
     (or ``≤ grid_max`` when given)."""
     t0 = time.perf_counter()
     res = build(target, eps, DELTA, seed, construction=name, allow_failure=True, search_seed=seed)

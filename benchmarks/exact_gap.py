@@ -5,8 +5,8 @@
 
 For orseau and pensia tickets of small random targets (``random_target(widths, 1.0, seed=1)``, ``G``
 seed 0, ``δ = 0.1``, box ``‖x‖_∞ ≤ 1``) across widths/depths and ``ε ∈ {0.1, 0.03, 0.01}``, this
-records the certified bound and the searched error (:func:`slt_check.certify.sup_error`) and the
-exact interval ``[lower, upper]`` (:func:`slt_check.exact.exact_sup_error`, ``--time-limit`` seconds
+records the certified bound and the searched error (:func:`slt_check.certificates.sup_error.sup_error`) and the
+exact interval ``[lower, upper]`` (:func:`slt_check.certificates.exact.exact_sup_error`, ``--time-limit`` seconds
 per ticket), with
 
     certified / exact   (exact = lower of a solved MILP: how conservative the certificate is),
@@ -36,10 +36,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from slt_check import build_ticket, random_target  # noqa: E402
-from slt_check.certify import sup_error  # noqa: E402
-from slt_check.exact import exact_sup_error  # noqa: E402
-from slt_check.safe_io import atomic_write_json  # noqa: E402
-from slt_check.textio import json_ready  # noqa: E402
+from slt_check.certificates.exact import exact_sup_error  # noqa: E402
+from slt_check.certificates.sup_error import sup_error  # noqa: E402
+from slt_check.io.safe_io import atomic_write_json  # noqa: E402
+from slt_check.io.textio import json_ready  # noqa: E402
 
 WIDTHS = [(3, 2), (2, 2, 1), (2, 4, 1), (3, 4, 2), (2, 2, 2, 1), (4, 8, 2), (2, 4, 4, 1), (4, 8, 8, 2)]
 EPS = [0.1, 0.03, 0.01]

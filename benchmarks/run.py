@@ -5,9 +5,9 @@
 
 Measured (each build case in its own subprocess, so peak memory is that case's alone):
 
-* ``subset_sum``: the library's exact subset sum (compiled, ``slt_check.subset_sum_grow``) at
+* ``subset_sum``: the library's exact subset sum (compiled, ``slt_check.core.subset_sum_grow``) at
   ``n = 21`` candidates, µs per weight over a batch of 20 000 weights (Pensia et al.'s ``n = 3·7``),
-  against the vectorised numpy reference (``slt_check.subset_sum.best_subsets``), and the growing
+  against the vectorised numpy reference (``slt_check.core.subset_sum.best_subsets``), and the growing
   mode at the full-size run's layer-1 tolerance (``4.6e-7``, prefixes from 16 up to 32);
 * ``scaling``: per construction, build time (sampling + selection, lazy path where the dense ``G``
   would exceed 2e7 parameters), validation time, certification time (``certify.sup_error``) and peak
@@ -83,8 +83,8 @@ def peak_rss_mib() -> float:
 
 def case_build(label: str, construction: str, options: dict[str, Any], k: int, jobs: int) -> dict[str, Any]:
     """Build + validate + certify one ticket for ``random:k-k-10:kaiming``; timings and sizes."""
-    from slt_check.pipeline import build_and_check
-    from slt_check.targets import target_from_spec
+    from slt_check.pipeline.build import build_and_check
+    from slt_check.tickets.targets import target_from_spec
 
     F = target_from_spec(f"random:{k}-{k}-10:kaiming", seed=1)
     ticket, err = build_and_check(F, EPS, DELTA, 0, construction=construction, jobs=jobs, **options)
@@ -112,8 +112,8 @@ def _best_time(fn: Any, repeats: int) -> tuple[float, Any]:
 def case_subset_sum(n: int = 21, batch: int = 20_000, repeats: int = 3) -> dict[str, Any]:
     """µs per weight of the exact solver (best of ``repeats``; JIT compilation timed apart), of the
     numpy reference, and of the growing mode; checked against brute force on a sample of rows."""
-    from slt_check import subset_sum as ss
-    from slt_check.subset_sum_grow import grow_subsets
+    from slt_check.core import subset_sum as ss
+    from slt_check.core.subset_sum_grow import grow_subsets
 
     rng = np.random.default_rng(0)
     v = rng.uniform(-1, 1, (batch, n)) * rng.uniform(-1, 1, (batch, n))
@@ -144,7 +144,7 @@ def case_subset_sum(n: int = 21, batch: int = 20_000, repeats: int = 3) -> dict[
 
 def case_cli_full(label: str, construction: str, args: list[str], jobs: int, target: str) -> dict[str, Any]:
     """``slt-check build`` as a user runs it; reads the saved ticket's meta."""
-    from slt_check.compact_ticket import _read_npz
+    from slt_check.tickets.compact_ticket import _read_npz
 
     with tempfile.TemporaryDirectory() as d:
         out = Path(d) / "t.npz"

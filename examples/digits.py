@@ -38,10 +38,10 @@ import numpy as np
 
 from slt_check.constructions import CONSTRUCTIONS, ConstructionFailed, get_construction
 from slt_check.constructions.base import Problem
-from slt_check.nets import ReLUNet
-from slt_check.pipeline import DENSE_PARAMS_LIMIT, build_and_check, dense_params, supports_lazy
-from slt_check.textio import json_ready
-from slt_check.torch_io import net_from_torch, net_to_torch
+from slt_check.core.nets import ReLUNet
+from slt_check.io.textio import json_ready
+from slt_check.io.torch_io import net_from_torch, net_to_torch
+from slt_check.pipeline.build import DENSE_PARAMS_LIMIT, build_and_check, dense_params, supports_lazy
 
 
 def load_data(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -1,6 +1,6 @@
 """Width and kept neurons against δ, target width, w_max and x_max: "logarithmic in all variables but depth".
 
-Orseau's construction (per input) on the standard sweep axes (``slt_check.sweep.AXES``) around one
+Orseau's construction (per input) on the standard sweep axes (``slt_check.experiments.sweep.AXES``) around one
 base point (shared sweep ``sweep_axes.json``), over a pre-registered seed grid.
 
 * **formula** (lines): ``N_w = ⌈8M ln(2MW/δ)⌉`` (R5, with ``M`` from η of R8) and ``100·M``; these
@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from slt_check.plotting import (
+from slt_check.experiments.plotting import (
     data_path,
     failure_phrase,
     formula_label,
@@ -28,8 +28,8 @@ from slt_check.plotting import (
     slope_ci,
     write_json,
 )
-from slt_check.sweep import AXES, axis_points, default_seeds, run_sweep
-from slt_check.ticket import versions
+from slt_check.experiments.sweep import AXES, axis_points, default_seeds, run_sweep
+from slt_check.tickets.ticket import versions
 
 NAME = "axes"
 PANELS = ("delta", "width", "w_max", "x_max")

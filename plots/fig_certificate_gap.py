@@ -1,10 +1,10 @@
 """How conservative are the certificates, and how much does the search miss? (``docs/certificates.md``)
 
 Per ticket (orseau / pensia on small random targets, the case list of ``benchmarks/exact_gap.py``):
-``certified ÷ exact`` for both sound bounds — propagation (:func:`slt_check.certify.certified_bound`)
-and CROWN (:mod:`slt_check.crown`) — and ``exact ÷ found`` (exact = the MILP's value,
-:func:`slt_check.exact.exact_sup_error`, tickets it solves to optimality; found = the adversarial
-search of :func:`slt_check.certify.sup_error`), against the target's hidden width, depth and ε.
+``certified ÷ exact`` for both sound bounds — propagation (:func:`slt_check.certificates.sup_error.certified_bound`)
+and CROWN (:mod:`slt_check.certificates.crown`) — and ``exact ÷ found`` (exact = the MILP's value,
+:func:`slt_check.certificates.exact.exact_sup_error`, tickets it solves to optimality; found = the adversarial
+search of :func:`slt_check.certificates.sup_error.sup_error`), against the target's hidden width, depth and ε.
 
 Data: ``source="benchmark"`` (``quick``/``full``) reads the committed measurement
 ``benchmarks/results/certificate_gap.json`` (written by ``benchmarks/certificate_gap.py``);
@@ -20,8 +20,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from slt_check.plotting import data_path, failure_phrase, measured_label, read_json, reference_label, write_json
-from slt_check.ticket import versions
+from slt_check.experiments.plotting import (
+    data_path,
+    failure_phrase,
+    measured_label,
+    read_json,
+    reference_label,
+    write_json,
+)
+from slt_check.tickets.ticket import versions
 
 NAME = "certificate_gap"
 DATA_NAME = "certificate_gap"

@@ -23,10 +23,11 @@ from typing import Any
 
 import numpy as np
 
-from slt_check import bounds
-from slt_check.digits import tile_index
-from slt_check.laws import Hyperbolic, Product, Uniform, product_magnitude_cdf
-from slt_check.plotting import (
+from slt_check.core import bounds
+from slt_check.core.digits import tile_index
+from slt_check.core.laws import Hyperbolic, Product, Uniform, product_magnitude_cdf
+from slt_check.core.stats import seed_grid
+from slt_check.experiments.plotting import (
     data_path,
     failure_phrase,
     formula_label,
@@ -35,8 +36,7 @@ from slt_check.plotting import (
     reference_label,
     write_json,
 )
-from slt_check.stats import seed_grid
-from slt_check.ticket import versions
+from slt_check.tickets.ticket import versions
 
 NAME = "coverage"
 CONFIGS: dict[str, dict[str, Any]] = {

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from slt_check import bounds
-from slt_check.plotting import (
+from slt_check.core import bounds
+from slt_check.experiments.plotting import (
     data_path,
     failure_phrase,
     formula_label,
@@ -25,8 +25,8 @@ from slt_check.plotting import (
     reference_label,
     write_json,
 )
-from slt_check.sweep import axis_points, default_seeds, run_sweep
-from slt_check.ticket import versions
+from slt_check.experiments.sweep import axis_points, default_seeds, run_sweep
+from slt_check.tickets.ticket import versions
 
 NAME = "depth"
 CONFIGS: dict[str, dict[str, Any]] = {

@@ -12,7 +12,7 @@ drawn as an upward arrow there, counted ``k/n`` in the caption, never dropped.
 Data: ``source="benchmark"`` (configs ``quick`` / ``full``) reads the benchmark JSON
 (``benchmarks/results/edge_popup_quick.json`` / ``edge_popup.json``) and recomputes nothing;
 ``source="run"`` (config ``tiny``, for the tests, < 20 s) runs the benchmark's own code on one tiny cell.
-:func:`render` draws from the data JSON only. Not registered in :data:`slt_check.plotting.FIGURES`
+:func:`render` draws from the data JSON only. Not registered in :data:`slt_check.experiments.plotting.FIGURES`
 (run it with the command above).
 """
 
@@ -25,8 +25,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from slt_check.plotting import data_path, read_json, save_figure, style, write_json
-from slt_check.ticket import versions
+from slt_check.experiments.plotting import data_path, read_json, save_figure, style, write_json
+from slt_check.tickets.ticket import versions
 
 NAME = "edge_popup"
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,7 +1,7 @@
 """Certified and found sup error against ε, every ticket of the ε sweep (R9/R10, §8 item 12).
 
 Data: the shared ε sweep (``sweep_eps.json``) of ``fig_samples`` — resumed, not recomputed.
-``certified`` is the sound upper bound of :func:`slt_check.certify.sup_error`, ``found`` the largest
+``certified`` is the sound upper bound of :func:`slt_check.certificates.sup_error.sup_error`, ``found`` the largest
 error the adversarial search observed; ``found ≤ certified`` always. A seed *fails* when its ticket
 was not built, is not ok, or is certified above ε; R9 says a successful ticket has certified ≤ ε.
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slt_check.plotting import (
+from slt_check.experiments.plotting import (
     data_path,
     failure_phrase,
     load_figure_module,
@@ -25,7 +25,7 @@ from slt_check.plotting import (
     reference_label,
     write_json,
 )
-from slt_check.ticket import versions
+from slt_check.tickets.ticket import versions
 
 NAME = "error"
 FLOOR = 1e-17

@@ -1,10 +1,10 @@
 """Failure rate against width, with δ and Clopper–Pearson intervals (R5, §8 items 9 and 13).
 
 Orseau's construction at one ε: for each width ``N`` on a grid around the formula width, the
-failures over ONE pre-registered seed grid (:func:`slt_check.minwidth.failures_at`, no early stop;
+failures over ONE pre-registered seed grid (:func:`slt_check.experiments.minwidth.failures_at`, no early stop;
 failure = ticket not ok or certified > ε), the 95 % CP interval, δ, the formula width and the R5
 union bound ``2M·W·(1 − 1/(8M))^N`` (``bounds.coverage_failure_bound``), and the ledger's verdict
-(:func:`slt_check.stats.rate_verdict`, claimed rate δ) at each width.
+(:func:`slt_check.core.stats.rate_verdict`, claimed rate δ) at each width.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from slt_check import bounds
 from slt_check.constructions import Problem, get_construction
-from slt_check.minwidth import failures_at
-from slt_check.plotting import (
+from slt_check.core import bounds
+from slt_check.core.stats import failure_rate_test, rate_verdict, seed_grid
+from slt_check.experiments.minwidth import failures_at
+from slt_check.experiments.plotting import (
     data_path,
     failure_phrase,
     formula_label,
@@ -24,9 +25,8 @@ from slt_check.plotting import (
     reference_label,
     write_json,
 )
-from slt_check.stats import failure_rate_test, rate_verdict, seed_grid
-from slt_check.sweep import run_sweep
-from slt_check.ticket import versions
+from slt_check.experiments.sweep import run_sweep
+from slt_check.tickets.ticket import versions
 
 NAME = "failure"
 CONFIGS: dict[str, dict[str, Any]] = {

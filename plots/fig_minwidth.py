@@ -1,9 +1,9 @@
 """Empirical minimal width against each theorem's width formula, against ε (log axes).
 
-The criterion is the claim's own: a width ``N`` *holds* when :func:`slt_check.stats.rate_verdict`
+The criterion is the claim's own: a width ``N`` *holds* when :func:`slt_check.core.stats.rate_verdict`
 (``k`` failing seeds of ``n``, the claimed δ; the four-valued rule of the ledger) says ``holds``;
 a seed fails when its ticket is not ok or its certified sup error exceeds ε
-(:func:`slt_check.minwidth.seed_outcome`). The same pre-registered seed grid
+(:func:`slt_check.experiments.minwidth.seed_outcome`). The same pre-registered seed grid
 (``stats.seed_grid(master_seed, n_seeds)``) is used at every width.
 
 Search, per construction variant and ε: start at ``N_formula / 8`` (at least 1, at most ``n_cap``); halve while the
@@ -24,8 +24,9 @@ from __future__ import annotations
 from typing import Any
 
 from slt_check.constructions import Problem, get_construction
-from slt_check.minwidth import CONSTANT_KEYS, bracket_smallest, seed_outcome
-from slt_check.plotting import (
+from slt_check.core.stats import holds_max_failures, rate_verdict, seed_grid
+from slt_check.experiments.minwidth import CONSTANT_KEYS, bracket_smallest, seed_outcome
+from slt_check.experiments.plotting import (
     data_path,
     failure_phrase,
     formula_label,
@@ -33,9 +34,8 @@ from slt_check.plotting import (
     read_json,
     write_json,
 )
-from slt_check.stats import holds_max_failures, rate_verdict, seed_grid
-from slt_check.sweep import MAX_G_PARAMS, run_sweep, variants
-from slt_check.ticket import versions
+from slt_check.experiments.sweep import MAX_G_PARAMS, run_sweep, variants
+from slt_check.tickets.ticket import versions
 
 NAME = "minwidth"
 CONFIGS: dict[str, dict[str, Any]] = {

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from slt_check import bounds
-from slt_check.plotting import (
+from slt_check.core import bounds
+from slt_check.experiments.plotting import (
     data_path,
     failure_phrase,
     load_figure_module,
@@ -26,8 +26,8 @@ from slt_check.plotting import (
     reference_label,
     write_json,
 )
-from slt_check.targets import default_target_seed, random_target
-from slt_check.ticket import versions
+from slt_check.tickets.targets import default_target_seed, random_target
+from slt_check.tickets.ticket import versions
 
 NAME = "propagation"
 

@@ -1,6 +1,6 @@
 """Sampled (formula) and kept (measured) neurons per target weight against log₂(1/ε), every construction.
 
-Data: the shared ε sweep (``sweep_eps.json``, :func:`slt_check.sweep.run_sweep`) at each
+Data: the shared ε sweep (``sweep_eps.json``, :func:`slt_check.experiments.sweep.run_sweep`) at each
 construction's own formula width, over a pre-registered seed grid (``stats.seed_grid``).
 
 * **formula** — sampled neurons of ``G`` per target weight (``Ticket.sizes()["G_neurons_per_weight"]``):
@@ -22,8 +22,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from slt_check import bounds
-from slt_check.plotting import (
+from slt_check.core import bounds
+from slt_check.experiments.plotting import (
     data_path,
     failure_phrase,
     formula_label,
@@ -33,8 +33,8 @@ from slt_check.plotting import (
     slope_ci,
     write_json,
 )
-from slt_check.sweep import default_seeds, run_sweep, variants
-from slt_check.ticket import versions
+from slt_check.experiments.sweep import default_seeds, run_sweep, variants
+from slt_check.tickets.ticket import versions
 
 NAME = "samples"
 CONFIGS: dict[str, dict[str, Any]] = {

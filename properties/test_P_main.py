@@ -1,5 +1,5 @@
 """Claims **P-main**, **R9**, **X-layer**, **X-cert** on one pre-registered grid of problems
-(``slt_check.claims_success.PMAIN_CASE``: 251 problems, depth 1–3, widths ≤ 4, both sharings,
+(``slt_check.claims.success.PMAIN_CASE``: 251 problems, depth 1–3, widths ≤ 4, both sharings,
 output ReLU on/off, ``ε ∈ {1e-1, 1e-2, 1e-4}``, ``δ = 0.1``, each with its own ``G`` at the formula
 width). The ledger's measures read the same runs (``grid_runs``).
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pytest
 
-from slt_check import claims_success as S
+from slt_check.claims import success as S
 
 
 @pytest.mark.claim("P-main")

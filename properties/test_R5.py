@@ -1,9 +1,9 @@
 """Claim **R5** — group coverage: N_w = ⌈8M ln(2M·W/δ)⌉ pairs per group ⇒ P(some of the W groups
 misses one of its 2M categories) ≤ δ.
 
-The pre-registered case table is ``slt_check.claims_sampling.CASES["R5"]`` (the ledger runs the same
+The pre-registered case table is ``slt_check.claims.sampling.CASES["R5"]`` (the ledger runs the same
 table): per case, ``n = n_for_power(δ)`` seeds ``seed_grid(master, n)``, failures counted, verdict by
-the rule of ``slt_check.stats.rate_verdict`` (holds iff the exact one-sided test excludes a rate 2δ
+the rule of ``slt_check.core.stats.rate_verdict`` (holds iff the exact one-sided test excludes a rate 2δ
 at α = 1e-3; violated iff it rejects p ≤ δ). The test requires ``holds``.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from slt_check.claims_base import RateCase, pytest_params
-from slt_check.claims_sampling import CASES, run_case
+from slt_check.claims.base import RateCase, pytest_params
+from slt_check.claims.sampling import CASES, run_case
 
 
 @pytest.mark.claim("R5")

@@ -4,7 +4,7 @@
   depth ``L + 1``, widths ``(n_0, 2ρn_0, ρn_1, …, ρn_{L−1}, n_L)``, is ``G ⊙ mask`` bit for bit, and
   its success flag is the certificate's (``ok ⇔ certified ≤ ε``, at the ticket's own ε).
 * **P-burkholz-depth**, probability part: at the plan width, ``P(no certified ε-ticket) ≤ δ`` over
-  the pre-registered cases ``slt_check.claims_peers.RATE_CASES["P-burkholz-depth"]`` (the ledger runs
+  the pre-registered cases ``slt_check.claims.peers.RATE_CASES["P-burkholz-depth"]`` (the ledger runs
   the same); a case with a recorded finding is a strict xfail.
 """
 
@@ -14,12 +14,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from slt_check.certify import certified_bound, stages_of
-from slt_check.claims_base import RateCase, pytest_params
-from slt_check.claims_peers import RATE_CASES, run_rate_case
-from slt_check.constructions import build_ticket
+from slt_check.certificates.sup_error import certified_bound, stages_of
+from slt_check.claims.base import RateCase, pytest_params
+from slt_check.claims.peers import RATE_CASES, run_rate_case
 from slt_check.constructions.burkholz import burkholz_widths
-from slt_check.targets import random_target
+from slt_check.pipeline.build import build_ticket
+from slt_check.pipeline.verify import verify_ticket
+from slt_check.tickets.targets import random_target
 
 
 @pytest.mark.claim("P-burkholz-depth")
@@ -33,7 +34,7 @@ def test_depth_is_L_plus_1(widths, seed, rho, eps):
     F = random_target(widths, 1.0, seed % 1000, family="uniform")
     t = build_ticket(F, eps, 0.1, seed, construction="burkholz", rho=rho, window=2 * rho,
                      allow_failure=True)
-    t.validate()
+    verify_ticket(t)
     assert t.G.depth == len(widths)  # L + 1
     assert tuple(t.G.widths) == burkholz_widths(tuple(widths), rho)
     cert = certified_bound(F, t.weights, stages_of(t), 1.0)["bound"]

@@ -1,7 +1,7 @@
 """The counting lower bound (anchors.md §6.1 item 4): properties only a bug can break.
 
 * **LB-counting**: ``n`` candidates give ``2^n`` subset sums, so ε-covering a range ``R`` needs
-  ``n ≥ log₂(R/(2ε))`` (:func:`slt_check.bounds.counting_lower_bound`). For every sample set the
+  ``n ≥ log₂(R/(2ε))`` (:func:`slt_check.core.bounds.counting_lower_bound`). For every sample set the
   exact minimal cover ``n*`` respects it; every construction plans at least that many candidates
   per weight-half at its precision η; an exact subset-sum ticket never keeps more than the
   candidates it had (that last pigeonhole identity is a unit test in ``tests/test_peers.py``).
@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from slt_check.bounds import counting_lower_bound
-from slt_check.claims_peers import check_counting
+from slt_check.claims.peers import check_counting
 from slt_check.constructions import Problem, get_construction
-from slt_check.coverage import covered_intervals, minimal_cover_n
+from slt_check.core.bounds import counting_lower_bound
+from slt_check.core.coverage import covered_intervals, minimal_cover_n
 
 
 @pytest.mark.claim("LB-counting")

@@ -4,7 +4,7 @@
   grow ×10 per decade of η for interior weights (``s² = 2w_max``) and ×100 at the edge of the
   product law (``s² = w_max``: the "1/ε²" of Orseau et al.'s Fig. 1); measured: the pair search at
   ``N`` misses the worst weight w.p. ≤ δ (pre-registered rate case
-  ``slt_check.claims_peers.RATE_CASES["P-malach-poly"]``, the ledger runs the same), and the mean
+  ``slt_check.claims.peers.RATE_CASES["P-malach-poly"]``, the ledger runs the same), and the mean
   first-hit index grows ≥ ×3 per decade (``check_malach_growth``).
 """
 
@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from slt_check.claims_base import RateCase, pytest_params
-from slt_check.claims_peers import RATE_CASES, check_malach_growth, run_rate_case
+from slt_check.claims.base import RateCase, pytest_params
+from slt_check.claims.peers import RATE_CASES, check_malach_growth, run_rate_case
 from slt_check.constructions.malach import pair_samples, pair_success_prob
 
 

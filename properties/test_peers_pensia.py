@@ -5,10 +5,10 @@
   samples has equal increments per decade (``check_pensia_log``).
 * **P-pensia-delta**: at ``N = ⌈3·log₂(2W/min(η,δ))⌉`` the ``pensia`` ticket's certified sup error
   is ≤ ε except with probability ≤ δ — pre-registered rate cases
-  ``slt_check.claims_peers.RATE_CASES["P-pensia-delta"]`` (the ledger runs the same; a recorded
+  ``slt_check.claims.peers.RATE_CASES["P-pensia-delta"]`` (the ledger runs the same; a recorded
   finding is a strict xfail).
 * **X-prec** (added): the certificate-aware selection (``precision="certificate"``) is sound — every
-  ticket's certified bound is at most ``B(per-layer max deviation)`` of :mod:`slt_check.precision` —
+  ticket's certified bound is at most ``B(per-layer max deviation)`` of :mod:`slt_check.certificates.precision` —
   and, selecting to the target's per-layer ``η_i`` on pensia's own ``G``, fails w.p. ≤ δ
   (``RATE_CASES["X-prec"]``).
 """
@@ -19,12 +19,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slt_check.certify import certified_bound, stages_of
-from slt_check.claims_base import RateCase, pytest_params
-from slt_check.claims_peers import RATE_CASES, check_pensia_log, run_rate_case
-from slt_check.constructions import build_ticket
-from slt_check.precision import precision_bound
-from slt_check.targets import random_target
+from slt_check.certificates.precision import precision_bound
+from slt_check.certificates.sup_error import certified_bound, stages_of
+from slt_check.claims.base import RateCase, pytest_params
+from slt_check.claims.peers import RATE_CASES, check_pensia_log, run_rate_case
+from slt_check.pipeline.build import build_ticket
+from slt_check.tickets.targets import random_target
 
 
 @pytest.mark.claim("P-pensia-log")

@@ -18,9 +18,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from slt_check import checks as C
-from slt_check.claims import R7_CASES, run_r7
-from slt_check.laws import Hyperbolic
+from slt_check.claims import checks as C
+from slt_check.claims.catalog import R7_CASES, run_r7
+from slt_check.core.laws import Hyperbolic
 
 N_R1 = 10**6
 

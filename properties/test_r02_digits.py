@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from hypothesis import example, given
 
-from slt_check import bounds
-from slt_check import checks as C
-from slt_check import strategies as S
+from slt_check.claims import checks as C
+from slt_check.claims import strategies as S
+from slt_check.core import bounds
 
 
 def _case(gamma: float, frac: float, u: float, M: int) -> tuple[np.ndarray, np.ndarray]:

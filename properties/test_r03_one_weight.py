@@ -21,8 +21,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from slt_check import checks as C
-from slt_check import strategies as S
+from slt_check.claims import checks as C
+from slt_check.claims import strategies as S
 
 
 @pytest.mark.claim("R3")

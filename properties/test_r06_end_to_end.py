@@ -3,7 +3,7 @@
 Every ticket is built at exactly the width the bound gives (the Orseau construction's default plan:
 ``N_w = ⌈8M ln(2MW/δ)⌉``, ``M`` from ``η``), with ``sharing="per_weight"`` and ``"per_input"``, output
 ReLU on and off. A failure event (``ticket.ok`` False, probability ≤ δ) is never re-drawn: it is
-recorded (:class:`slt_check.checks.FailureTally`), the deterministic guarantee R9 (whose premise is
+recorded (:class:`slt_check.claims.checks.FailureTally`), the deterministic guarantee R9 (whose premise is
 "every group covered") is checked on the covered draws, and after the property ran the number of
 failure events among its examples is tested against ``max δ`` (one-sided exact binomial, α = 1e-6:
 a sanity check with little power on ~35 examples). P-main's "with high probability" is measured
@@ -11,7 +11,7 @@ with power on the pre-registered grid of ``test_P_main.py`` (251 draws, power 0.
 far: failure rates of about 1 % at small ``M`` (e.g. ``w_max = 0.3, x_max = 0.5, ε = 0.1``: 12/2000
 per_input, 22/2000 per_weight, δ = 0.05).
 
-* **R9 / P-main**: the certified bound (:func:`slt_check.certify.sup_error`) on
+* **R9 / P-main**: the certified bound (:func:`slt_check.certificates.sup_error.sup_error`) on
   ``sup_{‖x‖∞ ≤ x_max} ‖F(x) − Ĝ(x)‖_∞`` is ``≤ ε`` (P-main: confirmed in substance — with high
   probability pruning alone gives an ε-approximation on every input at log width per weight).
 * **X-cert**: the error found by the adversarial search is ``≤`` the certified bound.
@@ -30,12 +30,12 @@ import numpy as np
 import pytest
 from hypothesis import example, given
 
-from slt_check import checks as C
-from slt_check import strategies as S
-from slt_check.nets import ReLUNet
-from slt_check.pipeline import build_ticket
-from slt_check.stats import seed_grid
-from slt_check.targets import random_target
+from slt_check.claims import checks as C
+from slt_check.claims import strategies as S
+from slt_check.core.nets import ReLUNet
+from slt_check.core.stats import seed_grid
+from slt_check.pipeline.build import build_ticket
+from slt_check.tickets.targets import random_target
 
 
 def _build(p: dict[str, Any]) -> Any:

@@ -4,7 +4,7 @@
   ``#neurons(G) = Σ n_i + W·N_w`` (per_weight; ``Σ n_i + N_w Σ n_{i−1}`` per_input), counted on every
   sampled ``G``, with ``N_w ≤ 8M ln(2MW/δ) + 1``; and the minimal working ``N_w`` *measured* on sampled
   ``G``'s (bisection, all of 3 seeds certified ≤ ε) grows by a factor ≤ 2 per decade of ε from 1e-1
-  to 1e-6 (``slt_check.claims_success.SIZE_CASE``; a polynomial 1/ε law multiplies by 10).
+  to 1e-6 (``slt_check.claims.success.SIZE_CASE``; a polynomial 1/ε law multiplies by 10).
 * **P-depth** (confirmed: "logarithmic in all variables but depth"; the bound is ours): on built
   tickets of width 2 and depth ``l = 1..4``, the fewest digits ``M_min(l)`` giving certified
   ε-tickets satisfy ``M_min(l) ≤ M_min(1) + (l−1)⌈log_γ(n(w_max+1))⌉ + log_γ l + 1``
@@ -21,10 +21,10 @@ from typing import Any
 import pytest
 from hypothesis import given
 
-from slt_check import checks as C
-from slt_check import claims_success
-from slt_check import strategies as S
-from slt_check.pipeline import build_ticket
+from slt_check.claims import checks as C
+from slt_check.claims import strategies as S
+from slt_check.claims import success as claims_success
+from slt_check.pipeline.build import build_ticket
 
 
 @pytest.mark.claim("P-size")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pytest
 
-from slt_check.claims import FIG1_CASES, R11_HYPERBOLIC_M, run_fig1, run_r11_hyperbolic, run_r11_uniform
+from slt_check.claims.catalog import FIG1_CASES, R11_HYPERBOLIC_M, run_fig1, run_r11_hyperbolic, run_r11_uniform
 
 
 @pytest.mark.claim("R11")

@@ -16,7 +16,7 @@ import json
 
 import pytest
 
-from slt_check import ledger
+from slt_check.claims import ledger
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +47,6 @@ def test_slack_above_floor(snapshot: dict, baseline: dict) -> None:
 
 
 def test_ledger_check_passes() -> None:
-    from slt_check.cli import main
+    from slt_check.cli.main import main
 
     assert main(["ledger", "--check"]) == 0, "paper_claims.md is stale: run `slt-check ledger --run --scale ci`"

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from slt_check.cli import EXIT_CODES, main
+from slt_check.cli.main import EXIT_CODES, main
 
 pytestmark = pytest.mark.claim("R-mask")
 

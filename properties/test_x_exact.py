@@ -1,4 +1,4 @@
-"""Claim X-cert (certification soundness) against the exact sup error (``slt_check.exact``).
+"""Claim X-cert (certification soundness) against the exact sup error (``slt_check.certificates.exact``).
 
 For a ticket ``Ĝ`` of a target ``F`` and the box ``‖x‖_∞ ≤ x_max``, with ``e* = sup_x ‖F(x) − Ĝ(x)‖_∞``,
 the MILP gives ``lower ≤ e* ≤ upper`` (``lower`` a float64 evaluation at the MILP's maximiser), the
@@ -21,11 +21,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from slt_check import strategies as S
-from slt_check.certify import sup_error
-from slt_check.exact import ExactSupError, exact_sup_error
-from slt_check.pipeline import build_ticket
-from slt_check.targets import random_target
+from slt_check.certificates.exact import ExactSupError, exact_sup_error
+from slt_check.certificates.sup_error import sup_error
+from slt_check.claims import strategies as S
+from slt_check.pipeline.build import build_ticket
+from slt_check.tickets.targets import random_target
 
 
 def _tol(ex: ExactSupError) -> float:

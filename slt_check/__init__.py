@@ -8,15 +8,15 @@ Quick start::
     print(sup_error(F, ticket, x_max=1.0))
 """
 
-__version__ = "0.1.0"
-
-from slt_check.certify import SupError, sup_error  # noqa: E402
-from slt_check.compact_ticket import CompactTicket  # noqa: E402
+from slt_check._version import __version__  # noqa: E402
+from slt_check.certificates.sup_error import SupError, sup_error  # noqa: E402
 from slt_check.constructions import CONSTRUCTIONS, ConstructionFailed, Problem, get_construction  # noqa: E402
-from slt_check.nets import ReLUNet  # noqa: E402
-from slt_check.pipeline import BuildResult, build, build_ticket  # noqa: E402
-from slt_check.targets import random_target  # noqa: E402
-from slt_check.ticket import AnyTicket, Ticket, load_ticket  # noqa: E402
+from slt_check.core.nets import ReLUNet  # noqa: E402
+from slt_check.pipeline.build import BuildResult, build, build_ticket  # noqa: E402
+from slt_check.pipeline.verify import load_ticket, verify_ticket  # noqa: E402
+from slt_check.tickets.compact_ticket import CompactTicket  # noqa: E402
+from slt_check.tickets.targets import random_target  # noqa: E402
+from slt_check.tickets.ticket import AnyTicket, Ticket  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -33,6 +33,7 @@ __all__ = [
     "build_ticket",
     "get_construction",
     "load_ticket",
+    "verify_ticket",
     "random_target",
     "sup_error",
 ]

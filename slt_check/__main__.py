@@ -1,5 +1,5 @@
 import sys
 
-from slt_check.cli import main
+from slt_check.cli.main import main
 
 sys.exit(main())

@@ -1,11 +1,11 @@
-"""Formulas of slt_check.bounds: values, monotonicity, validation."""
+"""Formulas of slt_check.core.bounds: values, monotonicity, validation."""
 
 import math
 
 import numpy as np
 import pytest
 
-from slt_check import bounds
+from slt_check.core import bounds
 
 
 def test_eta_and_M_for_the_reference_target():

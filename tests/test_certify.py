@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from slt_check import ReLUNet, Ticket, build_ticket, random_target, sup_error
-from slt_check.certify import pointwise_error
+from slt_check.certificates.sup_error import pointwise_error
 
 
 def _ternary_grid(n, x_max):

@@ -1,4 +1,4 @@
-"""The checker can fail: the property check functions (:mod:`slt_check.checks`) run against
+"""The checker can fail: the property check functions (:mod:`slt_check.claims.checks`) run against
 deliberately broken variants and must report the right claim as violated.
 
 Broken variants: digit base 2 instead of 3/2; uniform instead of hyperbolic weights at the same
@@ -8,7 +8,7 @@ with uniform (not log-uniform) magnitudes (R1); base-3/2 digits where R2b expect
 counterexample; R8's bound halved; the uniform law in R11's cost check; a pair search at half the
 cost (P-fig1); a cover solver that over-claims (LB-counting). The ledger's "breaks caught" column
 lists them with the prefix "checker:"; library mutations under which ``pytest properties`` itself
-fails are in :mod:`slt_check.claims_breaks` (``tests/test_breaks.py``).
+fails are in :mod:`slt_check.claims.breaks` (``tests/test_breaks.py``).
 """
 
 from __future__ import annotations
@@ -18,17 +18,18 @@ import copy
 import numpy as np
 import pytest
 
-from slt_check import bounds
-from slt_check import checks as C
-from slt_check.certify import sup_error
+from slt_check.certificates.sup_error import sup_error
+from slt_check.claims import checks as C
 from slt_check.constructions.base import Problem
 from slt_check.constructions.registry import get_construction
-from slt_check.laws import Hyperbolic, Uniform
-from slt_check.nets import ReLUNet
-from slt_check.pipeline import build_ticket
-from slt_check.stats import seed_grid
-from slt_check.targets import random_target
-from slt_check.ticket import Ticket
+from slt_check.core import bounds
+from slt_check.core.laws import Hyperbolic, Uniform
+from slt_check.core.nets import ReLUNet
+from slt_check.core.stats import seed_grid
+from slt_check.pipeline.build import build_ticket
+from slt_check.pipeline.verify import verify_ticket
+from slt_check.tickets.targets import random_target
+from slt_check.tickets.ticket import Ticket
 
 EPS, DELTA = 1e-3, 0.05
 
@@ -129,7 +130,7 @@ def test_planted_weight_in_g_violates_r_mask(target: ReLUNet, good_ticket: Ticke
     G.weights[1][o, h] = float(target.weights[0][o, 0])
     planted = Ticket(G, good_ticket.masks, target, good_ticket.meta)
     try:  # still G' ⊙ mask bit for bit; a validation that re-samples G from its seed rejects it
-        planted.validate()
+        verify_ticket(planted)
     except ValueError as exc:
         assert "G" in str(exc)
     assert C.check_mask_structure(planted).holds  # structure alone cannot see it …
@@ -228,8 +229,8 @@ def test_half_cost_pair_search_violates_p_fig1(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_overclaiming_cover_solver_violates_lb_counting(monkeypatch: pytest.MonkeyPatch) -> None:
-    from slt_check import coverage
-    from slt_check.claims_peers import check_counting
+    from slt_check.claims.peers import check_counting
+    from slt_check.core import coverage
 
     orig = coverage.minimal_samples
     monkeypatch.setattr(coverage, "minimal_samples", lambda *a, **k: np.maximum(1, orig(*a, **k) // 4))

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from slt_check.cli import main
+from slt_check.cli.main import main
 
 
 def test_build_then_check(tmp_path, capsys):
@@ -68,7 +68,7 @@ def test_pensia_certificate_precision_from_the_command_line(tmp_path, capsys):
 
 
 def test_slow_plan_hint():
-    from slt_check.cli import _slow_plan_hint
+    from slt_check.cli.main import _slow_plan_hint
 
     assert "precision=certificate" in _slow_plan_hint("pensia", {}, 397_000)
     assert _slow_plan_hint("pensia", {"precision": "certificate"}, 397_000) is None

@@ -10,7 +10,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from slt_check.cli import EXIT_CODES, EXIT_INTERNAL, main
+from slt_check.cli.main import EXIT_CODES, EXIT_INTERNAL, main
 
 TARGETS = ["random:2-2-1", "random:2-3-1:normal", "random:1-1", "random:2-2-1:nope", "random:-2-2", "random:",
            "random:0-2", "random:3", "torch:/nonexistent.pt", "npz:/nonexistent.npz", "npz:{dir}", "torch:{dir}",

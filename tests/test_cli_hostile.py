@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from slt_check.cli import EXIT_CODES, main
+from slt_check.cli.main import EXIT_CODES, main
 
 FAST = ["--target", "random:2-3-1", "--eps", "0.1", "--sharing", "per_input", "--seed", "0"]
 
@@ -284,7 +284,7 @@ def test_not_certified_is_not_exit_zero(tmp_path, capsys):
 
 
 def test_unsound_certificate_exits_5(dense, capsys, monkeypatch):
-    import slt_check.certify as certify
+    import slt_check.certificates.sup_error as certify
 
     real = certify.sup_error
 
@@ -300,7 +300,7 @@ def test_unsound_certificate_exits_5(dense, capsys, monkeypatch):
 
 @pytest.mark.parametrize("bad", ["missing_dir/t.npz", "t.txt", "."])
 def test_bad_out_is_refused_before_the_build(tmp_path, capsys, bad, monkeypatch):
-    import slt_check.pipeline as pipeline
+    import slt_check.pipeline.build as pipeline
 
     monkeypatch.setattr(pipeline, "build", lambda *a, **k: pytest.fail("built before checking --out"))
     out = tmp_path / bad if bad != "." else tmp_path
@@ -417,7 +417,7 @@ def test_every_help_works(capsys, command):
 def test_the_library_refuses_an_oversized_build_too():
     """Not only the CLI: build_ticket itself estimates the peak and refuses (no MemoryError)."""
     from slt_check import build_ticket, random_target
-    from slt_check.pipeline import build_compact_ticket
+    from slt_check.pipeline.build import build_compact_ticket
 
     F = random_target([4, 8, 8, 2], 1.0, 0)
     with pytest.raises(ValueError, match="memory limit"):

@@ -8,19 +8,18 @@ import json
 import numpy as np
 import pytest
 
-from slt_check.certify import sup_error
-from slt_check.cli import main
-from slt_check.compact_ticket import (
+from slt_check.certificates.sup_error import sup_error
+from slt_check.cli.main import main
+from slt_check.pipeline.build import build_compact_ticket, build_ticket
+from slt_check.pipeline.verify import load_ticket
+from slt_check.tickets.compact_ticket import (
     FORMAT,
     BatchedReLUNet,
     CompactTicket,
-    load_any_ticket,
-    load_compact_ticket,
+    read_compact_ticket,
 )
-from slt_check.constructions import build_ticket
-from slt_check.pipeline import build_compact_ticket
-from slt_check.targets import random_target
-from slt_check.ticket import Ticket
+from slt_check.tickets.targets import random_target
+from slt_check.tickets.ticket import Ticket
 
 
 @pytest.fixture(scope="module")
@@ -33,19 +32,19 @@ def pair() -> tuple[Ticket, CompactTicket]:
 def test_round_trip_is_bit_identical(pair, tmp_path) -> None:
     _, c = pair
     path = c.save(tmp_path / "c.npz")
-    back = load_compact_ticket(path)
+    back = load_ticket(path)
     for a, b in zip(c.entries, back.entries, strict=True):
         for key in ("rows", "cols", "vals"):
             np.testing.assert_array_equal(a[key], b[key])
     assert back.meta["format"] == FORMAT and back.spec == c.spec and back.ok
-    assert isinstance(load_any_ticket(path), CompactTicket)
+    assert isinstance(load_ticket(path), CompactTicket)
     with np.load(path) as z:
         assert not any(name.startswith("G_") for name in z.files)  # G itself is not stored
 
 
-def test_load_any_ticket_reads_dense_files(pair, tmp_path) -> None:
+def test_load_ticket_reads_dense_files(pair, tmp_path) -> None:
     d, _ = pair
-    assert isinstance(load_any_ticket(d.save(tmp_path / "d.npz")), Ticket)
+    assert isinstance(load_ticket(d.save(tmp_path / "d.npz")), Ticket)
 
 
 @pytest.mark.parametrize("tamper", ["value", "unusable", "duplicate"])
@@ -78,15 +77,15 @@ def test_tampered_file_is_refused(pair, tmp_path) -> None:
     arrays["vals_1"] = arrays["vals_1"] * 1.0000001
     np.savez(tmp_path / "bad.npz", **arrays)
     with pytest.raises(ValueError, match="differs"):
-        load_any_ticket(tmp_path / "bad.npz")
+        load_ticket(tmp_path / "bad.npz")
     meta = json.loads(str(arrays["meta"]))
     meta["format"] = "something/9"
     arrays["meta"] = np.array(json.dumps(meta))
     np.savez(tmp_path / "fmt.npz", **arrays)
     with pytest.raises(ValueError, match="not a compact ticket"):
-        load_compact_ticket(tmp_path / "fmt.npz")
+        read_compact_ticket(tmp_path / "fmt.npz")
     with pytest.raises(ValueError, match="no ticket file"):
-        load_any_ticket(tmp_path / "missing.npz")
+        load_ticket(tmp_path / "missing.npz")
     with pytest.raises(ValueError, match=r"\.npz"):
         c.save(tmp_path / "c.txt")
 
@@ -125,7 +124,7 @@ def test_cli_build_lazy_and_check(tmp_path, capsys) -> None:
     rc = main(["build", "--target", "random:3-4-2:kaiming", "--eps", "0.01", "--delta", "0.05",
                "--lazy", "--sharing", "per_input", "--out", str(out)])
     assert rc == 0 and "HOLDS" in capsys.readouterr().out
-    assert isinstance(load_any_ticket(out), CompactTicket)
+    assert isinstance(load_ticket(out), CompactTicket)
     assert main(["check", str(out), "--json"]) == 0
     res = json.loads(capsys.readouterr().out)
     assert res["holds"] and res["sup_error"]["certified"] <= 0.01

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from slt_check.bounds import counting_lower_bound
-from slt_check.coverage import (
+from slt_check.core.bounds import counting_lower_bound
+from slt_check.core.coverage import (
     covered_intervals,
     covers,
     merge_intervals,

@@ -1,4 +1,4 @@
-"""The CROWN certificate (``slt_check.crown``) against the exact MILP value, closed forms and the search.
+"""The CROWN certificate (``slt_check.certificates.crown``) against the exact MILP value, closed forms and the search.
 
 * tickets of orseau, pensia, malach on small random targets: ``found ≤ exact.lower ≤ crown`` and
   ``crown ≥ exact.upper`` up to the MILP's own tolerance/float slack (both are sound upper bounds;
@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 
 from slt_check import build_ticket, random_target
-from slt_check.certify import reduce_stages, stages_of, sup_error
-from slt_check.crown import certified_bound_crown, crown_from_reduced
-from slt_check.exact import exact_sup_error
-from slt_check.nets import ReLUNet
+from slt_check.certificates.crown import certified_bound_crown, crown_from_reduced
+from slt_check.certificates.exact import exact_sup_error
+from slt_check.certificates.sup_error import reduce_stages, stages_of, sup_error
+from slt_check.core.nets import ReLUNet
 
 CASES = [
     ("orseau", [2, 3, 1], 0.1),

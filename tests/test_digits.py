@@ -8,8 +8,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from slt_check.bounds import GAMMA, greedy_residual_bound
-from slt_check.digits import greedy_residual, greedy_select, tile_index
+from slt_check.core.bounds import GAMMA, greedy_residual_bound
+from slt_check.core.digits import greedy_residual, greedy_select, tile_index
 
 
 def brute_force_best(u: float, digits: list[float]) -> float:

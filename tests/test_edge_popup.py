@@ -8,9 +8,10 @@ import pytest
 import torch
 
 from slt_check import random_target
-from slt_check.constructions import ConstructionFailed, Problem, build_ticket, get_construction
+from slt_check.constructions import ConstructionFailed, Problem, get_construction
 from slt_check.constructions.edge_popup import EdgePopup, certify_general
-from slt_check.ticket import load_ticket
+from slt_check.pipeline.build import build_ticket
+from slt_check.pipeline.verify import load_ticket, verify_ticket
 
 torch.set_num_threads(1)
 
@@ -71,7 +72,7 @@ def test_deterministic_bit_for_bit_on_cpu() -> None:
 
 def test_ticket_is_a_pruning_and_verifies_against_its_seed(tmp_path) -> None:
     t = _build()
-    t.validate()  # G ⊙ mask bit for bit, G regenerated from the seed, plan and stages checked
+    verify_ticket(t)  # G ⊙ mask bit for bit, G regenerated from the seed, plan and stages checked
     for w, g, m in zip(t.weights, t.G.weights, t.masks, strict=True):
         assert np.array_equal(w, g * m)
     path = t.save(tmp_path / "ep.npz")
@@ -81,7 +82,7 @@ def test_ticket_is_a_pruning_and_verifies_against_its_seed(tmp_path) -> None:
     t.G.weights[0][0, 0] = np.nextafter(t.G.weights[0][0, 0], np.inf)
     forged = type(t)(t.G, t.masks, t.target, t.meta)
     with pytest.raises(ValueError):
-        forged.validate()
+        verify_ticket(forged)
 
 
 def test_certificate_brackets_the_error() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from slt_check.plotting import DATA_DIR, load_figure_module, read_json, save_figure, style
+from slt_check.experiments.plotting import DATA_DIR, load_figure_module, read_json, save_figure, style
 
 pytest.importorskip("torch")
 pytest.importorskip("matplotlib")

@@ -1,4 +1,4 @@
-"""The exact sup error by MILP (``slt_check.exact``) against closed forms, brute force and certify.
+"""The exact sup error by MILP (``slt_check.certificates.exact``) against closed forms, brute force and certify.
 
 * one-layer targets: for ``Ĝ(x) = P σ(x) − N σ(−x)`` (the certificate's stage form) and ``F(x) = W x``,
   ``s (F − Ĝ)_o(x) = Σ_j s (W − P)_oj σ(x_j) − s (W − N)_oj σ(−x_j)`` is separable, so
@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 
 from slt_check import build_ticket, random_target
-from slt_check.certify import reduce_stages, stages_of, sup_error
-from slt_check.exact import ExactSupError, exact_sup_error
-from slt_check.nets import ReLUNet
+from slt_check.certificates.exact import ExactSupError, exact_sup_error
+from slt_check.certificates.sup_error import reduce_stages, stages_of, sup_error
+from slt_check.core.nets import ReLUNet
 
 
 def _pn_net(P: np.ndarray, N: np.ndarray, output_relu: bool = False) -> ReLUNet:

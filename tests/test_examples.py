@@ -41,7 +41,7 @@ def test_digits_example_quick(tmp_path, capsys) -> None:
 def test_scale_to_bound_keeps_predictions() -> None:
     import numpy as np
 
-    from slt_check.targets import random_target
+    from slt_check.tickets.targets import random_target
 
     mod = _load()
     F = random_target((5, 4, 3), 3.0, 0)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from slt_check.laws import Hyperbolic, Product, Uniform, make_law, product_magnitude_cdf
+from slt_check.core.laws import Hyperbolic, Product, Uniform, make_law, product_magnitude_cdf
 
 
 def test_hyperbolic_support_and_log_uniformity():

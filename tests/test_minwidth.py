@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-import slt_check.minwidth as mw
+import slt_check.experiments.minwidth as mw
 from slt_check.constructions import Problem
-from slt_check.stats import clopper_pearson, seed_grid
+from slt_check.core.stats import clopper_pearson, seed_grid
 
 
 def test_min_seeds_for_is_the_smallest_zero_failure_grid() -> None:
@@ -81,7 +81,7 @@ def test_real_orseau_run_is_consistent_with_the_formula() -> None:
 # ------------------------------------------------------------------------------ plan-only identities
 # (moved from properties/: formula identities of the plan, not measurements of a claim)
 def test_plan_log_growth_in_inverse_eps() -> None:
-    from slt_check import checks as C
+    from slt_check.claims import checks as C
 
     for ws, w, x in [((3, 4, 4, 2), 1.0, 1.0), ((8, 8), 2.5, 3.0), ((1, 1), 0.3, 0.5)]:
         c = C.check_log_growth(ws, w, x, 0.05, [10.0**-k for k in range(1, 13)])
@@ -89,7 +89,7 @@ def test_plan_log_growth_in_inverse_eps() -> None:
 
 
 def test_plan_depth_formula() -> None:
-    from slt_check import checks as C
+    from slt_check.claims import checks as C
 
     for n in (1, 4, 8):
         for w, x in ((0.3, 0.5), (1.0, 1.0), (2.5, 3.0)):

@@ -5,8 +5,8 @@ import pytest
 import scipy.sparse as sp
 
 from slt_check import ReLUNet, random_target
-from slt_check.targets import FAMILIES, parse_widths, target_from_spec
-from slt_check.torch_io import net_from_torch, net_to_torch
+from slt_check.io.torch_io import net_from_torch, net_to_torch
+from slt_check.tickets.targets import FAMILIES, parse_widths, target_from_spec
 
 
 def test_forward_matches_manual():

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from slt_check import ConstructionFailed, Problem, build_ticket, get_construction, random_target
-from slt_check.selection import simulated_weights
+from slt_check import ConstructionFailed, Problem, build_ticket, get_construction, random_target, verify_ticket
+from slt_check.sources.selection import simulated_weights
 
 
 def _bits(a):
@@ -28,7 +28,7 @@ def test_same_seed_same_G_whatever_the_target(sharing):
 def test_mask_structure(sharing):
     F = random_target([3, 5, 4, 2], 1.0, 3, family="corners")
     t = build_ticket(F, 1e-2, 0.05, seed=0, sharing=sharing)
-    t.validate()
+    verify_ticket(t)
     M = t.meta["plan"]["M"]
     W = sum(w.size for w in F.weights)
     assert t.n_kept <= 4 * M * W
@@ -68,7 +68,7 @@ def test_too_small_G_is_reported_not_redrawn():
     t = build_ticket(F, 1e-3, 0.05, seed=0, n_samples=5, allow_failure=True)
     assert not t.ok and t.meta["n_failed_weights"] > 0
     assert t.G.widths[1] == 3 * 3 * 5  # the G asked for, not a larger one
-    t.validate()
+    verify_ticket(t)
 
 
 def test_plan_matches_sampled_G():

@@ -5,13 +5,13 @@ import math
 import numpy as np
 import pytest
 
-from slt_check import build_ticket, get_construction, random_target
-from slt_check.certify import sup_error
+from slt_check import build_ticket, get_construction, random_target, verify_ticket
+from slt_check.certificates.sup_error import sup_error
 from slt_check.constructions import Problem
 from slt_check.constructions.malach import pair_samples, pair_success_prob
 from slt_check.constructions.pensia import PENSIA_C, pensia_samples
-from slt_check.rules import RULES, ExactSubsetSum, PairSearch
-from slt_check.subset_sum import brute_force_subsets, subset_errors
+from slt_check.constructions.rules import RULES, ExactSubsetSum, PairSearch
+from slt_check.core.subset_sum import brute_force_subsets, subset_errors
 
 
 def _bits(a):
@@ -30,7 +30,7 @@ def _bits(a):
 def test_ticket_is_pruned_G_and_certified(name, opts, widths, eps):
     F = random_target(widths, 1.0, 11)
     t = build_ticket(F, eps, 0.05, seed=3, construction=name, allow_failure=True, **opts)
-    t.validate()
+    verify_ticket(t)
     err = sup_error(F, t, 1.0, n_random=256, n_starts=4, steps=20)
     assert err.found <= err.certified
     if t.ok:
@@ -43,7 +43,7 @@ def test_ticket_is_pruned_G_and_certified(name, opts, widths, eps):
 
 def test_pensia_cli_example_holds():
     """The brief's example: 4-8-8-2, ε = 1e-2, δ = 0.05, seed 0 (one fixed draw, not re-drawn)."""
-    from slt_check.targets import target_from_spec
+    from slt_check.tickets.targets import target_from_spec
 
     F = target_from_spec("random:4-8-8-2", seed=1_000_003)
     t = build_ticket(F, 1e-2, 0.05, seed=0, construction="pensia")
@@ -149,7 +149,7 @@ def test_burkholz_depth_L_plus_1(widths):
     F = random_target(widths, 1.0, 4)
     t = build_ticket(F, 0.05, 0.1, seed=2, construction="burkholz", rho=12, window=20,
                      allow_failure=True)
-    t.validate()
+    verify_ticket(t)
     L = len(widths) - 1
     assert t.G.depth == L + 1
     rho = t.meta["plan"]["rho"]
@@ -173,12 +173,12 @@ def test_burkholz_G_independent_of_target():
 
 
 def test_factorial_min_candidates_is_minimal():
-    from slt_check.compare import factorial_min_candidates
-    from slt_check.rules import ExactSubsetSum
+    from slt_check.constructions.rules import ExactSubsetSum
+    from slt_check.constructions.min_candidates import factorial_min_candidates
 
     m = factorial_min_candidates("uniform", "exact_subset_sum", 1e-3, [1, 2, 3])
-    import slt_check.compare as cmp
-    from slt_check.compare import factorial_law
+    import slt_check.constructions.min_candidates as cmp
+    from slt_check.constructions.min_candidates import factorial_law
 
     law = factorial_law("uniform", 1)
     for s, n, w in zip([1, 2, 3], m["n_star"], m["w"], strict=True):
@@ -195,17 +195,18 @@ def test_factorial_min_candidates_is_minimal():
         assert n == hits[0] + 1
 
 
-def test_fit_slope_recovers_a_line():
-    from slt_check.compare import fit_slope
+def test_slope_ci_recovers_a_line():
+    from slt_check.core.stats import slope_ci
 
-    f = fit_slope([1, 2, 3, 4], [3.0, 5.1, 6.9, 9.0])
-    assert f["lo"] <= 2.0 <= f["hi"] and abs(f["slope"] - 1.98) < 1e-9
-    with pytest.raises(ValueError, match="x"):
-        fit_slope([1, 2], [1, 2])
+    f = slope_ci([1, 2, 3, 4], [3.0, 5.1, 6.9, 9.0])
+    assert f["low"] <= 2.0 <= f["high"] and abs(f["slope"] - 1.98) < 1e-9
+    assert slope_ci([1, 2], [1, 2]) is None
+    with pytest.raises(ValueError, match="same number"):
+        slope_ci([1, 2, 3], [1, 2])
 
 
 def test_experiment1_weights_small():
-    from slt_check.compare import experiment1_weights
+    from slt_check.experiments.compare import experiment1_weights
 
     w = np.random.default_rng(0).uniform(-0.5, 0.5, 300)
     r = experiment1_weights(w, 0.01, 21, 0)
@@ -215,8 +216,8 @@ def test_experiment1_weights_small():
 
 
 def test_cli_compare_writes_table_and_readme_block(tmp_path):
-    from slt_check.cli import main
-    from slt_check.cli_compare import replace_peers_block
+    from slt_check.cli.compare import replace_peers_block
+    from slt_check.cli.main import main
 
     readme = tmp_path / "README.md"
     readme.write_text("top\n<!-- peers:start (x) -->\nOLDBLOCK\n<!-- peers:end -->\nbottom\n")
@@ -250,7 +251,7 @@ def test_kept_counts_respect_counting(seed, n, rule, eta):
     Σ_{i ≤ k_max} C(n, i) with k_max the largest kept count — only a bug can break it."""
     from math import comb
 
-    from slt_check.rules import ExactSubsetSum, GreedyDigits, PairSearch
+    from slt_check.constructions.rules import ExactSubsetSum, GreedyDigits, PairSearch
 
     rng = np.random.default_rng(seed)
     p = rng.uniform(0, 1, n) * rng.uniform(-1, 1, n)

@@ -10,8 +10,9 @@ import math
 import numpy as np
 import pytest
 
-from slt_check import bounds
-from slt_check.plotting import (
+from slt_check.core import bounds
+from slt_check.core.stats import failure_rate_test, holds_max_failures, rate_verdict
+from slt_check.experiments.plotting import (
     DATA_DIR,
     FIGURES,
     FORMULA_PREFIX,
@@ -25,7 +26,6 @@ from slt_check.plotting import (
     slope_ci,
     style,
 )
-from slt_check.stats import failure_rate_test, holds_max_failures, rate_verdict
 
 ALPHA = 1e-3
 """Level of the exact binomial tests on recorded failure counts."""

@@ -1,4 +1,4 @@
-"""Certificate-aware per-layer precisions (slt_check.precision) and the ``precision="certificate"``
+"""Certificate-aware per-layer precisions (slt_check.certificates.precision) and the ``precision="certificate"``
 selection: tight at the chosen η, and the construction accepts a ticket only by its certificate
 (soundness, certified ≤ B(per-layer deviations), is the X-prec property in
 properties/test_peers_pensia.py)."""
@@ -9,12 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from slt_check import build_ticket, get_construction, random_target
-from slt_check.bounds import per_weight_precision
-from slt_check.certify import sup_error
+from slt_check.certificates.precision import layer_precisions, precision_bound
+from slt_check.certificates.sup_error import sup_error
 from slt_check.constructions import Problem
 from slt_check.constructions.base import ConstructionFailed
-from slt_check.precision import layer_precisions, precision_bound
-from slt_check.rules import ExactSubsetSum
+from slt_check.constructions.rules import ExactSubsetSum
+from slt_check.core.bounds import per_weight_precision
 
 
 @settings(deadline=None, max_examples=15)
@@ -125,7 +125,7 @@ def test_malach_and_factorial_certificate_mode():
 
 def test_zero_layers_get_capped_precisions():
     """A zero layer has no sensitivity: its precision is capped (the empty subset is exact there)."""
-    from slt_check.nets import ReLUNet
+    from slt_check.core.nets import ReLUNet
 
     F = ReLUNet([np.full((3, 2), 0.5), np.zeros((1, 3))])
     etas = layer_precisions(F, 1e-2, 1.0)

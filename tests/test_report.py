@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from slt_check.cli import main
-from slt_check.report import README_END, README_START, ledger_section, readme_block, run_report, update_readme
+from slt_check.cli.main import main
+from slt_check.experiments.report import (
+    README_END,
+    README_START,
+    ledger_section,
+    readme_block,
+    run_report,
+    update_readme,
+)
 
 
 def test_report_writes_figures_and_markdown(tmp_path) -> None:

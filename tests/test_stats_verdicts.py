@@ -1,12 +1,12 @@
-"""The verdict rule of :func:`slt_check.stats.rate_verdict` and the pre-registration helper
-:func:`slt_check.stats.n_for_power`."""
+"""The verdict rule of :func:`slt_check.core.stats.rate_verdict` and the pre-registration helper
+:func:`slt_check.core.stats.n_for_power`."""
 
 from __future__ import annotations
 
 import pytest
 from scipy import stats
 
-from slt_check.stats import combine_verdicts, n_for_power, rate_power, rate_verdict
+from slt_check.core.stats import combine_verdicts, n_for_power, rate_power, rate_verdict
 
 
 def test_rule_on_examples() -> None:

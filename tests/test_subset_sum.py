@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from slt_check.subset_sum import (
+from slt_check.core.subset_sum import (
     MAX_N,
     best_subsets,
     brute_force_subsets,
@@ -62,7 +62,7 @@ def test_exact_hit_on_planted_subsets():
 
 
 def test_chunking_does_not_change_answers(monkeypatch):
-    import slt_check.subset_sum as ss
+    import slt_check.core.subset_sum as ss
 
     rng = np.random.default_rng(3)
     v = rng.uniform(-1, 1, (300, 15))

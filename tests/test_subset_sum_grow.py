@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from slt_check.subset_sum import best_subsets, brute_force_subsets, subset_errors
-from slt_check.subset_sum_grow import grow_subsets, interleaved_order
+from slt_check.core.subset_sum import best_subsets, brute_force_subsets, subset_errors
+from slt_check.core.subset_sum_grow import grow_subsets, interleaved_order
 
 
 def _round_off(v: np.ndarray, t: np.ndarray) -> np.ndarray:

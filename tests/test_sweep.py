@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from slt_check.plotting import read_json, round_sig, write_json
-from slt_check.sweep import AXES, axis_points, default_seeds, evaluate_point, run_sweep, variants
+from slt_check.experiments.plotting import read_json, round_sig, write_json
+from slt_check.experiments.sweep import AXES, axis_points, default_seeds, evaluate_point, run_sweep, variants
 
 
 def test_run_sweep_resumes_and_skips_done_points(tmp_path) -> None:

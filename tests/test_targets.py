@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from numpy.lib import format as npformat
 
-import slt_check.targets as targets
-from slt_check.targets import MAX_TARGET_PARAMS, load_npz_target, parse_widths, random_target, target_from_spec
+import slt_check.tickets.targets as targets
+from slt_check.tickets.targets import MAX_TARGET_PARAMS, load_npz_target, parse_widths, random_target, target_from_spec
 
 
 def _one_line_error(fn, *args, match: str, **kwargs) -> str:

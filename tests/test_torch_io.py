@@ -11,12 +11,14 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from slt_check.cli import main  # noqa: E402
-from slt_check.compact_ticket import load_any_ticket  # noqa: E402
-from slt_check.constructions import build_ticket  # noqa: E402
-from slt_check.pipeline import build_compact_ticket  # noqa: E402
-from slt_check.targets import random_target, target_from_spec  # noqa: E402
-from slt_check.torch_io import load_torch_target, net_from_torch, ticket_to_torch  # noqa: E402
+from slt_check.cli.main import main  # noqa: E402
+from slt_check.io.torch_io import load_torch_target, net_from_torch, ticket_to_torch  # noqa: E402
+from slt_check.pipeline.build import (
+    build_compact_ticket,  # noqa: E402
+    build_ticket,  # noqa: E402
+)
+from slt_check.pipeline.verify import load_ticket  # noqa: E402
+from slt_check.tickets.targets import random_target, target_from_spec  # noqa: E402
 
 pytestmark = pytest.mark.torch
 
@@ -86,7 +88,7 @@ def test_torch_target_round_trip_and_cli(tmp_path, capsys) -> None:
     out = tmp_path / "t.npz"
     assert main(["build", "--target", f"torch:{path}", "--eps", "0.01", "--out", str(out)]) == 0
     assert "HOLDS" in capsys.readouterr().out
-    np.testing.assert_array_equal(load_any_ticket(out).target.weights[0], F.weights[0])
+    np.testing.assert_array_equal(load_ticket(out).target.weights[0], F.weights[0])
 
 
 @pytest.mark.parametrize(
@@ -212,7 +214,7 @@ def test_a_huge_zero_stride_weight_is_refused_before_conversion(tmp_path) -> Non
 
 
 def test_the_size_limit_applies_to_torch_targets(tmp_path, monkeypatch) -> None:
-    import slt_check.torch_io as torch_io
+    import slt_check.io.torch_io as torch_io
 
     path = _save(_small_model(), tmp_path / "m.pt")
     assert load_torch_target(path).n_params == 20

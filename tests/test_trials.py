@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from slt_check.trials import _spec, run_trials
+from slt_check.runtime.trials import _spec, run_trials
 
 
 def _trial(case: dict) -> dict:
@@ -20,7 +20,7 @@ CASES = [{"seed": s} for s in range(12)]
 def test_every_executor_gives_the_serial_results(executor: str) -> None:
     if executor.startswith("dask"):
         pytest.importorskip("distributed")
-    from slt_check.trials import close_clients
+    from slt_check.runtime.trials import close_clients
 
     seen: list[int] = []
     try:

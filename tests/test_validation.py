@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from slt_check.validation import as_rng, check_box, check_delta, check_eps, check_weight_bound
+from slt_check.core.validation import as_rng, check_box, check_delta, check_eps, check_weight_bound
 
 
 @pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf"), "x", None], ids=str)

@@ -7,10 +7,8 @@
 * ``orseau``, ``pensia``, ``malach``, ``factorial``, ``burkholz``, ``edge_popup``: the constructions;
 * :mod:`~slt_check.constructions.registry`: every construction by name, :func:`get_construction`.
 
-Building a ticket (dense or lazy, verified, certified) is :mod:`slt_check.pipeline`.
+Building a ticket (dense or lazy, verified, certified) is :mod:`slt_check.pipeline.build`.
 """
-
-from typing import Any
 
 from slt_check.constructions.base import Construction, ConstructionFailed, Problem
 from slt_check.constructions.orseau import Orseau
@@ -21,16 +19,7 @@ __all__ = [
     "Construction",
     "ConstructionFailed",
     "Problem",
-    "build_ticket",
     "get_construction",
     "Orseau",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    """``build_ticket`` lives in :mod:`slt_check.pipeline` (importable from here for convenience)."""
-    if name == "build_ticket":
-        from slt_check.pipeline import build_ticket
-
-        return build_ticket
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

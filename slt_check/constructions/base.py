@@ -2,11 +2,11 @@
 
 A construction turns a :class:`Problem` (declared widths, bounds, ε, δ) and a seed into a random
 source ``G`` (:meth:`Construction.sample_G` — never looks at target weights), and then, given the
-target, into a :class:`~slt_check.ticket.Ticket` (:meth:`Construction.select`). The failure event
+target, into a :class:`~slt_check.tickets.ticket.Ticket` (:meth:`Construction.select`). The failure event
 of probability ≤ δ (the sampled ``G`` is too small) is reported, never hidden: ``ticket.ok`` is
-False and :func:`slt_check.pipeline.build_ticket` raises :class:`ConstructionFailed` unless
+False and :func:`slt_check.pipeline.build.build_ticket` raises :class:`ConstructionFailed` unless
 ``allow_failure=True``. The registry of constructions is :mod:`slt_check.constructions.registry`; the
-build pipeline is :mod:`slt_check.pipeline`.
+build pipeline is :mod:`slt_check.pipeline.build`.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, fields, is_dataclass
 from typing import Any, ClassVar
 
-from slt_check.nets import ReLUNet
-from slt_check.ticket import Ticket
-from slt_check.validation import check_delta, check_eps, check_positive, check_weight_bound
+from slt_check.core.nets import ReLUNet
+from slt_check.core.validation import check_delta, check_eps, check_positive, check_weight_bound
+from slt_check.tickets.ticket import Ticket
 
 __all__ = ["Problem", "Construction", "ConstructionFailed", "construction_options", "meta_common"]
 

@@ -36,16 +36,17 @@ from typing import Any
 
 import numpy as np
 
-from slt_check import bounds
+from slt_check.certificates.sup_error import certified_bound, stages_of
 from slt_check.constructions.base import Construction, Problem, meta_common
-from slt_check.constructions.pensia import PENSIA_C, pensia_samples
-from slt_check.laws import Uniform
-from slt_check.nets import ReLUNet
-from slt_check.rules import ExactSubsetSum
-from slt_check.source import block_rng
-from slt_check.subset_sum import MAX_N
-from slt_check.textio import json_ready
-from slt_check.ticket import Ticket
+from slt_check.constructions.rules import ExactSubsetSum
+from slt_check.constructions.sample_counts import PENSIA_C, pensia_samples
+from slt_check.core import bounds
+from slt_check.core.laws import Uniform
+from slt_check.core.nets import ReLUNet
+from slt_check.core.subset_sum import MAX_N
+from slt_check.io.textio import json_ready
+from slt_check.sources.source import block_rng
+from slt_check.tickets.ticket import Ticket
 
 __all__ = ["Burkholz", "burkholz_widths", "SAME_SIGN_COPIES", "MIXED_FALLBACK", "COPIES_BUDGET"]
 
@@ -171,8 +172,6 @@ class Burkholz(Construction):
         return ReLUNet(weights, output_relu=problem.output_relu), spec
 
     def select(self, target: ReLUNet, G: ReLUNet, spec: BurkholzSpec, problem: Problem) -> Ticket:
-        from slt_check.certify import certified_bound, stages_of
-
         problem.check_target(target)
         rho, L = spec.rho, problem.depth
         rule = ExactSubsetSum(eta=spec.plan["eta"], window=self.window)

@@ -30,8 +30,8 @@ formula: :meth:`EdgePopup.sample_G` and :meth:`EdgePopup.plan` delegate to the s
   validation set (4096 uniform points and the corners, drawn from the same generator) is kept.
 
 **Acceptance** (a construction failure is reported, never re-drawn): ``meta["success"]`` is
-``certified ≤ ε`` with ``certified`` the upper end of :func:`slt_check.exact.exact_sup_error`
-(``time_limit`` seconds). Why not :func:`slt_check.certify.certified_bound`: its ``"pairs"``
+``certified ≤ ε`` with ``certified`` the upper end of :func:`slt_check.certificates.exact.exact_sup_error`
+(``time_limit`` seconds). Why not :func:`slt_check.certificates.sup_error.certified_bound`: its ``"pairs"``
 certificate needs every kept intermediate neuron of a stage ``(A, B)`` to keep at most one input
 (``B σ(A t)`` then collapses to ``Pos σ(t) − Neg σ(−t)``), and it compares each stage with the
 target's hidden units one to one; an edge-popup mask keeps several inputs per neuron and may
@@ -50,7 +50,7 @@ worst validation point (a true lower bound).
 ticket for this target on the same ``G`` (its ``select``), so that both methods get the same
 budget. The choice of ``k`` never affects ``G``. ``k`` larger than ``P`` keeps all of ``G``.
 
-The ticket is ``mask ⊙ G`` (a :class:`~slt_check.ticket.Ticket`); ``meta["stages"] = "pairs"``
+The ticket is ``mask ⊙ G`` (a :class:`~slt_check.tickets.ticket.Ticket`); ``meta["stages"] = "pairs"``
 names the depth-``2l`` layout (stage ``i`` = ``G`` layers ``2i, 2i+1``), ``meta["certificate"] =
 "milp"`` the certificate above. The training runs on CUDA when available; on CPU the ticket is a
 deterministic function of ``(G, target, options)`` bit for bit (``torch.use_deterministic_algorithms``
@@ -67,13 +67,14 @@ from typing import Any
 
 import numpy as np
 
+from slt_check.certificates.exact import exact_sup_error
 from slt_check.constructions.base import Construction, Problem, meta_common
 from slt_check.constructions.orseau import Orseau
 from slt_check.constructions.pensia import Pensia
-from slt_check.nets import ReLUNet
-from slt_check.textio import json_ready
-from slt_check.ticket import Ticket
-from slt_check.validation import check_count, check_positive
+from slt_check.core.nets import ReLUNet
+from slt_check.core.validation import check_count, check_positive
+from slt_check.io.textio import json_ready
+from slt_check.tickets.ticket import Ticket
 
 __all__ = ["EdgePopup", "SOURCES", "train_mask", "certify_general"]
 
@@ -113,7 +114,7 @@ class EdgePopup(Construction):
     anneal: fraction of the steps over which the kept budget anneals from ``min(P, k_start·k)`` to ``k``.
     k_start: the annealing starts from ``k_start`` times the final budget.
     leak: backward slope of the surrogate ReLU gradient for ``z ≤ 0`` (training only).
-    time_limit: seconds for the MILP certificate (:func:`slt_check.exact.exact_sup_error`).
+    time_limit: seconds for the MILP certificate (:func:`slt_check.certificates.exact.exact_sup_error`).
     """
 
     source: str = "orseau"
@@ -333,10 +334,9 @@ def certify_general(
     extra_points: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Sound sup error of a ticket of any structure: ``certified`` = the MILP's upper bound
-    (:func:`slt_check.exact.exact_sup_error`, any bias-free ReLU ``Ĝ``), ``found`` = the largest float64
+    (:func:`slt_check.certificates.exact.exact_sup_error`, any bias-free ReLU ``Ĝ``), ``found`` = the largest float64
     error at the MILP's best point and at ``extra_points`` (clipped to the box). ``found ≤ sup ≤
     certified`` (the upper end under the HiGHS assumption of the module docstring)."""
-    from slt_check.exact import exact_sup_error
 
     x_max = check_positive(x_max, "x_max")
     ex = exact_sup_error(target, ticket, x_max, time_limit=time_limit)

@@ -1,6 +1,6 @@
 """The distribution × selection factorial on the depth-``2l`` layout: any weight law × any rule.
 
-One code path (:func:`slt_check.selection.select_masks`) serves every combination; only the law of
+One code path (:func:`slt_check.sources.selection.select_masks`) serves every combination; only the law of
 ``G``'s entries and the rule that picks a subset of candidate products ``p_h = a_h b_h`` per half
 change, which isolates *why* the hyperbolic law helps — greedy digits — and where it does not —
 exact selection (docs/peers.md#factorial).
@@ -8,178 +8,36 @@ exact selection (docs/peers.md#factorial).
 * laws: ``"uniform"`` ``U[−s, s]`` with ``s = scale·√w_max``; ``"hyperbolic"`` Orseau's
   ``α = √w_max γ^{−3M/4}``, ``β = √w_max γ^{M/4}`` (R7); ``"product"`` each entry is itself a
   product of two ``U[−s, s]``.
-* rules (:data:`slt_check.rules.RULES`): ``"greedy_digits"`` (R2/R4, ``M`` digits),
+* rules (:data:`slt_check.constructions.rules.RULES`): ``"greedy_digits"`` (R2/R4, ``M`` digits),
   ``"exact_subset_sum"`` (exact meet-in-the-middle), ``"pair"`` (single closest product).
 
 Precision: every combination aims at the same per-weight precision ``η`` (R8, as Orseau), so that
 "all weights within η" implies certified sup error ≤ ε. With ``precision="certificate"`` the
 selection instead aims at per-layer precisions ``η_i`` computed from the target's certificate
-(:mod:`slt_check.precision`: much looser than R8 on realistic targets); ``G`` is the same (its size
+(:mod:`slt_check.certificates.precision`: much looser than R8 on realistic targets); ``G`` is the same (its size
 never depends on the target), and the ticket is accepted iff its certified sup error is ≤ ε.
 
 **Success event** (``ticket.ok``): every simulated weight is within ``η`` (the sufficient R8
 condition) — or, failing that, the *certified* sup error of the selected ticket
-(:func:`slt_check.certify.certified_bound`, sound) is ≤ ε, which is the theorem's event itself.
+(:func:`slt_check.certificates.sup_error.certified_bound`, sound) is ≤ ε, which is the theorem's event itself.
 ``meta["n_failed_weights"]`` always counts the weights beyond ``η``.
 
-:class:`RuleConstruction` is the shared base of ``factorial``, ``pensia`` and ``malach``; subclasses
+:class:`~slt_check.constructions.rule_based.RuleConstruction` is the shared base of ``factorial``, ``pensia`` and ``malach``; subclasses
 only choose the law, the rule and the default number of samples ``N`` (``_default_samples``).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import Any
 
-from slt_check import bounds
-from slt_check.constructions.base import Problem
-from slt_check.constructions.two_layer import TwoLayerConstruction, check_precision
-from slt_check.laws import Hyperbolic, Product, Uniform
-from slt_check.nets import ReLUNet
-from slt_check.rules import ExactSubsetSum, GreedyDigits, PairSearch
-from slt_check.source import SourceSpec
-from slt_check.validation import check_count, check_real
+from slt_check.constructions.rule_based import (  # noqa: F401  (re-exported)
+    CERTIFICATE_GROW_FROM,
+    FACTORIAL_LAWS,
+    FACTORIAL_RULES,
+    RuleConstruction,
+)
 
 __all__ = ["RuleConstruction", "Factorial", "FACTORIAL_LAWS", "FACTORIAL_RULES"]
-
-FACTORIAL_LAWS = ("uniform", "hyperbolic", "product")
-FACTORIAL_RULES = ("greedy_digits", "exact_subset_sum", "pair")
-CERTIFICATE_GROW_FROM = 16
-"""First prefix length of the growing exact search under ``precision="certificate"``."""
-
-
-@dataclass
-class RuleConstruction(TwoLayerConstruction):
-    """Depth-``2l`` construction from a law name and a rule name (see the module docstring).
-
-    Parameters
-    ----------
-    law: one of :data:`FACTORIAL_LAWS`.
-    rule: one of :data:`FACTORIAL_RULES`.
-    sharing: ``"per_weight"`` or ``"per_input"`` (see :mod:`slt_check.source`).
-    n_samples: override ``N`` (samples per group/block); default from ``_default_samples``.
-    scale: uniform half-width factor ``s = scale·√w_max``.
-    window: exact solver's candidates per half (``O(2^{window/2})`` per weight).
-    grow_from: exact solver: grow the candidate prefix from this length and stop at the first whose
-        optimum is within the precision (:class:`~slt_check.rules.ExactSubsetSum`); ``None``: the
-        optimum over the whole window (default for ``precision="r8"``; ``16`` for "certificate").
-    precision: ``"r8"`` (one ``η`` for every weight, from the widths) or ``"certificate"``
-        (per-layer ``η_i`` from the target's certificate, :func:`slt_check.precision.layer_precisions`).
-    gamma: digit base of greedy digits / hyperbolic support.
-    prune_dead_halves: prune the ``a < 0`` half in layers ≥ 2 (inputs ≥ 0, exactly dead).
-    """
-
-    law: str = "uniform"
-    rule: str = "exact_subset_sum"
-    sharing: str = "per_input"
-    n_samples: int | None = None
-    scale: float = 1.0
-    window: int = 32
-    gamma: float = bounds.GAMMA
-    prune_dead_halves: bool = True
-    grow_from: int | None = None
-    precision: str = "r8"
-    name: str = "factorial"
-
-    def __post_init__(self) -> None:
-        check_precision(self.precision)
-        check_count(self.window, "window")
-        check_count(self.grow_from, "grow_from", optional=True)
-        check_count(self.n_samples, "n_samples", optional=True)
-        for name in ("scale", "gamma"):
-            check_real(getattr(self, name), name)
-        if self.grow_from is not None and not 1 <= int(self.grow_from) <= int(self.window):
-            raise ValueError(f"grow_from: need 1 ≤ grow_from ≤ window = {self.window}, got {self.grow_from}")
-        if self.law not in FACTORIAL_LAWS:
-            raise ValueError(f"law: expected one of {FACTORIAL_LAWS}, got {self.law!r}")
-        if self.rule not in FACTORIAL_RULES:
-            raise ValueError(f"rule: expected one of {FACTORIAL_RULES}, got {self.rule!r}")
-        if self.sharing not in ("per_weight", "per_input"):
-            raise ValueError(f"sharing: expected 'per_weight' or 'per_input', got {self.sharing!r}")
-        if self.n_samples is not None and int(self.n_samples) < 1:
-            raise ValueError(f"n_samples: need a positive number of samples, got {self.n_samples}")
-        if not (math.isfinite(self.scale) and self.scale > 0):
-            raise ValueError(f"scale: need a finite uniform scale > 0, got {self.scale}")
-        if not self.gamma > 1:
-            raise ValueError(f"gamma: digit base must be > 1, got {self.gamma}")
-
-    # ------------------------------------------------------------------ sizes
-    def _default_samples(self, problem: Problem, eta: float, M: int) -> tuple[int, dict[str, Any]]:
-        """``N`` from the rule's own theory when no override is given."""
-        if self.rule == "greedy_digits":
-            return bounds.samples_per_group(M, problem.n_weights, problem.delta), {}
-        if self.rule == "pair":
-            from slt_check.constructions.malach import pair_samples
-
-            return pair_samples(self._unit_scale(problem), problem.w_max, eta,
-                                2 * problem.n_weights, problem.delta)
-        from slt_check.constructions.pensia import pensia_samples
-
-        return pensia_samples(eta, problem.n_weights, problem.delta)
-
-    def _unit_scale(self, problem: Problem) -> float:
-        return self.scale * math.sqrt(problem.w_max)
-
-    def plan(self, problem: Problem) -> dict[str, Any]:
-        eta = bounds.per_weight_precision(problem.eps, problem.widths, problem.w_max, problem.x_max)
-        M = bounds.n_digits(problem.w_max, eta, self.gamma)
-        N_formula, extra = self._default_samples(problem, eta, M)
-        N = int(self.n_samples or N_formula)
-        size = bounds.g_size(problem.widths, N, self.sharing)
-        out: dict[str, Any] = {
-            "eta": eta,
-            "M": M,
-            "n_samples": N,
-            "n_samples_formula": N_formula,
-            "law": self.law,
-            "rule": self.rule,
-            "sharing": self.sharing,
-            "G_widths": bounds.g_widths(problem.widths, N, self.sharing),
-            "G_neurons": size["neurons"],
-            "G_params": size["params"],
-            "G_depth": size["depth"],
-            "counting_lower_bound_per_half": bounds.counting_lower_bound(2 * problem.w_max, eta),
-        }
-        if self.law == "hyperbolic":
-            out["alpha"], out["beta"] = bounds.hyperbolic_support(M, problem.w_max, self.gamma)
-        else:
-            out["uniform_half_width"] = self._unit_scale(problem)
-        if self.rule == "exact_subset_sum":
-            out["window"] = int(self.window)
-        out.update(extra)
-        return out
-
-    def _law(self, plan: dict[str, Any], problem: Problem) -> Any:
-        if self.law == "hyperbolic":
-            return Hyperbolic(plan["alpha"], plan["beta"])
-        s = self._unit_scale(problem)
-        if self.law == "uniform":
-            return Uniform(-s, s)
-        return Product(Uniform(-s, s), Uniform(-s, s))
-
-    # ------------------------------------------------------------------ hooks (shared with lazy)
-    def make_rule(self, problem: Problem, spec: SourceSpec, target: ReLUNet | None = None) -> Any:
-        """One rule for every layer (``precision="r8"``), or one per target layer with the
-        certificate's precisions ``η_i`` (``precision="certificate"``, needs ``target``)."""
-        plan = spec.extra.get("plan") or self.plan(problem)
-        if self.precision == "r8":
-            return self._rule(problem, plan, plan["eta"], self.grow_from)
-        etas = self.certificate_etas(problem, target)
-        grow = CERTIFICATE_GROW_FROM if self.grow_from is None else self.grow_from
-        return [self._rule(problem, plan, eta, min(grow, self.window)) for eta in etas]
-
-    def _rule(self, problem: Problem, plan: dict[str, Any], eta: float, grow_from: int | None) -> Any:
-        if self.rule == "greedy_digits":
-            return GreedyDigits(M=self.digits_for(problem, plan, eta), w_max=problem.w_max, gamma=self.gamma)
-        if self.rule == "pair":
-            return PairSearch(eta=eta)
-        return ExactSubsetSum(eta=eta, window=self.window, grow_from=grow_from)
-
-    certify_on_miss = True  # a ticket with weights beyond η may still pass by its certificate
-
-    def extra_meta(self) -> dict[str, Any]:
-        return {"law": self.law, "rule": self.rule, "success_event": "all weights within eta"}
 
 
 @dataclass

@@ -22,14 +22,14 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from slt_check import bounds
 from slt_check.constructions.base import Problem
+from slt_check.constructions.rules import GreedyDigits
 from slt_check.constructions.two_layer import TwoLayerConstruction, check_precision
-from slt_check.laws import Hyperbolic, Uniform
-from slt_check.nets import ReLUNet
-from slt_check.rules import GreedyDigits
-from slt_check.source import SourceSpec
-from slt_check.validation import check_count, check_real
+from slt_check.core import bounds
+from slt_check.core.laws import Hyperbolic, Uniform
+from slt_check.core.nets import ReLUNet
+from slt_check.core.validation import check_count, check_real
+from slt_check.sources.source import SourceSpec
 
 __all__ = ["Orseau"]
 
@@ -49,7 +49,7 @@ class Orseau(TwoLayerConstruction):
     precision: ``"r8"`` (the paper's route: ``M`` digits everywhere, success = every category
         present, R9) or ``"certificate"``: the same ``G``, but layer ``i`` keeps only
         ``M_i = ⌈log_γ(w_max/((γ−1)η_i))⌉ ≤ M`` digits for the target certificate's precision ``η_i``
-        (:mod:`slt_check.precision`); the ticket is accepted iff its certified sup error is ≤ ε.
+        (:mod:`slt_check.certificates.precision`); the ticket is accepted iff its certified sup error is ≤ ε.
     """
 
     sharing: str = "per_weight"

@@ -10,9 +10,9 @@ Choices (the theorem's constant ``C`` is not explicit in any text we saw; docs/r
 * per-weight precision ``η`` = the R8 precision used by Orseau (``bounds.per_weight_precision``),
   so that every weight within ``η`` implies certified sup error ≤ ε;
 * selection per half (``a > 0`` / ``a < 0``, R3): the **exact** subset-sum minimiser
-  (:mod:`slt_check.subset_sum_grow`) over the first ``window`` eligible candidates;
+  (:mod:`slt_check.core.subset_sum_grow`) over the first ``window`` eligible candidates;
 * ``precision="certificate"`` (for large targets): select instead to the per-layer precisions the
-  target's certificate needs (:mod:`slt_check.precision`; ``η₁ ≈ 4.6e-7`` instead of R8's
+  target's certificate needs (:mod:`slt_check.certificates.precision`; ``η₁ ≈ 4.6e-7`` instead of R8's
   ``3.2e-9`` on a 784-500-10 Kaiming target), growing the candidate prefix from 16 until the exact
   optimum is within them; same ``G``; the ticket is accepted iff its certified sup error is ≤ ε;
 * width (samples per block), Pensia's form ``n ≥ C·log(d_{i−1} d_i l / min{ε, δ})`` (third-party) with
@@ -27,31 +27,15 @@ Choices (the theorem's constant ``C`` is not explicit in any text we saw; docs/r
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
-from slt_check.constructions.factorial import RuleConstruction
-from slt_check.validation import check_delta, check_positive
+from slt_check.constructions import sample_counts
+from slt_check.constructions.rule_based import RuleConstruction
+from slt_check.constructions.sample_counts import PENSIA_C, pensia_samples  # noqa: F401  (re-exported)
+from slt_check.core.validation import check_positive
 
 __all__ = ["Pensia", "pensia_samples", "PENSIA_C"]
-
-PENSIA_C = 3.0
-"""The constant ``C`` of ``N = ⌈C·log₂(2W/min(η, δ))⌉`` (their Experiment 1's ``c = 3``)."""
-
-
-def pensia_samples(
-    eta: float, n_weights: int, delta: float, C: float = PENSIA_C
-) -> tuple[int, dict[str, Any]]:
-    """``N = ⌈C · log₂(2W / min(η, δ))⌉`` samples per block, and the terms of the formula."""
-    eta = check_positive(eta, "eta")
-    delta = check_delta(delta)
-    C = check_positive(C, "C")
-    if int(n_weights) < 1:
-        raise ValueError(f"n_weights: need at least one target weight, got {n_weights}")
-    arg = 2 * int(n_weights) / min(eta, delta)
-    N = max(1, math.ceil(C * math.log2(arg) - 1e-9))
-    return N, {"pensia_C": C, "pensia_log2_arg": math.log2(arg)}
 
 
 @dataclass
@@ -69,4 +53,4 @@ class Pensia(RuleConstruction):
         check_positive(self.C, "C")
 
     def _default_samples(self, problem: Any, eta: float, M: int) -> tuple[int, dict[str, Any]]:
-        return pensia_samples(eta, problem.n_weights, problem.delta, self.C)
+        return sample_counts.pensia_samples(eta, problem.n_weights, problem.delta, self.C)

@@ -1,11 +1,11 @@
 """Shared machinery of the depth-``2l`` constructions (``orseau``, ``pensia``, ``malach``,
-``factorial``): the source spec, sampling, selection through :func:`slt_check.selection.select_masks`
+``factorial``): the source spec, sampling, selection through :func:`slt_check.sources.selection.select_masks`
 and the ticket metadata. Subclasses provide ``plan(problem)``, ``_law(plan, problem)`` and
 ``make_rule(problem, spec, target=None)`` (one rule, or one per target layer), and may override
 ``extra_meta`` and ``finalize``.
 
 The hooks ``source_spec``, ``make_rule``, ``ticket_meta`` and ``finalize`` are also what the lazy
-path (:mod:`slt_check.lazy`) calls, so dense and lazy tickets share every decision.
+path (:mod:`slt_check.sources.lazy`) calls, so dense and lazy tickets share every decision.
 """
 
 from __future__ import annotations
@@ -14,18 +14,22 @@ from typing import Any
 
 import numpy as np
 
+from slt_check.certificates.precision import layer_precisions
+from slt_check.certificates.sup_error import certified_bound, stages_of
 from slt_check.constructions.base import Construction, Problem, meta_common
-from slt_check.nets import ReLUNet
-from slt_check.selection import select_masks
-from slt_check.source import SourceSpec, sample_source
-from slt_check.textio import json_ready
-from slt_check.ticket import Ticket
+from slt_check.core import bounds
+from slt_check.core.nets import ReLUNet
+from slt_check.io.textio import json_ready
+from slt_check.sources import selection
+from slt_check.sources.selection import select_masks
+from slt_check.sources.source import SourceSpec, sample_source
+from slt_check.tickets.ticket import Ticket
 
 __all__ = ["TwoLayerConstruction", "PRECISIONS", "check_precision"]
 
 PRECISIONS = ("r8", "certificate")
 """Selection precisions: R8's one ``η`` for every weight, or the target certificate's per-layer
-``η_i`` (:mod:`slt_check.precision`; the ticket is then accepted iff certified ≤ ε)."""
+``η_i`` (:mod:`slt_check.certificates.precision`; the ticket is then accepted iff certified ≤ ε)."""
 
 
 def check_precision(precision: str) -> str:
@@ -94,20 +98,17 @@ class TwoLayerConstruction(Construction):
 
     def certificate_etas(self, problem: Problem, target: ReLUNet | None) -> list[float]:
         """Per-layer selection precisions from the target's certificate
-        (:func:`slt_check.precision.layer_precisions`; instances = weights × selected halves)."""
+        (:func:`slt_check.certificates.precision.layer_precisions`; instances = weights × selected halves)."""
         if target is None:
             raise ValueError("precision='certificate': the per-layer precisions need the target")
-        from slt_check.precision import layer_precisions
-        from slt_check.selection import layer_halves
 
-        instances = [W.size * len(layer_halves(t, self.prune_dead_halves))
+        instances = [W.size * len(selection.layer_halves(t, self.prune_dead_halves))
                      for t, W in enumerate(target.dense_weights())]
         return layer_precisions(target, problem.eps, problem.x_max, instances)
 
     def digits_for(self, problem: Problem, plan: dict[str, Any], eta: float) -> int:
         """Greedy digits for precision ``eta``: ``min(M, ⌈log_γ(w_max/((γ−1)η))⌉)`` (``M`` the plan's,
         which ``G``'s law was sized for)."""
-        from slt_check import bounds
 
         gamma = getattr(self, "gamma", bounds.GAMMA)
         return min(plan["M"], bounds.n_digits(problem.w_max, min(eta, problem.w_max), gamma))
@@ -116,10 +117,8 @@ class TwoLayerConstruction(Construction):
         """Last step after selection, shared with the lazy path (works on any ticket with
         ``weights`` and ``meta``): under ``precision="certificate"`` — and, when
         ``certify_on_miss``, for a ticket with weights beyond ``η`` — success is decided by the
-        certified sup error (sound, :func:`slt_check.certify.certified_bound`) being ≤ ε."""
+        certified sup error (sound, :func:`slt_check.certificates.sup_error.certified_bound`) being ≤ ε."""
         if self._certificate_mode() or (self.certify_on_miss and not ticket.meta["success"]):
-            from slt_check.certify import certified_bound, stages_of
-
             cert = certified_bound(target, ticket.weights, stages_of(ticket), problem.x_max)
             ticket.meta["certified_at_select"] = float(cert["bound"])
             ticket.meta["success"] = bool(cert["bound"] <= problem.eps)

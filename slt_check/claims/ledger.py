@@ -1,0 +1,283 @@
+"""The claims ledger: run every claim's measure, save the results (``results/claims.json`` and the
+recorded copy ``properties/ledger_results.json`` that the ledger is rendered from), render the table
+into ``paper_claims.md`` (between the ``<!-- ledger:start … -->`` / ``<!-- ledger:end -->`` markers),
+and keep the CI regression floors ``properties/baseline.json``.
+
+The verdict, rate-test and slack columns are always generated from a results JSON, never typed by
+hand. Verdicts follow the rule of :mod:`slt_check.claims.base` (``holds`` / ``violated`` /
+``inconclusive`` / ``vacuous``). ``slack`` is theory ÷ empirical (a bound on the error ÷ the worst
+error seen, the formula width ÷ the minimal working width, δ ÷ the Clopper–Pearson upper limit of the
+failure rate, …); its meaning per claim is in the claim's ``details``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from slt_check.claims import peers as claims_peers
+from slt_check.claims import sampling as claims_sampling
+from slt_check.claims import success as claims_success
+from slt_check.claims.catalog import SCALES, Claim, all_claims
+from slt_check.io import textio
+from slt_check.io.paths import project_root
+from slt_check.io.safe_io import atomic_write_json, atomic_write_text
+from slt_check.io.textio import json_ready
+from slt_check.tickets.ticket import versions
+
+__all__ = [
+    "run_measures",
+    "save_results",
+    "load_results",
+    "render_table",
+    "replace_block",
+    "update_documents",
+    "check_documents",
+    "regression_snapshot",
+    "compare_snapshot",
+    "baseline_from_results",
+    "stale_case_tables",
+    "ROOT",
+    "RESULTS_PATH",
+    "RECORD_PATH",
+    "BASELINE_PATH",
+    "VERDICT_ORDER",
+]
+
+ROOT = project_root() or Path.cwd()
+"""The checkout (:func:`slt_check.io.paths.project_root`); outside one, the working directory."""
+RESULTS_PATH = ROOT / "results" / "claims.json"
+RECORD_PATH = ROOT / "properties" / "ledger_results.json"
+"""The recorded results the ledger table is rendered from (written by ``--run --scale ci``)."""
+BASELINE_PATH = ROOT / "properties" / "baseline.json"
+LEDGER_FILE = ROOT / "paper_claims.md"
+VERDICT_ORDER = {"holds": 0, "vacuous": 1, "inconclusive": 1, "not tested": 1, "violated": 2}
+"""Regression order: a verdict may never move to a larger number than its baseline."""
+
+
+def _clean(x: Any) -> Any:
+    """JSON-ready: numpy → Python, non-finite floats → strings ``"inf"``/``"nan"``."""
+    return json_ready(x, nonfinite="string")
+
+
+def _versions() -> dict[str, str]:
+    return versions()
+
+
+def run_measures(scale: str = "ci", ids: Sequence[str] | None = None,
+                 progress: bool | None = None) -> dict[str, Any]:
+    """Run ``measure(scale)`` of every claim (or of ``ids``); returns the results dict
+    ``{"meta": {...}, "claims": {id: {statement, source, tag, kind, tests, verdict, slack,
+    details, wall_s}}}``. Claims without a measure get verdict ``"not tested"``."""
+
+    if scale not in SCALES:
+        raise ValueError(f"scale: expected one of {SCALES}, got {scale!r}")
+    claims = [c for c in all_claims() if ids is None or c.id in ids]
+    if ids is not None:
+        missing = set(ids) - {c.id for c in claims}
+        if missing:
+            raise ValueError(f"ids: unknown claim ids {sorted(missing)}")
+    out: dict[str, Any] = {}
+    t_all = time.perf_counter()
+    for c in tqdm(claims, desc=f"claims ({scale})", disable=None if progress is None else not progress):
+        t0 = time.perf_counter()
+        res = c.measure(scale) if c.measure is not None else {
+            "verdict": "not tested", "slack": None, "details": {}}
+        out[c.id] = {**_row(c), "verdict": res["verdict"], "slack": res["slack"],
+                     "details": res.get("details", {}), "wall_s": round(time.perf_counter() - t0, 3)}
+    return _clean({"meta": {"scale": scale, "versions": _versions(),
+                            "wall_s": round(time.perf_counter() - t_all, 3)},
+                   "claims": out})
+
+
+def _row(c: Claim) -> dict[str, Any]:
+    return {"statement": c.statement, "source": c.source, "tag": c.tag, "kind": c.kind,
+            "tests": list(c.tests), "breaks": list(c.breaks)}
+
+
+def save_results(results: dict[str, Any], path: str | Path = RESULTS_PATH) -> Path:
+    """Write the results JSON (sorted keys, indented; atomic)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return atomic_write_json(path, _clean(results))
+
+
+def load_results(path: str | Path = RESULTS_PATH) -> dict[str, Any]:
+    """Read a results JSON written by :func:`save_results` (``ValueError`` if absent/invalid)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"path: no results file at {str(path)!r}; run `slt-check ledger --run` first")
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"path: {str(path)!r} is not valid JSON ({exc})") from exc
+    if "claims" not in data:
+        raise ValueError(f"path: {str(path)!r} has no 'claims' table")
+    return data
+
+
+def _fmt_slack(s: Any) -> str:
+    if s is None:
+        return "—"
+    if isinstance(s, str):
+        return "∞" if s == "inf" else s
+    if s >= 1e4:
+        return f"{s:.2e}"
+    return f"{s:.3g}"
+
+
+def _fmt_rates(row: dict[str, Any]) -> str:
+    """The "rate tests / measured" cell: per rate test ``k/n`` vs δ, the 95 % Clopper–Pearson
+    interval, the power at 2δ (and the test's verdict when it is not ``holds``); then the claim's
+    ``details["summary"]`` (what was measured, e.g. P-fig1's exponents)."""
+    out = []
+    for t in row.get("details", {}).get("rate_tests", []) or []:
+        if not t.get("n"):
+            out.append(f"0/0 vs δ={t['delta']:.3g}: vacuous")
+            continue
+        cell = (f"{t['k']}/{t['n']} vs δ={t['delta']:.3g}, CP [{t['ci_low']:.2g}, {t['ci_high']:.2g}], "
+                f"power@2δ {t['power_2delta']:.2f}")
+        if t["verdict"] != "holds":
+            cell += f": **{t['verdict']}**"
+            if t.get("n_to_settle"):
+                cell += f" (n≈{t['n_to_settle']} settles)"
+        out.append(cell)
+    summary = row.get("details", {}).get("summary")
+    if summary:
+        out.append(str(summary).replace("|", "\\|"))
+    return "<br>".join(out) or "—"
+
+
+def render_table(results: dict[str, Any]) -> str:
+    """The ledger as a markdown table, one row per registered claim (registry order), with the
+    verdict, rate tests and slack from ``results`` (``"not tested"`` where a claim has no result)."""
+    rows = results.get("claims", {})
+    meta = results.get("meta", {})
+    lines = [
+        f"Generated by `slt-check ledger` from a `{meta.get('scale', '?')}`-scale run "
+        f"(numpy {meta.get('versions', {}).get('numpy', '?')}). Verdict rule: see above. Rate tests: "
+        "k failures in n pre-registered trials vs the claimed δ, 95 % Clopper–Pearson interval, power to "
+        "report `violated` at a rate 2δ. Slack = theory ÷ empirical (its meaning per claim is in "
+        "`properties/ledger_results.json`). Breaks caught: broken variants of the library this "
+        "claim's check is seen to catch (`tests/test_breaks.py`, `tests/test_checker_detects.py`).",
+        "",
+        "| id | statement | source | tag | test(s) | verdict | rate tests / measured | slack | breaks caught |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for c in all_claims():
+        r = rows.get(c.id, {})
+        tests = "<br>".join(f"`{t}`" for t in c.tests) or "—"
+        stmt = c.statement.replace("|", "\\|")
+        breaks = "<br>".join(b.replace("|", "\\|") for b in c.breaks) or "none shown"
+        lines.append(f"| {c.id} | {stmt} | {c.source} | {c.tag} | {tests} | "
+                     f"{r.get('verdict', 'not tested')} | {_fmt_rates(r)} | {_fmt_slack(r.get('slack'))} | "
+                     f"{breaks} |")
+    return "\n".join(lines) + "\n"
+
+
+def replace_block(text: str, block: str, where: str = "document") -> str:
+    """Replace what lies between the ledger markers in ``text`` by ``block``."""
+    return textio.replace_block(text, "ledger", block, where)
+
+
+def _docs(files: Sequence[Path] | None) -> Sequence[Path]:
+    return (LEDGER_FILE,) if files is None else files
+
+
+def update_documents(results: dict[str, Any], files: Sequence[Path] | None = None) -> list[Path]:
+    """Render the table into every file (default ``paper_claims.md``, between its markers); returns
+    the files changed."""
+    table = render_table(results)
+    changed = []
+    for f in _docs(files):
+        old = Path(f).read_text()
+        new = replace_block(old, table, str(f))
+        if new != old:
+            atomic_write_text(f, new)
+            changed.append(Path(f))
+    return changed
+
+
+def stale_case_tables(results: dict[str, Any]) -> list[str]:
+    """Claims whose pre-registered case table in the code differs from the one the results were
+    measured with (the ledger would show numbers of another table)."""
+
+    tables: dict[str, list[Any]] = {**claims_sampling.CASES, **claims_peers.RATE_CASES,
+                                    "R10": claims_success.R10_CASES, "P-main": [claims_success.PMAIN_CASE]}
+    out = []
+    for cid, cases in tables.items():
+        rec = results.get("claims", {}).get(cid, {}).get("details", {})
+        rec_tables = [rec.get("case_table")] + [v.get("case_table") for v in rec.values() if isinstance(v, dict)]
+        rec_tables = [t for t in rec_tables if t]
+        now = _clean([c.row() for c in cases])
+        if cid in results.get("claims", {}) and now not in rec_tables:
+            out.append(f"{cid}: the case table in the code differs from the recorded one; "
+                       "run `slt-check ledger --run --scale ci`")
+    return out
+
+
+def check_documents(results: dict[str, Any], files: Sequence[Path] | None = None) -> list[str]:
+    """Problems: files whose ledger block differs from the rendered results, and case tables that
+    changed since the results were measured."""
+    table = render_table(results)
+    problems = [f"{f}: ledger block is stale; run `slt-check ledger`" for f in _docs(files)
+                if replace_block(Path(f).read_text(), table, str(f)) != Path(f).read_text()]
+    return problems + stale_case_tables(results)
+
+
+# ------------------------------------------------------------------------------ CI regression
+FLOOR_BAND = 0.5
+"""A claim's slack may drop to ``FLOOR_BAND ×`` its recorded value (seeded measurements move with
+library and numpy versions); below that floor, or with a worse verdict, the regression test fails."""
+REGRESSION_SCALE = "smoke"
+
+
+def regression_ids() -> list[str]:
+    """Claims the regression test re-measures: every claim that is not a probability claim (those
+    are asserted by their own property tests on their case tables) plus X-cert and the peers'."""
+    return [c.id for c in all_claims() if c.kind != "probability"]
+
+
+def baseline_from_results(results: dict[str, Any], band: float = FLOOR_BAND) -> dict[str, Any]:
+    """Floors from a results dict: per claim its verdict and ``slack_floor = band × slack``."""
+    floors = {}
+    for cid, r in results["claims"].items():
+        s = r.get("slack")
+        floors[cid] = {"verdict": r["verdict"],
+                       "slack": s, "slack_floor": band * s if isinstance(s, (int, float)) else None}
+    return _clean({"scale": results["meta"]["scale"], "band": band, "claims": floors,
+                   "recorded_with": results["meta"].get("versions", {})})
+
+
+def regression_snapshot(scale: str = REGRESSION_SCALE) -> dict[str, Any]:
+    """Re-measure :func:`regression_ids` at ``scale`` (results dict of :func:`run_measures`)."""
+    return run_measures(scale, regression_ids(), progress=False)
+
+
+def compare_snapshot(new: dict[str, Any], base: dict[str, Any]) -> dict[str, list[str]]:
+    """Regressions of ``new`` (results dict) against ``base`` (:func:`baseline_from_results`):
+    ``{"verdicts": [...], "slack": [...], "missing": [...]}`` — a verdict worse than recorded
+    (:data:`VERDICT_ORDER`), a slack below its floor, or a recorded claim not measured. Compared
+    with tolerances only: no exact numbers, no numpy-version skip."""
+    out: dict[str, list[str]] = {"verdicts": [], "slack": [], "missing": []}
+    for cid, b in base["claims"].items():
+        n = new["claims"].get(cid)
+        if n is None:
+            if cid in new["claims"] or cid in regression_ids():
+                out["missing"].append(f"{cid}: not measured")
+            continue
+        if VERDICT_ORDER.get(n["verdict"], 2) > VERDICT_ORDER.get(b["verdict"], 2):
+            out["verdicts"].append(f"{cid}: verdict {n['verdict']!r} worse than baseline {b['verdict']!r}")
+        floor, s = b.get("slack_floor"), n.get("slack")
+        if isinstance(floor, (int, float)):
+            if not isinstance(s, (int, float)) and s != "inf":
+                out["slack"].append(f"{cid}: slack {s!r}, baseline floor {floor:.4g}")
+            elif isinstance(s, (int, float)) and s < floor:
+                out["slack"].append(f"{cid}: slack {s:.4g} below floor {floor:.4g} "
+                                    f"(recorded {b['slack']:.4g} × band {base['band']})")
+    return out

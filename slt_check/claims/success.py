@@ -1,0 +1,333 @@
+"""Claim group "success of the Orseau construction at its formula width" (R10, P-main, R9, X-layer,
+X-cert): registry rows, ONE pre-registered case table per claim, the runs and the measures.
+``properties/test_R10.py`` and ``properties/test_P_main.py`` run these tables; ``slt-check ledger``
+runs the same, so the ledger's verdict is the property tests' verdict.
+
+* **R10**: over independent draws of ``G`` at the formula width (one fixed target per case),
+  ``P(no certified ε-ticket) ≤ δ`` — binomial test per case (:data:`R10_CASES`).
+* **P-main** (with high probability): over a pre-registered grid of problems (targets of depth 1–3,
+  widths ≤ 4, ``w_max, x_max ∈ {0.3, 1, 2.5} × {0.5, 1, 3}``, ``ε ∈ {1e-1, 1e-2, 1e-4}``, both
+  sharings, output ReLU on/off), each with its own ``G`` at the formula width and ``δ = 0.1``,
+  ``P(no certified ε-ticket) ≤ δ`` (each draw fails w.p. ≤ δ, so the mixture does too); slack: the
+  formula ``N_w`` ÷ the minimal working ``N_w`` found by bisection on ``[1, 2·formula]``.
+* **R9** (∀, conditional): every draw of the grid whose groups are all covered (``ticket.ok``) has
+  certified sup error ≤ ε (``vacuous`` if none is covered).
+* **X-layer** (∀): on every covered draw, per-layer ``max|ŵ^± − w| ≤ w_max γ^{-M}/(γ−1) ≤ η`` and each
+  stage's certified error ≤ R8's recursion with those deviations.
+* **X-cert** (∀): on every draw, the error found (corners, random points, ternary points) is ≤ the
+  certified bound; the reported margin is the *smallest* certified ÷ found.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+
+from slt_check.certificates.sup_error import certified_bound, stages_of, sup_error
+from slt_check.claims import checks as C
+from slt_check.claims.base import Claim, RateCase, forall_result, merge_results, rate_result
+from slt_check.constructions.base import Problem
+from slt_check.constructions.registry import get_construction
+from slt_check.core import bounds
+from slt_check.core.stats import n_for_power, seed_grid
+from slt_check.pipeline.build import build_ticket
+from slt_check.runtime.trials import run_trials
+from slt_check.tickets.targets import random_target
+
+__all__ = ["R10_CASES", "PMAIN_CASE", "CLAIMS", "run_r10", "grid_problems", "grid_runs", "measure_r10",
+           "measure_pmain", "measure_pmain_rate", "measure_r9", "measure_xlayer", "measure_xcert",
+           "minimal_width_above"]
+
+
+def _r10(label: str, widths: tuple[int, ...], w_max: float, x_max: float, eps: float, sharing: str,
+         master: int, delta: float = 0.05) -> RateCase:
+    return RateCase("R10", label, delta, n_for_power(delta), master,
+                    {"widths": widths, "w_max": w_max, "x_max": x_max, "eps": eps, "sharing": sharing,
+                     "target_seed": 10, "family": "corners"})
+
+
+R10_CASES: list[RateCase] = [
+    _r10("2-3-2,ε=1e-2,per_weight", (2, 3, 2), 1.0, 1.0, 1e-2, "per_weight", 1010),
+    _r10("2-3-2,ε=1e-2,per_input", (2, 3, 2), 1.0, 1.0, 1e-2, "per_input", 1011),
+    _r10("1-1,small M,per_weight", (1, 1), 0.3, 0.5, 1e-1, "per_weight", 1012),
+    _r10("1-1,small M,per_input", (1, 1), 0.3, 0.5, 1e-1, "per_input", 1013),
+]
+"""R10's pre-registered cases: one fixed target each, ``G`` from ``seed_grid(master, n)``; the
+``1-1`` cases are the small-``M`` regime where failure events were first seen."""
+
+PMAIN_CASE = RateCase("P-main", "grid of problems, δ=0.1", 0.1, n_for_power(0.1), 12345,
+                      {"shapes": [(1, 1), (2, 2, 1), (3, 4, 2), (2, 3, 3, 1), (4, 3), (2, 2, 2, 2)]})
+"""P-main's pre-registered grid (also the cases of R9, X-layer and X-cert)."""
+
+
+def _r10_trial(arg: tuple[dict[str, Any], float, int]) -> bool:
+    """One draw of an R10 case: did it fail (``ticket.ok`` False or certified > ε)?"""
+
+    P, delta, s = arg
+    F = random_target(P["widths"], P["w_max"], P["target_seed"], family=P["family"])
+    t = build_ticket(F, P["eps"], delta, s, construction="orseau", sharing=P["sharing"],
+                     w_max=P["w_max"], x_max=P["x_max"], allow_failure=True)
+    if not t.ok:
+        return True
+    return bool(certified_bound(F, t.weights, stages_of(t), P["x_max"])["bound"] > P["eps"])
+
+
+def run_r10(case: RateCase) -> Any:
+    """One R10 case: failures (``ticket.ok`` False or certified > ε) over its seeds (trials run by
+    :func:`slt_check.runtime.trials.run_trials`: serially, on processes or on dask, same counts)."""
+
+    fails = run_trials(_r10_trial, [(case.params, case.delta, s) for s in case.seeds()], desc=f"R10 {case.label}")
+    return case.verdict(int(sum(fails)))
+
+
+def grid_problems(case: RateCase = PMAIN_CASE) -> list[dict[str, Any]]:
+    """The problems of P-main's grid, one per seed of ``seed_grid(master, n)``."""
+    shapes = case.params["shapes"]
+    out = []
+    for i, s in enumerate(case.seeds()):
+        rng = np.random.default_rng(s)
+        out.append({
+            "widths": tuple(shapes[i % len(shapes)]),
+            "w_max": float(rng.choice([0.3, 1.0, 2.5])),
+            "x_max": float(rng.choice([0.5, 1.0, 3.0])),
+            "eps": float(rng.choice([1e-1, 1e-2, 1e-4])),
+            "delta": case.delta,
+            "sharing": ("per_weight", "per_input")[i % 2],
+            "output_relu": bool((i // 2) % 2),
+            "family": ("corners", "uniform", "normal")[i % 3],
+            "seed": int(s),
+        })
+    return out
+
+
+class _Sup:
+    """The two fields :func:`slt_check.claims.checks.check_layer_errors` reads."""
+
+    def __init__(self, sup: Any) -> None:
+        self.per_layer_weight_error = sup.per_layer_weight_error
+        self.per_stage_certified = sup.per_stage_certified
+
+
+@functools.lru_cache(maxsize=2)
+def grid_runs(master: int = PMAIN_CASE.master, n: int = PMAIN_CASE.n) -> tuple[dict[str, Any], ...]:
+    """Build and check every problem of the grid once per process: ``ok``, certified and found
+    error (no gradient search: corners, 64 random and the ternary points), the X-layer check
+    (trials run by :func:`slt_check.runtime.trials.run_trials`)."""
+
+    case = PMAIN_CASE if (master, n) == (PMAIN_CASE.master, PMAIN_CASE.n) else RateCase(
+        "P-main", "custom", PMAIN_CASE.delta, n, master, PMAIN_CASE.params)
+    return tuple(run_trials(_grid_trial, grid_problems(case), desc="P-main grid"))
+
+
+def _grid_trial(p: dict[str, Any]) -> dict[str, Any]:
+    """One problem of P-main's grid: build, certify (no gradient search) and the X-layer check."""
+
+    F = random_target(p["widths"], p["w_max"], p["seed"], family=p["family"], output_relu=p["output_relu"])
+    t = build_ticket(F, p["eps"], p["delta"], p["seed"], construction="orseau", sharing=p["sharing"],
+                     w_max=p["w_max"], x_max=p["x_max"], allow_failure=True)
+    sup = sup_error(F, t, p["x_max"], n_random=64, n_starts=0, steps=0, rng=p["seed"])
+    r = {"problem": p, "ok": bool(t.ok), "certified": float(sup.certified), "found": float(sup.found),
+         "M": int(t.meta["plan"]["M"]), "N_w": int(t.meta["plan"]["n_samples"])}
+    if t.ok:
+        r["layer"] = C.check_layer_errors(t, _Sup(sup))
+    return r
+
+
+def measure_r10(scale: str = "ci") -> dict[str, Any]:
+    return rate_result([run_r10(c) for c in R10_CASES], R10_CASES)
+
+
+def measure_r9(scale: str = "ci") -> dict[str, Any]:
+    checks = [C.Check("R9", r["certified"] <= r["problem"]["eps"], r["problem"]["eps"] / r["certified"]
+                      if r["certified"] > 0 else float("inf"),
+                      {"seed": r["problem"]["seed"], "certified": r["certified"], "eps": r["problem"]["eps"]})
+              for r in grid_runs() if r["ok"]]
+    return forall_result(checks, n_draws=len(grid_runs()), n_covered=len(checks))
+
+
+def measure_xlayer(scale: str = "ci") -> dict[str, Any]:
+    checks = [r["layer"] for r in grid_runs() if r["ok"]]
+    return forall_result(checks, n_draws=len(grid_runs()))
+
+
+def measure_xcert(scale: str = "ci") -> dict[str, Any]:
+    """Found ≤ certified on every draw; slack = the smallest certified ÷ found (the soundness margin:
+    1 means the certificate is attained by a found input)."""
+
+    checks = []
+    for r in grid_runs():
+        if r["found"] > 0:
+            checks.append(C.Check("X-cert", r["found"] <= r["certified"], r["certified"] / r["found"],
+                                  {"seed": r["problem"]["seed"], "found": r["found"],
+                                   "certified": r["certified"]}))
+    res = forall_result(checks)
+    vals = [c.slack for c in checks]
+    if vals:
+        res["details"]["median_certified_over_found"] = float(np.median(vals))
+        res["details"]["largest_certified_over_found"] = float(max(vals))
+        res["details"]["slack_meaning"] = "smallest certified ÷ found (soundness margin)"
+        res["details"]["summary"] = (f"certified ÷ found on {len(vals)} draws: min {min(vals):.6g}, "
+                                     f"median {float(np.median(vals)):.3g}, max {max(vals):.3g}")
+    return res
+
+
+def minimal_width_above(problem: dict[str, Any], seeds: list[int], factor: float = 2.0) -> dict[str, Any]:
+    """Smallest ``N_w`` in ``[1, factor·formula]`` (bisection) for which every seed gives a certified
+    ε-ticket — the interval reaches above the formula, so a formula that is too small shows as
+    ``formula ÷ minimal < 1``; ``minimal = None`` when even ``factor·formula`` fails."""
+
+    F = random_target(problem["widths"], problem["w_max"], problem["seed"], family=problem["family"],
+                      output_relu=problem["output_relu"])
+    plan = get_construction("orseau", sharing=problem["sharing"]).plan(
+        Problem(tuple(problem["widths"]), problem["eps"], problem["delta"], problem["w_max"], problem["x_max"]))
+
+    def works(n: int) -> bool:
+        for s in seeds:
+            t = build_ticket(F, problem["eps"], problem["delta"], s, construction="orseau",
+                             sharing=problem["sharing"], n_samples=n, w_max=problem["w_max"],
+                             x_max=problem["x_max"], allow_failure=True)
+            if not t.ok or certified_bound(F, t.weights, stages_of(t), problem["x_max"])["bound"] > problem["eps"]:
+                return False
+        return True
+
+    formula = int(plan["n_samples"])
+    lo, hi = 1, int(np.ceil(factor * formula))
+    if not works(hi):
+        return {"formula": formula, "minimal": None, "searched_up_to": hi}
+    while hi - lo > max(1, hi // 50):
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if works(mid) else (mid, hi)
+    return {"formula": formula, "minimal": hi, "M": plan["M"], "searched_up_to": int(np.ceil(factor * formula))}
+
+
+def measure_pmain_rate(scale: str = "ci") -> dict[str, Any]:
+    """P-main's rate test alone (what ``properties/test_P_main.py`` asserts)."""
+    runs = grid_runs()
+    k = sum(int(not r["ok"] or r["certified"] > r["problem"]["eps"]) for r in runs)
+    return rate_result([PMAIN_CASE.verdict(k, len(runs))], [PMAIN_CASE],
+                       failed_seeds=[r["problem"]["seed"] for r in runs
+                                     if not r["ok"] or r["certified"] > r["problem"]["eps"]][:20])
+
+
+def measure_pmain(scale: str = "ci") -> dict[str, Any]:
+    n_cases, n_seeds = {"smoke": (1, 3), "ci": (2, 5), "full": (4, 10)}[scale]
+    widths = []
+    for p in grid_problems()[:n_cases]:
+        mw = minimal_width_above(p, seed_grid(p["seed"], n_seeds))
+        widths.append({"problem": {k: v for k, v in p.items() if k != "seed"}, **mw})
+    ratios = [w["formula"] / w["minimal"] for w in widths if w.get("minimal")]
+    rate = measure_pmain_rate(scale)
+    res = merge_results({"rate": rate, "R9_on_covered": measure_r9(scale)})
+    res["slack"] = min(ratios) if ratios else None
+    res["details"]["minimal_width"] = widths
+    res["details"]["slack_meaning"] = "formula N_w ÷ minimal working N_w (all seeds; search up to 2× formula)"
+    res["details"]["summary"] = "minimal working N_w (search ≤ 2× formula): " + ", ".join(
+        f"{w['minimal']} vs formula {w['formula']}" for w in widths)
+    return res
+
+
+_T = "properties/test_{}.py"
+
+CLAIMS: list[Claim] = [
+    Claim("R9", "Deterministic guarantee: if every group has all categories, the §3.4 mask with η, M "
+          "gives sup_x ‖F(x)−Ĝ(x)‖∞ ≤ ε (certified)", "reconstructed", "R9", "forall",
+          [_T.format("P_main"), "properties/test_r06_end_to_end.py"], measure_r9,
+          breaks=("checker: digit base 2", "checker: too few digits for ε")),
+    Claim("P-main", "Main claim: w.h.p. pruning alone turns a random G of log width per weight (2l "
+          "layers, hyperbolic) into an ε-approximation of F on every input: P(no certified ε-ticket) ≤ δ "
+          "over a grid of problems", "confirmed (qualitative); constants ours", "C: abstract, Review 1",
+          "probability", [_T.format("P_main"), "properties/test_r06_end_to_end.py"], measure_pmain,
+          breaks=("orseau-width-half",)),
+    Claim("R10", "Success probability: over independent draws of G at the formula width, "
+          "P(no ε-ticket) ≤ δ", "reconstructed", "R10", "probability", [_T.format("R10")], measure_r10,
+          breaks=("orseau-width-half", "checker: uniform weights at the same width")),
+    Claim("X-layer", "Per built ticket: per-layer max|ŵ^±−w| ≤ w_max γ^-M/(γ−1) ≤ η and each stage's "
+          "certified error ≤ R8's recursion with those deviations", "reconstructed", "R4+R8 (added)",
+          "forall", [_T.format("P_main")], measure_xlayer, breaks=("checker: digit base 2",)),
+    Claim("X-cert", "Certification soundness: the error found by search ≤ the certified bound (slack: "
+          "the smallest certified ÷ found)", "reconstructed", "certify.py (added)", "forall",
+          [_T.format("P_main"), "properties/test_r06_end_to_end.py"], measure_xcert,
+          breaks=("certificate-0.9",)),
+]
+
+
+# ------------------------------------------------------------------------------ P-size, P-depth (measured)
+SIZE_CASE = {"widths": (2, 1), "w_max": 1.0, "x_max": 1.0, "delta": 0.1, "sharing": "per_weight",
+             "output_relu": False, "family": "uniform", "seed": 7, "eps": (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6),
+             "n_seeds": 3, "max_growth_per_decade": 2.0}
+"""P-size's pre-registered measurement: the minimal working ``N_w`` (every one of ``n_seeds`` draws of
+``G`` gives a certified ε-ticket; bisection on ``[1, 2·formula]``) per decade of ε. A logarithmic
+law adds a constant per decade (growth factor → 1); ``1/ε^c`` multiplies by ``10^c``. Holds iff the
+growth factor of every decade after the first is ≤ 2 (pre-registered)."""
+
+
+def measure_size_growth() -> dict[str, Any]:
+    """P-size, measured: minimal working ``N_w`` of sampled ``G``'s per ε (:data:`SIZE_CASE`)."""
+
+    rows = []
+    for e in SIZE_CASE["eps"]:
+        p = {**SIZE_CASE, "eps": e}
+        mw = minimal_width_above(p, seed_grid(SIZE_CASE["seed"], SIZE_CASE["n_seeds"]))
+        rows.append({"eps": e, **mw})
+    mins = [r["minimal"] for r in rows]
+    if any(m is None for m in mins):
+        return forall_result([C.Check("P-size", False, None, {"rows": rows, "why": "no working width ≤ 2·formula"})])
+    growth = [b / a for a, b in zip(mins[:-1], mins[1:], strict=True)]
+    worst = max(growth[1:]) if len(growth) > 1 else growth[0]
+    ok = worst <= SIZE_CASE["max_growth_per_decade"]
+    summary = "minimal working N_w at ε = 1e-1…1e-6: " + ", ".join(str(m) for m in mins)
+    return forall_result([C.Check("P-size", ok, 10.0 / worst,
+                                  {"rows": rows, "minimal_N_w": mins, "growth_per_decade": growth,
+                                   "slack_meaning": "10 ÷ the largest growth factor of the minimal N_w per "
+                                                    "decade of ε (a 1/ε law: 1)"})], summary=summary)
+
+
+DEPTH_CASE = {"width": 2, "depths": (1, 2, 3, 4), "w_max": 1.0, "x_max": 1.0, "eps": 1e-2, "delta": 0.1,
+              "n_seeds": 3, "target_seed": 11}
+"""P-depth's pre-registered measurement: targets of width 2 and depth ``l = 1..4``; per depth the
+fewest digits ``M`` (bisection over ``n_digits``, ``N_w`` at the formula for that ``M``) for which
+every one of ``n_seeds`` draws gives a certified ε-ticket."""
+
+
+def minimal_digits(widths: tuple[int, ...], case: dict[str, Any]) -> dict[str, Any]:
+    """Fewest digits ``M ≤ M_plan + 8`` with a certified ε-ticket on every seed (``None`` if none)."""
+
+    F = random_target(widths, case["w_max"], case["target_seed"], family="uniform")
+    plan = get_construction("orseau").plan(Problem(widths, case["eps"], case["delta"], case["w_max"], case["x_max"]))
+    seeds = seed_grid(case["target_seed"] + len(widths), case["n_seeds"])
+
+    def works(M: int) -> bool:
+        for s in seeds:
+            t = build_ticket(F, case["eps"], case["delta"], s, construction="orseau", n_digits=M,
+                             w_max=case["w_max"], x_max=case["x_max"], allow_failure=True)
+            if not t.ok or certified_bound(F, t.weights, stages_of(t), case["x_max"])["bound"] > case["eps"]:
+                return False
+        return True
+
+    lo, hi = 0, int(plan["M"]) + 8
+    if not works(hi):
+        return {"plan_M": int(plan["M"]), "minimal_M": None}
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if works(mid) else (mid, hi)
+    return {"plan_M": int(plan["M"]), "minimal_M": hi}
+
+
+def measure_depth_digits() -> dict[str, Any]:
+    """P-depth, measured: the digits needed grow at most linearly in depth:
+    ``M_min(l) ≤ M_min(1) + (l−1)⌈log_γ(n(w_max+1))⌉ + log_γ l + 1``. Slack: min bound ÷ M_min."""
+
+    c = DEPTH_CASE
+    rows = [{"depth": l, **minimal_digits((c["width"],) * (l + 1), c)} for l in c["depths"]]
+    if any(r["minimal_M"] is None for r in rows):
+        return forall_result([C.Check("P-depth", False, None, {"rows": rows, "why": "no working M"})])
+    m1 = rows[0]["minimal_M"]
+    checks = []
+    for r in rows:
+        lim = bounds.depth_linear_digit_bound(m1, r["depth"], c["width"], c["w_max"])
+        checks.append(C.Check("P-depth", r["minimal_M"] <= lim, lim / r["minimal_M"], {**r, "bound": lim}))
+    summary = "fewest digits M_min(l), l = 1…4: " + ", ".join(str(r["minimal_M"]) for r in rows) + \
+        " (plan: " + ", ".join(str(r["plan_M"]) for r in rows) + ")"
+    return forall_result(checks, rows=rows, summary=summary)

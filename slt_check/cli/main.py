@@ -1,0 +1,494 @@
+"""``slt-check`` command line.
+
+Subcommands live in small modules; each module in :data:`COMMAND_MODULES` exposes
+``register(subparsers)`` which adds its parser and sets ``func`` (a ``Namespace -> int``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import math
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from slt_check.certificates.stages import float_slack
+from slt_check.certificates.sup_error import sup_error_any
+from slt_check.constructions import Problem, get_construction
+from slt_check.constructions.base import ConstructionFailed
+from slt_check.io.safe_io import Terminated, check_output_path, install_signal_handlers
+from slt_check.pipeline.build import DENSE_PARAMS_LIMIT, build, supports_lazy
+from slt_check.pipeline.verify import load_ticket, target_digest
+from slt_check.runtime import memory, trials
+from slt_check.runtime.memory import DEFAULT_FRACTION, default_limit, format_size, parse_size
+from slt_check.tickets.targets import default_target_seed, target_from_spec
+
+COMMAND_MODULES: tuple[str, ...] = (
+    "slt_check.cli.main",  # build, check (below)
+    "slt_check.cli.ledger",
+    "slt_check.cli.report",
+    "slt_check.cli.compare",
+)
+
+EXIT_CODES: dict[int, str] = {
+    0: "certified: the ticket is valid and its certified sup error is ≤ ε (HOLDS); for other "
+       "commands, success",
+    1: "not certified: the ticket is valid but its certified sup error is > ε (NOT CERTIFIED)",
+    2: "bad input: a wrong argument, an unreadable or oversized file, a plan that exceeds "
+       "--max-memory, an ε below what float64 can certify",
+    3: "construction failed: the sampled G lacks what the construction needs (the ≤ δ event); "
+       "with --allow-failure the ticket is still saved",
+    4: "ticket refused: the file is not mask ⊙ G of the G its construction samples from its seed, "
+       "or its metadata, stages or target are not what they claim",
+    5: "unsound certificate: the search found an error above the certified bound (a bug in "
+       "slt_check: please report it with the file)",
+    70: "internal error (an unexpected exception; --debug shows the traceback)",
+    130: "interrupted (Ctrl-C)",
+    141: "the output pipe was closed (e.g. `| head`); the verdict was not fully printed",
+    143: "terminated (SIGTERM or SIGHUP)",
+}
+"""The exit codes of every ``slt-check`` command (``--help`` lists them; ``build`` and ``check``
+share them, ``--json`` included)."""
+
+EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_REFUSED, EXIT_UNSOUND = 0, 1, 2, 3, 4, 5
+EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_PIPE = 70, 130, 143, 141
+
+DESCRIPTION = """\
+slt_check — build strong lottery tickets by pruning random networks, and check the theorems.
+
+A ticket is mask ⊙ G: G is a random network sampled from --seed before and independently of
+the target; the mask is chosen by a construction (Orseau et al. 2020 by default). `check`
+re-creates G from the file's construction, problem and seed, refuses any file that is not a
+pruning of that G, and reports a *certified* upper bound on the sup error over the input box
+‖x‖∞ ≤ x_max and the largest error an adversarial search found.
+
+examples:
+  slt-check build --target random:4-8-8-2 --eps 1e-2 --delta 0.05 --seed 0 --out ticket.npz
+  slt-check build --target random:4-8-8-2 --construction orseau --sharing per_input --out t.npz
+  slt-check check ticket.npz
+"""
+
+
+def exit_code_epilog() -> str:
+    return "exit codes:\n" + "\n".join(f"  {code:3d}  {text}" for code, text in EXIT_CODES.items())
+
+
+class TicketRefused(ValueError):
+    """A ticket file failed verification (exit code 4)."""
+
+
+def _float(name: str):  # noqa: ANN202
+    def conv(s: str) -> float:
+        try:
+            v = float(s)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name}: expected a number, got {s!r}") from None
+        if not math.isfinite(v):
+            raise argparse.ArgumentTypeError(f"{name}: must be finite, got {s!r}")
+        return v
+
+    return conv
+
+
+def _count(name: str):  # noqa: ANN202
+    def conv(s: str) -> int:
+        try:
+            v = int(s)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name}: expected a positive integer, got {s!r}") from None
+        if v < 1:
+            raise argparse.ArgumentTypeError(f"{name}: must be ≥ 1, got {s!r}")
+        return v
+
+    return conv
+
+
+def _seed(s: str) -> int:
+    try:
+        v = int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seed: expected a non-negative integer, got {s!r}") from None
+    if v < 0 or v >= 2**63:
+        raise argparse.ArgumentTypeError(f"seed: must be in [0, 2^63), got {s!r}")
+    return v
+
+
+def _size(s: str) -> int:
+    try:
+        return parse_size(s)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_memory(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--max-memory", type=_size, default=None, metavar="SIZE",
+                   help="refuse work whose estimated peak exceeds SIZE (e.g. 8G, 512M; also the environment "
+                   f"variable SLT_CHECK_MAX_MEMORY); default "
+                   f"{DEFAULT_FRACTION * 100:.0f}%% of this machine's memory ({format_size(default_limit())})")
+
+
+def _add_scale_out(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run the trials on a dask.distributed scheduler (dask:tcp://host:port), a local dask "
+                   "cluster (dask-local:N) or local processes (processes:N); results are identical to a serial "
+                   "run (every trial is seeded from its case)")
+    p.add_argument("--workers", type=_count("workers"), default=None,
+                   help="start a local dask cluster of N worker processes (same as --scheduler dask-local:N)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    b = sub.add_parser(
+        "build",
+        help="sample G, prune it into a ticket for a target, save it (.npz)",
+        description="Sample G from --seed (independently of the target), select the mask by "
+        "--construction, validate mask ⊙ G, certify the sup error and save the ticket.",
+        epilog=exit_code_epilog(),
+        formatter_class=_Formatter,
+    )
+    b.add_argument("--target", required=True,
+                   help="random:<n0-n1-…-nl>[:family] (families: uniform, normal, sparse, corners, "
+                   "kaiming), torch:<model.pt> (nn.Sequential of Linear(bias=False)+ReLU; loaded "
+                   "without running code), or npz:<file.npz> with W_0, W_1, …")
+    b.add_argument("--eps", type=_float("eps"), default=1e-2, help="target sup error ε (> 0)")
+    b.add_argument("--delta", type=_float("delta"), default=0.05, help="failure probability δ ∈ (0,1)")
+    b.add_argument("--seed", type=_seed, default=0, help="seed of G (and of a random target)")
+    b.add_argument("--target-seed", type=_seed, default=None,
+                   help="seed of a random target (default: --seed + 1_000_003)")
+    b.add_argument("--w-max", type=_float("w_max"), default=1.0, help="declared bound on |target weights|")
+    b.add_argument("--x-max", type=_float("x_max"), default=1.0, help="input box ‖x‖∞ ≤ x_max")
+    b.add_argument("--output-relu", action=argparse.BooleanOptionalAction, default=None,
+                   help="ReLU on the output layer; default: a torch model's own (a trailing ReLU is an "
+                   "output ReLU), none for random and npz targets")
+    b.add_argument("--construction", default="orseau", help="registered construction name")
+    b.add_argument("--sharing", default=None, choices=["per_weight", "per_input"],
+                   help="neuron sharing of the depth-2l constructions (orseau default per_weight)")
+    b.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="extra construction option (JSON value), e.g. --option n_samples=500; "
+                        "for large targets --option precision=certificate (pensia, malach, factorial: "
+                        "select to the per-layer precisions the target's certificate needs instead of "
+                        "R8's worst-case η; same G, accepted iff certified ≤ ε)")
+    b.add_argument("--out", required=True, help="output ticket file (.npz; checked before the build)")
+    b.add_argument("--allow-failure", action="store_true",
+                   help="save the ticket even when the sampled G is too small (failure event; exit 3)")
+    b.add_argument("--no-certify", action="store_true",
+                   help="skip the sup-error check (exit 0 then means: the construction succeeded)")
+    b.add_argument("--lazy", action="store_true",
+                   help="never materialise G: generate only the entries the selection needs and save a "
+                   "compact ticket (automatic when dense G would exceed 2e7 parameters)")
+    b.add_argument("--jobs", type=_count("jobs"), default=1, help="worker processes for the lazy path")
+    _add_memory(b)
+    b.set_defaults(func=cmd_build)
+
+    c = sub.add_parser(
+        "check",
+        help="verify a ticket file against its seed and report certified / found sup error and sizes",
+        description="Re-create G from the file's construction, options, problem and seed; refuse the "
+        "file unless its ticket is mask ⊙ that G bit for bit, its stages cover every layer and its "
+        "target is the declared one; then certify the sup error over the box and search for the worst "
+        "input. Nothing in the file is executed.",
+        epilog=exit_code_epilog(),
+        formatter_class=_Formatter,
+    )
+    c.add_argument("file", help="ticket .npz written by `slt-check build`")
+    c.add_argument("--x-max", type=_float("x_max"), default=None,
+                   help="box half-width (default: the one the ticket was built for, printed)")
+    c.add_argument("--target", default=None,
+                   help="the target you expect (same syntax as build --target): the file's target must "
+                   "equal it bit for bit")
+    c.add_argument("--search-seed", type=_seed, default=0, help="seed of the adversarial search")
+    c.add_argument("--exact", action="store_true",
+                   help="also compute the exact sup error by mixed-integer programming (small tickets)")
+    c.add_argument("--json", action="store_true", help="print JSON instead of text")
+    c.add_argument("--jobs", type=_count("jobs"), default=1, help="worker processes to validate a compact ticket")
+    _add_memory(c)
+    c.set_defaults(func=cmd_check)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line (``--help`` shows the usage)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
+
+
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Defaults in the help, and the exit-code epilog kept as written."""
+
+
+def _parse_options(pairs: Sequence[str]) -> dict[str, object]:
+    """``KEY=VALUE`` pairs; a value is read as JSON when it parses (numbers, true/false, null), else
+    kept as text. Empty or repeated keys and non-finite numbers are refused."""
+    opts: dict[str, object] = {}
+    for p in pairs:
+        key, sep, val = p.partition("=")
+        key = key.strip()
+        if not sep or not key.isidentifier():
+            raise ValueError(f"--option: expected KEY=VALUE with a name as KEY, got {p!r}")
+        if key in opts:
+            raise ValueError(f"--option: {key!r} given twice")
+        try:
+            value = json.loads(val, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+        except (json.JSONDecodeError, ValueError):
+            value = val
+        if isinstance(value, (dict, list)):
+            raise ValueError(f"--option {key}: expected a number, a word, true/false or null, got {val!r}")
+        opts[key] = value
+    return opts
+
+
+def float_floor(target: Any, x_max: float) -> float:
+    """The float64 rounding bound of evaluating the target itself on the box
+    (``l γ_n ‖|W_l|⋯|W_1| x_max 1‖∞``, part of every certificate): no certified error can be smaller."""
+
+    return float(float_slack(target.dense_weights(), x_max, target.n_in))
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    check_output_path(args.out, ".npz", "--out")
+    opts = _parse_options(args.option)
+    if args.sharing:
+        if "sharing" in opts:
+            raise ValueError("--sharing: given twice (also as --option sharing=…)")
+        opts["sharing"] = args.sharing
+    con = get_construction(args.construction, **opts)  # unknown options are refused here
+    tseed = args.target_seed if args.target_seed is not None else default_target_seed(args.seed)
+    output_relu = args.output_relu
+    if output_relu is None and not args.target.startswith("torch:"):
+        output_relu = False
+    target = target_from_spec(args.target, w_max=args.w_max, seed=tseed, output_relu=output_relu)
+    problem = Problem.for_target(target, args.eps, args.delta, w_max=args.w_max, x_max=args.x_max)
+    problem.check_target(target)
+    floor = float_floor(target, args.x_max)
+    if args.eps <= floor:
+        raise ValueError(
+            f"eps: ε = {args.eps:g} is at or below {floor:.3g}, the float64 rounding error of evaluating the "
+            "target itself on this box; no certificate can prove it — use a larger ε"
+        )
+    plan = con.plan(problem)
+    lazy = bool(args.lazy) or (supports_lazy(con) and float(plan.get("G_params", 0)) > DENSE_PARAMS_LIMIT)
+    hint = _slow_plan_hint(args.construction, opts, target.n_params)
+    if hint:
+        print(hint, file=sys.stderr)
+    result = build(
+        target, args.eps, args.delta, args.seed, certify=not args.no_certify,
+        construction=con, w_max=args.w_max, x_max=args.x_max,
+        allow_failure=args.allow_failure, lazy=lazy, jobs=args.jobs,
+    )
+    ticket, err, build_s = result.ticket, result.sup_error, result.timings["build"]
+    ticket.meta["target_spec"] = args.target
+    if args.target.startswith("random:"):
+        ticket.meta["target_seed"] = tseed
+    ticket.meta["target_sha256"] = target_digest(target)
+    ticket.save(args.out)
+    _print_summary(ticket, build_s)
+    print(f"saved         {args.out}")
+    if not result.ok:
+        print("FAILED: the construction's success event did not hold (saved because of --allow-failure)",
+              file=sys.stderr)
+        return EXIT_FAILED
+    if err is None:
+        return EXIT_CERTIFIED
+    return _verdict_code(err, args.eps)
+
+
+def _verdict_code(err: Any, eps: float) -> int:
+    """0 certified, 1 not certified, 5 unsound (found above the certified bound)."""
+    if err.found > err.certified:
+        print(f"UNSOUND CERTIFICATE: found error {err.found:.6g} > certified bound {err.certified:.6g}; "
+              "this is a bug in slt_check — please report it with the ticket file", file=sys.stderr)
+        return EXIT_UNSOUND
+    return EXIT_CERTIFIED if err.certified <= eps else EXIT_NOT_CERTIFIED
+
+
+SLOW_EXACT_WEIGHTS = 20_000
+"""Target size from which ``slt-check build`` points to ``precision=certificate`` for exact rules."""
+
+
+def _slow_plan_hint(construction: str, opts: dict[str, object], n_weights: int) -> str | None:
+    """A note when an exact-subset-sum construction at R8's η faces a large target (every weight
+    then searches the whole window: measured ≈ 2.1 ms per weight-half at window 32)."""
+    exact = construction == "pensia" or (
+        construction == "factorial" and opts.get("rule", "exact_subset_sum") == "exact_subset_sum")
+    if not exact or opts.get("precision", "r8") != "r8" or n_weights < SLOW_EXACT_WEIGHTS:
+        return None
+    window = int(opts.get("window", 32))  # type: ignore[call-overload]
+    minutes = n_weights * 2 * 2.1e-3 * 2.0 ** ((window - 32) / 2) / 60
+    return (f"note: {construction} at R8's precision optimises over {window} candidates for each of "
+            f"{n_weights} weights and halves (≈ {minutes:.0f} CPU-minutes at the measured 2.1 ms per "
+            "32-candidate search); --option precision=certificate selects to this target's own "
+            "per-layer precisions instead (same G, accepted iff certified ≤ ε; see README 'Scale')")
+
+
+def _print_summary(ticket: Any, build_s: float | None = None) -> None:
+    s = ticket.sizes()
+    meta = ticket.meta
+    plan = meta.get("plan", {})
+    opts = meta.get("options", {})
+    shown = {k: v for k, v in opts.items() if v is not None}
+    print(f"construction  {meta.get('construction')}  options={json.dumps(shown, sort_keys=True)}  "
+          f"seed={meta.get('seed')}")
+    prob = meta.get("problem", {})
+    print(f"problem       ε = {prob.get('eps')}  δ = {prob.get('delta')}  w_max = {prob.get('w_max')}  "
+          f"box ‖x‖∞ ≤ x_max = {prob.get('x_max')}  output_relu = {prob.get('output_relu')}")
+    print(f"target        widths={list(ticket.target.widths)}  weights={s['target_weights']}  "
+          f"spec={meta.get('target_spec', '-')}  sha256={meta.get('target_sha256', '-')[:16]}…")
+    print(f"G             depth={s['G_depth']}  neurons={s['G_neurons']}  params={s['G_params']}")
+    print(f"kept          params={s['kept_params']} ({s['kept_params_per_weight']:.2f}/weight)  "
+          f"neurons={s['kept_neurons']}")
+    keys = [k for k in ("M", "eta", "n_samples", "n_samples_formula", "failure_bound") if k in plan]
+    if keys:
+        items = (f"{k}={plan[k]:.4g}" if isinstance(plan[k], float) else f"{k}={plan[k]}" for k in keys)
+        print("plan          " + "  ".join(items))
+    if meta.get("precision") == "certificate":
+        etas = "  ".join(
+            f"η{layer['layer']}={layer['eta']:.3g}" if "eta" in layer else f"M{layer['layer']}={layer['M']}"
+            for layer in meta.get("layers", []))
+        print(f"selection     per-layer precision from the certificate: {etas}")
+    print(f"success       {ticket.ok}")
+    if build_s is not None:
+        print(f"build time    {build_s:.3f} s")
+    e = meta.get("sup_error")
+    if e:
+        eps = prob.get("eps", meta.get("eps"))
+        verdict = ("UNSOUND" if e["found"] > e["certified"] else
+                   "HOLDS" if e["certified"] <= eps else "NOT CERTIFIED")
+        box = e.get("x_max", prob.get("x_max"))
+        print(f"sup error     certified ≤ {e['certified']:.4g}   found {e['found']:.4g}   "
+              f"ε = {eps:g}  on ‖x‖∞ ≤ {box:g}  → {verdict}")
+        if e.get("exact_upper") is not None:
+            print(f"exact         {e['exact_lower']:.6g} ≤ sup error ≤ {e['exact_upper']:.6g}  "
+                  f"({e.get('exact_status')})")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise ValueError(f"file: no ticket file at {args.file!r}" + (" (a directory)" if path.is_dir() else ""))
+    try:
+        ticket = load_ticket(path, jobs=args.jobs, max_bytes=memory.limit())
+    except ValueError as exc:
+        raise TicketRefused(str(exc)) from None
+    meta = ticket.meta
+    digest = target_digest(ticket.target)
+    if meta.get("target_sha256", digest) != digest:
+        raise TicketRefused("target: its SHA-256 differs from the one recorded at build time; the target was changed")
+    meta["target_sha256"] = digest
+    if args.target is not None:
+        prob = meta["problem"]
+        expected = target_from_spec(args.target, w_max=prob["w_max"], seed=int(meta.get("target_seed", 0)),
+                                    output_relu=prob["output_relu"] if not args.target.startswith("torch:") else None)
+        if target_digest(expected) != digest:
+            raise TicketRefused(f"target: the file's target is not {args.target!r} (SHA-256 "
+                                f"{digest[:16]}… vs {target_digest(expected)[:16]}…)")
+    x_max = args.x_max if args.x_max is not None else meta["problem"]["x_max"]
+    if not x_max > 0:
+        raise ValueError(f"--x-max: the box half-width must be > 0, got {x_max:g}")
+    kw: dict[str, Any] = {"method": "milp"} if args.exact else {}
+    try:
+        err = sup_error_any(ticket.target, ticket, x_max, rng=args.search_seed, **kw)
+    except ValueError as exc:
+        raise TicketRefused(str(exc)) from None
+    certificate = err.certificate or "stage propagation"
+    meta["sup_error"] = err.as_dict() | {"x_max": x_max}
+    eps = meta["problem"]["eps"]
+    code = _verdict_code(err, eps)
+    if args.json:
+        out = {"file": args.file, "sizes": ticket.sizes(), "plan": meta.get("plan"), "success": ticket.ok,
+               "construction": meta["construction"], "options": meta["options"], "seed": meta["seed"],
+               "problem": meta["problem"], "eps": eps, "x_max": x_max, "x_max_given": args.x_max is not None,
+               "target_sha256": digest, "target_spec": meta.get("target_spec"), "sup_error": err.as_dict(),
+               "certificate": certificate, "holds": code == EXIT_CERTIFIED,
+               "verdict": {0: "holds", 1: "not certified", 5: "unsound"}[code],
+               "exit_code": code}
+        print(json.dumps(out, indent=1, sort_keys=True, default=float))
+        return code
+    print(f"file          {args.file}")
+    print(f"certificate   {certificate}")
+    print(f"verified      G regenerated from seed {meta['seed']} by {meta['construction']!r}; ticket == "
+          "G ⊙ mask bit for bit; stages and target checked")
+    if args.x_max is not None and args.x_max != meta["problem"]["x_max"]:
+        print(f"box           x_max = {x_max:g} given on the command line (built for {meta['problem']['x_max']:g})")
+    _print_summary(ticket)
+    return code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="slt-check", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=exit_code_epilog() + "\n\n--debug (anywhere): show the traceback of an error instead of one line",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in COMMAND_MODULES:
+        mod = sys.modules[__name__] if name == __name__ else importlib.import_module(name)
+        mod.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``slt-check``; returns the exit code (:data:`EXIT_CODES`). Every error is one line on
+    stderr; ``--debug`` (anywhere on the command line) shows the traceback instead."""
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error (2), already printed by argparse
+        return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_BAD_INPUT
+    install_signal_handlers()
+
+    memory.set_limit(getattr(args, "max_memory", None))
+    if hasattr(args, "scheduler"):
+        try:
+            trials.set_default(args.scheduler, args.workers)
+        except ValueError as exc:
+            print(f"slt-check {args.command}: error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    prefix = f"slt-check {args.command}"
+
+    def fail(code: int, what: str, exc: BaseException) -> int:
+        if debug:
+            raise exc
+        msg = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"{prefix}: {what}: {msg}", file=sys.stderr)
+        return code
+
+    try:
+        return int(args.func(args) or 0)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return EXIT_PIPE
+    except TicketRefused as exc:
+        return fail(EXIT_REFUSED, "ticket refused", exc)
+    except ConstructionFailed as exc:
+        return fail(EXIT_FAILED, "construction failed", exc)
+    except ValueError as exc:
+        return fail(EXIT_BAD_INPUT, "error", exc)
+    except MemoryError as exc:
+        return fail(EXIT_BAD_INPUT, "out of memory",
+                    MemoryError("the machine ran out of memory; lower --max-memory so the estimate refuses "
+                                f"such work up front, or use --lazy / a larger ε ({exc})"))
+    except OSError as exc:
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        return fail(EXIT_BAD_INPUT, "error", OSError(f"{exc.strerror or exc}{where}"))
+    except KeyboardInterrupt:
+        return fail(EXIT_INTERRUPTED, "interrupted", KeyboardInterrupt("stopped by Ctrl-C; no file was written"))
+    except Terminated as exc:
+        return fail(EXIT_TERMINATED, "terminated", exc)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, documented code
+        if debug:
+            raise
+        print(f"{prefix}: internal error: {type(exc).__name__}: {' '.join(str(exc).split())} "
+              "(run again with --debug for the traceback, and please report it)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""``slt-check report``: regenerate all figure data, figures and ``report.md`` (see slt_check.experiments.report)."""
+
+from __future__ import annotations
+
+import argparse
+
+from slt_check.cli.main import _add_memory, _add_scale_out
+from slt_check.experiments.plotting import FIGURES
+from slt_check.experiments.report import run_report
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "report",
+        help="regenerate every figure (data + SVG/PNG) and report.md with the claims ledger",
+        description="One run: compute every figure's data (plots/fig_*.py) and the claims ledger at --scale "
+        "(ledger scale: small and quick -> smoke, full -> full), render the figures and write <out>/report.md: "
+        "the claims that do not hold first, a methods section, a reproducibility block (commit, versions, "
+        "seeds, n per figure, executor), the ledger table and the figures with captions that count failures.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--scale", default="quick", choices=["small", "quick", "full"],
+                   help="quick: a few minutes on 2 cores; full: paper quality (hours)")
+    p.add_argument("--out", default="results", help="output folder")
+    p.add_argument("--figure", action="append", default=None, metavar="NAME",
+                   help="only this figure (repeatable)")
+    p.add_argument("--update-repo", action="store_true",
+                   help="also refresh plots/data/*.json, plots/figures/*.png and the README figures block")
+    p.add_argument("--no-ledger", action="store_true", help="skip the claims ledger")
+
+    _add_memory(p)
+    _add_scale_out(p)
+    p.set_defaults(func=cmd_report)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    figs = tuple(args.figure) if args.figure else FIGURES
+    unknown = [f for f in figs if f not in FIGURES]
+    if unknown:
+        raise ValueError(f"--figure: unknown {unknown}; choose from {list(FIGURES)}")
+    path = run_report(args.out, args.scale, figs, update_repo=args.update_repo, ledger=not args.no_ledger)
+    print(f"wrote {path}")
+    return 0

@@ -1,0 +1,239 @@
+"""Every theoretical formula, one function each (the theory side of every check and plot).
+
+Tags: ``[RECON Rn]`` marks a statement of our reconstruction (not the paper's wording or constants;
+``docs/reconstruction.md`` has one section per claim, e.g. ``#r5``), ``[C]`` a confirmed one.
+Symbols: ``γ = 3/2`` digit base, ``l`` depth of the target, widths ``n_0 … n_l``,
+``W = Σ n_{i-1} n_i`` target weights, ``η`` per-weight precision, ``M`` digits per weight, ``N_w``
+sampled neurons per group.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import integrate
+
+from slt_check.core.validation import check_delta, check_eps, check_positive
+
+__all__ = [
+    "GAMMA",
+    "PHI",
+    "n_target_weights",
+    "per_weight_precision",
+    "n_digits",
+    "greedy_residual_bound",
+    "hyperbolic_support",
+    "category_prob_lower",
+    "tile_prob_lower",
+    "samples_per_group",
+    "coverage_failure_bound",
+    "covering_samples",
+    "propagation_bound",
+    "propagation_bound_closed_form",
+    "depth_linear_digit_bound",
+    "g_widths",
+    "g_size",
+    "counting_lower_bound",
+    "coupon_collector_mean",
+]
+
+GAMMA = 1.5
+"""Digit base γ = 3/2 [C: Review 1, "bitwise (base 3/2) representation"]."""
+
+PHI = (1.0 + math.sqrt(5.0)) / 2.0
+"""Golden ratio φ: greedy digits work for every M iff γ(γ−1) ≤ 1 iff γ ≤ φ [RECON R2]."""
+
+
+def _check_widths(widths: Sequence[int]) -> tuple[int, ...]:
+    ws = tuple(int(n) for n in widths)
+    if len(ws) < 2 or any(n < 1 for n in ws) or any(int(n) != n for n in widths):
+        raise ValueError(
+            f"widths: need (n_0, …, n_l) with l ≥ 1 and every n_i a positive integer, got {widths!r}"
+        )
+    return ws
+
+
+def n_target_weights(widths: Sequence[int]) -> int:
+    """``W = Σ_{i=1}^{l} n_{i-1} n_i``."""
+    ws = _check_widths(widths)
+    return int(sum(a * b for a, b in zip(ws[:-1], ws[1:], strict=False)))
+
+
+def per_weight_precision(eps: float, widths: Sequence[int], w_max: float, x_max: float) -> float:
+    """[RECON, docs/reconstruction.md#error-budget] ``η = min{1, ε / (l · x_max · Π_{i=1}^{l} n_{i-1}(w_max + 1))}``.
+
+    With every simulated weight within ``η`` of its target, R8 gives sup error ≤ ε.
+    """
+    eps = check_eps(eps)
+    ws = _check_widths(widths)
+    w_max = check_positive(w_max, "w_max")
+    x_max = check_positive(x_max, "x_max")
+    l = len(ws) - 1
+    log_den = math.log(l * x_max) + sum(math.log(n * (w_max + 1.0)) for n in ws[:-1])
+    return min(1.0, math.exp(math.log(eps) - log_den))
+
+
+def n_digits(w_max: float, eta: float, gamma: float = GAMMA) -> int:
+    """[RECON, docs/reconstruction.md#error-budget] ``M = ⌈log_γ(w_max / ((γ−1) η))⌉`` (≥ 1): greedy
+    residual ≤ η (R4)."""
+    w_max = check_positive(w_max, "w_max")
+    eta = check_positive(eta, "eta")
+    if not gamma > 1:
+        raise ValueError(f"gamma: the digit base must be > 1, got {gamma}")
+    m = math.log(w_max / ((gamma - 1.0) * eta)) / math.log(gamma)
+    # guard against m landing a hair above an integer through rounding
+    return max(1, math.ceil(m - 1e-12))
+
+
+def greedy_residual_bound(M: int, w_max: float = 1.0, gamma: float = GAMMA) -> float:
+    """[RECON R2/R4] ``0 ≤ |w| − |ŵ| ≤ w_max γ^{-M}/(γ−1)`` (= ``2 w_max (2/3)^M`` for γ = 3/2)."""
+    return w_max * gamma ** (-M) / (gamma - 1.0)
+
+
+def hyperbolic_support(M: int, w_max: float, gamma: float = GAMMA) -> tuple[float, float]:
+    """[RECON R7, docs/reconstruction.md#product] ``α = √w_max γ^{-3M/4}``, ``β = √w_max γ^{M/4}``.
+
+    Centres the triangular law of ``ln|ab|`` on the digit range ``[w_max γ^{-M}, w_max]``
+    (``Λ = ln(β/α) = M ln γ``), so that every tile has probability ≥ 1/(2M) (R7).
+    """
+    if M < 1:
+        raise ValueError(f"M: need at least one digit, got {M}")
+    w_max = check_positive(w_max, "w_max")
+    s = math.sqrt(w_max)
+    return s * gamma ** (-0.75 * M), s * gamma ** (0.25 * M)
+
+
+def tile_prob_lower(M: int) -> float:
+    """[RECON R7] ``P(|ab| ∈ T_k) ≥ 1/(2M)`` for every tile ``k ≤ M``."""
+    return 1.0 / (2 * M)
+
+
+def category_prob_lower(M: int) -> float:
+    """[RECON R7] every category ``(sign a, sign ab, k)`` has probability ≥ ``1/(8M)``."""
+    return 1.0 / (8 * M)
+
+
+def samples_per_group(M: int, n_groups: int, delta: float) -> int:
+    """[RECON R5] ``N_w = ⌈8M ln(2M·W/δ)⌉``: with ``W = n_groups`` groups needing ``2M`` categories
+    each of probability ≥ 1/(8M), ``P(some group misses a category) ≤ δ``."""
+    delta = check_delta(delta)
+    if M < 1 or n_groups < 1:
+        raise ValueError(f"M, n_groups: need positive integers, got M={M}, n_groups={n_groups}")
+    return math.ceil(8 * M * math.log(2 * M * n_groups / delta))
+
+
+def coverage_failure_bound(M: int, n_groups: int, n_samples: int) -> float:
+    """[RECON R5] union bound ``2M·W·(1 − 1/(8M))^N`` on P(some group misses a category)."""
+    p = category_prob_lower(M)
+    return min(1.0, 2 * M * n_groups * (1.0 - p) ** n_samples)
+
+
+def covering_samples(p: float, n_categories: int, multiplicity: int, delta: float) -> int:
+    """[RECON R6] ``N = ⌈(4/p)(m + ln(K/δ))⌉`` draws give every one of ``K`` categories
+    (each of probability ≥ p) at least ``m`` times, except with probability ≤ δ."""
+    delta = check_delta(delta)
+    if not 0 < p <= 1:
+        raise ValueError(f"p: a category probability must lie in (0, 1], got {p}")
+    return math.ceil((4.0 / p) * (multiplicity + math.log(n_categories / delta)))
+
+
+def propagation_bound(
+    weights: Sequence[np.ndarray], eta: float | Sequence[float], x_max: float
+) -> float:
+    """[RECON R8] error after ``l`` layers when every simulated weight (both halves) is within
+    ``η_i`` of its target:
+
+        B_0 = x_max,  B_i = ‖W_i‖_{∞→∞} B_{i−1},  e_0 = 0,
+        e_i = (‖W_i‖_{∞→∞} + η_i n_{i−1}) e_{i−1} + η_i n_{i−1} B_{i−1},
+
+    and ``sup_x ‖F(x) − Ĝ(x)‖_∞ ≤ e_l`` (last layer linear or ReLU).
+    """
+    l = len(weights)
+    etas = [float(eta)] * l if np.ndim(eta) == 0 else [float(e) for e in eta]  # type: ignore[arg-type]
+    if len(etas) != l:
+        raise ValueError(f"eta: need one value per layer ({l}), got {len(etas)}")
+    B, e = float(x_max), 0.0
+    for W, et in zip(weights, etas, strict=True):
+        W = np.asarray(W)
+        norm = float(np.max(np.sum(np.abs(W), axis=1)))
+        n_in = W.shape[1]
+        e = (norm + et * n_in) * e + et * n_in * B
+        B = norm * B
+    return e
+
+
+def propagation_bound_closed_form(
+    eta: float, widths: Sequence[int], w_max: float, x_max: float
+) -> float:
+    """[RECON R8] closed form for ``η ≤ 1``: ``e_l ≤ η l x_max Π_{i=1}^{l} n_{i−1}(w_max+1)``."""
+    ws = _check_widths(widths)
+    l = len(ws) - 1
+    return eta * l * x_max * float(np.prod([n * (w_max + 1.0) for n in ws[:-1]]))
+
+
+def depth_linear_digit_bound(
+    M1: int, l: int, n_max: int, w_max: float, gamma: float = GAMMA
+) -> float:
+    """Claim 16 [P]: ``M(l) ≤ M(1) + (l−1)⌈log_γ(n_max(w_max+1))⌉ + log_γ(l) + 1``."""
+    return (
+        M1
+        + (l - 1) * math.ceil(math.log(n_max * (w_max + 1.0)) / math.log(gamma))
+        + math.log(l) / math.log(gamma)
+        + 1
+    )
+
+
+def g_widths(widths: Sequence[int], n_samples: int, sharing: str) -> tuple[int, ...]:
+    """Widths ``(n_0, m_1, n_1, m_2, n_2, …)`` of ``G`` (depth ``2l``) [RECON, docs/reconstruction.md#depth-2l].
+
+    * ``per_weight``: intermediate layer ``i`` has ``n_{i−1} n_i N_w`` neurons (one group per weight);
+    * ``per_input``: ``n_{i−1} N_w`` neurons (one block per input neuron, shared by its ``n_i``
+      outgoing weights, as Pensia et al. share hidden banks).
+    """
+    ws = _check_widths(widths)
+    out = [ws[0]]
+    for a, b in zip(ws[:-1], ws[1:], strict=False):
+        if sharing == "per_weight":
+            out.append(a * b * n_samples)
+        elif sharing == "per_input":
+            out.append(a * n_samples)
+        else:
+            raise ValueError(f"sharing: expected 'per_weight' or 'per_input', got {sharing!r}")
+        out.append(b)
+    return tuple(out)
+
+
+def g_size(widths: Sequence[int], n_samples: int, sharing: str) -> dict[str, int]:
+    """Neurons (non-input) and dense parameters of ``G``.
+
+    ``per_weight``: neurons ``Σ n_i + W·N_w``; ``per_input``: ``Σ n_i + N_w Σ n_{i−1}``.
+    """
+    gw = g_widths(widths, n_samples, sharing)
+    return {
+        "neurons": int(sum(gw[1:])),
+        "params": int(sum(a * b for a, b in zip(gw[:-1], gw[1:], strict=False))),
+        "depth": len(gw) - 1,
+    }
+
+
+def counting_lower_bound(value_range: float, eps: float) -> float:
+    """Counting bound: ``n`` candidates give ``2^n`` subsets, and covering a range of length
+    ``value_range`` to within ``ε`` needs ``2^n ≥ range/(2ε)``, so ``n ≥ log₂(range/(2ε))``."""
+    eps = check_eps(eps)
+    return max(0.0, math.log2(check_positive(value_range, "value_range") / (2.0 * eps)))
+
+
+def coupon_collector_mean(probs: Sequence[float]) -> float:
+    """Mean number of i.i.d. draws until every category of the given probabilities has appeared
+    (the rest of the mass is "none"). Exact via ``E = ∫_0^∞ (1 − Π_c (1 − e^{−p_c t})) dt``."""
+
+    p = np.asarray(probs, dtype=np.float64)
+    if p.size == 0 or np.any(p <= 0) or p.sum() > 1 + 1e-12:
+        raise ValueError("probs: need positive probabilities summing to at most 1")
+    total = 1.0  # Poissonisation with rate 1: E[draws] = E[time] / 1 since rate = 1 draw per unit
+    f = lambda t: 1.0 - np.prod(-np.expm1(-p * t))  # noqa: E731
+    upper = 50.0 / p.min()
+    val, _ = integrate.quad(f, 0.0, upper, limit=500)
+    return float(val / total)

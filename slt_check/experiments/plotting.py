@@ -1,0 +1,208 @@
+"""Tiny plotting helpers shared by ``plots/fig_*.py``: style, deterministic saving, JSON I/O.
+
+* Figures are drawn with the Agg backend and the committed style ``plots/slt.mplstyle``.
+* :func:`save_figure` writes ``<stem>.svg`` and ``<stem>.png`` deterministically (fixed
+  ``svg.hashsalt``, ``metadata={"Date": None}`` for SVG and ``{"Software": None}`` for PNG), so the
+  same data gives byte-identical files.
+* :func:`write_json` writes sorted keys, floats rounded to 12 significant digits, ``allow_nan=False``.
+* :func:`load_figure_module` loads ``plots/fig_<name>.py`` by path (``plots/`` is not a package).
+* Theory and measurement are told apart by the legend label: :func:`formula_label` (``"formula: …"``,
+  drawn as lines without markers) and :func:`measured_label` (``"measured: …"``, markers with a 95 %
+  interval); :func:`mean_ci`, :func:`slope_ci` and :func:`rate_ci` give those intervals;
+  :func:`failure_phrase` is the ``failed k/n`` phrase every caption carries (``tests/test_plots.py``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from slt_check.core.stats import clopper_pearson, slope_ci
+from slt_check.io.paths import project_root, require_project_root
+from slt_check.io.safe_io import atomic_write_text
+from slt_check.io.textio import json_ready, round_sig
+
+__all__ = [
+    "PLOTS_DIR",
+    "DATA_DIR",
+    "STYLE",
+    "FIGURES",
+    "round_sig",
+    "json_clean",
+    "write_json",
+    "read_json",
+    "style",
+    "save_figure",
+    "load_figure_module",
+    "data_path",
+    "formula_label",
+    "measured_label",
+    "reference_label",
+    "mean_ci",
+    "slope_ci",
+    "rate_ci",
+    "failure_phrase",
+]
+
+PLOTS_DIR = (project_root() or Path.cwd()) / "plots"
+"""The checkout's ``plots/`` folder (figure scripts, committed data and style; :mod:`slt_check.io.paths`)."""
+DATA_DIR = PLOTS_DIR / "data"
+STYLE = PLOTS_DIR / "slt.mplstyle"
+FIGURES: tuple[str, ...] = (
+    "samples",
+    "minwidth",
+    "error",
+    "failure",
+    "depth",
+    "coverage",
+    "propagation",
+    "axes",
+    "certificate_gap",
+)
+"""Every figure, in report order: ``plots/fig_<name>.py``."""
+
+_FALLBACK_RC = {"svg.hashsalt": "slt_check", "svg.fonttype": "path", "savefig.bbox": "tight"}
+
+
+def json_clean(obj: Any) -> Any:
+    """Plain-Python copy of ``obj`` (numpy → Python, tuples → lists, floats rounded to 12 s.f.; NaN,
+    inf and non-data objects refused): :func:`slt_check.io.textio.json_ready` for committed data."""
+    return json_ready(obj, digits=12, nonfinite="error", strict=True)
+
+
+def write_json(path: str | os.PathLike[str], data: Any) -> Path:
+    """Write ``data`` as JSON (sorted keys, 12 s.f. floats, no NaN), atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(json_clean(data), sort_keys=True, indent=1, allow_nan=False) + "\n"
+    return atomic_write_text(path, text)
+
+
+def read_json(path: str | os.PathLike[str]) -> Any:
+    """Read a results JSON file (``ValueError`` naming the path if missing or invalid)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"path: no results file at {str(path)!r}; run its compute() first")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"path: {str(path)!r} is not valid JSON ({exc})") from exc
+
+
+def data_path(name: str, config: dict[str, Any] | None = None) -> Path:
+    """Where figure ``name`` keeps its data: ``config["data_dir"]`` or ``plots/data``."""
+    d = Path((config or {}).get("data_dir") or DATA_DIR)
+    return d / f"{name}.json"
+
+
+@contextmanager
+def style() -> Iterator[None]:
+    """Agg backend and the committed style (or a minimal fallback if ``plots/`` is absent)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    sheets: list[Any] = ["default", str(STYLE) if STYLE.is_file() else _FALLBACK_RC]
+    with plt.style.context(sheets):
+        plt.rcParams.update(_FALLBACK_RC)
+        yield
+
+
+def save_figure(fig: Any, stem: str | os.PathLike[str], formats: tuple[str, ...] = ("svg", "png")) -> list[Path]:
+    """Save ``fig`` as ``<stem>.svg`` / ``<stem>.png`` deterministically and close it."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    out = []
+    with matplotlib.rc_context({"svg.hashsalt": "slt_check"}):
+        for fmt in formats:
+            p = stem.with_suffix(f".{fmt}")
+            if fmt == "svg":
+                fig.savefig(p, format="svg", metadata={"Date": None})
+            elif fmt == "png":
+                fig.savefig(p, format="png", metadata={"Software": None})
+            else:
+                raise ValueError(f"formats: expected 'svg' or 'png', got {fmt!r}")
+            out.append(p)
+    plt.close(fig)
+    return out
+
+
+def load_figure_module(name: str) -> ModuleType:
+    """Import ``plots/fig_<name>.py`` by path (``ValueError`` if there is no such figure)."""
+    path = PLOTS_DIR / f"fig_{name}.py"
+    if not PLOTS_DIR.is_dir():
+        require_project_root("figures")
+    if not path.is_file():
+        raise ValueError(f"name: no figure script {str(path)!r}; choose one of {FIGURES}")
+    spec = importlib.util.spec_from_file_location(f"slt_plots_fig_{name}", path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+# ---------------------------------------------------------------------------- theory vs measurement
+FORMULA_PREFIX = "formula: "
+MEASURED_PREFIX = "measured: "
+REFERENCE_PREFIX = "reference: "
+
+
+def formula_label(text: str) -> str:
+    """Legend label of a curve computed from a formula (drawn as a line, no markers)."""
+    return FORMULA_PREFIX + text
+
+
+def measured_label(text: str) -> str:
+    """Legend label of measured points (markers, with a 95 % interval where there is spread)."""
+    return MEASURED_PREFIX + text
+
+
+def reference_label(text: str) -> str:
+    """Legend label of a fixed reference (ε, δ, an earlier measurement): neither formula nor this run."""
+    return REFERENCE_PREFIX + text
+
+
+def mean_ci(values: list[float], confidence: float = 0.95, log: bool = False) -> dict[str, float | int]:
+    """Mean and two-sided Student-t interval of the mean over seeds (``log``: geometric mean and the
+    interval of the mean of ``ln``; values must be > 0). One value: the interval is the point."""
+
+    x = np.asarray(values, dtype=np.float64)
+    if x.size == 0:
+        raise ValueError("values: need at least one value")
+    if log:
+        if np.any(x <= 0):
+            raise ValueError("values: log=True needs positive values")
+        x = np.log(x)
+    m = float(x.mean())
+    h = 0.0
+    if x.size > 1:
+        h = float(stats.t.ppf(0.5 + confidence / 2, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
+    lo, hi = m - h, m + h
+    if log:
+        m, lo, hi = float(np.exp(m)), float(np.exp(lo)), float(np.exp(hi))
+    return {"mean": m, "low": lo, "high": hi, "n": int(x.size)}
+
+
+def rate_ci(k: int, n: int) -> dict[str, float | int]:
+    """Failure rate ``k/n`` with its exact 95 % Clopper–Pearson interval (``slt_check.core.stats``)."""
+
+    lo, hi = clopper_pearson(k, n) if n else (0.0, 1.0)
+    return {"k": int(k), "n": int(n), "rate": k / n if n else 0.0, "low": lo, "high": hi}
+
+
+def failure_phrase(k: int, n: int) -> str:
+    """The canonical caption phrase for a figure's failures: ``failed k/n``."""
+    return f"failed {int(k)}/{int(n)}"

@@ -1,0 +1,468 @@
+"""torch in/out: float64 ``nn.Sequential`` of bias-free ``Linear`` and ``ReLU`` modules.
+
+* :func:`net_from_torch` / :func:`load_torch_target` read a user's network (``--target torch:…``) and
+  refuse what ``slt_check`` cannot represent (biases, other activations, other layers);
+* :func:`net_to_torch` writes a :class:`ReLUNet`; :func:`ticket_to_torch` exports a ticket, dense
+  ``G`` + ``prune.custom_from_mask`` for small ones, kept weights only (sparse layers) for large ones.
+
+Target files come from anywhere, and a ``.pt`` file is a pickle: ``torch.load(weights_only=False)``
+runs whatever the pickle names (``os.system``, …). :func:`load_torch_target` therefore only uses
+torch's restricted ``weights_only=True`` unpickler, with the few module names of
+:data:`TORCH_ALLOWED_GLOBALS` mapped to inert records: a file from a stranger never runs code, and
+cannot make the loader allocate more than its declared records.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from slt_check.core.nets import ReLUNet
+from slt_check.core.validation import MAX_TARGET_PARAMS, check_target_file
+
+__all__ = [
+    "net_to_torch",
+    "net_from_torch",
+    "load_torch_target",
+    "TORCH_ALLOWED_GLOBALS",
+    "ticket_to_torch",
+    "sparse_linear",
+    "sparse_net_to_torch",
+    "DENSE_LAYER_LIMIT",
+]
+
+DENSE_LAYER_LIMIT = 4_000_000
+"""Layers with more entries than this are exported as sparse ``SparseLinear`` modules."""
+
+
+def _torch() -> Any:
+    try:
+        import torch
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "torch is needed for this; install it with: pip install torch==2.13.0"
+        ) from exc
+    return torch
+
+
+def net_to_torch(net: ReLUNet) -> Any:
+    """``Linear(bias=False)`` layers (float64) with ``ReLU`` between them (and at the output if
+    ``net.output_relu``)."""
+    torch = _torch()
+    mods: list[Any] = []
+    for k, w in enumerate(net.dense_weights()):
+        lin = torch.nn.Linear(w.shape[1], w.shape[0], bias=False, dtype=torch.float64)
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(np.ascontiguousarray(w)))
+        mods.append(lin)
+        if k < net.depth - 1 or net.output_relu:
+            mods.append(torch.nn.ReLU())
+    return torch.nn.Sequential(*mods)
+
+
+TORCH_ALLOWED_GLOBALS = (
+    "torch.nn.modules.container.Sequential",
+    "torch.nn.modules.linear.Linear",
+    "torch.nn.modules.activation.ReLU",
+    "torch.nn.modules.flatten.Flatten",
+    "torch.nn.modules.linear.Identity",
+    "torch.nn.modules.dropout.Dropout",
+)
+"""The names a ``.pt`` file may refer to beyond torch's own ``weights_only`` set (tensors, storages,
+``Parameter``, ``collections.OrderedDict``, ``set``, …): the modules of ``torch.save(model)`` for an
+``nn.Sequential`` of these layers. Each is mapped to an inert record class, never to the real one."""
+
+
+class _RecordRefused(ValueError):
+    """An inert record refused what the pickle asked of it."""
+
+
+class _Record:
+    """What the unpickler builds for an allow-listed module name: the pickled attribute dict, as is.
+
+    Nothing here runs module code: no ``__init__`` of the real class (a file could otherwise call
+    ``Linear(10**6, 10**6)`` and allocate terabytes), no ``__setstate__`` of the real class, no
+    ``forward``. The pickle can only fill :attr:`state`, which :func:`_layers_from_record` reads."""
+
+    kind = ""
+    state: dict[str, Any]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise _RecordRefused(
+            f"the file calls the torch.nn.{self.kind} constructor; torch.save(model) never writes such a call, "
+            "so the file is refused"
+        )
+
+    def __setstate__(self, state: Any) -> None:
+        if not isinstance(state, dict):
+            raise _RecordRefused(f"the torch.nn.{self.kind} in the file has no attribute dict")
+        self.state = state
+
+
+_RECORDS: dict[str, type[_Record]] = {
+    name: type(f"_{name.rsplit('.', 1)[1]}Record", (_Record,), {"kind": name.rsplit(".", 1)[1]})
+    for name in TORCH_ALLOWED_GLOBALS
+}
+
+
+@dataclass
+class _Layer:
+    """One entry of a Sequential: ``kind`` is ``"linear"``, ``"relu"`` or ``"skip"``."""
+
+    kind: str
+    where: str
+    weight: Any = None
+
+
+def _check_tensor(t: Any, where: str) -> Any:
+    """A dense 2-D real floating-point tensor (not sparse, not quantized), or ``ValueError``."""
+    torch = _torch()
+    if not isinstance(t, torch.Tensor):
+        raise ValueError(f"{where}: the weight is a {type(t).__name__}, not a tensor")
+    if t.layout != torch.strided or t.is_quantized or not t.dtype.is_floating_point:
+        raise ValueError(
+            f"{where}: the weight is a {t.dtype} {t.layout} tensor; expected a dense real floating-point tensor"
+        )
+    if t.ndim != 2:
+        raise ValueError(f"{where}: expected a 2-D (n_out, n_in) weight, got shape {tuple(t.shape)}")
+    return t
+
+
+def _check_bias(bias: Any, weight: Any, where: str) -> None:
+    """``None`` or an all-zero bias of the right shape (a zero bias is no bias); else ``ValueError``."""
+    if bias is None:
+        return
+    torch = _torch()
+    if (
+        isinstance(bias, torch.Tensor)
+        and bias.layout == torch.strided
+        and not bias.is_quantized
+        and tuple(bias.shape) == (int(weight.shape[0]),)
+        and not bool(torch.count_nonzero(bias.detach().cpu()))
+    ):
+        return
+    raise ValueError(
+        f"{where}: Linear has a bias; slt_check handles bias-free networks only "
+        "(create it with bias=False, or fold biases via a constant input; an all-zero bias is accepted)"
+    )
+
+
+def _check_flatten(start_dim: Any, end_dim: Any, where: str) -> None:
+    """``Flatten`` is accepted where it leaves a ``(batch, n)`` input as it is (the default ``(1, -1)``)."""
+    ok = all(isinstance(d, int) and not isinstance(d, bool) and -2 <= d <= 1 for d in (start_dim, end_dim))
+    if not ok or start_dim % 2 != end_dim % 2:
+        raise ValueError(
+            f"{where}: Flatten(start_dim={start_dim!r}, end_dim={end_dim!r}) is not a no-op on (batch, n) input; "
+            "only Flatten() (start_dim=1) is accepted"
+        )
+
+
+def _resolve_output_relu(trailing_relu: bool, output_relu: bool | None, what: str) -> bool:
+    """The model's trailing ReLU decides; an explicit ``output_relu`` must agree with it."""
+    if output_relu is None or bool(output_relu) == trailing_relu:
+        return trailing_relu
+    if trailing_relu:
+        raise ValueError(
+            f"{what}: the model ends in ReLU but output_relu=False was asked; a trailing ReLU is the output ReLU "
+            "(drop the override, or remove the last ReLU from the model)"
+        )
+    raise ValueError(
+        f"{what}: the model has no trailing ReLU but output_relu=True was asked "
+        "(drop the override, or end the model with nn.ReLU())"
+    )
+
+
+def _assemble(layers: list[_Layer], output_relu: bool | None, what: str) -> ReLUNet:
+    """Check the layer sequence (ReLU between Linear layers, optional trailing ReLU) and the size,
+    then convert the weights to float64 (sizes are checked first: a tensor may be a huge zero-stride view)."""
+
+    torch = _torch()
+    tensors: list[Any] = []
+    trailing_relu, expect_linear = False, True
+    for lay in layers:
+        if lay.kind == "linear":
+            if not expect_linear:
+                raise ValueError(f"{lay.where}: two Linear layers without a ReLU between them")
+            tensors.append(lay.weight)
+            expect_linear, trailing_relu = False, False
+        elif lay.kind == "relu":
+            if expect_linear:
+                raise ValueError(f"{lay.where}: ReLU must follow a Linear layer")
+            expect_linear, trailing_relu = True, True
+    if not tensors:
+        raise ValueError(f"{what}: no Linear layer found")
+    n = sum(int(t.numel()) for t in tensors)
+    if n > MAX_TARGET_PARAMS:
+        raise ValueError(
+            f"{what}: {n} weights, more than MAX_TARGET_PARAMS={MAX_TARGET_PARAMS}; "
+            "a target that large cannot be built into a ticket in memory"
+        )
+    relu = _resolve_output_relu(trailing_relu, output_relu, what)
+    weights = [t.detach().cpu().to(torch.float64).numpy().copy() for t in tensors]
+    return ReLUNet(weights, output_relu=relu)
+
+
+def net_from_torch(module: Any, *, output_relu: bool | None = None) -> ReLUNet:
+    """Read an ``nn.Sequential`` of bias-free ``Linear`` and ``ReLU``; refuse anything else.
+
+    * A ``ReLU`` must follow every ``Linear`` but the last. A trailing ``ReLU`` IS the output ReLU:
+      ``output_relu=None`` (default) takes it from the model; an explicit ``output_relu`` is only a
+      consistency check (``False`` on a model ending in ``ReLU``, or ``True`` on one that does not,
+      raises ``ValueError`` instead of silently changing the function).
+    * ``Flatten()`` (a no-op on the ``(batch, n)`` inputs ``slt_check`` uses, wherever it stands),
+      ``Identity`` and ``Dropout`` (the identity in eval mode; accepted whatever the module's train
+      flag, since ``slt_check`` evaluates deterministically) are skipped.
+    * A bias raises ``ValueError``, except an all-zero one (the same function as no bias). Other
+      layers and activations, subclasses of these layers (which may change ``forward``) and
+      non-float, sparse or quantized weights raise ``ValueError``.
+    """
+    torch = _torch()
+    if not isinstance(module, torch.nn.Sequential):
+        raise ValueError(
+            f"module: expected torch.nn.Sequential of Linear(bias=False) and ReLU, got {type(module).__name__}"
+        )
+    layers: list[_Layer] = []
+    for idx, m in enumerate(module):
+        where = f"module[{idx}]"
+        kind = type(m)
+        if kind is torch.nn.Linear:
+            w = _check_tensor(m.weight, where)
+            _check_bias(m.bias, w, where)
+            layers.append(_Layer("linear", where, w))
+        elif kind is torch.nn.ReLU:
+            layers.append(_Layer("relu", where))
+        elif kind is torch.nn.Flatten:
+            _check_flatten(m.start_dim, m.end_dim, where)
+            layers.append(_Layer("skip", where))
+        elif kind in (torch.nn.Identity, torch.nn.Dropout):
+            layers.append(_Layer("skip", where))
+        else:
+            raise ValueError(
+                f"{where}: unsupported layer {kind.__name__}; only Linear(bias=False), ReLU, "
+                "Flatten, Identity and Dropout"
+            )
+    return _assemble(layers, output_relu, "module")
+
+
+def _layers_from_record(obj: _Record, what: str) -> list[_Layer]:
+    """The layers of an unpickled Sequential record, read from the attribute dicts only."""
+    if obj.kind != "Sequential":
+        raise ValueError(f"{what}: holds a torch.nn.{obj.kind}, not a torch.nn.Sequential or a state dict")
+    modules = getattr(obj, "state", {}).get("_modules")
+    if not isinstance(modules, dict):
+        raise ValueError(f"{what}: the Sequential in the file has no _modules dict")
+    layers: list[_Layer] = []
+    for idx, child in enumerate(modules.values()):
+        where = f"module[{idx}]"
+        if not isinstance(child, _Record) or child.kind == "Sequential":
+            name = child.kind if isinstance(child, _Record) else type(child).__name__
+            raise ValueError(
+                f"{where}: unsupported layer {name}; only Linear(bias=False), ReLU, Flatten, Identity and Dropout"
+            )
+        state = getattr(child, "state", {})
+        if child.kind == "Linear":
+            params = state.get("_parameters")
+            if not isinstance(params, dict) or "weight" not in params:
+                raise ValueError(f"{where}: the Linear in the file has no weight")
+            w = _check_tensor(params["weight"], where)
+            _check_bias(params.get("bias"), w, where)
+            layers.append(_Layer("linear", where, w))
+        elif child.kind == "ReLU":
+            layers.append(_Layer("relu", where))
+        elif child.kind == "Flatten":
+            _check_flatten(state.get("start_dim", 1), state.get("end_dim", -1), where)
+            layers.append(_Layer("skip", where))
+        else:  # Identity, Dropout
+            layers.append(_Layer("skip", where))
+    return layers
+
+
+def _net_from_state_dict(sd: dict[Any, Any], output_relu: bool | None, what: str) -> ReLUNet:
+    """Linear layers in key order (``<prefix>.weight``, optional ``<prefix>.bias``), ReLU between them."""
+    torch = _torch()
+    groups: dict[str, dict[str, Any]] = {}
+    for key, value in sd.items():
+        prefix, dot, leaf = key.rpartition(".") if isinstance(key, str) else ("", "", "")
+        if not dot or leaf not in ("weight", "bias"):
+            raise ValueError(
+                f"{what}: state dict key {key!r} is not '<layer>.weight' or '<layer>.bias'; "
+                "only the Linear layers of a Sequential are understood"
+            )
+        if not isinstance(value, torch.Tensor):
+            raise ValueError(f"{what}: state dict entry {key!r} is a {type(value).__name__}, not a tensor")
+        groups.setdefault(prefix, {})[leaf] = value
+    layers: list[_Layer] = []
+    for prefix, entries in groups.items():
+        where = f"{what}: layer {prefix!r}"
+        if "weight" not in entries:
+            raise ValueError(f"{where} has a bias but no weight")
+        w = _check_tensor(entries["weight"], where)
+        _check_bias(entries.get("bias"), w, where)
+        if layers:
+            layers.append(_Layer("relu", where))
+        layers.append(_Layer("linear", where, w))
+    if output_relu:
+        layers.append(_Layer("relu", what))
+    return _assemble(layers, None, what)
+
+
+def _torch_load_error(exc: BaseException) -> str:
+    """One line out of torch.load's message (its unpickler errors span paragraphs)."""
+    text = str(exc)
+    m = re.search(r"GLOBAL ([\w.]+)", text)
+    if m:
+        name = m.group(1)
+        if name.startswith("torch.nn.modules."):
+            return (
+                f"unsupported layer {name.rsplit('.', 1)[1]} ({name}); only Linear(bias=False), ReLU, Flatten, "
+                "Identity and Dropout (the file was refused without running any of it)"
+            )
+        return f"it refers to {name}, which is not on the allow-list (the file was refused without running any of it)"
+    skip = ("Weights only load failed", "In PyTorch 2.6", "Check the documentation", "Please file")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith(skip)]
+    return f"{type(exc).__name__}: {lines[0] if lines else 'no message'}"
+
+
+def load_torch_target(path: str, *, output_relu: bool | None = None) -> ReLUNet:
+    """Load a target network from a ``.pt`` file, safely: a file from a stranger must never run code.
+
+    The file must be a ``torch.save`` zip archive (the format since torch 1.6; older files are
+    refused) whose data records total at most ``8 · MAX_TARGET_PARAMS`` bytes plus 16 MiB. It is read
+    with ``torch.load(path, map_location="cpu", weights_only=True)``: torch's restricted unpickler,
+    which builds tensors, storages, ``Parameter`` and plain containers only, plus the names in
+    :data:`TORCH_ALLOWED_GLOBALS`, each mapped to an inert record (the real module classes are never
+    called). Any other name in the pickle (``os.system``, a custom class, …) is refused before it is
+    looked up, with ``ValueError``. It may hold:
+
+    * ``torch.save(model)`` of an ``nn.Sequential`` of ``Linear``, ``ReLU``, ``Flatten``, ``Identity``,
+      ``Dropout`` (the rules of :func:`net_from_torch`; a trailing ``ReLU`` is the output ReLU and an
+      explicit ``output_relu`` must agree with the model);
+    * a state dict (``torch.save(model.state_dict())``): keys ``<layer>.weight`` (and optional all-zero
+      ``<layer>.bias``), read as ``Linear`` layers in key order with ``ReLU`` between them. A state
+      dict does not record an output ReLU, so it comes from the caller: ``output_relu=None`` → ``False``.
+
+    Every failure (missing, empty or directory path, not a torch file, truncated, refused content)
+    is a one-line ``ValueError`` naming the file.
+    """
+
+    what = f"target: {path!r}"
+    check_target_file(path, "torch")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            declared = sum(info.file_size for info in zf.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise ValueError(
+            f"{what} is not a torch.save zip archive (truncated, saved in the pre-1.6 legacy format, "
+            "or not a torch file)"
+        ) from None
+    limit = 8 * MAX_TARGET_PARAMS + 2**24
+    if declared > limit:
+        raise ValueError(
+            f"{what} declares {declared} bytes of records, more than {limit} (8 bytes × MAX_TARGET_PARAMS="
+            f"{MAX_TARGET_PARAMS} + 16 MiB); a target that large cannot be built into a ticket in memory"
+        )
+    torch = _torch()
+    allowed = [(record, name) for name, record in _RECORDS.items()]
+    try:
+        with torch.serialization.safe_globals(allowed):
+            obj = torch.load(path, map_location="cpu", weights_only=True)
+    except _RecordRefused as exc:
+        raise ValueError(f"{what}: {(str(exc).strip().splitlines() or ['refused'])[0]}") from None
+    except Exception as exc:  # noqa: BLE001 - any failure of a hostile or broken file becomes one ValueError
+        raise ValueError(f"{what} could not be loaded as a torch file: {_torch_load_error(exc)}") from None
+    try:
+        if isinstance(obj, _Record):
+            return _assemble(_layers_from_record(obj, what), output_relu, what)
+        if isinstance(obj, dict):
+            return _net_from_state_dict(obj, output_relu, what)
+    except ValueError as exc:
+        msg = str(exc)
+        raise ValueError(msg if msg.startswith(what) else f"{what}: {msg}") from None
+    raise ValueError(
+        f"{what}: holds a {type(obj).__name__}; expected a torch.nn.Sequential (torch.save(model)) or a state dict"
+    )
+
+
+def _sparse_linear_class() -> Any:
+    torch = _torch()
+
+    class SparseLinear(torch.nn.Module):
+        """Bias-free linear map with a sparse (COO) float64 weight ``(n_out, n_in)``: ``y = x Wᵀ``.
+
+        The kept weights of a large ticket as a torch module: memory ∝ kept entries, not
+        ``n_out × n_in``. ``weight`` is a buffer (a pruned ticket is not trained further)."""
+
+        def __init__(self, weight: Any) -> None:
+            super().__init__()
+            self.register_buffer("weight", weight)
+            self.in_features, self.out_features = int(weight.shape[1]), int(weight.shape[0])
+
+        def forward(self, x: Any) -> Any:
+            return torch.sparse.mm(self.weight, x.T).T
+
+        def extra_repr(self) -> str:
+            return f"in_features={self.in_features}, out_features={self.out_features}, nnz={self.weight._nnz()}"
+
+    return SparseLinear
+
+
+def sparse_linear(w: Any) -> Any:
+    """A ``SparseLinear`` torch module holding the scipy/numpy matrix ``w`` as a COO tensor."""
+    torch = _torch()
+    m = sp.csr_matrix(w, dtype=np.float64).tocoo()
+    idx = torch.from_numpy(np.stack([m.row, m.col]).astype(np.int64))
+    t = torch.sparse_coo_tensor(
+        idx, torch.from_numpy(m.data.copy()), size=m.shape, dtype=torch.float64,
+        check_invariants=True,
+    ).coalesce()
+    return _sparse_linear_class()(t)
+
+
+def sparse_net_to_torch(net: ReLUNet, *, dense_limit: int = DENSE_LAYER_LIMIT) -> Any:
+    """Like :func:`net_to_torch`, but a layer with more than ``dense_limit`` entries (``n_out·n_in``)
+    becomes a ``SparseLinear`` (memory ∝ its non-zeros)."""
+    torch = _torch()
+    mods: list[Any] = []
+    for k, w in enumerate(net.weights):
+        if w.shape[0] * w.shape[1] > dense_limit:
+            mods.append(sparse_linear(w))
+        else:
+            mods.extend(list(net_to_torch(ReLUNet([w.toarray() if sp.issparse(w) else w]))))
+        if k < net.depth - 1 or net.output_relu:
+            mods.append(torch.nn.ReLU())
+    return torch.nn.Sequential(*mods)
+
+
+def ticket_to_torch(ticket: Any, compact: bool | None = None, *, dense_limit: int = DENSE_LAYER_LIMIT) -> Any:
+    """A ticket as a float64 torch ``nn.Sequential``.
+
+    * ``compact=False`` (default for dense tickets with ``G`` ≤ 5e6 parameters): the dense ``G``
+      layers as ``Linear(bias=False)`` pruned with ``torch.nn.utils.prune.custom_from_mask`` (the
+      module's ``weight`` is ``weight_orig * weight_mask`` = ``G ⊙ mask``);
+    * ``compact=True`` (large tickets; always for a :class:`~slt_check.tickets.compact_ticket.CompactTicket`,
+      which has no dense ``G``): the live neurons' kept weights only; layers with more than
+      ``dense_limit`` entries become sparse ``SparseLinear`` modules.
+
+    Both compute the numpy ``ticket.network()`` function (tests: equal to 1e-12 in float64)."""
+    torch = _torch()
+    has_dense_G = hasattr(ticket, "masks")
+    if compact is None:
+        compact = (not has_dense_G) or ticket.G.n_params > 5_000_000
+    if compact:
+        return sparse_net_to_torch(ticket.network(compact=True), dense_limit=dense_limit)
+    if not has_dense_G:
+        raise ValueError(
+            "compact: a CompactTicket has no dense G to prune with custom_from_mask; use compact=True"
+        )
+    from torch.nn.utils import prune  # a submodule: not loaded by ``import torch``
+
+    seq = net_to_torch(ticket.G)
+    linears = [m for m in seq if isinstance(m, torch.nn.Linear)]
+    for lin, mask in zip(linears, ticket.masks, strict=True):
+        prune.custom_from_mask(lin, "weight", torch.from_numpy(mask))
+    return seq

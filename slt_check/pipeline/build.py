@@ -1,0 +1,281 @@
+"""The one build pipeline: target + problem + seed → ticket, dense or lazy, verified and certified.
+
+::
+
+    build(target, eps, delta, seed, construction=…)        → BuildResult
+      ├─ resolve: construction (registry) + checked Problem; plan computed once
+      ├─ memory: refuse a plan whose peak exceeds the limit (slt_check.runtime.memory)
+      ├─ dense:  G = construction.sample_G(problem, seed);  ticket = construction.select(…)
+      │  lazy:   only the usable streams of G (slt_check.sources.lazy.select_lazy) → CompactTicket
+      ├─ validate: ticket == G ⊙ mask, G regenerated from the seed (slt_check.pipeline.verify)
+      └─ certify:  certified and found sup error on the box (slt_check.certificates.sup_error)
+
+:func:`build_ticket` (dense) and :func:`build_compact_ticket` (lazy) are the two paths;
+:func:`build_auto` picks one (lazy when asked, or when the dense ``G`` would exceed
+:data:`DENSE_PARAMS_LIMIT` parameters); :func:`build` runs the whole pipeline and returns a typed
+:class:`BuildResult` (``ok`` is True only when the construction's success event was checked and
+held). The construction's failure event (the sampled ``G`` is too small, probability ≤ δ) raises
+:class:`~slt_check.constructions.base.ConstructionFailed` unless ``allow_failure``; ``G`` is never
+re-drawn.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from slt_check.certificates.sup_error import sup_error_any
+from slt_check.constructions.base import Construction, ConstructionFailed, Problem
+from slt_check.constructions.registry import get_construction
+from slt_check.core.nets import ReLUNet
+from slt_check.pipeline.verify import verify_ticket
+from slt_check.runtime import memory
+from slt_check.sources.lazy import CHUNK_CANDIDATES, select_lazy
+from slt_check.tickets.compact_ticket import CompactTicket
+from slt_check.tickets.ticket import AnyTicket, Ticket, versions
+
+__all__ = [
+    "DENSE_PARAMS_LIMIT",
+    "BuildResult",
+    "build",
+    "build_ticket",
+    "build_compact_ticket",
+    "build_auto",
+    "build_and_check",
+    "resolve",
+    "raise_if_failed",
+    "supports_lazy",
+    "dense_params",
+]
+
+DENSE_PARAMS_LIMIT = 20_000_000
+"""Above this many ``G`` parameters the lazy path is taken automatically (dense ``G`` ≥ 160 MB)."""
+
+
+def supports_lazy(con: Any) -> bool:
+    """Whether a construction has the lazy path (``lazy = True`` and the hooks ``source_spec``,
+    ``make_rule``, ``ticket_meta``); constructions opt out by leaving ``lazy`` False."""
+    return bool(getattr(con, "lazy", False)) and all(
+        hasattr(con, m) for m in ("source_spec", "make_rule", "ticket_meta"))
+
+
+def dense_params(con: Any, problem: Problem) -> int:
+    """Parameters of the dense ``G`` the construction would sample (its plan's ``G_params``)."""
+    return int(con.plan(problem).get("G_params", 0))
+
+
+def resolve(
+    construction: str | Construction, options: dict[str, Any], target: ReLUNet, eps: float, delta: float,
+    w_max: float, x_max: float,
+) -> tuple[Any, Problem]:
+    """The construction (by name with ``options``, or as given) and the checked :class:`Problem`
+    of ``target`` — the common start of the dense and the lazy builders."""
+    if isinstance(construction, str):
+        con = get_construction(construction, **options)
+    elif options:
+        raise ValueError(f"options {sorted(options)}: give them to the construction, not beside an instance")
+    else:
+        con = construction
+    problem = Problem.for_target(target, eps, delta, w_max=w_max, x_max=x_max)
+    problem.check_target(target)
+    return con, problem
+
+
+def raise_if_failed(ticket: Any, con: Any, seed: int, problem: Problem, allow_failure: bool) -> None:
+    """:class:`ConstructionFailed` (carrying the ticket) when the success event failed, unless
+    ``allow_failure``; the message names the missed weights and, when the success event is the
+    certificate, the certified sup error."""
+    if ticket.ok or allow_failure:
+        return
+    cert = ticket.meta.get("certified_at_select")
+    by_certificate = ticket.meta.get("success_event") == "certified sup error <= eps" or ticket.meta.get(
+        "precision") == "certificate"
+    what = (" — the certificate-aware selection did not reach ε on this G; this is not the ≤ δ event of the "
+            "theorem (the plan sizes G for R8's precision, not for this selection)" if by_certificate else
+            f" — the failure event of probability ≤ δ = {problem.delta}")
+    raise ConstructionFailed(
+        f"{con.name}: the sampled G (seed {seed}) misses {ticket.meta.get('n_failed_weights', '?')} "
+        f"target weight(s)"
+        + (f" and its certified sup error is {cert:.3g} > ε = {problem.eps}" if cert is not None else "")
+        + what + ". G is not re-drawn; pass allow_failure=True to inspect the partial ticket, or use a "
+        "larger delta-derived width.",
+        ticket,
+    )
+
+
+def _finish(ticket: Any, t0: float, t1: float, t2: float) -> None:
+    ticket.meta.setdefault("versions", versions())
+    ticket.meta["timing_s"] = {"sample_G": t1 - t0, "select": t2 - t1}
+
+
+def build_ticket(
+    target: ReLUNet,
+    eps: float,
+    delta: float,
+    seed: int,
+    *,
+    construction: str | Construction = "orseau",
+    w_max: float = 1.0,
+    x_max: float = 1.0,
+    allow_failure: bool = False,
+    **options: Any,
+) -> Ticket:
+    """Sample ``G`` from ``seed`` by ``construction`` and prune it into a (dense) ticket for ``target``.
+
+    ``G`` depends only on ``(widths, eps, delta, w_max, x_max, seed)`` and the construction's
+    options. Raises :class:`ConstructionFailed` when the success event fails (unless
+    ``allow_failure``), ``ValueError`` on bad input or a plan beyond the memory limit.
+    """
+    con, problem = resolve(construction, options, target, eps, delta, w_max, x_max)
+    plan = con.plan(problem)
+    memory.require(
+        memory.dense_build_bytes(plan, max(w.size for w in target.dense_weights())), memory.limit(),
+        f"a dense {con.name} build (G: {float(plan.get('G_params', 0)):.3g} parameters)",
+        ("build it lazily (lazy=True, --lazy), " if supports_lazy(con) else "")
+        + "use a larger ε, fewer samples or a smaller target, or raise the limit (--max-memory)",
+    )
+    t0 = time.perf_counter()
+    G, spec = con.sample_G(problem, seed)
+    t1 = time.perf_counter()
+    ticket = con.select(target, G, spec, problem)
+    _finish(ticket, t0, t1, time.perf_counter())
+    raise_if_failed(ticket, con, seed, problem, allow_failure)
+    return ticket
+
+
+def build_compact_ticket(
+    target: ReLUNet,
+    eps: float,
+    delta: float,
+    seed: int,
+    *,
+    construction: str | Construction = "orseau",
+    w_max: float = 1.0,
+    x_max: float = 1.0,
+    allow_failure: bool = False,
+    jobs: int = 1,
+    progress: bool | None = None,
+    **options: Any,
+) -> Any:
+    """:func:`build_ticket` on the lazy path: the same ticket (same kept indices and values) as a
+    :class:`~slt_check.tickets.compact_ticket.CompactTicket`, never holding ``G``."""
+
+    con, problem = resolve(construction, options, target, eps, delta, w_max, x_max)
+    if not supports_lazy(con):
+        raise ValueError(f"construction: {con.name!r} has no lazy path; build it densely (without --lazy)")
+    plan = con.plan(problem)
+    memory.require(
+        memory.lazy_build_bytes(plan, problem.n_weights, jobs, CHUNK_CANDIDATES), memory.limit(),
+        f"a lazy {con.name} build ({plan.get('n_samples')} samples per block)",
+        "use a larger ε, fewer samples, fewer jobs or a smaller target, or raise the limit (--max-memory)",
+    )
+    t0 = time.perf_counter()
+    spec = con.source_spec(problem, seed)
+    rule = con.make_rule(problem, spec, target=target)
+    entries, reports = select_lazy(
+        target, spec, rule, prune_dead_halves=getattr(con, "prune_dead_halves", True), jobs=jobs,
+        progress=progress,
+    )
+    meta = con.ticket_meta(problem, spec, reports)
+    meta["lazy"] = True
+    meta["jobs"] = int(jobs)
+    ticket = CompactTicket(spec, entries, target, meta)
+    ticket.jobs = int(jobs)
+    ticket = con.finalize(ticket, target, problem)  # construction-specific success event
+    _finish(ticket, t0, t0, time.perf_counter())
+    raise_if_failed(ticket, con, seed, problem, allow_failure)
+    return ticket
+
+
+def build_auto(
+    target: ReLUNet,
+    eps: float,
+    delta: float,
+    seed: int,
+    *,
+    construction: str | Construction = "orseau",
+    lazy: bool | None = None,
+    jobs: int = 1,
+    w_max: float = 1.0,
+    x_max: float = 1.0,
+    allow_failure: bool = False,
+    **options: Any,
+) -> AnyTicket:
+    """Dense :func:`build_ticket`, or the lazy path when ``lazy`` is True or (``lazy=None``) the
+    dense ``G`` would exceed :data:`DENSE_PARAMS_LIMIT` parameters."""
+    con, problem = resolve(construction, options, target, eps, delta, w_max, x_max)
+    if lazy is None:
+        lazy = supports_lazy(con) and dense_params(con, problem) > DENSE_PARAMS_LIMIT
+    common = {"w_max": w_max, "x_max": x_max, "allow_failure": allow_failure, "construction": con}
+    if lazy:
+        return build_compact_ticket(target, eps, delta, seed, jobs=jobs, **common)
+    return build_ticket(target, eps, delta, seed, **common)
+
+
+@dataclass
+class BuildResult:
+    """What one build produced: the ticket and the measured facts about it (typed, not in ``meta``).
+
+    ``ok`` is True only when the construction's success event was checked and held; ``certified``
+    and ``found`` are ``None`` when the build was not certified."""
+
+    ticket: Any
+    ok: bool
+    certified: float | None
+    found: float | None
+    sizes: dict[str, Any]
+    timings: dict[str, float] = field(default_factory=dict)
+    lazy: bool = False
+    sup_error: Any = None
+
+    def holds(self, eps: float) -> bool:
+        """Certified and within ``eps``."""
+        return self.certified is not None and self.certified <= eps
+
+
+def build(
+    target: ReLUNet,
+    eps: float,
+    delta: float,
+    seed: int,
+    *,
+    certify: bool = True,
+    x_max: float = 1.0,
+    lazy: bool | None = None,
+    search_seed: int = 0,
+    **kw: Any,
+) -> BuildResult:
+    """The whole pipeline (module docstring): :func:`build_auto`, ``validate()`` against the seed and,
+    with ``certify``, :func:`~slt_check.certificates.sup_error.sup_error` on ``‖x‖∞ ≤ x_max``. Raises
+    :class:`ConstructionFailed` like the builders (unless ``allow_failure``)."""
+
+    t0 = time.perf_counter()
+    ticket = build_auto(target, eps, delta, seed, x_max=x_max, lazy=lazy, **kw)
+    t1 = time.perf_counter()
+    verify_ticket(ticket)
+    t2 = time.perf_counter()
+    timings = {"build": t1 - t0, "validate": t2 - t1}
+    err = None
+    if certify:
+        err = sup_error_any(target, ticket, x_max, rng=search_seed)
+        timings["certify"] = time.perf_counter() - t2
+    # the build records travel with the file (informational: a checker recomputes what it relies on)
+    ticket.meta["build_s"], ticket.meta["validate_s"] = timings["build"], timings["validate"]
+    if err is not None:
+        ticket.meta["sup_error"] = err.as_dict()
+        ticket.meta["certify_s"] = timings["certify"]
+    return BuildResult(
+        ticket=ticket, ok=ticket.meta.get("success") is True,
+        certified=None if err is None else float(err.certified), found=None if err is None else float(err.found),
+        sizes=ticket.sizes(), timings=timings, lazy=not isinstance(ticket, Ticket), sup_error=err,
+    )
+
+
+def build_and_check(
+    target: ReLUNet, eps: float, delta: float, seed: int, *, certify: bool = True, x_max: float = 1.0,
+    **kw: Any,
+) -> tuple[Any, Any]:
+    """:func:`build` returning ``(ticket, sup_error or None)`` (the older interface)."""
+    r = build(target, eps, delta, seed, certify=certify, x_max=x_max, **kw)
+    return r.ticket, r.sup_error

@@ -1,0 +1,263 @@
+"""Checking a ticket that someone else made: nothing in the file is taken on trust.
+
+A ticket file claims "this mask prunes the random network ``G`` that construction ``C`` samples from
+seed ``s`` for problem ``P`` (widths, ε, δ, w_max, x_max)". Everything but the mask and the target is
+a function of ``(C, its options, P, s)``, so :func:`verify_ticket` recomputes it instead of reading it:
+
+1. **meta schema** (:func:`check_meta`): the keys and types the rest relies on; ``eps``, ``delta``,
+   ``w_max``, ``x_max`` must agree with ``problem``;
+2. **the source**: the construction is instantiated from its recorded options (unknown options are
+   refused), its plan must fit the memory limit, and ``G`` is *regenerated* from the seed — a dense
+   ticket's stored ``G`` must equal it bit for bit; a compact ticket's recorded source spec must equal
+   the construction's, and every kept entry is regenerated from its stream. A hand-written ``G``, an
+   entry moved by one ulp, or a spec with a degenerate law are refused;
+3. **the stages** the certificate reads (:func:`check_stages`): ``"pairs"`` for the depth-``2l``
+   constructions, or a list covering every ``G`` layer once, in order, with copy maps of the right
+   length and range, ending one-to-one on the target's outputs;
+4. **the target**: its widths and output ReLU must be the problem's, every weight ``|w| ≤ w_max``;
+   a ``random:`` target is regenerated from its spec and seed and must match bit for bit. Other
+   targets are identified by their SHA-256 (:func:`target_digest`), which ``slt-check check`` prints
+   and which ``--target`` compares against the reviewer's own copy.
+
+:func:`load_ticket` reads a file of either format (:mod:`slt_check.tickets`) and runs
+:func:`verify_ticket` on it.
+
+The certificate (:mod:`slt_check.certificates.sup_error`) is sound for any ticket and any structurally valid stages,
+so a file that passes these checks can only be *wrong* in ways the certified bound reports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from typing import Any
+
+import numpy as np
+
+from slt_check.constructions.base import Problem, construction_options
+from slt_check.constructions.registry import get_construction
+from slt_check.core.nets import ReLUNet
+from slt_check.io.textio import json_ready
+from slt_check.runtime import memory
+from slt_check.tickets.compact_ticket import FORMAT, read_compact_ticket, read_ticket_meta, spec_to_dict
+from slt_check.tickets.targets import target_from_spec
+from slt_check.tickets.ticket import AnyTicket, read_dense_ticket
+
+__all__ = [
+    "check_meta",
+    "check_stages",
+    "construction_options",
+    "reference_construction",
+    "verify_ticket",
+    "load_ticket",
+    "target_digest",
+    "regenerated_target",
+]
+
+_NUMBER = (int, float)
+
+
+def _need(meta: dict[str, Any], key: str, types: Any, where: str = "meta") -> Any:
+    if key not in meta:
+        raise ValueError(f"{where}: missing key {key!r}; the file was not written by this slt_check (rebuild it)")
+    v = meta[key]
+    if isinstance(v, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
+        raise ValueError(f"{where}[{key!r}]: expected {types}, got a boolean")
+    if not isinstance(v, types):
+        raise ValueError(f"{where}[{key!r}]: expected {getattr(types, '__name__', types)}, got {type(v).__name__}")
+    return v
+
+
+def check_meta(meta: Any, *, compact: bool) -> None:
+    """``ValueError`` unless ``meta`` has the keys, types and internal agreement a ticket needs."""
+    if not isinstance(meta, dict):
+        raise ValueError(f"meta: expected a JSON object, got {type(meta).__name__}")
+    _need(meta, "construction", str)
+    opts = _need(meta, "options", dict)
+    for k in opts:
+        if not isinstance(k, str):
+            raise ValueError("meta['options']: keys must be strings")
+    seed = _need(meta, "seed", int)
+    if seed < 0:
+        raise ValueError(f"meta['seed']: must be a non-negative integer, got {seed}")
+    prob = _need(meta, "problem", dict)
+    widths = _need(prob, "widths", list, "meta['problem']")
+    if len(widths) < 2 or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in widths):
+        raise ValueError(f"meta['problem']['widths']: need ≥ 2 positive integers, got {widths!r}")
+    for key in ("eps", "delta", "w_max", "x_max"):
+        v = _need(prob, key, _NUMBER, "meta['problem']")
+        if not math.isfinite(v):
+            raise ValueError(f"meta['problem'][{key!r}]: must be finite, got {v!r}")
+        if key in meta and meta[key] != v:
+            raise ValueError(f"meta[{key!r}] = {meta[key]!r} disagrees with meta['problem'][{key!r}] = {v!r}")
+    _need(prob, "output_relu", bool, "meta['problem']")
+    for key in ("target_output_relu", "G_output_relu"):
+        if key in meta and not isinstance(meta[key], bool):
+            raise ValueError(f"meta[{key!r}]: expected a boolean")
+    stages = _need(meta, "stages", (str, list))
+    if isinstance(stages, str) and stages != "pairs":
+        raise ValueError(f"meta['stages']: expected 'pairs' or a list of stages, got {stages!r}")
+
+
+def reference_construction(meta: dict[str, Any]) -> tuple[Any, Any]:
+    """The construction re-created from ``meta["construction"]`` and ``meta["options"]``, and the
+    :class:`~slt_check.constructions.Problem` of ``meta["problem"]`` (validated)."""
+    con = get_construction(meta["construction"], **meta["options"])
+    p = meta["problem"]
+    problem = Problem(tuple(p["widths"]), p["eps"], p["delta"], w_max=p["w_max"], x_max=p["x_max"],
+                      output_relu=p["output_relu"])
+    return con, problem
+
+
+def check_stages(stages: Any, layer_rows: list[int], target: ReLUNet) -> None:
+    """Stages cover every ``G`` layer once and in order; copy maps have one entry per stage output
+    unit, each naming a unit of the target layer it tracks; the last stage maps one-to-one onto the
+    target's outputs. (``"pairs"`` is checked by :func:`slt_check.certificates.sup_error.stages_of`.)"""
+    if stages == "pairs":
+        if len(layer_rows) != 2 * target.depth:
+            raise ValueError(f"stages: 'pairs' needs 2l = {2 * target.depth} G layers, the file has {len(layer_rows)}")
+        return
+    if not isinstance(stages, list) or len(stages) != target.depth:
+        raise ValueError(f"stages: need one stage per target layer ({target.depth})")
+    covered: list[int] = []
+    for i, st in enumerate(stages):
+        if not isinstance(st, dict) or not isinstance(st.get("layers"), list):
+            raise ValueError(f"stages[{i}]: expected {{'layers': [...], 'out_copies': [...] | null}}")
+        layers = st["layers"]
+        if len(layers) not in (1, 2) or not all(isinstance(k, int) and not isinstance(k, bool) for k in layers):
+            raise ValueError(f"stages[{i}]: 'layers' must list one or two G layer indices, got {layers!r}")
+        covered += layers
+        copies = st.get("out_copies")
+        n_units = target.widths[i + 1]
+        if copies is None:
+            if layers[-1] >= len(layer_rows) or layer_rows[layers[-1]] != n_units:
+                raise ValueError(f"stages[{i}]: without out_copies the stage must output the target's {n_units} units")
+            continue
+        if i == len(stages) - 1:
+            raise ValueError("stages: the last stage must map its outputs one-to-one onto the target's (no copies)")
+        if not isinstance(copies, list) or not all(isinstance(c, int) and not isinstance(c, bool) for c in copies):
+            raise ValueError(f"stages[{i}]: out_copies must be a list of integers")
+        if layers[-1] >= len(layer_rows) or len(copies) != layer_rows[layers[-1]]:
+            raise ValueError(f"stages[{i}]: out_copies needs one entry per output unit of G layer {layers[-1]}")
+        if copies and (min(copies) < 0 or max(copies) >= n_units):
+            raise ValueError(f"stages[{i}]: out_copies must name target units 0…{n_units - 1}")
+    if covered != list(range(len(layer_rows))):
+        raise ValueError(f"stages: must cover G layers 0…{len(layer_rows) - 1} once each, in order; got {covered}")
+
+
+def target_digest(target: ReLUNet) -> str:
+    """SHA-256 of the target's widths, output ReLU and float64 weights (C order) — an identity a
+    reviewer can compare with their own copy of the model."""
+    h = hashlib.sha256()
+    h.update(repr((tuple(target.widths), bool(target.output_relu))).encode())
+    for w in target.dense_weights():
+        h.update(np.ascontiguousarray(w, dtype=np.float64).tobytes())
+    return h.hexdigest()
+
+
+def regenerated_target(meta: dict[str, Any]) -> ReLUNet | None:
+    """For a ticket built on ``random:…`` (``meta["target_spec"]``, ``meta["target_seed"]``), the target
+    regenerated from its spec; ``None`` for other targets."""
+    spec = meta.get("target_spec")
+    if not isinstance(spec, str) or not spec.startswith("random:"):
+        return None
+
+    seed = meta.get("target_seed")
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError("meta['target_seed']: a random target needs its non-negative integer seed")
+    return target_from_spec(spec, w_max=meta["problem"]["w_max"], seed=seed,
+                            output_relu=meta["problem"]["output_relu"])
+
+
+def _plain(x: Any) -> Any:
+    """JSON's view of a value (tuples → lists, numpy scalars → Python), for comparing with a file."""
+
+
+    return json.loads(json.dumps(json_ready(x), sort_keys=True, default=float))
+
+
+def _same_bits(a: Any, b: Any) -> bool:
+    a = np.ascontiguousarray(a, dtype=np.float64)
+    b = np.ascontiguousarray(b, dtype=np.float64)
+    return a.shape == b.shape and bool(np.array_equal(a.view(np.uint64), b.view(np.uint64)))
+
+
+def _check_target(ticket: Any, problem: Any) -> None:
+    problem.check_target(ticket.target)
+    ref = regenerated_target(ticket.meta)
+    if ref is not None and not all(
+        _same_bits(a, b) for a, b in zip(ref.dense_weights(), ticket.target.dense_weights(), strict=True)
+    ):
+        raise ValueError(
+            f"target: differs from {ticket.meta['target_spec']!r} regenerated from seed "
+            f"{ticket.meta['target_seed']}; the file's target was changed"
+        )
+
+
+def verify_ticket(ticket: Any, *, max_bytes: int | None = None, jobs: int | None = None) -> None:
+    """Everything in the module docstring, for a dense :class:`~slt_check.tickets.ticket.Ticket` or a
+    :class:`~slt_check.tickets.compact_ticket.CompactTicket`; ``ValueError`` naming the first discrepancy."""
+    compact = not hasattr(ticket, "masks")
+    if not compact:
+        ticket.validate()
+    meta = ticket.meta
+    check_meta(meta, compact=compact)
+    con, problem = reference_construction(meta)
+    if meta.get("target_output_relu", problem.output_relu) != problem.output_relu:
+        raise ValueError("meta['target_output_relu'] disagrees with meta['problem']['output_relu']")
+    _check_target(ticket, problem)
+    limit = memory.limit() if max_bytes is None else int(max_bytes)
+    plan = con.plan(problem)
+    if "plan" in meta and _plain(meta["plan"]) != _plain(plan):
+        raise ValueError(f"meta['plan']: differs from the plan {con.name!r} computes for this problem")
+    seed = meta["seed"]
+    if compact:
+        if not hasattr(con, "source_spec"):
+            raise ValueError(f"construction: {con.name!r} writes no compact tickets")
+        ref = spec_to_dict(con.source_spec(problem, seed))
+        if meta.get("source", ref) != ref or spec_to_dict(ticket.spec) != ref:
+            raise ValueError(
+                f"source: the file's G spec differs from what {con.name!r} samples for this problem and seed "
+                f"{seed} (expected {ref}); a ticket may only prune its construction's G"
+            )
+        memory.require(16.0 * plan.get("n_samples", 1) * max(1, jobs or 1) + ticket.n_kept * 24.0, limit,
+                       "regenerating the kept entries", "run on a machine with more memory")
+        check_stages(meta["stages"], list(ticket.G.widths[1:]), ticket.target)
+        ticket.validate_entries(jobs=jobs)
+        return
+    memory.require(memory.BASELINE + 8.0 * float(plan.get("G_params", 0)), limit,
+                   f"regenerating G ({float(plan.get('G_params', 0)):.3g} parameters)",
+                   "run on a machine with more memory or raise --max-memory")
+    G_ref, _ = con.sample_G(problem, seed)
+    if G_ref.depth != ticket.G.depth or bool(G_ref.output_relu) != bool(ticket.G.output_relu):
+        raise ValueError(f"G: the file's G has depth {ticket.G.depth}, {con.name!r} samples depth {G_ref.depth}")
+    for k, (a, b) in enumerate(zip(G_ref.weights, ticket.G.weights, strict=True)):
+        if not _same_bits(a, b):
+            raise ValueError(
+                f"G layer {k}: differs from the G that {con.name!r} samples from seed {seed} for this problem; "
+                "a ticket may only prune its construction's G"
+            )
+    check_stages(meta["stages"], [w.shape[0] for w in ticket.G.weights], ticket.target)
+
+
+def load_ticket(
+    path: str | os.PathLike[str], *, jobs: int = 1, max_bytes: int | None = None, verify: bool = True
+) -> AnyTicket:
+    """Read a ticket file of either format — a dense :class:`~slt_check.tickets.ticket.Ticket` or a
+    :class:`~slt_check.tickets.compact_ticket.CompactTicket`, by the ``format`` in its meta — and, with
+    ``verify`` (default), check it against the construction, problem, seed and target it records
+    (:func:`verify_ticket`). ``ValueError`` if it is corrupt, forged or declares more than ``max_bytes``
+    of arrays (default :func:`slt_check.runtime.memory.limit`); ``jobs``: worker processes regenerating
+    a compact ticket's entries. ``verify=False`` reads the file only (the mask, or the entries'
+    structure, is still checked)."""
+    if int(jobs) < 1:
+        raise ValueError(f"jobs: need at least one worker, got {jobs}")
+    if read_ticket_meta(path, max_bytes=max_bytes).get("format") == FORMAT:
+        ticket: AnyTicket = read_compact_ticket(path, jobs=jobs, max_bytes=max_bytes)
+    else:
+        ticket = read_dense_ticket(path, max_bytes=max_bytes)
+    if verify:
+        verify_ticket(ticket, max_bytes=max_bytes, jobs=jobs)
+    return ticket

@@ -1,0 +1,220 @@
+"""Tickets from huge sources ``G`` without materialising ``G`` (the lazy path).
+
+The dense sampler (:func:`slt_check.sources.source.sample_source`) fills every block of ``G`` from its own
+counter-based stream ``block_rng(seed, layer, block, part)``. A mask can only keep the *usable*
+entries of a block (``A[h, j]`` and ``B[o, h]`` of the neurons ``h`` owned by the target weight
+``(o, j)`` or input ``j``); the sharing scheme's :class:`~slt_check.sources.layout.Layout` names their
+streams (``per_weight``: ``(2t, o·a+j, 0)`` and ``(2t+1, o·a+j, 0)``; ``per_input``: ``(2t, j, 0)``
+and ``(2t+1, j, 2+o)``),
+
+while the always-pruned entries come from the part-1 streams. So this module generates, chunk by
+chunk of output neurons, **only the usable streams**, hands them to the SAME selection code as the
+dense path (:func:`slt_check.sources.selection.choose_from_candidates`), and keeps only the chosen indices
+and values (a :class:`~slt_check.tickets.compact_ticket.CompactTicket`).
+
+**Why it is the same distribution (and the same ticket).** A stream is a deterministic function of
+``(seed, layer, block, part)`` alone, not of the order in which streams are consumed or of which
+other streams are drawn. Hence for a fixed seed the usable entries generated here are *bit for bit*
+the entries the dense ``G`` holds at those positions, the candidates handed to the rule are identical
+(same values, same order ``s = 0..N−1``), and the rule — a deterministic function of its inputs —
+keeps the same subset: the lazy ticket equals the dense ticket restricted to its kept entries. As a
+corollary the lazy ``G`` has the law of the dense one (i.i.d. entries from the law; the part-1
+entries, never drawn here, are independent of everything used and cannot influence the ticket).
+``tests/test_lazy.py`` checks the identity on small targets for ``orseau`` (both sharings) and
+``pensia``.
+
+A construction supports the lazy path (``lazy = True``, see :mod:`slt_check.pipeline.build`) when it
+exposes ``source_spec(problem, seed) -> SourceSpec``, ``make_rule(problem, spec)`` and
+``ticket_meta(problem, spec, reports) -> dict`` (and ``finalize(ticket, target, problem)``), and its
+``select`` is ``select_masks`` with that rule followed by ``finalize`` (``orseau``, and the
+``pensia``/``malach``/``factorial`` family, do). Work is split over output-neuron chunks, each
+independent, optionally in ``jobs`` worker processes (the result does not depend on ``jobs``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from slt_check.core.nets import ReLUNet
+from slt_check.runtime.workers import check_jobs, process_pool
+from slt_check.sources.selection import choose_from_candidates, layer_halves, layer_report, layer_rule
+from slt_check.sources.source import SourceSpec, block_rng
+
+__all__ = [
+    "lazy_candidates",
+    "regenerate_entries",
+    "select_lazy",
+]
+
+CHUNK_CANDIDATES = 4_000_000
+"""Target number of candidates per task (a chunk of output neurons)."""
+
+SUB_CANDIDATES = 150_000
+"""Candidates per selection call inside a task (arrays of ~1 MB stay in cache: 3–4× faster)."""
+
+def _stream(spec: SourceSpec, layer: int, block: int, part: int) -> np.ndarray:
+    """The ``N`` usable values of one block: ``law.sample(block_rng(seed, layer, block, part), N)``."""
+    return spec.law.sample(block_rng(spec.seed, layer, block, part), spec.n_samples)
+
+
+_A_CACHE: dict[tuple[Any, ...], np.ndarray] = {}
+
+
+def _a_stream(spec: SourceSpec, key: tuple[int, int, int]) -> np.ndarray:
+    """An ``A`` stream, cached when the layout shares it between outputs (``per_input``)."""
+    if not spec.layout.a_shared_by_outputs():
+        return _stream(spec, *key)
+    ck = (spec.seed, spec.n_samples, spec.widths, repr(spec.law), key)
+    if ck not in _A_CACHE:
+        if len(_A_CACHE) > 4096:
+            _A_CACHE.clear()
+        _A_CACHE[ck] = _stream(spec, *key)
+    return _A_CACHE[ck]
+
+
+def lazy_candidates(
+    spec: SourceSpec, t: int, outputs: np.ndarray, inputs: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """Exactly :func:`slt_check.sources.source.usable_entries` of the dense ``G`` restricted to the input
+    columns ``inputs`` (default: all), drawn from the streams the layout names: ``rows``, ``a``,
+    ``b`` of shape ``(len(outputs), len(inputs), N)``."""
+    layout, N = spec.layout, spec.n_samples
+    outs = np.asarray(outputs, dtype=np.int64)
+    js = np.arange(spec.widths[t]) if inputs is None else np.asarray(inputs, dtype=np.int64)
+    cand_a = np.empty((len(outs), len(js), N))
+    cand_b = np.empty((len(outs), len(js), N))
+    for i, o in enumerate(outs):
+        for jj, j in enumerate(js):
+            cand_a[i, jj] = _a_stream(spec, layout.a_key(t, int(o), int(j)))
+            cand_b[i, jj] = _stream(spec, *layout.b_key(t, int(o), int(j)))
+    rows = layout.owners(t, outs, js)
+    return {"rows": np.ascontiguousarray(rows), "a": cand_a, "b": cand_b}
+
+
+def _chunk_task(args: tuple[Any, ...]) -> dict[str, np.ndarray]:
+    """Select for output neurons ``outs`` of target layer ``t+1``, input columns in sub-blocks of
+    about ``SUB_CANDIDATES`` candidates (small arrays are several times faster than one big one)."""
+    spec, t, outs, W_rows, rule, halves = args
+    a = W_rows.shape[1]
+    js_step = max(1, SUB_CANDIDATES // (len(outs) * spec.n_samples))
+    parts = []
+    for j0 in range(0, a, js_step):
+        js = np.arange(j0, min(a, j0 + js_step))
+        cand = lazy_candidates(spec, t, outs, js)
+        kept = choose_from_candidates(W_rows[:, js], outs, cand, rule, halves)
+        kept["j"] = js[kept["j"]]
+        parts.append(kept)
+    out = {k: np.concatenate([p[k] for p in parts]) for k in ("o", "j", "rows", "a", "b")}
+    out["ok"] = np.concatenate([p["ok"] for p in parts], axis=1)
+    return out
+
+
+def select_lazy(
+    target: ReLUNet,
+    spec: SourceSpec,
+    rule: Any,
+    *,
+    prune_dead_halves: bool = True,
+    chunk_outputs: int | None = None,
+    jobs: int = 1,
+    progress: bool | None = None,
+) -> tuple[list[dict[str, np.ndarray]], list[dict[str, Any]]]:
+    """The lazy counterpart of :func:`slt_check.sources.selection.select_masks`.
+
+    Returns ``entries`` — per ``G`` layer ``k`` a dict of COO arrays ``rows``, ``cols`` (int64, in
+    ``G``'s indexing) and ``vals`` (float64) of the kept entries, sorted by ``(rows, cols)`` — and
+    the same per-layer reports as ``select_masks``. ``jobs > 1`` runs chunks in worker processes.
+    ``progress``: tqdm over chunks (``None``: only on a terminal).
+    """
+    if tuple(target.widths) != tuple(spec.widths):
+        raise ValueError(
+            f"target: widths {target.widths} differ from the widths G was sampled for {spec.widths}"
+        )
+    check_jobs(jobs)
+    entries: list[dict[str, np.ndarray]] = []
+    reports: list[dict[str, Any]] = []
+    with process_pool(jobs) as pool:
+        for t, W in enumerate(target.weights):
+            W = np.asarray(W, dtype=np.float64)
+            b_out, a_in = W.shape
+            halves = layer_halves(t, prune_dead_halves)
+            step = chunk_outputs or max(1, CHUNK_CANDIDATES // (a_in * spec.n_samples))
+            tasks = [
+                (spec, t, np.arange(o0, min(b_out, o0 + step)), W[o0 : o0 + step], layer_rule(rule, t),
+                 halves)
+                for o0 in range(0, b_out, step)
+            ]
+            results = pool.map(_chunk_task, tasks) if pool else map(_chunk_task, tasks)
+            ok = np.ones(W.shape, dtype=bool)
+            parts: list[dict[str, np.ndarray]] = []
+            for task, res in tqdm(
+                zip(tasks, results, strict=True), total=len(tasks), disable=progress is False or None,
+                desc=f"layer {t + 1}", leave=False,
+            ):
+                ok[task[2]] = res["ok"]
+                parts.append(res)
+            cat = {k: np.concatenate([p[k] for p in parts]) for k in ("o", "j", "rows", "a", "b")}
+            # A: one entry per kept neuron h (per_input: several outputs may keep the same h)
+            hA, first = np.unique(cat["rows"], return_index=True)
+            A_e = {"rows": hA, "cols": cat["j"][first], "vals": cat["a"][first]}
+            order = np.lexsort((cat["rows"], cat["o"]))
+            B_e = {"rows": cat["o"][order], "cols": cat["rows"][order], "vals": cat["b"][order]}
+            entries += [A_e, B_e]
+            reports.append(layer_report(t, ok, halves, int(len(hA)), int(len(order)), layer_rule(rule, t)))
+    _A_CACHE.clear()
+    return entries, reports
+
+
+def _regen_task(args: tuple[Any, ...]) -> np.ndarray:
+    spec, layer, blocks, parts, positions_list = args
+    return np.concatenate(
+        [_stream(spec, layer, int(b), int(p))[pos] for b, p, pos in zip(blocks, parts, positions_list, strict=True)]
+    ) if len(blocks) else np.empty(0)
+
+
+def stream_keys(spec: SourceSpec, k: int, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, ...]:
+    """For kept entries ``(rows, cols)`` of ``G`` layer ``k``: the stream ``(block, part)`` and
+    position ``s`` each was drawn from, and whether the entry is *usable* (may be kept at all)
+    (:meth:`slt_check.sources.layout.Layout.entry_keys`)."""
+    return spec.layout.entry_keys(k, np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))
+
+
+def regenerate_entries(
+    spec: SourceSpec, k: int, rows: np.ndarray, cols: np.ndarray, *, jobs: int = 1,
+    progress: bool | None = None,
+) -> np.ndarray:
+    """The values ``G_k[rows, cols]`` of usable entries, regenerated from their streams (each
+    needed stream drawn once). ``ValueError`` if an entry is not usable (a mask cannot keep it)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    blk, part, s, usable = stream_keys(spec, k, rows, cols)
+    if not usable.all():
+        i = int(np.argmin(usable))
+        raise ValueError(
+            f"G layer {k}: kept entry ({rows[i]}, {cols[i]}) is not a usable entry of "
+            f"sharing={spec.sharing!r} (always pruned, or out of range)"
+        )
+    key = blk * (spec.widths[k // 2 + 1] + 2) + part
+    order = np.argsort(key, kind="stable")
+    uk, starts = np.unique(key[order], return_index=True)
+    bounds = np.append(starts, len(order))
+    groups = [order[bounds[i] : bounds[i + 1]] for i in range(len(uk))]
+    per_task = max(1, math.ceil(len(groups) / (64 * max(1, jobs))))
+    tasks = [
+        (spec, k, [blk[g[0]] for g in gs], [part[g[0]] for g in gs], [s[g] for g in gs])
+        for gs in (groups[i : i + per_task] for i in range(0, len(groups), per_task))
+    ]
+    out = np.empty(len(rows))
+    with process_pool(jobs) as pool:
+        results = pool.map(_regen_task, tasks) if pool else map(_regen_task, tasks)
+        idx = iter(range(0, len(tasks) * per_task, per_task))
+        for gi, vals in zip(idx, tqdm(results, total=len(tasks), disable=progress is False or None,
+                                      desc=f"regenerate G_{k}", leave=False), strict=True):
+            sel = np.concatenate(groups[gi : gi + per_task])
+            out[sel] = vals
+    return out
+

@@ -1,0 +1,286 @@
+"""The ticket: a random source ``G``, binary masks, and the target it approximates.
+
+The one invariant that makes a ticket a *ticket*: ``ticket.weights[k] == G.weights[k] * masks[k]``
+bit for bit (pruning only: no copied, rescaled or trained weight). It is established in the
+constructor and re-checked by :meth:`Ticket.validate` and on reading (:func:`read_dense_ticket`).
+
+File format (``.npz``, a public interface, see README "Ticket files"):
+
+* ``target_0 … target_{l−1}``: target weights ``(n_i, n_{i−1})`` float64;
+* ``G_0 … G_{L−1}``: the source ``G`` float64 (``L = 2l`` for 2l-depth constructions);
+* ``mask_0 … mask_{L−1}``: bool, same shapes as ``G_k``;
+* ``ticket_0 … ticket_{L−1}``: ``G_k * mask_k`` float64;
+* ``meta``: a JSON string (construction, sharing, eps, delta, x_max, w_max, seed, sizes, versions,
+  stages for certification, …).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import scipy
+import scipy.sparse as sp
+
+from slt_check._version import __version__
+from slt_check.core.nets import ReLUNet, Shaped
+from slt_check.io.npz_io import load_npz
+from slt_check.io.safe_io import atomic_write
+from slt_check.io.torch_io import ticket_to_torch
+from slt_check.runtime import memory
+
+__all__ = ["AnyTicket", "Ticket", "read_dense_ticket", "versions", "size_summary", "save_ticket_npz"]
+
+
+@runtime_checkable
+class AnyTicket(Protocol):
+    """What every ticket offers, dense (:class:`Ticket`: ``G`` held in memory) or compact
+    (:class:`~slt_check.tickets.compact_ticket.CompactTicket`: only the kept entries and the spec of ``G``).
+
+    ``G`` exposes at least the :class:`~slt_check.core.nets.Shaped` facts; ``weights`` are the pruned
+    layers (dense arrays or CSR over live neurons); ``meta`` the recorded construction, problem, seed,
+    stages and build records. ``validate`` checks the ticket against its own ``G`` (the mask, or the
+    kept entries regenerated from ``G``'s streams); whether that ``G`` is the one its construction
+    samples from the recorded seed is :func:`slt_check.pipeline.verify.verify_ticket`."""
+
+    G: Shaped
+    target: ReLUNet
+    meta: dict[str, Any]
+    weights: list[Any]
+
+    @property
+    def ok(self) -> bool: ...
+
+    @property
+    def n_kept(self) -> int: ...
+
+    def validate(self, *, max_bytes: int | None = None) -> None: ...
+
+    def network(self, compact: bool = True) -> ReLUNet: ...
+
+    def sizes(self) -> dict[str, Any]: ...
+
+    def save(self, path: str | os.PathLike[str]) -> Path: ...
+
+    def to_torch(self, compact: bool | None = None) -> Any: ...
+
+
+def versions() -> dict[str, str]:
+    """Versions of slt_check and its numeric dependencies (for results metadata)."""
+    return {"slt_check": __version__, "numpy": np.__version__, "scipy": scipy.__version__}
+
+
+def size_summary(
+    target: ReLUNet, g_widths: tuple[int, ...], g_params: int, kept_params: int, kept_neurons: int
+) -> dict[str, Any]:
+    """Common units (docs/peers.md): neurons / dense params / kept params / depth of ``G``,
+    absolute, per target weight and per target neuron (shared by dense and compact tickets)."""
+    W = int(sum(w.shape[0] * w.shape[1] for w in target.weights))
+    neurons_t = int(sum(target.widths[1:]))
+    g_neurons = int(sum(g_widths[1:]))
+    return {
+        "target_weights": W,
+        "target_neurons": neurons_t,
+        "G_depth": len(g_widths) - 1,
+        "G_neurons": g_neurons,
+        "G_params": int(g_params),
+        "kept_params": int(kept_params),
+        "kept_neurons": int(kept_neurons),
+        "G_neurons_per_weight": g_neurons / W,
+        "G_params_per_weight": g_params / W,
+        "kept_params_per_weight": kept_params / W,
+        "G_neurons_per_target_neuron": g_neurons / neurons_t,
+    }
+
+
+def _bits(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a, dtype=np.float64).view(np.uint64)
+
+
+@dataclass
+class Ticket:
+    """A pruned subnetwork ``Ĝ = mask ⊙ G`` of a random network ``G``, with the target ``F``.
+
+    Attributes
+    ----------
+    G: the source network (dense float64).
+    masks: one bool array per layer of ``G``.
+    target: the target network ``F``.
+    meta: construction parameters and sizes (JSON-serialisable).
+    """
+
+    G: ReLUNet
+    masks: list[np.ndarray]
+    target: ReLUNet
+    meta: dict[str, Any] = field(default_factory=dict)
+    weights: list[np.ndarray] = field(init=False)
+
+    def __post_init__(self) -> None:
+        if len(self.masks) != self.G.depth:
+            raise ValueError(
+                f"masks: need one mask per layer of G ({self.G.depth}), got {len(self.masks)}"
+            )
+        ms = []
+        for k, (m, g) in enumerate(zip(self.masks, self.G.weights, strict=True)):
+            m = np.asarray(m)
+            if m.dtype != np.bool_:
+                raise ValueError(f"masks[{k}]: a mask must be a bool array (pruning only), got {m.dtype}")
+            if m.shape != g.shape:
+                raise ValueError(f"masks[{k}]: shape {m.shape} differs from G layer shape {g.shape}")
+            ms.append(m)
+        self.masks = ms
+        self.weights = [g * m for g, m in zip(self.G.weights, self.masks, strict=True)]
+        if self.G.n_in != self.target.n_in or self.G.n_out != self.target.n_out:
+            raise ValueError(
+                f"target: G maps {self.G.n_in} → {self.G.n_out} but the target maps "
+                f"{self.target.n_in} → {self.target.n_out}"
+            )
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def ok(self) -> bool:
+        """Whether the construction's success event held (all needed categories/subsets found)."""
+        return self.meta.get("success") is True
+
+    def network(self, compact: bool = True) -> ReLUNet:
+        """``Ĝ`` as a network with sparse (CSR) kept weights; the same function as ``mask ⊙ G``.
+
+        With ``compact`` (default) hidden neurons with no kept input or no kept output are dropped:
+        such a neuron outputs ``σ(0) = 0`` or feeds nothing, so the function is unchanged (the sums
+        only lose exact zero terms)."""
+        ws = [sp.csr_matrix(w) for w in self.weights]
+        if compact:
+            for k in range(len(ws) - 1):
+                live = (np.diff(ws[k].indptr) > 0) & (np.diff(ws[k + 1].tocsc().indptr) > 0)
+                idx = np.flatnonzero(live)
+                ws[k] = ws[k][idx]
+                ws[k + 1] = ws[k + 1].tocsc()[:, idx].tocsr()
+        return ReLUNet(ws, output_relu=self.target.output_relu)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return self.network()(x)
+
+    def to_torch(self, compact: bool | None = None) -> Any:
+        """The ticket as a float64 torch module (see :func:`slt_check.io.torch_io.ticket_to_torch`)."""
+
+        return ticket_to_torch(self, compact=compact)
+
+    @property
+    def n_kept(self) -> int:
+        """Kept (unpruned) weights; counts mask entries, including kept entries of value 0."""
+        return int(sum(int(m.sum()) for m in self.masks))
+
+    def sizes(self) -> dict[str, Any]:
+        """Common units (docs/peers.md): neurons / dense params / kept params / depth of G,
+        absolute and per target weight and per target neuron."""
+        kept_neurons = int(
+            sum(int(np.any(m, axis=1).sum()) for m in self.masks[:-1])
+        ) + self.G.n_out
+        return size_summary(self.target, self.G.widths, self.G.n_params, self.n_kept, kept_neurons)
+
+    # ------------------------------------------------------------------ checks
+    def validate(self, *, max_bytes: int | None = None) -> None:
+        """Raise ``ValueError`` unless the ticket is exactly ``G ⊙ mask``, bit for bit, with boolean masks
+        of ``G``'s shapes. This checks the ticket against its own ``G``; that ``G`` is the network its
+        construction samples from the recorded seed is :func:`slt_check.pipeline.verify.verify_ticket`."""
+        for k, (w, g, m) in enumerate(zip(self.weights, self.G.weights, self.masks, strict=True)):
+            if m.dtype != np.bool_ or m.shape != g.shape or w.shape != g.shape:
+                raise ValueError(f"layer {k}: mask/G/ticket shapes or dtype are inconsistent")
+            if not np.array_equal(_bits(w), _bits(g * m)):
+                raise ValueError(
+                    f"ticket layer {k}: weights differ from G ⊙ mask; a ticket may only prune G"
+                )
+
+    # ------------------------------------------------------------------ I/O
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the ``.npz`` described in the module docstring (atomically: temp file + rename)."""
+        arrays: dict[str, np.ndarray] = {}
+        for k in range(self.G.depth):
+            arrays[f"G_{k}"] = self.G.weights[k]
+            arrays[f"mask_{k}"] = self.masks[k]
+            arrays[f"ticket_{k}"] = self.weights[k]
+        return save_ticket_npz(path, self.target, arrays, {**self.meta, "G_output_relu": bool(self.G.output_relu)})
+
+
+def save_ticket_npz(
+    path: str | os.PathLike[str], target: ReLUNet, arrays: dict[str, np.ndarray], meta: dict[str, Any]
+) -> Path:
+    """Write a ticket file atomically (temp file + rename): ``target_i`` arrays, the given arrays,
+    and ``meta`` as a JSON string (with versions and ``target_output_relu`` added). Shared by dense
+    and compact tickets; ``ValueError`` unless ``path`` ends in ``.npz``."""
+    path = Path(path)
+    if path.suffix != ".npz":
+        raise ValueError(f"path: ticket files end in .npz, got {str(path)!r}")
+    out = {f"target_{i}": np.asarray(w) for i, w in enumerate(target.weights)} | arrays
+    meta = dict(meta)
+    meta.setdefault("versions", versions())
+    meta["target_output_relu"] = bool(target.output_relu)
+    out["meta"] = np.array(json.dumps(meta, sort_keys=True, allow_nan=False))
+    atomic_write(path, lambda fh: np.savez_compressed(fh, **out))
+    return path
+
+
+def read_dense_ticket(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> Ticket:
+    """Read a dense ticket written by :meth:`Ticket.save`: array headers are checked before any data is
+    read (:func:`slt_check.io.npz_io.load_npz`, ``ValueError`` above ``max_bytes``, default
+    :func:`slt_check.runtime.memory.limit`), the arrays must be the documented ones and the stored
+    ticket must be ``G ⊙ mask`` bit for bit (:meth:`Ticket.validate`). Whether ``G`` is the construction's
+    is not checked here: read files with :func:`slt_check.pipeline.verify.load_ticket`, which does both."""
+    path = Path(path)
+    limit = memory.limit() if max_bytes is None else int(max_bytes)
+    data = load_npz(path, what="ticket", max_bytes=limit)
+    meta = _meta_of(data, path)
+
+    def _seq(prefix: str) -> list[np.ndarray]:
+        out, k = [], 0
+        while f"{prefix}_{k}" in data:
+            out.append(data[f"{prefix}_{k}"])
+            k += 1
+        return out
+
+    target_w, G_w, masks, stored = _seq("target"), _seq("G"), _seq("mask"), _seq("ticket")
+    if not target_w or not G_w or len(masks) != len(G_w) or len(stored) != len(G_w):
+        raise ValueError(
+            f"{path}: need target_*, G_*, mask_* and ticket_* arrays with one mask and ticket "
+            f"per G layer; found {len(target_w)} target, {len(G_w)} G, {len(masks)} mask, "
+            f"{len(stored)} ticket arrays"
+        )
+    expected = {"meta"} | {f"target_{i}" for i in range(len(target_w))} | {
+        f"{p}_{k}" for p in ("G", "mask", "ticket") for k in range(len(G_w))}
+    if set(data) != expected:
+        raise ValueError(f"{path}: unexpected arrays {sorted(set(data) - expected)} (a gap in the numbering?)")
+    target = ReLUNet(target_w, output_relu=_flag(meta, "target_output_relu"))
+    G = ReLUNet(G_w, output_relu=_flag(meta, "G_output_relu"))
+    ticket = Ticket(G, [np.asarray(m) for m in masks], target, meta)
+    ticket.validate()
+    for k, w in enumerate(stored):
+        if w.shape != ticket.weights[k].shape or not np.array_equal(_bits(w), _bits(ticket.weights[k])):
+            raise ValueError(f"{path}: ticket_{k} differs from G_{k} * mask_{k}; the file is corrupt")
+    return ticket
+
+
+def _meta_of(data: dict[str, np.ndarray], path: Path) -> dict[str, Any]:
+    """The JSON object stored as ``meta`` (``ValueError`` if absent, not JSON, or not an object)."""
+    if "meta" not in data:
+        raise ValueError(f"{path}: missing 'meta'; not a slt_check ticket file")
+    try:
+        meta = json.loads(str(data["meta"]))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: 'meta' is not valid JSON ({exc})") from None
+    if not isinstance(meta, dict):
+        raise ValueError(f"{path}: 'meta' must be a JSON object, got {type(meta).__name__}")
+    return meta
+
+
+def _flag(meta: dict[str, Any], key: str) -> bool:
+    """A boolean of ``meta`` (default: the problem's ``output_relu``), refusing other types."""
+    problem = meta.get("problem")
+    default = problem.get("output_relu", False) if isinstance(problem, dict) else False
+    v = meta.get(key, default)
+    if not isinstance(v, bool):
+        raise ValueError(f"meta[{key!r}]: expected a boolean, got {v!r}")
+    return v
