@@ -9,7 +9,8 @@ column lists them per claim.
 Run one by hand: ``python -m slt_check.claims.breaks orseau-width-half``.
 
 * ``orseau-width-half`` — the 8 of ``N_w = ⌈8M ln(2MW/δ)⌉`` halved (:func:`slt_check.core.bounds.samples_per_group`);
-* ``pensia-C-2.6`` — Pensia's width constant ``C`` 3 → 2.6 (:func:`slt_check.constructions.sample_counts.pensia_samples`);
+* ``pensia-C-2.6`` — Pensia's width constant ``C`` 3 → 2.6
+  (:func:`slt_check.constructions.sample_counts.pensia_samples`);
 * ``certificate-0.9`` — the certified bound multiplied by 0.9 (:mod:`slt_check.certificates.sup_error`);
 * ``tile-index-floor`` — the former ``⌊log_γ(w_max/|p|)⌋ + 1`` tile index (lower-edge products lost);
 * ``malach-N-quarter`` — Malach's pair-search sample count ÷ 4 (halving is not caught: at the plan's

@@ -22,7 +22,8 @@ condition) — or, failing that, the *certified* sup error of the selected ticke
 (:func:`slt_check.certificates.sup_error.certified_bound`, sound) is ≤ ε, which is the theorem's event itself.
 ``meta["n_failed_weights"]`` always counts the weights beyond ``η``.
 
-:class:`~slt_check.constructions.rule_based.RuleConstruction` is the shared base of ``factorial``, ``pensia`` and ``malach``; subclasses
+:class:`~slt_check.constructions.rule_based.RuleConstruction` is the shared base of ``factorial``, ``pensia`` and
+``malach``; subclasses
 only choose the law, the rule and the default number of samples ``N`` (``_default_samples``).
 """
 

@@ -148,8 +148,8 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
      "drawn as markers with a 95 % interval, legend label `measured: …`. `reference: …` marks fixed lines (ε, δ) "
      "and earlier measurements."),
     ("certified", "the sound upper bound on the sup error |ticket(x) − target(x)| over the input box "
-     "(`slt_check.certificates.sup_error.sup_error`: per-stage interval/propagation certificate; exact MILP where the stage "
-     "certificate cannot read the ticket)."),
+     "(`slt_check.certificates.sup_error.sup_error`: per-stage interval/propagation certificate; exact MILP "
+     "where the stage certificate cannot read the ticket)."),
     ("found", "the largest error the adversarial search (random points plus projected-gradient restarts) observed; "
      "a lower bound on the sup error, so found ≤ certified."),
     ("ok / failure", "`ok`: the construction's own success flag (every digit category of every group was sampled). "
@@ -236,8 +236,8 @@ def methods_section(scale: str, ledger_scale: str, data: dict[str, Any]) -> list
     lines = ["## Methods", "",
              f"* **Scale.** Figures at `{scale}`; the claims ledger at `{ledger_scale}` in the same run "
              "(`quick` maps to the ledger's `smoke` because its `ci` scale alone takes about 3 min on 2 cores).",
-             "* **Targets.** Random ReLU networks (`slt_check.tickets.targets.random_target`) with widths (inputs, hidden…, "
-             f"outputs) {s.get('widths', '—')} (ε sweep), family `{s.get('family', 'uniform')}` (weights uniform in "
+             "* **Targets.** Random ReLU networks (`slt_check.tickets.targets.random_target`) with widths "
+             f"(inputs, hidden…, outputs) {s.get('widths', '—')} (ε sweep), family `{s.get('family', 'uniform')}` (weights uniform in "
              f"[−w_max, w_max]), w_max = {s.get('w_max', 1.0)}; depth sweep: widths truncated to depth l = 1…6. Each "
              "seed draws its own target (seed + 1 000 003) and its own G (seed).",
              f"* **Input box.** [−x_max, x_max]^n₀ with x_max = {s.get('x_max', 1.0)} unless a figure varies it.",
