@@ -76,8 +76,10 @@ def test_torch_round_trip(tmp_path):
 @pytest.mark.torch
 def test_from_torch_refuses_what_it_cannot_handle():
     torch = pytest.importorskip("torch")
-    with pytest.raises(ValueError, match="bias"):
-        net_from_torch(torch.nn.Sequential(torch.nn.Linear(2, 2)))
+    lin = torch.nn.Linear(2, 2).double()
+    lin.bias = torch.nn.Parameter(torch.zeros(3, dtype=torch.float64))  # a bias of the wrong length
+    with pytest.raises(ValueError, match="bias has shape"):
+        net_from_torch(torch.nn.Sequential(lin))
     with pytest.raises(ValueError, match="unsupported layer Tanh"):
         net_from_torch(torch.nn.Sequential(torch.nn.Linear(2, 2, bias=False), torch.nn.Tanh()))
     with pytest.raises(ValueError, match="Sequential"):

@@ -94,7 +94,6 @@ def test_torch_target_round_trip_and_cli(tmp_path, capsys) -> None:
 @pytest.mark.parametrize(
     ("layers", "msg"),
     [
-        (lambda: [torch.nn.Linear(3, 2)], "bias"),
         (lambda: [torch.nn.Linear(3, 2, bias=False), torch.nn.Tanh()], "unsupported layer Tanh"),
         (lambda: [torch.nn.Linear(3, 2, bias=False), torch.nn.Linear(2, 2, bias=False)], "without a ReLU"),
         (lambda: [torch.nn.ReLU()], "ReLU must follow"),
@@ -316,11 +315,15 @@ def test_state_dicts_load_as_linear_layers_with_relu_between(tmp_path) -> None:
 
 def test_state_dict_biases_and_refusals(tmp_path) -> None:
     biased = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2)).double()
-    _one_line_error(load_torch_target, _save(biased.state_dict(), tmp_path / "b.pt"), match="Linear has a bias")
+    B = load_torch_target(_save(biased.state_dict(), tmp_path / "b.pt"))  # biases are read (docs/biases.md)
+    assert B.has_biases
+    np.testing.assert_allclose(B(X[:, :3]), _out(biased, X[:, :3]), rtol=0, atol=1e-12)
+    assert load_torch_target(_save(biased, tmp_path / "b_model.pt")).has_biases
     with torch.no_grad():
         for lin in (biased[0], biased[2]):
             lin.bias.zero_()
     F = load_torch_target(_save(biased.state_dict(), tmp_path / "zero_bias.pt"))  # a zero bias is no bias
+    assert not F.has_biases
     np.testing.assert_allclose(F(X[:, :3]), _out(biased, X[:, :3]), rtol=0, atol=1e-12)
     assert load_torch_target(_save(biased, tmp_path / "zero_bias_model.pt")).widths == (3, 4, 2)
     w = torch.ones(2, 3, dtype=torch.float64)

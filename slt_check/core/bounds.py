@@ -37,6 +37,7 @@ __all__ = [
     "g_size",
     "counting_lower_bound",
     "coupon_collector_mean",
+    "biased_bounds",
 ]
 
 GAMMA = 1.5
@@ -61,10 +62,31 @@ def n_target_weights(widths: Sequence[int]) -> int:
     return int(sum(a * b for a, b in zip(ws[:-1], ws[1:], strict=False)))
 
 
+def biased_bounds(w_max: float, b_max: float, x_max: float, depth: int) -> tuple[float, float]:
+    """The declared bounds of the bias-free network ``F'`` that a biased target reduces to
+    (:mod:`slt_check.core.affine`, docs/biases.md): ``(w_max', x_max')`` with
+
+        w_max' = max(w_max, b_max, 1)   (the 1 only when depth l ≥ 2: the constant neuron's weight),
+        x_max' = max(x_max, 1)          (the constant input is 1).
+
+    Every width formula of this module then takes ``w_max'`` and ``x_max'`` and the widths of ``F'``
+    (``n_0 + 1, n_1 + 1, …, n_{l−1} + 1, n_l``): the bias bound enters the width only through
+    ``w_max'``, e.g. ``η = ε / (l · x_max' · Π (n_{i−1} + 1)(w_max' + 1))``."""
+    w_max = check_positive(w_max, "w_max")
+    b_max = check_positive(b_max, "b_max")
+    x_max = check_positive(x_max, "x_max")
+    if int(depth) < 1:
+        raise ValueError(f"depth: a network has at least one layer, got {depth}")
+    w = max(w_max, b_max, 1.0) if int(depth) >= 2 else max(w_max, b_max)
+    return w, max(x_max, 1.0)
+
+
 def per_weight_precision(eps: float, widths: Sequence[int], w_max: float, x_max: float) -> float:
     """[RECON, docs/reconstruction.md#error-budget] ``η = min{1, ε / (l · x_max · Π_{i=1}^{l} n_{i-1}(w_max + 1))}``.
 
-    With every simulated weight within ``η`` of its target, R8 gives sup error ≤ ε.
+    With every simulated weight within ``η`` of its target, R8 gives sup error ≤ ε. For a target
+    with biases, call it with the reduced network's widths and ``w_max' = max(w_max, b_max, 1)``,
+    ``x_max' = max(x_max, 1)`` (:func:`biased_bounds`): the width depends on the bias bound.
     """
     eps = check_eps(eps)
     ws = _check_widths(widths)

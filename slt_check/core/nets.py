@@ -1,8 +1,16 @@
-"""Bias-free float64 ReLU networks.
+"""Float64 ReLU networks, bias-free or with optional biases.
 
 A :class:`ReLUNet` with weights ``W_1 … W_l`` (``W_i`` of shape ``(n_i, n_{i-1})``) computes
 
     F(x) = W_l σ(W_{l-1} … σ(W_1 x))          (σ(z) = max(0, z) elementwise)
+
+and, with biases ``b_1 … b_l`` (``b_i`` of length ``n_i``),
+
+    F(x) = W_l σ(… σ(W_1 x + b_1) …) + b_l.
+
+Constructions only ever see bias-free networks: a biased target is reduced to a bias-free one on
+the input ``[x; 1]`` by :mod:`slt_check.core.affine` (docs/biases.md). Without biases (``biases=None``,
+or all of them zero) every computation is the bias-free one, bit for bit.
 
 with an extra σ on the output when ``output_relu=True`` (docs/reconstruction.md#setting: whether the
 paper's last layer has a ReLU is not known, so both are supported; the error bounds are the same because σ
@@ -58,7 +66,7 @@ class Shaped:
 
 @dataclass
 class ReLUNet(Shaped):
-    """A bias-free ReLU network in float64.
+    """A ReLU network in float64, bias-free unless ``biases`` are given.
 
     Parameters
     ----------
@@ -67,10 +75,16 @@ class ReLUNet(Shaped):
         float64, scipy sparse matrices to CSR float64.
     output_relu:
         apply σ to the output layer too (default: linear output).
+    biases:
+        ``None`` (no biases), or one entry per layer: ``None`` (zeros) or a finite real vector
+        ``b_i`` of length ``n_i`` (converted to float64); ``forward`` computes ``W_i h + b_i``. When
+        every entry is zero the network is bias-free (``biases`` becomes ``None``: a zero bias is
+        no bias, and the evaluation stays the bias-free one bit for bit).
     """
 
     weights: list[Any]
     output_relu: bool = False
+    biases: list[Any] | None = None
     widths: tuple[int, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -102,6 +116,48 @@ class ReLUNet(Shaped):
             ws.append(w)
         self.weights = ws
         self.widths = (ws[0].shape[1],) + tuple(w.shape[0] for w in ws)
+        self.biases = self._checked_biases(self.biases)
+
+    def _checked_biases(self, biases: Any) -> list[np.ndarray] | None:
+        """``None`` or one float64 vector per layer (``ValueError`` for a wrong count, length, dtype
+        or a non-finite entry); ``None`` when every bias is zero."""
+        if biases is None:
+            return None
+        if isinstance(biases, np.ndarray) or not isinstance(biases, Sequence):
+            raise ValueError(
+                f"biases: expected a list with one vector (or None) per layer, got {type(biases).__name__}"
+            )
+        if len(biases) != self.depth:
+            raise ValueError(f"biases: need one entry per layer ({self.depth}), got {len(biases)}")
+        out: list[np.ndarray] = []
+        for k, b in enumerate(biases):
+            n = self.widths[k + 1]
+            if b is None:
+                out.append(np.zeros(n))
+                continue
+            raw = np.asarray(b)
+            if raw.dtype.kind not in "biuf":
+                raise ValueError(f"biases[{k}]: expected real numbers, got dtype {raw.dtype}")
+            v = np.array(raw, dtype=np.float64)
+            if v.shape != (n,):
+                raise ValueError(
+                    f"biases[{k}]: expected a vector of length n_{k + 1} = {n} (one per output of layer {k}), "
+                    f"got shape {raw.shape}"
+                )
+            check_finite_array(v, f"biases[{k}]")
+            out.append(v)
+        return out if any(np.count_nonzero(b) for b in out) else None
+
+    @property
+    def has_biases(self) -> bool:
+        """Whether some bias is non-zero (a network without biases has ``biases is None``)."""
+        return self.biases is not None
+
+    def bias_vectors(self) -> list[np.ndarray]:
+        """The bias of every layer as a float64 vector (zeros when the network has none)."""
+        if self.biases is None:
+            return [np.zeros(n) for n in self.widths[1:]]
+        return list(self.biases)
 
     @property
     def n_nonzero(self) -> int:
@@ -131,6 +187,8 @@ class ReLUNet(Shaped):
         pres = []
         for k, w in enumerate(self.weights):
             z = np.asarray(w @ h.T).T if sp.issparse(w) else h @ w.T
+            if self.biases is not None:
+                z = z + self.biases[k]
             pres.append(z)
             last = k == len(self.weights) - 1
             h = relu(z) if (not last or self.output_relu) else z
@@ -143,7 +201,8 @@ class ReLUNet(Shaped):
         return [w.toarray() if sp.issparse(w) else w for w in self.weights]
 
     def copy(self) -> ReLUNet:
-        return ReLUNet([w.copy() for w in self.weights], output_relu=self.output_relu)
+        return ReLUNet([w.copy() for w in self.weights], output_relu=self.output_relu,
+                       biases=None if self.biases is None else [b.copy() for b in self.biases])
 
 
 def widths_of(weights: Sequence[np.ndarray]) -> tuple[int, ...]:

@@ -1,9 +1,13 @@
-"""torch in/out: float64 ``nn.Sequential`` of bias-free ``Linear`` and ``ReLU`` modules.
+"""torch in/out: float64 ``nn.Sequential`` of ``Linear`` (with or without bias) and ``ReLU`` modules.
 
-* :func:`net_from_torch` / :func:`load_torch_target` read a user's network (``--target torch:…``) and
-  refuse what ``slt_check`` cannot represent (biases, other activations, other layers);
-* :func:`net_to_torch` writes a :class:`ReLUNet`; :func:`ticket_to_torch` exports a ticket, dense
-  ``G`` + ``prune.custom_from_mask`` for small ones, kept weights only (sparse layers) for large ones.
+* :func:`net_from_torch` / :func:`load_torch_target` read a user's network (``--target torch:…``):
+  ``Linear`` layers with or without bias (a biased target is built through the constant-input
+  reduction, :mod:`slt_check.core.affine`), ``ReLU``, and the no-ops ``Flatten``, ``Identity``,
+  ``Dropout``; they refuse what ``slt_check`` cannot represent (other activations, other layers);
+* :func:`net_to_torch` writes a :class:`ReLUNet` (``Linear(bias=True)`` where it has biases);
+  :func:`ticket_to_torch` exports a ticket, dense ``G`` + ``prune.custom_from_mask`` for small ones,
+  kept weights only (sparse layers) for large ones; a ticket of a biased target is exported as its
+  network on ``x`` (first-layer bias = the kept weights on the constant input).
 
 Target files come from anywhere, and a ``.pt`` file is a pickle: ``torch.load(weights_only=False)``
 runs whatever the pickle names (``os.system``, …). :func:`load_torch_target` therefore only uses
@@ -22,6 +26,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from slt_check.core.affine import AFFINE_KEY, network_on_x
 from slt_check.core.nets import ReLUNet
 from slt_check.core.validation import MAX_TARGET_PARAMS, check_target_file
 
@@ -51,14 +56,17 @@ def _torch() -> Any:
 
 
 def net_to_torch(net: ReLUNet) -> Any:
-    """``Linear(bias=False)`` layers (float64) with ``ReLU`` between them (and at the output if
-    ``net.output_relu``)."""
+    """``Linear`` layers (float64; ``bias=False``, or ``bias=True`` for a layer with a non-zero bias)
+    with ``ReLU`` between them (and at the output if ``net.output_relu``)."""
     torch = _torch()
     mods: list[Any] = []
     for k, w in enumerate(net.dense_weights()):
-        lin = torch.nn.Linear(w.shape[1], w.shape[0], bias=False, dtype=torch.float64)
+        b = None if net.biases is None or not np.any(net.biases[k]) else net.biases[k]
+        lin = torch.nn.Linear(w.shape[1], w.shape[0], bias=b is not None, dtype=torch.float64)
         with torch.no_grad():
             lin.weight.copy_(torch.from_numpy(np.ascontiguousarray(w)))
+            if b is not None:
+                lin.bias.copy_(torch.from_numpy(np.ascontiguousarray(b)))
         mods.append(lin)
         if k < net.depth - 1 or net.output_relu:
             mods.append(torch.nn.ReLU())
@@ -117,6 +125,7 @@ class _Layer:
     kind: str
     where: str
     weight: Any = None
+    bias: Any = None
 
 
 def _check_tensor(t: Any, where: str) -> Any:
@@ -133,23 +142,23 @@ def _check_tensor(t: Any, where: str) -> Any:
     return t
 
 
-def _check_bias(bias: Any, weight: Any, where: str) -> None:
-    """``None`` or an all-zero bias of the right shape (a zero bias is no bias); else ``ValueError``."""
+def _check_bias(bias: Any, weight: Any, where: str) -> Any:
+    """``None`` or a dense real floating-point bias vector of length ``n_out`` (returned); else
+    ``ValueError``. (An all-zero bias is no bias: the network comes out bias-free.)"""
     if bias is None:
-        return
+        return None
     torch = _torch()
-    if (
-        isinstance(bias, torch.Tensor)
-        and bias.layout == torch.strided
-        and not bias.is_quantized
-        and tuple(bias.shape) == (int(weight.shape[0]),)
-        and not bool(torch.count_nonzero(bias.detach().cpu()))
-    ):
-        return
-    raise ValueError(
-        f"{where}: Linear has a bias; slt_check handles bias-free networks only "
-        "(create it with bias=False, or fold biases via a constant input; an all-zero bias is accepted)"
-    )
+    if not isinstance(bias, torch.Tensor):
+        raise ValueError(f"{where}: the bias is a {type(bias).__name__}, not a tensor")
+    if bias.layout != torch.strided or bias.is_quantized or not bias.dtype.is_floating_point:
+        raise ValueError(
+            f"{where}: the bias is a {bias.dtype} {bias.layout} tensor; expected a dense real floating-point tensor"
+        )
+    if tuple(bias.shape) != (int(weight.shape[0]),):
+        raise ValueError(
+            f"{where}: the bias has shape {tuple(bias.shape)}; expected ({int(weight.shape[0])},), one per output"
+        )
+    return bias
 
 
 def _check_flatten(start_dim: Any, end_dim: Any, where: str) -> None:
@@ -183,12 +192,14 @@ def _assemble(layers: list[_Layer], output_relu: bool | None, what: str) -> ReLU
 
     torch = _torch()
     tensors: list[Any] = []
+    biases: list[Any] = []
     trailing_relu, expect_linear = False, True
     for lay in layers:
         if lay.kind == "linear":
             if not expect_linear:
                 raise ValueError(f"{lay.where}: two Linear layers without a ReLU between them")
             tensors.append(lay.weight)
+            biases.append(lay.bias)
             expect_linear, trailing_relu = False, False
         elif lay.kind == "relu":
             if expect_linear:
@@ -204,11 +215,12 @@ def _assemble(layers: list[_Layer], output_relu: bool | None, what: str) -> ReLU
         )
     relu = _resolve_output_relu(trailing_relu, output_relu, what)
     weights = [t.detach().cpu().to(torch.float64).numpy().copy() for t in tensors]
-    return ReLUNet(weights, output_relu=relu)
+    bs = [None if b is None else b.detach().cpu().to(torch.float64).numpy().copy() for b in biases]
+    return ReLUNet(weights, output_relu=relu, biases=bs if any(b is not None for b in bs) else None)
 
 
 def net_from_torch(module: Any, *, output_relu: bool | None = None) -> ReLUNet:
-    """Read an ``nn.Sequential`` of bias-free ``Linear`` and ``ReLU``; refuse anything else.
+    """Read an ``nn.Sequential`` of ``Linear`` (with or without bias) and ``ReLU``; refuse anything else.
 
     * A ``ReLU`` must follow every ``Linear`` but the last. A trailing ``ReLU`` IS the output ReLU:
       ``output_relu=None`` (default) takes it from the model; an explicit ``output_relu`` is only a
@@ -217,14 +229,15 @@ def net_from_torch(module: Any, *, output_relu: bool | None = None) -> ReLUNet:
     * ``Flatten()`` (a no-op on the ``(batch, n)`` inputs ``slt_check`` uses, wherever it stands),
       ``Identity`` and ``Dropout`` (the identity in eval mode; accepted whatever the module's train
       flag, since ``slt_check`` evaluates deterministically) are skipped.
-    * A bias raises ``ValueError``, except an all-zero one (the same function as no bias). Other
-      layers and activations, subclasses of these layers (which may change ``forward``) and
-      non-float, sparse or quantized weights raise ``ValueError``.
+    * Biases are read into :attr:`ReLUNet.biases` (an all-zero bias is no bias); the build reduces
+      them to a constant input (:mod:`slt_check.core.affine`). Other layers and activations,
+      subclasses of these layers (which may change ``forward``) and non-float, sparse or quantized
+      weights or biases raise ``ValueError``.
     """
     torch = _torch()
     if not isinstance(module, torch.nn.Sequential):
         raise ValueError(
-            f"module: expected torch.nn.Sequential of Linear(bias=False) and ReLU, got {type(module).__name__}"
+            f"module: expected torch.nn.Sequential of Linear and ReLU, got {type(module).__name__}"
         )
     layers: list[_Layer] = []
     for idx, m in enumerate(module):
@@ -232,8 +245,7 @@ def net_from_torch(module: Any, *, output_relu: bool | None = None) -> ReLUNet:
         kind = type(m)
         if kind is torch.nn.Linear:
             w = _check_tensor(m.weight, where)
-            _check_bias(m.bias, w, where)
-            layers.append(_Layer("linear", where, w))
+            layers.append(_Layer("linear", where, w, _check_bias(m.bias, w, where)))
         elif kind is torch.nn.ReLU:
             layers.append(_Layer("relu", where))
         elif kind is torch.nn.Flatten:
@@ -243,7 +255,7 @@ def net_from_torch(module: Any, *, output_relu: bool | None = None) -> ReLUNet:
             layers.append(_Layer("skip", where))
         else:
             raise ValueError(
-                f"{where}: unsupported layer {kind.__name__}; only Linear(bias=False), ReLU, "
+                f"{where}: unsupported layer {kind.__name__}; only Linear, ReLU, "
                 "Flatten, Identity and Dropout"
             )
     return _assemble(layers, output_relu, "module")
@@ -262,7 +274,7 @@ def _layers_from_record(obj: _Record, what: str) -> list[_Layer]:
         if not isinstance(child, _Record) or child.kind == "Sequential":
             name = child.kind if isinstance(child, _Record) else type(child).__name__
             raise ValueError(
-                f"{where}: unsupported layer {name}; only Linear(bias=False), ReLU, Flatten, Identity and Dropout"
+                f"{where}: unsupported layer {name}; only Linear, ReLU, Flatten, Identity and Dropout"
             )
         state = getattr(child, "state", {})
         if child.kind == "Linear":
@@ -270,8 +282,7 @@ def _layers_from_record(obj: _Record, what: str) -> list[_Layer]:
             if not isinstance(params, dict) or "weight" not in params:
                 raise ValueError(f"{where}: the Linear in the file has no weight")
             w = _check_tensor(params["weight"], where)
-            _check_bias(params.get("bias"), w, where)
-            layers.append(_Layer("linear", where, w))
+            layers.append(_Layer("linear", where, w, _check_bias(params.get("bias"), w, where)))
         elif child.kind == "ReLU":
             layers.append(_Layer("relu", where))
         elif child.kind == "Flatten":
@@ -302,10 +313,10 @@ def _net_from_state_dict(sd: dict[Any, Any], output_relu: bool | None, what: str
         if "weight" not in entries:
             raise ValueError(f"{where} has a bias but no weight")
         w = _check_tensor(entries["weight"], where)
-        _check_bias(entries.get("bias"), w, where)
+        b = _check_bias(entries.get("bias"), w, where)
         if layers:
             layers.append(_Layer("relu", where))
-        layers.append(_Layer("linear", where, w))
+        layers.append(_Layer("linear", where, w, b))
     if output_relu:
         layers.append(_Layer("relu", what))
     return _assemble(layers, None, what)
@@ -319,7 +330,7 @@ def _torch_load_error(exc: BaseException) -> str:
         name = m.group(1)
         if name.startswith("torch.nn.modules."):
             return (
-                f"unsupported layer {name.rsplit('.', 1)[1]} ({name}); only Linear(bias=False), ReLU, Flatten, "
+                f"unsupported layer {name.rsplit('.', 1)[1]} ({name}); only Linear, ReLU, Flatten, "
                 "Identity and Dropout (the file was refused without running any of it)"
             )
         return f"it refers to {name}, which is not on the allow-list (the file was refused without running any of it)"
@@ -342,7 +353,7 @@ def load_torch_target(path: str, *, output_relu: bool | None = None) -> ReLUNet:
     * ``torch.save(model)`` of an ``nn.Sequential`` of ``Linear``, ``ReLU``, ``Flatten``, ``Identity``,
       ``Dropout`` (the rules of :func:`net_from_torch`; a trailing ``ReLU`` is the output ReLU and an
       explicit ``output_relu`` must agree with the model);
-    * a state dict (``torch.save(model.state_dict())``): keys ``<layer>.weight`` (and optional all-zero
+    * a state dict (``torch.save(model.state_dict())``): keys ``<layer>.weight`` (and optional
       ``<layer>.bias``), read as ``Linear`` layers in key order with ``ReLU`` between them. A state
       dict does not record an output ReLU, so it comes from the caller: ``output_relu=None`` → ``False``.
 
@@ -392,18 +403,21 @@ def _sparse_linear_class() -> Any:
     torch = _torch()
 
     class SparseLinear(torch.nn.Module):
-        """Bias-free linear map with a sparse (COO) float64 weight ``(n_out, n_in)``: ``y = x Wᵀ``.
+        """Linear map with a sparse (COO) float64 weight ``(n_out, n_in)``: ``y = x Wᵀ`` (``+ b`` with a
+        dense ``bias``).
 
         The kept weights of a large ticket as a torch module: memory ∝ kept entries, not
-        ``n_out × n_in``. ``weight`` is a buffer (a pruned ticket is not trained further)."""
+        ``n_out × n_in``. ``weight`` and ``bias`` are buffers (a pruned ticket is not trained further)."""
 
-        def __init__(self, weight: Any) -> None:
+        def __init__(self, weight: Any, bias: Any = None) -> None:
             super().__init__()
             self.register_buffer("weight", weight)
+            self.register_buffer("bias", bias)
             self.in_features, self.out_features = int(weight.shape[1]), int(weight.shape[0])
 
         def forward(self, x: Any) -> Any:
-            return torch.sparse.mm(self.weight, x.T).T
+            y = torch.sparse.mm(self.weight, x.T).T
+            return y if self.bias is None else y + self.bias
 
         def extra_repr(self) -> str:
             return f"in_features={self.in_features}, out_features={self.out_features}, nnz={self.weight._nnz()}"
@@ -411,8 +425,9 @@ def _sparse_linear_class() -> Any:
     return SparseLinear
 
 
-def sparse_linear(w: Any) -> Any:
-    """A ``SparseLinear`` torch module holding the scipy/numpy matrix ``w`` as a COO tensor."""
+def sparse_linear(w: Any, bias: Any = None) -> Any:
+    """A ``SparseLinear`` torch module holding the scipy/numpy matrix ``w`` as a COO tensor (and the
+    optional bias vector ``bias`` densely)."""
     torch = _torch()
     m = sp.csr_matrix(w, dtype=np.float64).tocoo()
     idx = torch.from_numpy(np.stack([m.row, m.col]).astype(np.int64))
@@ -420,7 +435,8 @@ def sparse_linear(w: Any) -> Any:
         idx, torch.from_numpy(m.data.copy()), size=m.shape, dtype=torch.float64,
         check_invariants=True,
     ).coalesce()
-    return _sparse_linear_class()(t)
+    b = None if bias is None else torch.from_numpy(np.array(bias, dtype=np.float64))
+    return _sparse_linear_class()(t, b)
 
 
 def sparse_net_to_torch(net: ReLUNet, *, dense_limit: int = DENSE_LAYER_LIMIT) -> Any:
@@ -429,10 +445,11 @@ def sparse_net_to_torch(net: ReLUNet, *, dense_limit: int = DENSE_LAYER_LIMIT) -
     torch = _torch()
     mods: list[Any] = []
     for k, w in enumerate(net.weights):
+        b = None if net.biases is None or not np.any(net.biases[k]) else net.biases[k]
         if w.shape[0] * w.shape[1] > dense_limit:
-            mods.append(sparse_linear(w))
+            mods.append(sparse_linear(w, b))
         else:
-            mods.extend(list(net_to_torch(ReLUNet([w.toarray() if sp.issparse(w) else w]))))
+            mods.extend(list(net_to_torch(ReLUNet([w.toarray() if sp.issparse(w) else w], biases=[b]))))
         if k < net.depth - 1 or net.output_relu:
             mods.append(torch.nn.ReLU())
     return torch.nn.Sequential(*mods)
@@ -448,21 +465,36 @@ def ticket_to_torch(ticket: Any, compact: bool | None = None, *, dense_limit: in
       which has no dense ``G``): the live neurons' kept weights only; layers with more than
       ``dense_limit`` entries become sparse ``SparseLinear`` modules.
 
-    Both compute the numpy ``ticket.network()`` function (tests: equal to 1e-12 in float64)."""
+    Both compute the numpy ``ticket.network()`` function (tests: equal to 1e-12 in float64). A ticket
+    of a biased target (``meta["affine"]``, :mod:`slt_check.core.affine`) is exported as its network on
+    ``x``: the first ``Linear`` has ``n_in`` inputs and the bias ``mask_bias_0 ⊙ G_bias_0`` (pruned
+    with ``custom_from_mask`` too on the dense path), the deeper ones are bias-free."""
     torch = _torch()
     has_dense_G = hasattr(ticket, "masks")
+    meta = getattr(ticket, "meta", None)
+    aff = meta.get(AFFINE_KEY) if isinstance(meta, dict) else None
+    n_in = int(aff["n_in"]) if isinstance(aff, dict) else None
     if compact is None:
         compact = (not has_dense_G) or ticket.G.n_params > 5_000_000
     if compact:
-        return sparse_net_to_torch(ticket.network(compact=True), dense_limit=dense_limit)
+        net = ticket.network(compact=True)
+        return sparse_net_to_torch(net if n_in is None else network_on_x(net, n_in), dense_limit=dense_limit)
     if not has_dense_G:
         raise ValueError(
             "compact: a CompactTicket has no dense G to prune with custom_from_mask; use compact=True"
         )
     from torch.nn.utils import prune  # a submodule: not loaded by ``import torch``
 
-    seq = net_to_torch(ticket.G)
+    masks = list(ticket.masks)
+    G = ticket.G
+    if n_in is not None:
+        G = network_on_x(G, n_in)
+        bias_mask = masks[0][:, n_in]
+        masks[0] = masks[0][:, :n_in]
+    seq = net_to_torch(G)
     linears = [m for m in seq if isinstance(m, torch.nn.Linear)]
-    for lin, mask in zip(linears, ticket.masks, strict=True):
-        prune.custom_from_mask(lin, "weight", torch.from_numpy(mask))
+    for lin, mask in zip(linears, masks, strict=True):
+        prune.custom_from_mask(lin, "weight", torch.from_numpy(np.ascontiguousarray(mask)))
+    if n_in is not None and linears[0].bias is not None:
+        prune.custom_from_mask(linears[0], "bias", torch.from_numpy(np.ascontiguousarray(bias_mask)))
     return seq

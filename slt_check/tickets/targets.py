@@ -7,6 +7,13 @@ Weight families (``family=``):
 * ``sparse`` — uniform, each entry zeroed with probability ½ (exact zeros);
 * ``corners`` — a mix of exact zeros, ``±w_max``, tiny values (``±w_max·10^{−8}``) and uniform draws;
 * ``kaiming`` — ``N(0, 2/n_in)`` clipped to ``[−w_max, w_max]`` (realistic scales).
+
+With ``bias=True`` (``--target random:4-8-2:kaiming:bias``, or ``random:4-8-2:bias`` for the
+uniform family) every layer also gets a bias vector, drawn *after* all the weights from the same
+stream (so the weights are those of the bias-free target of the same seed): ``U[−w_max, w_max]``
+for ``uniform``, ``sparse`` and ``corners``, ``N(0, (w_max/2)²)`` clipped for ``normal``, and
+``U[−1/√n_in, 1/√n_in]`` clipped to ``w_max`` for ``kaiming`` (torch's default bias scale). Biased
+targets are built through the constant-input reduction (:mod:`slt_check.core.affine`, docs/biases.md).
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ FAMILIES = ("uniform", "normal", "sparse", "corners", "kaiming")
 
 
 _NPZ_PREFIXES = ("W", "target")
+_BIAS_PREFIX = {"W": "b", "target": "target_bias"}
 _DIGITS = re.compile(r"\s*[0-9]+\s*")
 _INDEX = re.compile(r"0|[1-9][0-9]*")
 
@@ -75,6 +83,16 @@ TARGET_SEED_OFFSET = 1_000_003
 that ``G`` and the target never share a stream."""
 
 
+def _bias(rng: np.random.Generator, n_out: int, n_in: int, w_max: float, family: str) -> np.ndarray:
+    """One bias vector of the family's law (module docstring)."""
+    if family == "normal":
+        return np.clip(rng.normal(0.0, w_max / 2.0, size=n_out), -w_max, w_max)
+    if family == "kaiming":
+        r = min(1.0 / np.sqrt(n_in), w_max)
+        return rng.uniform(-r, r, size=n_out)
+    return rng.uniform(-w_max, w_max, size=n_out)
+
+
 def default_target_seed(seed: int) -> int:
     """``seed + TARGET_SEED_OFFSET`` (see :data:`TARGET_SEED_OFFSET`)."""
     return int(seed) + TARGET_SEED_OFFSET
@@ -87,8 +105,10 @@ def random_target(
     *,
     family: str = "uniform",
     output_relu: bool = False,
+    bias: bool = False,
 ) -> ReLUNet:
-    """A random bias-free target with widths ``(n_0, …, n_l)`` and every ``|w| ≤ w_max``.
+    """A random target with widths ``(n_0, …, n_l)`` and every ``|w| ≤ w_max``; bias-free, or with
+    ``bias=True`` a bias ``|b| ≤ w_max`` per layer, drawn after the weights (module docstring).
 
     More than :data:`MAX_TARGET_PARAMS` weights raise ``ValueError`` before anything is allocated."""
     w_max = check_positive(w_max, "w_max")
@@ -103,7 +123,8 @@ def random_target(
         )
     gen = as_rng(rng)
     weights = [_layer(gen, (b, a), w_max, family) for a, b in zip(ws[:-1], ws[1:], strict=False)]
-    return ReLUNet(weights, output_relu=output_relu)
+    biases = [_bias(gen, b, a, w_max, family) for a, b in zip(ws[:-1], ws[1:], strict=False)] if bias else None
+    return ReLUNet(weights, output_relu=output_relu, biases=biases)
 
 
 def parse_widths(widths: Sequence[int] | str) -> tuple[int, ...]:
@@ -138,9 +159,64 @@ def _check_header(key: str, shape: tuple[int, ...], dtype: np.dtype) -> None:
         raise ValueError(f"array {key!r}: shape {shape} has a zero dimension; every width must be ≥ 1")
 
 
+def _bias_keys(keys: list[str], layer_keys: list[str], what: str) -> list[str | None]:
+    """``b_0, b_1, …`` beside ``W_0 …`` (``target_bias_0 …`` beside ``target_0 …``): numbered without
+    gaps from 0, none past the last layer; ``[None, …]`` when there are none."""
+    prefix = layer_keys[0].rsplit("_", 1)[0]
+    bp = _BIAS_PREFIX[prefix]
+    idx: list[int] = []
+    for k in keys:
+        if not k.startswith(f"{bp}_"):
+            continue
+        if not _INDEX.fullmatch(k[len(bp) + 1:]):
+            raise ValueError(f"{what}: array {k!r} is not {bp}_<k> with k = 0, 1, 2, …")
+        idx.append(int(k[len(bp) + 1:]))
+    if not idx:
+        return [None] * len(layer_keys)
+    idx.sort()
+    if idx != list(range(len(idx))):
+        missing = sorted(set(range(max(idx) + 1)) - set(idx))[0]
+        raise ValueError(
+            f"{what} has {', '.join(f'{bp}_{i}' for i in idx)} but no {bp}_{missing}; biases must be "
+            f"{bp}_0 … {bp}_(l-1) without gaps (one per layer {prefix}_k)"
+        )
+    if len(idx) > len(layer_keys):
+        raise ValueError(f"{what} has {bp}_{idx[-1]} but only {len(layer_keys)} layers; one bias per layer at most")
+    if len(idx) < len(layer_keys):
+        raise ValueError(
+            f"{what} has biases {bp}_0 … {bp}_{idx[-1]} but {len(layer_keys)} layers; give one bias per layer "
+            "(an all-zero vector for a layer without bias)"
+        )
+    return [f"{bp}_{i}" for i in idx]
+
+
+def _check_bias_header(key: str, shape: tuple[int, ...], dtype: np.dtype, n_out: int) -> None:
+    """Real integer or float entries, a 1-D shape ``(n_out,)`` matching its layer."""
+    if dtype.kind not in "iuf" or dtype.hasobject or dtype.subdtype is not None:
+        raise ValueError(f"array {key!r} has dtype {dtype}; biases must be real integers or floats")
+    if shape != (n_out,):
+        raise ValueError(
+            f"array {key!r}: expected a vector of length {n_out} (the outputs of its layer), got shape {shape}"
+        )
+
+
+def _read_array(zf: zipfile.ZipFile, member: str, key: str, header: Any) -> np.ndarray:
+    """The data of one checked ``.npy`` member (its header must not have changed since it was checked)."""
+    with zf.open(member) as fp:
+        if read_npy_header(fp) != header:
+            raise ValueError(f"array {key!r} changed while it was read")
+        shape, fortran, dtype = header
+        nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        buf = fp.read(nbytes)
+    if len(buf) != nbytes:
+        raise ValueError(f"array {key!r} is truncated ({len(buf)} of {nbytes} bytes)")
+    return np.frombuffer(buf, dtype=dtype).reshape(shape, order="F" if fortran else "C").astype(np.float64)
+
+
 def _layer_keys(keys: list[str], what: str) -> list[str]:
     """``W_0 … W_{l−1}`` (or ``target_0 …``): one prefix, consecutive indices, nothing else with that prefix."""
-    prefixes = [p for p in _NPZ_PREFIXES if any(k.startswith(f"{p}_") for k in keys)]
+    prefixes = [p for p in _NPZ_PREFIXES if any(k.startswith(f"{p}_") and not k.startswith("target_bias_")
+                                                 for k in keys)]
     if not prefixes:
         raise ValueError(f"{what} has no W_0… or target_0… arrays")
     if len(prefixes) > 1:
@@ -148,7 +224,7 @@ def _layer_keys(keys: list[str], what: str) -> list[str]:
     prefix = prefixes[0]
     idx: list[int] = []
     for k in keys:
-        if not k.startswith(f"{prefix}_"):
+        if not k.startswith(f"{prefix}_") or k.startswith("target_bias_"):
             continue
         m = _INDEX.fullmatch(k[len(prefix) + 1:])
         if not m:
@@ -170,6 +246,9 @@ def load_npz_target(path: str, *, output_relu: bool | None = None) -> ReLUNet:
 
     * layers ``W_0 … W_{l−1}`` or a ticket file's ``target_0 …`` (other arrays are ignored), numbered
       without gaps, one prefix only;
+    * optional biases ``b_0 … b_{l−1}`` beside ``W_k`` (``target_bias_k`` beside ``target_k``): one
+      real vector of length ``n_{k+1}`` per layer, numbered without gaps — a gap, a missing layer's
+      bias or a wrong length is a ``ValueError``;
     * each a 2-D ``(n_out, n_in)`` array of real integers or floats (converted to float64): complex,
       boolean, string, object and structured dtypes are refused (no pickles are ever read);
     * at most :data:`MAX_TARGET_PARAMS` entries in all, checked on the declared shapes (a 1 KB file may
@@ -200,19 +279,18 @@ def load_npz_target(path: str, *, output_relu: bool | None = None) -> ReLUNet:
                     f"{what}: its arrays declare {n} weights, more than MAX_TARGET_PARAMS={MAX_TARGET_PARAMS}; "
                     "a target that large cannot be built into a ticket in memory (nothing was read)"
                 )
-            ws = []
-            for key, header in zip(keys, headers, strict=True):
-                with zf.open(members[key]) as fp:
-                    if read_npy_header(fp) != header:
-                        raise ValueError(f"array {key!r} changed while it was read")
-                    shape, fortran, dtype = header
-                    nbytes = shape[0] * shape[1] * dtype.itemsize
-                    buf = fp.read(nbytes)
-                if len(buf) != nbytes:
-                    raise ValueError(f"array {key!r} is truncated ({len(buf)} of {nbytes} bytes)")
-                a = np.frombuffer(buf, dtype=dtype).reshape(shape, order="F" if fortran else "C")
-                ws.append(a.astype(np.float64))
-        return ReLUNet(ws, output_relu=bool(output_relu))
+            bkeys = _bias_keys(list(members), keys, what)
+            bheaders = []
+            for bkey, (shape, _, _) in zip(bkeys, headers, strict=True):
+                if bkey is None:
+                    continue
+                with zf.open(members[bkey]) as fp:
+                    bheader = read_npy_header(fp)
+                _check_bias_header(bkey, bheader[0], bheader[2], shape[0])
+                bheaders.append(bheader)
+            ws = [_read_array(zf, members[key], key, header) for key, header in zip(keys, headers, strict=True)]
+            bs = [_read_array(zf, members[k], k, h) for k, h in zip([b for b in bkeys if b], bheaders, strict=True)]
+        return ReLUNet(ws, output_relu=bool(output_relu), biases=bs or None)
     except ValueError as exc:
         msg = (str(exc).strip().splitlines() or ["invalid"])[0]
         raise ValueError(msg if msg.startswith(what) else f"{what}: {msg}") from None
@@ -224,11 +302,13 @@ def load_npz_target(path: str, *, output_relu: bool | None = None) -> ReLUNet:
 def target_from_spec(spec: str, *, w_max: float = 1.0, seed: int = 0, output_relu: bool | None = None) -> ReLUNet:
     """Parse a ``--target`` string.
 
-    * ``random:4-8-8-2`` or ``random:4-8-8-2:normal`` — a random target (seeded by ``seed``);
-    * ``torch:model.pt`` — a saved ``nn.Sequential`` of bias-free ``Linear`` + ``ReLU`` (or a state
-      dict), loaded without running code from the file (:func:`slt_check.io.torch_io.load_torch_target`);
-    * ``npz:file.npz`` — arrays ``W_0 … W_{l−1}`` (or a ticket file's ``target_*``), checked before
-      they are read (:func:`load_npz_target`).
+    * ``random:4-8-8-2`` or ``random:4-8-8-2:normal`` — a random target (seeded by ``seed``); a last
+      part ``:bias`` adds biases (``random:4-8-2:bias``, ``random:4-8-2:kaiming:bias``);
+    * ``torch:model.pt`` — a saved ``nn.Sequential`` of ``Linear`` (with or without bias) + ``ReLU``
+      (``Flatten``, ``Identity``, ``Dropout`` skipped) or a state dict, loaded without running code
+      from the file (:func:`slt_check.io.torch_io.load_torch_target`);
+    * ``npz:file.npz`` — arrays ``W_0 … W_{l−1}`` and optional biases ``b_0 … b_{l−1}`` (or a ticket
+      file's ``target_*``, ``target_bias_*``), checked before they are read (:func:`load_npz_target`).
 
     ``output_relu=None`` (default) means: from the model for a torch file (an explicit value must
     agree with its trailing ReLU), ``False`` for a random or ``.npz`` target, which record none.
@@ -236,14 +316,23 @@ def target_from_spec(spec: str, *, w_max: float = 1.0, seed: int = 0, output_rel
     """
     kind, _, rest = spec.partition(":")
     if kind == "random":
-        widths, _, family = rest.partition(":")
+        widths, *opts = rest.split(":")
+        bias = bool(opts) and opts[-1] == "bias"
+        if bias:
+            opts = opts[:-1]
+        if len(opts) > 1:
+            raise ValueError(
+                f"target: expected 'random:<widths>[:family][:bias]', got {spec!r} (too many ':' parts)"
+            )
+        family = opts[0] if opts else ""
         return random_target(
-            parse_widths(widths), w_max, seed, family=family or "uniform", output_relu=bool(output_relu)
+            parse_widths(widths), w_max, seed, family=family or "uniform", output_relu=bool(output_relu),
+            bias=bias,
         )
     if kind == "torch":
         return load_torch_target(rest, output_relu=output_relu)
     if kind == "npz":
         return load_npz_target(rest, output_relu=output_relu)
     raise ValueError(
-        f"target: expected 'random:<widths>[:family]', 'torch:<file.pt>' or 'npz:<file.npz>', got {spec!r}"
+        f"target: expected 'random:<widths>[:family][:bias]', 'torch:<file.pt>' or 'npz:<file.npz>', got {spec!r}"
     )
