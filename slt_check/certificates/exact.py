@@ -9,6 +9,11 @@ is a mixed-integer linear program, and ``sup_x ‖F(x) − Ĝ(x)‖_∞ = max_{j
 neurons only) are modelled jointly over one shared input, and each ``V_{j,s}`` is solved with HiGHS
 through :func:`scipy.optimize.milp`.
 
+**Biased targets** (a ticket with ``meta["affine"]``, :mod:`slt_check.core.affine`): ``F`` and ``Ĝ`` are
+the reduced bias-free networks on ``z = [x; 1]``; ``x_max`` is the box of ``x`` and the last input
+pair is fixed (``p = 1``, ``n = 0``, ``δ = 1``), so the model's sup is over ``‖x‖_∞ ≤ x_max`` with the
+constant coordinate exactly 1 — the exact sup error of the biased target, not of a superset.
+
 **The model.** Every model variable is one of
 
 * an input pair ``p_j = σ(x_j)``, ``n_j = σ(−x_j)`` with ``p_j, n_j ∈ [0, x_max]`` and a binary
@@ -94,6 +99,7 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from slt_check.certificates.stages import stages_of
+from slt_check.core.affine import augment, read_affine
 from slt_check.core.nets import ReLUNet
 from slt_check.core.validation import check_positive
 
@@ -157,13 +163,23 @@ class ExactSupError:
 class _Model:
     """Variables (bounds, integrality, big-M), big-M constraints (COO) and the big-M neurons."""
 
-    def __init__(self, n_in: int, x_max: float, max_binaries: int) -> None:
+    def __init__(self, n_in: int, x_max: float, max_binaries: int, fix_last: bool = False) -> None:
         self.n_in, self.x_max, self.max_binaries = n_in, x_max, max_binaries
+        # per-coordinate half-widths; with fix_last the last input is the constant 1 (p = 1, n = 0, δ = 1)
+        self.half = np.full(n_in, float(x_max))
+        self.fix_last = bool(fix_last)
+        if self.fix_last:
+            self.half[-1] = 1.0
+        half = self.half
         # p_0..p_{n-1}, n_0..n_{n-1}, δ_0..δ_{n-1}
         self.lb = [0.0] * (3 * n_in)
-        self.ub = [x_max] * (2 * n_in) + [1.0] * n_in
+        self.ub = [float(h) for h in half] * 2 + [1.0] * n_in
         self.integ = [0] * (2 * n_in) + [1] * n_in
-        self.bigm = [x_max] * (2 * n_in) + [0.0] * n_in
+        self.bigm = [float(h) for h in half] * 2 + [0.0] * n_in
+        if self.fix_last:
+            self.lb[n_in - 1] = 1.0  # p_last = 1
+            self.ub[2 * n_in - 1] = 0.0  # n_last = 0
+            self.lb[3 * n_in - 1] = 1.0  # δ_last = 1
         self.n_binaries = n_in
         self.rows: list[np.ndarray] = []
         self.cols: list[np.ndarray] = []
@@ -177,8 +193,8 @@ class _Model:
         # p_j − x_max δ_j ≤ 0 ;  n_j + x_max δ_j ≤ x_max
         self._add_rows(np.concatenate([j, j, n_in + j, n_in + j]),
                        np.concatenate([j, 2 * n_in + j, n_in + j, 2 * n_in + j]),
-                       np.concatenate([np.ones(n_in), np.full(n_in, -x_max), np.ones(n_in), np.full(n_in, x_max)]),
-                       np.full(2 * n_in, -np.inf), np.concatenate([np.zeros(n_in), np.full(n_in, x_max)]))
+                       np.concatenate([np.ones(n_in), -half, np.ones(n_in), half]),
+                       np.full(2 * n_in, -np.inf), np.concatenate([np.zeros(n_in), half]))
 
     @property
     def nv(self) -> int:
@@ -202,7 +218,7 @@ class _Model:
         """Rounding-safe ``[l, u]`` of the rows of ``Z`` (exact per input pair) and the pair-column
         mask ``touch`` (which input pairs each row reads)."""
         n = self.n_in
-        X = self.x_max
+        X = self.half[None, :]
         Zp = Z[:, :n].toarray()
         Zn = Z[:, n : 2 * n].toarray()
         R = Z[:, 2 * n :].tocsr()
@@ -211,11 +227,15 @@ class _Model:
         pa, na = Zp * X, Zn * X
         hi_pair = np.maximum(0.0, np.maximum(pa, na))
         lo_pair = np.minimum(0.0, np.minimum(pa, na))
+        mag_hi_pair, mag_lo_pair = hi_pair.copy(), -lo_pair
+        if self.fix_last:  # the constant input: exactly its weight
+            hi_pair[:, -1] = lo_pair[:, -1] = pa[:, -1]
+            mag_hi_pair[:, -1] = mag_lo_pair[:, -1] = np.abs(pa[:, -1])
         Rp, Rn = R.maximum(0), R.minimum(0)
         hi = hi_pair.sum(axis=1) + Rp @ ub + Rn @ lb
         lo = lo_pair.sum(axis=1) + Rp @ lb + Rn @ ub
-        mag_hi = hi_pair.sum(axis=1) + abs(Rp) @ np.abs(ub) + abs(Rn) @ np.abs(lb)
-        mag_lo = -lo_pair.sum(axis=1) + abs(Rp) @ np.abs(lb) + abs(Rn) @ np.abs(ub)
+        mag_hi = mag_hi_pair.sum(axis=1) + abs(Rp) @ np.abs(ub) + abs(Rn) @ np.abs(lb)
+        mag_lo = mag_lo_pair.sum(axis=1) + abs(Rp) @ np.abs(lb) + abs(Rn) @ np.abs(ub)
         g = _gamma(Z.shape[1] + 2)
         touch = (Zp != 0) | (Zn != 0)
         return lo - g * mag_lo, hi + g * mag_hi, touch
@@ -456,7 +476,7 @@ def exact_sup_error(
     target: the target ``F``.
     ticket: a ticket (anything with ``network(compact=True)``: :class:`~slt_check.tickets.ticket.Ticket`,
         :class:`~slt_check.tickets.compact_ticket.CompactTicket`) or a :class:`ReLUNet` ``Ĝ`` itself.
-    x_max: half-width of the input box.
+    x_max: half-width of the input box (of ``x``, for a ticket of a biased target: module docstring).
     time_limit: seconds for the whole call, shared by the subproblems (module docstring, "Time").
     outputs: output indices to maximise over (default all; then the interval is of the max over
         these outputs only).
@@ -470,6 +490,14 @@ def exact_sup_error(
     x_max = check_positive(x_max, "x_max")
     time_limit = check_positive(time_limit, "time_limit")
     net, links = _ticket_net(ticket)
+    aff = None if isinstance(ticket, ReLUNet) else read_affine(getattr(ticket, "meta", {}) or {})
+    if aff is not None and target.n_in == aff["n_in"]:
+        target = augment(target)  # the biased target itself was given: its reduction F'
+    if target.has_biases or net.has_biases:
+        raise ValueError(
+            "target: the MILP models bias-free networks; build a biased target through the constant-input "
+            "reduction (slt_check.pipeline.build) and pass the ticket's reduced target ticket.target"
+        )
     if (net.n_in, net.n_out) != (target.n_in, target.n_out):
         raise ValueError(
             f"ticket: maps {net.n_in} → {net.n_out} but the target maps {target.n_in} → {target.n_out}"
@@ -480,7 +508,7 @@ def exact_sup_error(
     if not outs or min(outs) < 0 or max(outs) >= target.n_out:
         raise ValueError(f"outputs: need indices in [0, {target.n_out}), got {outs}")
 
-    model = _Model(target.n_in, x_max, max_binaries)
+    model = _Model(target.n_in, x_max, max_binaries, fix_last=aff is not None)
     EF, f_layers = model.network(target)
     link_map = {k: (f_layers[i], c) for k, i, c in links if i < target.depth - 1} if use_links else None
     EG, g_layers = model.network(net, link_map, feas_tol)
@@ -492,7 +520,8 @@ def exact_sup_error(
     lb, ub = np.asarray(model.lb), np.asarray(model.ub)
     integ = np.asarray(model.integ, dtype=np.uint8)
     bigm = np.asarray(model.bigm)
-    s_float = 2.0 * (_float_slack_net(target, x_max) + _float_slack_net(net, x_max))
+    x_slack = max(x_max, 1.0) if aff is not None else x_max  # a superset box: a sound slack
+    s_float = 2.0 * (_float_slack_net(target, x_slack) + _float_slack_net(net, x_slack))
     constraints = [LinearConstraint(A, blo, bhi)] if A.shape[0] else []
     D = (EF - EG).tocsr()
     n = target.n_in
@@ -525,7 +554,9 @@ def exact_sup_error(
                                  "nodes": res.get("mip_node_count")}
         if res.x is not None:
             xs = np.asarray(res.x, dtype=np.float64)
-            x = np.clip(xs[:n] - xs[n : 2 * n], -x_max, x_max)
+            x = np.clip(xs[:n] - xs[n : 2 * n], -model.half, model.half)
+            if aff is not None:
+                x[-1] = 1.0
             diff = (target(x[None, :]) - net(x[None, :]))[0]
             val = float(np.max(np.abs(diff)))
             obj = float(f @ xs)
@@ -562,6 +593,8 @@ def exact_sup_error(
     overall = "optimal" if solved else ("time_limit" if "time_limit" in statuses else sorted(statuses - {"optimal"})[0])
     if not np.isfinite(best_lower):
         best_x = np.zeros(n)
+        if aff is not None:
+            best_x[-1] = 1.0
         best_lower = float(np.max(np.abs(target(best_x[None, :]) - net(best_x[None, :]))))
     return ExactSupError(
         lower=float(best_lower),

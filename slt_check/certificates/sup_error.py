@@ -40,6 +40,15 @@ sound, float rounding included), ``certificate="best"`` by ``min(propagation, cr
 of two sound upper bounds is one); both record ``certified_propagation``, ``certified_crown`` and
 ``certificate``. The default ``"propagation"`` is this module's bound, unchanged.
 
+**Biased targets.** A ticket of a biased target (``meta["affine"]``, :mod:`slt_check.core.affine`) is a
+ticket of the reduced bias-free ``F'`` on ``z = [x; 1]``; ``target`` may be ``F'`` (``ticket.target``)
+or the biased ``F`` itself (reduced here), and ``x_max`` is the box of ``x`` (default
+``meta["affine"]["x_max"]``). The certificate is computed on the symmetric box
+``[−x_max', x_max']^{d+1}``, ``x_max' = max(x_max, 1)``, a superset of the points ``[x; 1]``: still a
+sound upper bound (``certified_box`` records ``x_max'``). The search evaluates only points with the
+constant coordinate exactly 1 and ``|x_i| ≤ x_max`` (``found`` stays a true lower bound), and the
+MILP fixes that coordinate to 1 (its interval brackets the exact sup).
+
 **Exact value (optional).** ``sup_error(..., method="milp")`` also solves the maximisation as a
 mixed-integer linear program (:func:`slt_check.certificates.exact.exact_sup_error`) and records the interval
 ``[exact_lower, exact_upper]`` and its solver status; ``found`` becomes ``max(found, exact_lower)``.
@@ -67,6 +76,7 @@ from slt_check.certificates.stages import (
     reduce_stages,
     stages_of,
 )
+from slt_check.core.affine import augment, read_affine
 from slt_check.core.nets import ReLUNet
 from slt_check.core.validation import as_rng, check_box, check_positive
 from slt_check.io.torch_io import net_to_torch
@@ -112,6 +122,7 @@ class SupError:
     certificate: str | None = None
     certified_propagation: float | None = None
     certified_crown: float | None = None
+    certified_box: float | None = None
 
     def holds(self, eps: float) -> bool:
         """``certified ≤ eps``: the ε-approximation is proved for this ticket."""
@@ -129,7 +140,7 @@ class SupError:
         } | {
             k: getattr(self, k)
             for k in ("exact_lower", "exact_upper", "exact_status", "certificate", "certified_propagation",
-                      "certified_crown")
+                      "certified_crown", "certified_box")
             if getattr(self, k) is not None
         }
 
@@ -225,7 +236,8 @@ def _stage_forward_torch(red: list[dict[str, Any]], output_relu: bool, x: Any) -
 
 
 def _gradient_ascent(
-    target: ReLUNet, red: list[dict[str, Any]], starts: np.ndarray, x_max: float, steps: int
+    target: ReLUNet, red: list[dict[str, Any]], starts: np.ndarray, x_max: float, steps: int,
+    affine_box: float | None = None,
 ) -> np.ndarray:
     """Projected signed-gradient ascent on ``max_o |F(x) − Ĝ(x)|_o`` from each start (torch)."""
     try:
@@ -257,6 +269,9 @@ def _gradient_ascent(
         with torch.no_grad():
             x += step * torch.sign(g)
             x.clamp_(-x_max, x_max)
+            if affine_box is not None:  # stay on [x; 1] with |x_i| ≤ the box of x
+                x[:, :-1].clamp_(-affine_box, affine_box)
+                x[:, -1] = 1.0
         if it % 25 == 24:
             step *= 0.5
     return best_x
@@ -300,11 +315,22 @@ def sup_error(
         raise ValueError(f"method: 'search' or 'milp', got {method!r}")
     if certificate not in CERTIFICATES:
         raise ValueError(f"certificate: one of {CERTIFICATES}, got {certificate!r}")
+    aff = read_affine(ticket.meta)
     if x_max is None:
-        x_max = ticket.meta.get("x_max")
+        x_max = ticket.meta.get("x_max") if aff is None else aff["x_max"]
         if x_max is None:
             raise ValueError("x_max: not given and not recorded in ticket.meta")
     x_max = check_positive(x_max, "x_max")
+    x_box: float | None = None  # the box of x for a biased target's ticket; x_max becomes the superset's
+    if aff is not None:
+        if target.n_in == aff["n_in"]:
+            target = augment(target)
+        x_box, x_max = x_max, max(x_max, 1.0)
+    if target.has_biases:
+        raise ValueError(
+            "target: has biases but the ticket was not built through the constant-input reduction; build it with "
+            "slt_check.pipeline.build (docs/biases.md)"
+        )
     if tuple(target.widths[:1] + target.widths[-1:]) != (ticket.G.n_in, ticket.G.n_out):
         raise ValueError("target: input/output sizes differ from the ticket's")
     effort = {"n_random": 4096, "n_starts": 16, "steps": 100} | getattr(ticket, "certify_options", {})
@@ -325,6 +351,8 @@ def sup_error(
     if extra_points is not None:
         pts.append(np.clip(np.asarray(extra_points, dtype=np.float64), -x_max, x_max))
     X = np.concatenate(pts, axis=0)
+    if x_box is not None:
+        X = _onto_affine_box(X, x_box, x_max)
     # rank every point on the reduced stages (the ticket's function, dense and cheap), then
     # evaluate the best ones — and the ascent's end points — on the real ticket mask ⊙ G
     rank = np.max(np.abs(target(X) - _stage_forward(red, target.output_relu, X)), axis=1)
@@ -334,7 +362,9 @@ def sup_error(
     if steps > 0 and n_starts > 0:
         top = X[-(n_starts // 2) :] if n_starts // 2 else X[:0]
         rnd = gen.uniform(-x_max, x_max, size=(n_starts - len(top), n_in))
-        X = np.concatenate([X, _gradient_ascent(target, red, np.concatenate([top, rnd]), x_max, steps)])
+        if x_box is not None:
+            rnd = _onto_affine_box(rnd, x_box, x_max)
+        X = np.concatenate([X, _gradient_ascent(target, red, np.concatenate([top, rnd]), x_max, steps, x_box)])
         n_points += n_starts
     err = np.max(np.abs(target(X) - ticket.network()(X)), axis=1)
     k = int(np.argmax(err))
@@ -347,6 +377,7 @@ def sup_error(
         per_stage_certified=cert["per_stage"],
         per_layer_weight_error=cert["weight_err"],
         float_slack=cert["slack"],
+        certified_box=None if x_box is None else x_max,
     )
     if certificate != "propagation":
         crown = crown_from_reduced(target, ticket.weights, red, x_max)["bound"]
@@ -354,12 +385,22 @@ def sup_error(
         result.certified_propagation, result.certified_crown = cert["bound"], crown
         result.certified = crown if certificate == "crown" else min(cert["bound"], crown)
     if method == "milp":
-        ex = exact_sup_error(target, ticket, x_max, time_limit=time_limit)
+        ex = exact_sup_error(target, ticket, x_max if x_box is None else x_box, time_limit=time_limit)
         result.exact_lower, result.exact_upper, result.exact_status = ex.lower, ex.upper, ex.status
         if ex.lower > result.found:
             result.found, result.argmax = ex.lower, np.asarray(ex.argmax, dtype=np.float64).copy()
         result.n_points += 1
     return result
+
+
+def _onto_affine_box(X: np.ndarray, x_box: float, x_sym: float) -> np.ndarray:
+    """Points of the symmetric box ``[−x_sym, x_sym]^{d+1}`` mapped onto ``{[x; 1] : ‖x‖_∞ ≤ x_box}``:
+    the first ``d`` coordinates scaled by ``x_box / x_sym`` (corners stay corners, 0 stays 0; clipped
+    against rounding), the last set to exactly 1."""
+    Y = np.array(X, dtype=np.float64)
+    Y[:, :-1] = np.clip(Y[:, :-1] * (x_box / x_sym), -x_box, x_box)
+    Y[:, -1] = 1.0
+    return Y
 
 
 def certified_bound_crown(target: ReLUNet, ticket: Any, x_max: float, *, refine: bool = True) -> dict[str, Any]:

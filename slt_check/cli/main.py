@@ -20,8 +20,9 @@ from slt_check.certificates.stages import float_slack
 from slt_check.certificates.sup_error import sup_error_any
 from slt_check.constructions import Problem, get_construction
 from slt_check.constructions.base import ConstructionFailed
+from slt_check.core.affine import read_affine
 from slt_check.io.safe_io import Terminated, check_output_path, install_signal_handlers
-from slt_check.pipeline.build import DENSE_PARAMS_LIMIT, build, supports_lazy
+from slt_check.pipeline.build import DENSE_PARAMS_LIMIT, build, reduce_biases, supports_lazy
 from slt_check.pipeline.verify import load_ticket, target_digest
 from slt_check.runtime import memory, trials
 from slt_check.runtime.memory import DEFAULT_FRACTION, default_limit, format_size, parse_size
@@ -159,6 +160,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--target-seed", type=_seed, default=None,
                    help="seed of a random target (default: --seed + 1_000_003)")
     b.add_argument("--w-max", type=_float("w_max"), default=1.0, help="declared bound on |target weights|")
+    b.add_argument("--b-max", type=_float("b_max"), default=None,
+                   help="declared bound on |target biases| (default: the target's own max |b|). Targets with "
+                   "biases (torch Linear(bias=True), npz b_k, random:<widths>[:family]:bias) are built on the "
+                   "input [x; 1] with w_max' = max(w_max, b_max, 1) and x_max' = max(x_max, 1) (docs/biases.md)")
     b.add_argument("--x-max", type=_float("x_max"), default=1.0, help="input box ‖x‖∞ ≤ x_max")
     b.add_argument("--output-relu", action=argparse.BooleanOptionalAction, default=None,
                    help="ReLU on the output layer; default: a torch model's own (a trailing ReLU is an "
@@ -260,9 +265,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     if output_relu is None and not args.target.startswith("torch:"):
         output_relu = False
     target = target_from_spec(args.target, w_max=args.w_max, seed=tseed, output_relu=output_relu)
-    problem = Problem.for_target(target, args.eps, args.delta, w_max=args.w_max, x_max=args.x_max)
-    problem.check_target(target)
-    floor = float_floor(target, args.x_max)
+    reduced, w_red, x_red, _ = reduce_biases(target, args.w_max, args.x_max, args.b_max)
+    problem = Problem.for_target(reduced, args.eps, args.delta, w_max=w_red, x_max=x_red)
+    problem.check_target(reduced)
+    floor = float_floor(reduced, x_red)
     if args.eps <= floor:
         raise ValueError(
             f"eps: ε = {args.eps:g} is at or below {floor:.3g}, the float64 rounding error of evaluating the "
@@ -276,7 +282,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     result = build(
         target, args.eps, args.delta, args.seed, certify=not args.no_certify,
         construction=con, w_max=args.w_max, x_max=args.x_max,
-        allow_failure=args.allow_failure, lazy=lazy, jobs=args.jobs,
+        allow_failure=args.allow_failure, lazy=lazy, jobs=args.jobs, b_max=args.b_max,
     )
     ticket, err, build_s = result.ticket, result.sup_error, result.timings["build"]
     ticket.meta["target_spec"] = args.target
@@ -374,18 +380,19 @@ def cmd_check(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise TicketRefused(str(exc)) from None
     meta = ticket.meta
-    digest = target_digest(ticket.target)
+    aff = read_affine(meta)
+    digest = target_digest(ticket.original_target())
     if meta.get("target_sha256", digest) != digest:
         raise TicketRefused("target: its SHA-256 differs from the one recorded at build time; the target was changed")
     meta["target_sha256"] = digest
     if args.target is not None:
         prob = meta["problem"]
-        expected = target_from_spec(args.target, w_max=prob["w_max"], seed=int(meta.get("target_seed", 0)),
+        expected = target_from_spec(args.target, w_max=prob["w_max"] if aff is None else aff["w_max"], seed=int(meta.get("target_seed", 0)),
                                     output_relu=prob["output_relu"] if not args.target.startswith("torch:") else None)
         if target_digest(expected) != digest:
             raise TicketRefused(f"target: the file's target is not {args.target!r} (SHA-256 "
                                 f"{digest[:16]}… vs {target_digest(expected)[:16]}…)")
-    x_max = args.x_max if args.x_max is not None else meta["problem"]["x_max"]
+    x_max = args.x_max if args.x_max is not None else (meta["problem"]["x_max"] if aff is None else aff["x_max"])
     if not x_max > 0:
         raise ValueError(f"--x-max: the box half-width must be > 0, got {x_max:g}")
     kw: dict[str, Any] = {"method": "milp"} if args.exact else {}
@@ -411,6 +418,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"certificate   {certificate}")
     print(f"verified      G regenerated from seed {meta['seed']} by {meta['construction']!r}; ticket == "
           "G ⊙ mask bit for bit; stages and target checked")
+    if aff is not None:
+        print(f"biases        built on [x; 1] (docs/biases.md): certified on the superset box ‖z‖∞ ≤ "
+              f"{max(x_max, 1.0):g} of the points [x; 1], searched only on [x; 1] with ‖x‖∞ ≤ {x_max:g}")
     if args.x_max is not None and args.x_max != meta["problem"]["x_max"]:
         print(f"box           x_max = {x_max:g} given on the command line (built for {meta['problem']['x_max']:g})")
     _print_summary(ticket)

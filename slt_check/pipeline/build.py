@@ -10,6 +10,11 @@
       ├─ validate: ticket == G ⊙ mask, G regenerated from the seed (slt_check.pipeline.verify)
       └─ certify:  certified and found sup error on the box (slt_check.certificates.sup_error)
 
+A target with biases is reduced here, in one place (:func:`reduce_biases`), to the bias-free ``F'``
+on ``[x; 1]`` of :mod:`slt_check.core.affine` with ``w_max' = max(w_max, b_max, 1)`` and
+``x_max' = max(x_max, 1)``; every construction builds its ticket for ``F'`` unchanged, and the ticket
+records ``meta["affine"]`` (docs/biases.md).
+
 :func:`build_ticket` (dense) and :func:`build_compact_ticket` (lazy) are the two paths;
 :func:`build_auto` picks one (lazy when asked, or when the dense ``G`` would exceed
 :data:`DENSE_PARAMS_LIMIT` parameters); :func:`build` runs the whole pipeline and returns a typed
@@ -28,6 +33,7 @@ from typing import Any
 from slt_check.certificates.sup_error import sup_error_any
 from slt_check.constructions.base import Construction, ConstructionFailed, Problem
 from slt_check.constructions.registry import get_construction
+from slt_check.core.affine import AFFINE_KEY, affine_record, augment
 from slt_check.core.nets import ReLUNet
 from slt_check.pipeline.verify import verify_ticket
 from slt_check.runtime import memory
@@ -63,6 +69,20 @@ def supports_lazy(con: Any) -> bool:
 def dense_params(con: Any, problem: Problem) -> int:
     """Parameters of the dense ``G`` the construction would sample (its plan's ``G_params``)."""
     return int(con.plan(problem).get("G_params", 0))
+
+
+def reduce_biases(
+    target: ReLUNet, w_max: float, x_max: float, b_max: float | None = None
+) -> tuple[ReLUNet, float, float, dict[str, Any] | None]:
+    """The constant-input reduction of a biased target (:mod:`slt_check.core.affine`):
+    ``(F', w_max', x_max', meta["affine"])`` with ``w_max' = max(w_max, b_max, 1)`` (the 1 only with
+    hidden layers) and ``x_max' = max(x_max, 1)``; ``b_max`` is the declared bias bound (default: the
+    target's own ``max |b|``; ``ValueError`` for a larger or non-finite bias). A bias-free target is
+    returned as it is (``b_max`` is then ignored), with record ``None``."""
+    if not target.has_biases:
+        return target, w_max, x_max, None
+    rec = affine_record(target, w_max, b_max, x_max)
+    return augment(target), rec["w_max_reduced"], rec["x_max_reduced"], rec
 
 
 def resolve(
@@ -119,14 +139,17 @@ def build_ticket(
     w_max: float = 1.0,
     x_max: float = 1.0,
     allow_failure: bool = False,
+    b_max: float | None = None,
     **options: Any,
 ) -> Ticket:
     """Sample ``G`` from ``seed`` by ``construction`` and prune it into a (dense) ticket for ``target``.
 
     ``G`` depends only on ``(widths, eps, delta, w_max, x_max, seed)`` and the construction's
-    options. Raises :class:`ConstructionFailed` when the success event fails (unless
+    options. A biased target is built as its reduction (:func:`reduce_biases`; ``b_max`` its declared
+    bias bound, default its own ``max |b|``). Raises :class:`ConstructionFailed` when the success event fails (unless
     ``allow_failure``), ``ValueError`` on bad input or a plan beyond the memory limit.
     """
+    target, w_max, x_max, affine = reduce_biases(target, w_max, x_max, b_max)
     con, problem = resolve(construction, options, target, eps, delta, w_max, x_max)
     plan = con.plan(problem)
     memory.require(
@@ -139,6 +162,8 @@ def build_ticket(
     G, spec = con.sample_G(problem, seed)
     t1 = time.perf_counter()
     ticket = con.select(target, G, spec, problem)
+    if affine is not None:
+        ticket.meta[AFFINE_KEY] = affine
     _finish(ticket, t0, t1, time.perf_counter())
     raise_if_failed(ticket, con, seed, problem, allow_failure)
     return ticket
@@ -154,6 +179,7 @@ def build_compact_ticket(
     w_max: float = 1.0,
     x_max: float = 1.0,
     allow_failure: bool = False,
+    b_max: float | None = None,
     jobs: int = 1,
     progress: bool | None = None,
     **options: Any,
@@ -161,6 +187,7 @@ def build_compact_ticket(
     """:func:`build_ticket` on the lazy path: the same ticket (same kept indices and values) as a
     :class:`~slt_check.tickets.compact_ticket.CompactTicket`, never holding ``G``."""
 
+    target, w_max, x_max, affine = reduce_biases(target, w_max, x_max, b_max)
     con, problem = resolve(construction, options, target, eps, delta, w_max, x_max)
     if not supports_lazy(con):
         raise ValueError(f"construction: {con.name!r} has no lazy path; build it densely (without --lazy)")
@@ -179,6 +206,8 @@ def build_compact_ticket(
     )
     meta = con.ticket_meta(problem, spec, reports)
     meta["lazy"] = True
+    if affine is not None:
+        meta[AFFINE_KEY] = affine
     meta["jobs"] = int(jobs)
     ticket = CompactTicket(spec, entries, target, meta)
     ticket.jobs = int(jobs)
@@ -200,14 +229,16 @@ def build_auto(
     w_max: float = 1.0,
     x_max: float = 1.0,
     allow_failure: bool = False,
+    b_max: float | None = None,
     **options: Any,
 ) -> AnyTicket:
     """Dense :func:`build_ticket`, or the lazy path when ``lazy`` is True or (``lazy=None``) the
     dense ``G`` would exceed :data:`DENSE_PARAMS_LIMIT` parameters."""
-    con, problem = resolve(construction, options, target, eps, delta, w_max, x_max)
+    t_red, w_red, x_red, _ = reduce_biases(target, w_max, x_max, b_max)
+    con, problem = resolve(construction, options, t_red, eps, delta, w_red, x_red)
     if lazy is None:
         lazy = supports_lazy(con) and dense_params(con, problem) > DENSE_PARAMS_LIMIT
-    common = {"w_max": w_max, "x_max": x_max, "allow_failure": allow_failure, "construction": con}
+    common = {"w_max": w_max, "x_max": x_max, "allow_failure": allow_failure, "b_max": b_max, "construction": con}
     if lazy:
         return build_compact_ticket(target, eps, delta, seed, jobs=jobs, **common)
     return build_ticket(target, eps, delta, seed, **common)

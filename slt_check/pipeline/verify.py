@@ -19,6 +19,14 @@ a function of ``(C, its options, P, s)``, so :func:`verify_ticket` recomputes it
    targets are identified by their SHA-256 (:func:`target_digest`), which ``slt-check check`` prints
    and which ``--target`` compares against the reviewer's own copy.
 
+A ticket of a **biased target** (``meta["affine"]``, :mod:`slt_check.core.affine`) is checked the same
+way on its reduction ``F'``: ``G`` — including ``G_bias_0``, its first-layer weights on the constant
+input — is regenerated from the seed bit for bit, the kept bias entries are ``G``'s (a forged or
+one-ulp-moved bias is refused); ``meta["affine"]`` must agree with the problem (``w_max' = max(w_max,
+b_max, 1)``, ``x_max' = max(x_max, 1)``, ``n_0 + 1`` inputs); the target's weights must satisfy
+``|w| ≤ w_max`` and its biases ``|b| ≤ b_max``; a random target is regenerated with its biases, and
+the digest covers the biases.
+
 :func:`load_ticket` reads a file of either format (:mod:`slt_check.tickets`) and runs
 :func:`verify_ticket` on it.
 
@@ -38,7 +46,9 @@ import numpy as np
 
 from slt_check.constructions.base import Problem, construction_options
 from slt_check.constructions.registry import get_construction
+from slt_check.core.affine import augment, check_bias_bound, read_affine, restore
 from slt_check.core.nets import ReLUNet
+from slt_check.core.validation import check_weight_bound
 from slt_check.io.textio import json_ready
 from slt_check.runtime import memory
 from slt_check.tickets.compact_ticket import FORMAT, read_compact_ticket, read_ticket_meta, spec_to_dict
@@ -148,12 +158,17 @@ def check_stages(stages: Any, layer_rows: list[int], target: ReLUNet) -> None:
 
 
 def target_digest(target: ReLUNet) -> str:
-    """SHA-256 of the target's widths, output ReLU and float64 weights (C order) — an identity a
-    reviewer can compare with their own copy of the model."""
+    """SHA-256 of the target's widths, output ReLU and float64 weights (C order), then — only for a
+    target with biases, so that bias-free digests are unchanged — a ``biases`` tag and every float64
+    bias vector: an identity a reviewer can compare with their own copy of the model."""
     h = hashlib.sha256()
     h.update(repr((tuple(target.widths), bool(target.output_relu))).encode())
     for w in target.dense_weights():
         h.update(np.ascontiguousarray(w, dtype=np.float64).tobytes())
+    if target.has_biases:
+        h.update(b"biases")
+        for b in target.bias_vectors():
+            h.update(np.ascontiguousarray(b, dtype=np.float64).tobytes())
     return h.hexdigest()
 
 
@@ -167,7 +182,8 @@ def regenerated_target(meta: dict[str, Any]) -> ReLUNet | None:
     seed = meta.get("target_seed")
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError("meta['target_seed']: a random target needs its non-negative integer seed")
-    return target_from_spec(spec, w_max=meta["problem"]["w_max"], seed=seed,
+    aff = read_affine(meta)
+    return target_from_spec(spec, w_max=meta["problem"]["w_max"] if aff is None else aff["w_max"], seed=seed,
                             output_relu=meta["problem"]["output_relu"])
 
 
@@ -186,7 +202,16 @@ def _same_bits(a: Any, b: Any) -> bool:
 
 def _check_target(ticket: Any, problem: Any) -> None:
     problem.check_target(ticket.target)
+    aff = read_affine(ticket.meta)
+    if aff is not None:
+        original = restore(ticket.target, aff["n_in"])  # the constant neurons must be exact
+        check_weight_bound(original.dense_weights(), aff["w_max"])
+        check_bias_bound(original, aff["b_max"])
+    elif ticket.target.has_biases:
+        raise ValueError("target: has biases but meta['affine'] (the constant-input reduction) is missing")
     ref = regenerated_target(ticket.meta)
+    if ref is not None and aff is not None:
+        ref = augment(ref)
     if ref is not None and not all(
         _same_bits(a, b) for a, b in zip(ref.dense_weights(), ticket.target.dense_weights(), strict=True)
     ):

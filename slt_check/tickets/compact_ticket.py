@@ -20,6 +20,13 @@ File format (``.npz``, compressed; ``meta["format"] == "slt_check.compact_ticket
 * ``meta``: JSON — the ticket metadata plus ``"source"``: ``widths``, ``n_samples``, ``sharing``,
   ``law`` (``law_params``), ``seed``, ``output_relu``, ``G_widths``.
 
+A ticket of a **biased target** (``meta["affine"]``, :mod:`slt_check.core.affine`) holds the entries of
+the reduced ``G`` on ``[x; 1]`` in memory; its file keeps the biased view: ``target_k`` are the
+target's weights and ``target_bias_k`` its biases, ``rows_0, cols_0, vals_0`` the kept first-layer
+entries on ``x`` and ``bias_rows_0``, ``bias_vals_0`` the kept entries on the constant input (column
+``n_0`` of ``G``'s first layer: the ticket's first-layer biases), regenerated from ``G``'s streams like
+every other kept entry. A file without them reads as a bias-free ticket.
+
 :func:`slt_check.pipeline.verify.load_ticket` reads and verifies either this format or a dense
 :class:`~slt_check.tickets.ticket.Ticket` file.
 """
@@ -34,6 +41,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from slt_check.core.affine import augment, read_affine
 from slt_check.core.laws import make_law
 from slt_check.core.nets import ReLUNet, Shaped
 from slt_check.io.npz_io import load_npz
@@ -41,7 +49,7 @@ from slt_check.io.torch_io import ticket_to_torch
 from slt_check.runtime import memory
 from slt_check.sources.lazy import regenerate_entries
 from slt_check.sources.source import SourceSpec
-from slt_check.tickets.ticket import _flag, _meta_of, save_ticket_npz, size_summary
+from slt_check.tickets.ticket import _flag, _meta_of, _network_on_x, _original_target, save_ticket_npz, size_summary
 
 __all__ = ["CompactTicket", "SourceShape", "BatchedReLUNet", "read_compact_ticket", "read_ticket_meta", "FORMAT"]
 
@@ -173,6 +181,14 @@ class CompactTicket:
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return self.network()(x)
 
+    def network_on_x(self, compact: bool = True) -> ReLUNet:
+        """As :meth:`slt_check.tickets.ticket.Ticket.network_on_x` (first-layer biases for a biased target)."""
+        return _network_on_x(self, self.network(compact))
+
+    def original_target(self) -> ReLUNet:
+        """The target as given (with its biases)."""
+        return _original_target(self)
+
     def to_torch(self, compact: bool | None = None) -> Any:
         return ticket_to_torch(self, compact=True)
 
@@ -213,8 +229,14 @@ class CompactTicket:
         arrays: dict[str, np.ndarray] = {}
         for k, e in enumerate(self.entries):
             arrays[f"rows_{k}"], arrays[f"cols_{k}"], arrays[f"vals_{k}"] = e["rows"], e["cols"], e["vals"]
+        aff = read_affine(self.meta)
+        if aff is not None:  # the kept entries on the constant input (column n_in) apart
+            const = arrays["cols_0"] == aff["n_in"]
+            arrays["bias_rows_0"], arrays["bias_vals_0"] = arrays["rows_0"][const], arrays["vals_0"][const]
+            for name in ("rows", "cols", "vals"):
+                arrays[f"{name}_0"] = arrays[f"{name}_0"][~const]
         meta = {**self.meta, "format": FORMAT, "source": spec_to_dict(self.spec)}
-        return save_ticket_npz(path, self.target, arrays, meta)
+        return save_ticket_npz(path, _original_target(self), arrays, meta)
 
 
 def _read_npz(path: Path, meta_only: bool = False, max_bytes: int | None = None
@@ -259,8 +281,11 @@ def read_compact_ticket(
         raise ValueError(f"{path}: not a compact ticket (format {meta.get('format')!r}, expected {FORMAT!r})")
     spec = spec_from_meta(meta, path)
     n_t = len(spec.widths) - 1
+    aff = read_affine(meta)
     expected = {"meta"} | {f"target_{i}" for i in range(n_t)} | {
         f"{p}_{k}" for p in ("rows", "cols", "vals") for k in range(2 * n_t)}
+    if aff is not None:
+        expected |= {f"target_bias_{i}" for i in range(n_t)} | {"bias_rows_0", "bias_vals_0"}
     if set(data) != expected:
         missing, extra = sorted(expected - set(data)), sorted(set(data) - expected)
         raise ValueError(f"{path}: arrays do not match the spec of G (missing {missing}, unexpected {extra})")
@@ -268,11 +293,29 @@ def read_compact_ticket(
         for name, kind in (("rows", "iu"), ("cols", "iu"), ("vals", "f")):
             if data[f"{name}_{k}"].dtype.kind not in kind:
                 raise ValueError(f"{path}: {name}_{k} has dtype {data[f'{name}_{k}'].dtype}")
-    target = ReLUNet([data[f"target_{i}"] for i in range(n_t)], output_relu=_flag(meta, "target_output_relu"))
+    if aff is not None:
+        for name, kind in (("bias_rows_0", "iu"), ("bias_vals_0", "f")):
+            if data[name].dtype.kind not in kind or data[name].ndim != 1:
+                raise ValueError(f"{path}: {name} has dtype {data[name].dtype} / shape {data[name].shape}")
+    relu = _flag(meta, "target_output_relu")
+    tw = [data[f"target_{i}"] for i in range(n_t)]
+    if aff is None:
+        target = ReLUNet(tw, output_relu=relu)
+    else:
+        if tw[0].ndim != 2 or tw[0].shape[1] != aff["n_in"]:
+            raise ValueError(f"{path}: target_0 must have n_in = {aff['n_in']} columns (meta['affine']['n_in'])")
+        target = augment(ReLUNet(tw, output_relu=relu, biases=[data[f"target_bias_{i}"] for i in range(n_t)]))
     entries = [
         {"rows": data[f"rows_{k}"], "cols": data[f"cols_{k}"], "vals": data[f"vals_{k}"]}
         for k in range(2 * n_t)
     ]
+    if aff is not None:
+        if entries[0]["cols"].size and int(entries[0]["cols"].max()) >= aff["n_in"]:
+            raise ValueError(f"{path}: cols_0 names the constant input; its entries belong in bias_rows_0, bias_vals_0")
+        br = data["bias_rows_0"]
+        entries[0] = {"rows": np.concatenate([entries[0]["rows"], br]),
+                      "cols": np.concatenate([entries[0]["cols"], np.full(br.shape, aff["n_in"], dtype=np.int64)]),
+                      "vals": np.concatenate([entries[0]["vals"], data["bias_vals_0"]])}
     ticket = CompactTicket(spec, entries, target, meta)
     ticket.jobs = int(jobs)
     return ticket

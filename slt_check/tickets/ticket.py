@@ -12,6 +12,20 @@ File format (``.npz``, a public interface, see README "Ticket files"):
 * ``ticket_0 … ticket_{L−1}``: ``G_k * mask_k`` float64;
 * ``meta``: a JSON string (construction, sharing, eps, delta, x_max, w_max, seed, sizes, versions,
   stages for certification, …).
+
+A ticket of a **biased target** (built through the constant-input reduction of
+:mod:`slt_check.core.affine`; ``meta["affine"]`` records ``n_in``, ``x_max``, ``w_max``, ``b_max`` and
+the reduced bounds) is held in memory as the ticket of the bias-free ``F'`` on ``[x; 1]``
+(``ticket.target`` is ``F'``, ``G``'s first layer has ``n_0 + 1`` columns). Its file keeps the
+natural, biased view and adds:
+
+* ``target_bias_0 … target_bias_{l−1}``: the target's biases ``b_k`` (length ``n_{k+1}``) float64;
+  ``target_k`` are the target's own weights ``W_k`` (not ``W'_k``);
+* ``G_bias_0``: ``G``'s first-layer weights on the constant input (``G_0`` holds the other ``n_0``
+  columns), ``mask_bias_0`` (bool) and ``ticket_bias_0 = mask_bias_0 ⊙ G_bias_0`` bit for bit.
+
+Deeper layers have no bias arrays (their constant path runs through kept neurons). A file without
+these arrays (and without ``meta["affine"]``) reads exactly as a bias-free ticket.
 """
 
 from __future__ import annotations
@@ -27,6 +41,7 @@ import scipy
 import scipy.sparse as sp
 
 from slt_check._version import __version__
+from slt_check.core.affine import AFFINE_KEY, augment, network_on_x, read_affine, restore
 from slt_check.core.nets import ReLUNet, Shaped
 from slt_check.io.npz_io import load_npz
 from slt_check.io.safe_io import atomic_write
@@ -164,6 +179,16 @@ class Ticket:
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return self.network()(x)
 
+    def network_on_x(self, compact: bool = True) -> ReLUNet:
+        """The ticket's network on ``x`` (:func:`slt_check.core.affine.network_on_x`): for a biased
+        target's ticket a :class:`ReLUNet` on ``n_0`` inputs whose first layer has the bias
+        ``mask_bias_0 ⊙ G_bias_0``; for a bias-free ticket :meth:`network` itself."""
+        return _network_on_x(self, self.network(compact))
+
+    def original_target(self) -> ReLUNet:
+        """The target as given (with its biases) — ``target`` itself for a bias-free ticket."""
+        return _original_target(self)
+
     def to_torch(self, compact: bool | None = None) -> Any:
         """The ticket as a float64 torch module (see :func:`slt_check.io.torch_io.ticket_to_torch`)."""
 
@@ -203,7 +228,25 @@ class Ticket:
             arrays[f"G_{k}"] = self.G.weights[k]
             arrays[f"mask_{k}"] = self.masks[k]
             arrays[f"ticket_{k}"] = self.weights[k]
-        return save_ticket_npz(path, self.target, arrays, {**self.meta, "G_output_relu": bool(self.G.output_relu)})
+        aff = read_affine(self.meta)
+        if aff is not None:  # the biased view: split off the constant-input column of layer 0
+            d = aff["n_in"]
+            for name in ("G", "mask", "ticket"):
+                a = arrays[f"{name}_0"]
+                arrays[f"{name}_0"], arrays[f"{name}_bias_0"] = np.array(a[:, :d]), np.array(a[:, d])
+        return save_ticket_npz(path, _original_target(self), arrays,
+                               {**self.meta, "G_output_relu": bool(self.G.output_relu)})
+
+
+def _original_target(ticket: Any) -> ReLUNet:
+    """``restore(ticket.target)`` for a biased target's ticket, else ``ticket.target``."""
+    aff = read_affine(ticket.meta)
+    return ticket.target if aff is None else restore(ticket.target, aff["n_in"])
+
+
+def _network_on_x(ticket: Any, net: ReLUNet) -> ReLUNet:
+    aff = read_affine(ticket.meta)
+    return net if aff is None else network_on_x(net, aff["n_in"])
 
 
 def save_ticket_npz(
@@ -211,11 +254,14 @@ def save_ticket_npz(
 ) -> Path:
     """Write a ticket file atomically (temp file + rename): ``target_i`` arrays, the given arrays,
     and ``meta`` as a JSON string (with versions and ``target_output_relu`` added). Shared by dense
-    and compact tickets; ``ValueError`` unless ``path`` ends in ``.npz``."""
+    and compact tickets; ``ValueError`` unless ``path`` ends in ``.npz``. A target with biases also
+    writes ``target_bias_i``."""
     path = Path(path)
     if path.suffix != ".npz":
         raise ValueError(f"path: ticket files end in .npz, got {str(path)!r}")
     out = {f"target_{i}": np.asarray(w) for i, w in enumerate(target.weights)} | arrays
+    if target.biases is not None:
+        out |= {f"target_bias_{i}": np.asarray(b) for i, b in enumerate(target.biases)}
     meta = dict(meta)
     meta.setdefault("versions", versions())
     meta["target_output_relu"] = bool(target.output_relu)
@@ -251,15 +297,40 @@ def read_dense_ticket(path: str | os.PathLike[str], *, max_bytes: int | None = N
         )
     expected = {"meta"} | {f"target_{i}" for i in range(len(target_w))} | {
         f"{p}_{k}" for p in ("G", "mask", "ticket") for k in range(len(G_w))}
+    aff = read_affine(meta)
+    bias_names = {f"target_bias_{i}" for i in range(len(target_w))} | {"G_bias_0", "mask_bias_0", "ticket_bias_0"}
+    if aff is not None:
+        expected |= bias_names
+    elif set(data) & bias_names:
+        raise ValueError(f"{path}: has bias arrays but no meta['affine'] (the record of the constant-input reduction)")
     if set(data) != expected:
-        raise ValueError(f"{path}: unexpected arrays {sorted(set(data) - expected)} (a gap in the numbering?)")
-    target = ReLUNet(target_w, output_relu=_flag(meta, "target_output_relu"))
+        missing = sorted(expected - set(data))
+        raise ValueError(f"{path}: unexpected arrays {sorted(set(data) - expected)}" + (
+            f", missing {missing}" if missing else "") + " (a gap in the numbering?)")
+    relu = _flag(meta, "target_output_relu")
+    if aff is None:
+        target = ReLUNet(target_w, output_relu=relu)
+    else:
+        d = aff["n_in"]
+        for name in ("G", "mask", "ticket"):
+            a, b = data[f"{name}_0"], data[f"{name}_bias_0"]
+            if a.ndim != 2 or a.shape[1] != d or b.shape != (a.shape[0],) or a.dtype != b.dtype:
+                raise ValueError(f"{path}: {name}_0 {a.shape} and {name}_bias_0 {b.shape} are not ({{n}}, n_in = {d}) "
+                                 "and ({n},) arrays of one dtype")
+        if target_w[0].ndim != 2 or target_w[0].shape[1] != d:
+            raise ValueError(f"{path}: target_0 must have n_in = {d} columns (meta['affine']['n_in'])")
+        original = ReLUNet(target_w, output_relu=relu, biases=[data[f"target_bias_{i}"] for i in range(len(target_w))])
+        target = augment(original)
+        G_w[0] = np.concatenate([G_w[0], data["G_bias_0"][:, None]], axis=1)
+        masks[0] = np.concatenate([masks[0], data["mask_bias_0"][:, None]], axis=1)
+        stored[0] = np.concatenate([stored[0], data["ticket_bias_0"][:, None]], axis=1)
     G = ReLUNet(G_w, output_relu=_flag(meta, "G_output_relu"))
     ticket = Ticket(G, [np.asarray(m) for m in masks], target, meta)
     ticket.validate()
     for k, w in enumerate(stored):
         if w.shape != ticket.weights[k].shape or not np.array_equal(_bits(w), _bits(ticket.weights[k])):
-            raise ValueError(f"{path}: ticket_{k} differs from G_{k} * mask_{k}; the file is corrupt")
+            what = f"ticket_{k}" + (" / ticket_bias_0" if k == 0 and aff is not None else "")
+            raise ValueError(f"{path}: {what} differs from G ⊙ mask; the file is corrupt")
     return ticket
 
 
