@@ -47,3 +47,48 @@ def test_bad_executors_are_refused(bad: str) -> None:
         _spec(bad, None)
     with pytest.raises(ValueError, match="workers"):
         _spec(None, 0)
+
+
+def _big(x: int) -> bool:
+    return x >= 5
+
+
+@pytest.mark.parametrize("executor", ["serial", "processes:2"])
+def test_run_trials_until_returns_the_serial_prefix(executor: str) -> None:
+    """The early stop is taken in case order: the same prefix on every executor (stop at the 2nd
+    'big' value), and the whole list when the stop never fires."""
+    from slt_check.runtime.trials import run_trials_until
+
+    cases = [1, 7, 2, 3, 9, 4, 8, 0]
+    got = run_trials_until(_big, cases, lambda r: sum(r) >= 2, executor=executor)
+    assert got == [False, True, False, False, True]
+    assert run_trials_until(_big, cases, lambda r: False, executor=executor) == [_big(c) for c in cases]
+    with pytest.raises(ValueError, match="block"):
+        run_trials_until(_big, cases, lambda r: False, executor=executor, block=0)
+
+
+def test_converted_loops_give_the_serial_result_on_two_processes(monkeypatch) -> None:
+    """Loops of the claims and experiments routed through run_trials (the minimal-width failure count
+    with its early stop, R10's success-rate check) give the same result on ``processes:2``."""
+    import slt_check.runtime.trials as trials
+    from slt_check.claims import checks as C
+    from slt_check.constructions import Problem
+    from slt_check.core.stats import seed_grid
+    from slt_check.experiments.minwidth import failures_at
+    from slt_check.tickets.targets import random_target
+
+    prob = Problem((2, 1), 0.1, 0.2)
+    seeds = seed_grid(11, 12)
+    target = random_target([2, 1], 1.0, 3)
+
+    def run() -> tuple:
+        early = failures_at("orseau", {}, prob, 6, seeds)  # a width that fails: stops early
+        full = failures_at("orseau", {}, prob, 6, seeds, early_stop=False)
+        rate = C.check_success_rate(target, 0.1, 0.2, seeds[:6], n_samples=20)
+        return early, full, rate.holds, rate.details
+
+    monkeypatch.setattr(trials, "_DEFAULT", "serial")
+    serial = run()
+    assert not serial[0].complete and serial[1].complete and serial[0].k < serial[1].k  # the stop was taken
+    monkeypatch.setattr(trials, "_DEFAULT", "processes:2")
+    assert run() == serial

@@ -32,6 +32,7 @@ from slt_check.core.nets import ReLUNet, relu
 from slt_check.core.stats import BinomialVerdict, bonferroni, failure_rate_test
 from slt_check.core.validation import as_rng, check_delta
 from slt_check.pipeline.build import build_ticket
+from slt_check.runtime.trials import run_trials
 from slt_check.sources.selection import simulated_weights
 
 __all__ = [
@@ -52,6 +53,8 @@ __all__ = [
     "product_categories",
     "check_tile_probs",
     "group_coverage_failures",
+    "group_misses",
+    "any_group_misses",
     "check_group_coverage",
     "check_covering",
     "two_halves_forward",
@@ -322,6 +325,18 @@ def group_coverage_failures(M: int, n_groups: int, n_samples: int, seed: int, w_
     return miss
 
 
+def group_misses(case: tuple[Any, ...]) -> np.ndarray:
+    """One trial ``(M, n_groups, n_samples, seed[, law])`` of :func:`group_coverage_failures` (per
+    group: misses a category?), as :func:`slt_check.runtime.trials.run_trials` runs it."""
+    M, n_groups, n_samples, seed, *law = case
+    return group_coverage_failures(M, n_groups, n_samples, seed, law=law[0] if law else None)
+
+
+def any_group_misses(case: tuple[Any, ...]) -> bool:
+    """One trial of a coverage rate: does some group miss a category (:func:`group_misses`)?"""
+    return bool(group_misses(case).any())
+
+
 def check_group_coverage(M: int, n_groups: int, delta: float, seeds: Sequence[int],
                          n_samples: int | None = None, law: Any = None,
                          alpha: float = ALPHA_PER_TEST) -> Check:
@@ -329,7 +344,7 @@ def check_group_coverage(M: int, n_groups: int, delta: float, seeds: Sequence[in
     of the ``W`` groups misses a category is ``≤ δ`` (one-sided binomial test over ``seeds``)."""
     delta = check_delta(delta)
     N = n_samples or bounds.samples_per_group(M, n_groups, delta)
-    k = sum(bool(group_coverage_failures(M, n_groups, N, s, law=law).any()) for s in seeds)
+    k = sum(run_trials(any_group_misses, [(M, n_groups, N, s, law) for s in seeds], desc="R5 coverage"))
     return binomial_check("R5", k, len(seeds), delta, alpha, M=M, groups=n_groups, N_w=N)
 
 
@@ -354,7 +369,7 @@ def check_union_bound(M: int, n_groups: int, seeds: Sequence[int], target_bound:
     p = bounds.category_prob_lower(M)
     N = math.ceil(math.log(2 * M * n_groups / target_bound) / -math.log1p(-p))
     bound = bounds.coverage_failure_bound(M, n_groups, N)
-    miss = np.array([group_coverage_failures(M, n_groups, N, s) for s in seeds])
+    miss = np.array(run_trials(group_misses, [(M, n_groups, N, s) for s in seeds], desc="R12 coverage"))
     k = int(miss.any(axis=1).sum())
     return binomial_check("R12", k, len(seeds), bound, alpha, M=M, groups=n_groups, N=N,
                           sum_per_group_rates=float(miss.mean(axis=0).sum()),
@@ -419,17 +434,22 @@ def check_success_rate(target: ReLUNet, eps: float, delta: float, seeds: Sequenc
     (``ticket.ok`` False or certified error ``> ε``) is ``≤ δ`` (one-sided binomial test).
     ``options`` go to the Orseau construction (``sharing``, ``n_samples``, ``law``, ...)."""
 
-    fails, worst = 0, 0.0
-    for s in seeds:
-        t = build_ticket(target, eps, delta, s, construction="orseau", w_max=w_max, x_max=x_max,
-                         allow_failure=True, **options)
-        if not t.ok:
-            fails += 1
-            continue
-        c = certified_bound(target, t.weights, stages_of(t), x_max)["bound"]
-        worst = max(worst, c)
-        fails += int(c > eps)
+    certs = run_trials(_orseau_certified, [(target, eps, delta, s, w_max, x_max, options) for s in seeds],
+                       desc="R10 success rate")
+    fails = sum(int(c is None or c > eps) for c in certs)
+    worst = max([0.0] + [c for c in certs if c is not None])
     return binomial_check("R10", fails, len(seeds), delta, alpha, worst_certified=worst, eps=eps)
+
+
+def _orseau_certified(arg: tuple[ReLUNet, float, float, int, float, float, dict[str, Any]]) -> float | None:
+    """One seed of :func:`check_success_rate`: the certified sup error of the Orseau ticket, ``None``
+    when its success event failed (``ticket.ok`` False)."""
+    target, eps, delta, s, w_max, x_max, options = arg
+    t = build_ticket(target, eps, delta, s, construction="orseau", w_max=w_max, x_max=x_max,
+                     allow_failure=True, **options)
+    if not t.ok:
+        return None
+    return float(certified_bound(target, t.weights, stages_of(t), x_max)["bound"])
 
 
 # ------------------------------------------------------------------------------- ticket structure

@@ -171,18 +171,32 @@ def check_precision_soundness(n_seeds: int = 20, widths: Sequence[int] = (6, 8, 
     ``η_i`` ÷ R8's ``η``) and kept weights per target weight against the R8 selection."""
 
     F = random_target(list(widths), 1.0, master % 1000, family="kaiming")
-    unsound, kept, kept_r8, gain = 0, [], [], None
-    for i, s in enumerate(seed_grid(master, n_seeds)):
-        t = build_ticket(F, eps, 0.1, s, construction="pensia", precision="certificate", allow_failure=True)
-        cert = certified_bound(F, t.weights, stages_of(t), 1.0)
-        unsound += int(cert["bound"] > precision.precision_bound(F, cert["weight_err"], 1.0) * (1 + 1e-9) + cert["slack"])
-        kept.append(t.n_kept / F.n_params)
-        if i < 3:
-            kept_r8.append(build_ticket(F, eps, 0.1, s, construction="pensia", allow_failure=True).n_kept
-                           / F.n_params)
-            gain = min(layer["eta"] for layer in t.meta["layers"]) / t.meta["plan"]["eta"]
+    rows = run_trials(_precision_trial, [(F, eps, s, i < 3) for i, s in enumerate(seed_grid(master, n_seeds))],
+                      desc="X-prec soundness")
+    unsound = sum(int(r["unsound"]) for r in rows)
+    kept = [r["kept"] for r in rows]
+    kept_r8 = [r["kept_r8"] for r in rows if "kept_r8" in r]
+    gains = [r["gain"] for r in rows if "gain" in r]
+    gain = gains[-1] if gains else None
     return _verdict(unsound == 0, None, unsound=unsound, n=n_seeds, eta_gain_over_r8=gain,
                     kept_per_weight=float(np.mean(kept)), kept_per_weight_r8=float(np.mean(kept_r8)))
+
+
+def _precision_trial(arg: tuple[Any, float, int, bool]) -> dict[str, Any]:
+    """One seed of :func:`check_precision_soundness`: is certified ``> B(per-layer max deviation)``
+    + float slack (unsound)? Kept weights per target weight; with ``compare`` also the R8 ticket's
+    and the precision gain ``min η_i ÷ η``."""
+    F, eps, s, compare = arg
+    t = build_ticket(F, eps, 0.1, s, construction="pensia", precision="certificate", allow_failure=True)
+    cert = certified_bound(F, t.weights, stages_of(t), 1.0)
+    out: dict[str, Any] = {
+        "unsound": bool(cert["bound"] > precision.precision_bound(F, cert["weight_err"], 1.0) * (1 + 1e-9)
+                        + cert["slack"]),
+        "kept": t.n_kept / F.n_params}
+    if compare:
+        out["kept_r8"] = build_ticket(F, eps, 0.1, s, construction="pensia", allow_failure=True).n_kept / F.n_params
+        out["gain"] = min(layer["eta"] for layer in t.meta["layers"]) / t.meta["plan"]["eta"]
+    return out
 
 
 def _measure_xprec(scale: str) -> dict[str, Any]:
@@ -221,18 +235,23 @@ def check_burkholz_depth(
     """Depth ``L + 1`` (Burkholz 2022 [C: abstract]), ∀ part: every ``burkholz`` ticket at its plan
     width has depth ``L+1``, is ``G ⊙ mask`` bit for bit, and found ≤ certified."""
 
-    bad, details = [], []
-    for k, ws in enumerate(cases):
-        F = random_target(list(ws), 1.0, seed + k)
-        t = build_ticket(F, eps, 0.1, seed, construction="burkholz", window=window, allow_failure=True)
-        verify_ticket(t)
-        err = sup_error(F, t, 1.0, n_random=256, n_starts=4, steps=20)
-        ok = t.G.depth == len(ws) and err.found <= err.certified
-        details.append({"widths": list(ws), "G_depth": t.G.depth, "ok": t.ok, "rho": t.meta["plan"]["rho"],
-                        "certified": err.certified, "found": err.found})
-        if not ok:
-            bad.append(list(ws))
+    rows = run_trials(_burkholz_depth_trial, [(tuple(ws), eps, seed + k, seed, window) for k, ws in enumerate(cases)],
+                      desc="burkholz depth")
+    details = [d for d, _ in rows]
+    bad = [d["widths"] for d, ok in rows if not ok]
     return _verdict(not bad, None, cases=details, violations=bad)
+
+
+def _burkholz_depth_trial(arg: tuple[tuple[int, ...], float, int, int, int]) -> tuple[dict[str, Any], bool]:
+    """One target of :func:`check_burkholz_depth`: build, verify, certify and search; ``(row, ok)``."""
+    ws, eps, target_seed, seed, window = arg
+    F = random_target(list(ws), 1.0, target_seed)
+    t = build_ticket(F, eps, 0.1, seed, construction="burkholz", window=window, allow_failure=True)
+    verify_ticket(t)
+    err = sup_error(F, t, 1.0, n_random=256, n_starts=4, steps=20)
+    ok = t.G.depth == len(ws) and err.found <= err.certified
+    return ({"widths": list(ws), "G_depth": t.G.depth, "ok": t.ok, "rho": t.meta["plan"]["rho"],
+             "certified": err.certified, "found": err.found}, bool(ok))
 
 
 def _measure_burkholz(scale: str) -> dict[str, Any]:

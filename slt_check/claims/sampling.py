@@ -26,6 +26,7 @@ from slt_check.claims import checks as C
 from slt_check.claims.base import Claim, RateCase, rate_result
 from slt_check.core import bounds
 from slt_check.core.stats import RateVerdict, n_for_power, seed_grid
+from slt_check.runtime.trials import run_trials
 
 __all__ = ["CASES", "CLAIMS", "run_case", "measure", "union_bound_N"]
 
@@ -61,12 +62,15 @@ CASES: dict[str, list[RateCase]] = {
 
 
 def run_case(case: RateCase) -> RateVerdict:
-    """Run one case: count failures over its seeds and apply the verdict rule."""
+    """Run one case: count failures over its seeds and apply the verdict rule (R5 and R12: one trial
+    per seed through :func:`slt_check.runtime.trials.run_trials`; R6 is one vectorised multinomial
+    draw of all runs from one generator and stays in this process)."""
 
     P = case.params
     if case.claim == "R5":
         N = bounds.samples_per_group(P["M"], P["groups"], case.delta)
-        k = sum(bool(C.group_coverage_failures(P["M"], P["groups"], N, s).any()) for s in case.seeds())
+        k = sum(run_trials(C.any_group_misses, [(P["M"], P["groups"], N, s) for s in case.seeds()],
+                           desc=f"R5 {case.label}"))
     elif case.claim == "R6":
         p = 1.0 / (2 * P["K"])
         N = bounds.covering_samples(p, P["K"], P["m"], case.delta)
@@ -74,7 +78,8 @@ def run_case(case: RateCase) -> RateVerdict:
         counts = gen.multinomial(N, [p] * P["K"] + [1 - P["K"] * p], size=case.n)[:, : P["K"]]
         k = int(np.sum(np.any(counts < P["m"], axis=1)))
     elif case.claim == "R12":
-        k = sum(bool(C.group_coverage_failures(P["M"], P["groups"], P["N"], s).any()) for s in case.seeds())
+        k = sum(run_trials(C.any_group_misses, [(P["M"], P["groups"], P["N"], s) for s in case.seeds()],
+                           desc=f"R12 {case.label}"))
     else:
         raise ValueError(f"case: unknown claim {case.claim!r}")
     return case.verdict(k)

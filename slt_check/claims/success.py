@@ -33,7 +33,7 @@ from slt_check.constructions.registry import get_construction
 from slt_check.core import bounds
 from slt_check.core.stats import n_for_power, seed_grid
 from slt_check.pipeline.build import build_ticket
-from slt_check.runtime.trials import run_trials
+from slt_check.runtime.trials import run_trials, run_trials_until
 from slt_check.tickets.targets import random_target
 
 __all__ = ["R10_CASES", "PMAIN_CASE", "CLAIMS", "run_r10", "grid_problems", "grid_runs", "measure_r10",
@@ -173,6 +173,20 @@ def measure_xcert(scale: str = "ci") -> dict[str, Any]:
     return res
 
 
+def _orseau_fails(arg: tuple[Any, float, float, int, float, float, dict[str, Any]]) -> bool:
+    """One seed of a minimal-width / minimal-digits search: no certified ε-ticket (``ticket.ok``
+    False or certified > ε) from the Orseau construction with the options ``opts``?"""
+    F, eps, delta, s, w_max, x_max, opts = arg
+    t = build_ticket(F, eps, delta, s, construction="orseau", w_max=w_max, x_max=x_max, allow_failure=True,
+                     **opts)
+    return not t.ok or bool(certified_bound(F, t.weights, stages_of(t), x_max)["bound"] > eps)
+
+
+def _any_failed(fails: list[bool]) -> bool:
+    """Stop at the first failing seed (the width does not work)."""
+    return bool(fails[-1])
+
+
 def minimal_width_above(problem: dict[str, Any], seeds: list[int], factor: float = 2.0) -> dict[str, Any]:
     """Smallest ``N_w`` in ``[1, factor·formula]`` (bisection) for which every seed gives a certified
     ε-ticket — the interval reaches above the formula, so a formula that is too small shows as
@@ -184,13 +198,9 @@ def minimal_width_above(problem: dict[str, Any], seeds: list[int], factor: float
         Problem(tuple(problem["widths"]), problem["eps"], problem["delta"], problem["w_max"], problem["x_max"]))
 
     def works(n: int) -> bool:
-        for s in seeds:
-            t = build_ticket(F, problem["eps"], problem["delta"], s, construction="orseau",
-                             sharing=problem["sharing"], n_samples=n, w_max=problem["w_max"],
-                             x_max=problem["x_max"], allow_failure=True)
-            if not t.ok or certified_bound(F, t.weights, stages_of(t), problem["x_max"])["bound"] > problem["eps"]:
-                return False
-        return True
+        opts = {"sharing": problem["sharing"], "n_samples": int(n)}
+        cases = [(F, problem["eps"], problem["delta"], s, problem["w_max"], problem["x_max"], opts) for s in seeds]
+        return not any(run_trials_until(_orseau_fails, cases, _any_failed, desc=f"N_w={n}"))
 
     formula = int(plan["n_samples"])
     lo, hi = 1, int(np.ceil(factor * formula))
@@ -299,12 +309,9 @@ def minimal_digits(widths: tuple[int, ...], case: dict[str, Any]) -> dict[str, A
     seeds = seed_grid(case["target_seed"] + len(widths), case["n_seeds"])
 
     def works(M: int) -> bool:
-        for s in seeds:
-            t = build_ticket(F, case["eps"], case["delta"], s, construction="orseau", n_digits=M,
-                             w_max=case["w_max"], x_max=case["x_max"], allow_failure=True)
-            if not t.ok or certified_bound(F, t.weights, stages_of(t), case["x_max"])["bound"] > case["eps"]:
-                return False
-        return True
+        cases = [(F, case["eps"], case["delta"], s, case["w_max"], case["x_max"], {"n_digits": int(M)})
+                 for s in seeds]
+        return not any(run_trials_until(_orseau_fails, cases, _any_failed, desc=f"M={M}"))
 
     lo, hi = 0, int(plan["M"]) + 8
     if not works(hi):

@@ -7,6 +7,10 @@
   for one weight) and :func:`~slt_check.core.stats.slope_ci` (samples per bit, with a 95 % CI) feed
   the tables.
 * :func:`peers_table` — the markdown table written by ``slt-check compare``.
+
+Every loop that builds tickets (construction rows, the factorial's networks, Experiment 1's
+networks) or runs the factorial's cells goes through :func:`slt_check.runtime.trials.run_trials`: one
+trial per row, serially, on processes or on dask, the rows in the same order and with the same values.
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from slt_check.certificates.sup_error import certified_bound, stages_of
 from slt_check.constructions import Problem, get_construction
@@ -28,6 +31,7 @@ from slt_check.core.coverage import COVERAGE_LAWS, minimal_samples
 from slt_check.core.stats import seed_grid, slope_ci
 from slt_check.core.subset_sum import best_subsets, min_size_subsets, subset_errors
 from slt_check.pipeline.build import build_ticket
+from slt_check.runtime.trials import run_trials
 from slt_check.tickets.targets import random_target
 
 __all__ = [
@@ -90,6 +94,29 @@ def construction_row(
     return row
 
 
+def _row_trial(arg: tuple[str, Any, float, float, int, int, dict[str, Any]]) -> dict[str, Any]:
+    """One :func:`construction_row` as a trial of :func:`slt_check.runtime.trials.run_trials`."""
+    construction, target, eps, delta, seed, max_params, options = arg
+    return construction_row(construction, target, eps, delta, seed, max_params=max_params, **options)
+
+
+def _factorial_trial(arg: tuple[str, str, tuple[float, ...], list[int]]) -> list[dict[str, Any]]:
+    """One law × rule of the factorial: per ε the mean minimal candidates ``n*``, the mean kept at
+    ``n*`` and the misses over the seed grid (:func:`factorial_min_candidates`)."""
+    law, rule, eps_grid, seeds = arg
+    per_eps = []
+    for e in eps_grid:
+        m = factorial_min_candidates(law, rule, e, seeds)
+        good = m["n_star"] >= 0
+        per_eps.append({
+            "eps": e,
+            "mean_n": float(m["n_star"][good].mean()) if good.any() else float("nan"),
+            "mean_kept": float(m["kept"][good].mean()) if good.any() else float("nan"),
+            "misses": int((~good).sum()),
+        })
+    return per_eps
+
+
 def _fmt(v: Any) -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "—"
@@ -134,13 +161,14 @@ def peers_table(
     max_params: int = 3_000_000,
     progress: bool | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """Markdown for ``results/peers_table.md`` and the raw rows (see the module docstring)."""
+    """Markdown for ``results/peers_table.md`` and the raw rows (see the module docstring). The
+    construction rows and the factorial's law × rule cells run as trials of
+    :func:`slt_check.runtime.trials.run_trials` (its progress bar; ``progress`` is kept for callers and
+    no longer used)."""
 
     target = random_target(list(widths), 1.0, target_seed)
-    rows: list[dict[str, Any]] = []
-    jobs = [(c, e) for c in constructions for e in eps_grid]
-    for c, e in tqdm(jobs, disable=None if progress is None else not progress, desc="constructions"):
-        rows.append(construction_row(c, target, e, delta, seed, max_params=max_params))
+    rows = run_trials(_row_trial, [(c, target, e, delta, seed, max_params, {}) for c in constructions
+                                   for e in eps_grid], desc="constructions")
     x = [math.log2(1 / e) for e in eps_grid]
     lines = [
         f"Target `random:{'-'.join(map(str, widths))}` (target seed {target_seed}), δ = {delta}, "
@@ -183,17 +211,9 @@ def peers_table(
     fac_rows = []
     laws, rules = ("uniform", "hyperbolic", "product"), ("greedy_digits", "exact_subset_sum", "pair")
     combos = [(lw, ru) for lw in laws for ru in rules]
-    for lw, ru in tqdm(combos, disable=None if progress is None else not progress, desc="factorial"):
-        per_eps = []
-        for e in eps_grid:
-            m = factorial_min_candidates(lw, ru, e, seeds)
-            good = m["n_star"] >= 0
-            per_eps.append({
-                "eps": e,
-                "mean_n": float(m["n_star"][good].mean()) if good.any() else float("nan"),
-                "mean_kept": float(m["kept"][good].mean()) if good.any() else float("nan"),
-                "misses": int((~good).sum()),
-            })
+    per_combo = run_trials(_factorial_trial, [(lw, ru, tuple(eps_grid), seeds) for lw, ru in combos],
+                           desc="factorial")
+    for (lw, ru), per_eps in zip(combos, per_combo, strict=True):
         ok = [(xi, p["mean_n"], p["mean_kept"]) for xi, p in zip(x, per_eps, strict=True)
               if p["misses"] == 0]
         fn = slope_ci([o[0] for o in ok], [o[1] for o in ok]) if len(ok) >= 3 else None
@@ -302,29 +322,34 @@ def experiment1_networks(
     with kept parameters per weight and the certified sup error (sound)."""
 
 
-    rows = []
-    for label, name, opts in [
+    nets = [
         ("pensia (plan)", "pensia", {}),
         ("pensia (Exp. 1 budget, N = 42)", "pensia", {"n_samples": 42}),
         ("orseau (plan, per_weight)", "orseau", {}),
         ("orseau (plan, per_input)", "orseau", {"sharing": "per_input"}),
-    ]:
-        t0 = time.perf_counter()
-        t = build_ticket(target, eps, delta, seed, construction=name, allow_failure=True, **opts)
-        dt = time.perf_counter() - t0
-        s = t.sizes()
-        cert = certified_bound(target, t.weights, stages_of(t), 1.0)["bound"]
-        rows.append({
-            "label": label,
-            "candidates_per_weight": float(t.meta["plan"]["n_samples"]),
-            "G_params_per_weight": s["G_params_per_weight"],
-            "kept_per_weight": s["kept_params_per_weight"],
-            "n_failed_weights": int(t.meta.get("n_failed_weights", 0)),
-            "certified": float(cert),
-            "holds": bool(cert <= eps),
-            "build_s": dt,
-        })
-    return rows
+    ]
+    return run_trials(_experiment1_trial, [(label, name, opts, target, eps, delta, seed) for label, name, opts in nets],
+                      desc="experiment 1 networks")
+
+
+def _experiment1_trial(arg: tuple[str, str, dict[str, Any], Any, float, float, int]) -> dict[str, Any]:
+    """One network of :func:`experiment1_networks`: build (timed, ``build_s``) and certify."""
+    label, name, opts, target, eps, delta, seed = arg
+    t0 = time.perf_counter()
+    t = build_ticket(target, eps, delta, seed, construction=name, allow_failure=True, **opts)
+    dt = time.perf_counter() - t0
+    s = t.sizes()
+    cert = certified_bound(target, t.weights, stages_of(t), 1.0)["bound"]
+    return {
+        "label": label,
+        "candidates_per_weight": float(t.meta["plan"]["n_samples"]),
+        "G_params_per_weight": s["G_params_per_weight"],
+        "kept_per_weight": s["kept_params_per_weight"],
+        "n_failed_weights": int(t.meta.get("n_failed_weights", 0)),
+        "certified": float(cert),
+        "holds": bool(cert <= eps),
+        "build_s": dt,
+    }
 
 
 def experiment1_markdown(w_res: dict[str, Any], net_rows: list[dict[str, Any]], target_desc: str) -> str:
@@ -373,13 +398,11 @@ def factorial_networks(
     at the rule's own default width (greedy: Orseau's ``N_w``; exact: Pensia's ``N``; pair:
     Malach's ``N``), same target, ε, δ and seed of ``G``."""
 
-    out = []
-    for law in FACTORIAL_LAWS:
-        for rule in FACTORIAL_RULES:
-            r = construction_row("factorial", target, eps, delta, seed, max_params=max_params,
-                                 law=law, rule=rule)
-            r.update({"law": law, "rule": rule})
-            out.append(r)
+    combos = [(law, rule) for law in FACTORIAL_LAWS for rule in FACTORIAL_RULES]
+    out = run_trials(_row_trial, [("factorial", target, eps, delta, seed, max_params, {"law": lw, "rule": ru})
+                                  for lw, ru in combos], desc="factorial networks")
+    for r, (law, rule) in zip(out, combos, strict=True):
+        r.update({"law": law, "rule": rule})
     return out
 
 

@@ -47,6 +47,7 @@ from slt_check.constructions import CONSTRUCTIONS, ConstructionFailed, Problem, 
 from slt_check.core.stats import clopper_pearson, failure_rate_test, seed_grid
 from slt_check.core.validation import check_delta, check_eps
 from slt_check.pipeline.build import build_ticket
+from slt_check.runtime.trials import run_trials_until
 from slt_check.tickets.targets import random_target
 
 __all__ = [
@@ -104,6 +105,12 @@ def seed_outcome(
             "certified": err.certified, "found": err.found}
 
 
+def _seed_fails(case: tuple[str, dict[str, Any], Problem, int, str]) -> bool:
+    """One trial of :func:`failures_at` (module-level, so that :func:`run_trials` can ship it)."""
+    name, opts, problem, seed, family = case
+    return bool(seed_outcome(name, opts, problem, seed, family)["fail"])
+
+
 def cp_allows(k: int, n: int, delta: float) -> bool:
     """``CP_upper(k, n) ≤ δ`` (95 % two-sided Clopper–Pearson): ``k`` failures in ``n`` are acceptable."""
     return clopper_pearson(k, n)[1] <= delta
@@ -133,15 +140,18 @@ def failures_at(
     width_option: str = "n_samples",
 ) -> WidthTrial:
     """Count failing seeds of the grid at width ``n_samples`` (the value of the construction option
-    ``width_option``; same grid at every width)."""
+    ``width_option``; same grid at every width). The seeds run through
+    :func:`slt_check.runtime.trials.run_trials_until` (serially, on processes or on dask): the early
+    stop is taken in seed order, so ``k`` and ``complete`` are the serial ones on every executor."""
     opts = dict(options, **{width_option: int(n_samples)})
     n = len(seeds)
-    k, done = 0, 0
-    for s in seeds:
-        k += int(seed_outcome(name, opts, problem, s, family)["fail"])
-        done += 1
-        if early_stop and not cp_allows(k, n, problem.delta):
-            break
+    cases = [(name, opts, problem, s, family) for s in seeds]
+
+    def rejected(fails: list[bool]) -> bool:  # the CP bound already exceeds δ: the rest cannot rescue it
+        return early_stop and not cp_allows(sum(fails), n, problem.delta)
+
+    fails = run_trials_until(_seed_fails, cases, rejected, desc=f"{name} N={int(n_samples)}")
+    k, done = int(sum(fails)), len(fails)
     lo, hi = clopper_pearson(k, n)
     return WidthTrial(int(n_samples), k, n, done == n, done == n and cp_allows(k, n, problem.delta), lo, hi)
 

@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 
 from slt_check.runtime.workers import process_pool
 
-__all__ = ["run_trials", "set_default", "executor_from", "describe", "close_clients"]
+__all__ = ["run_trials", "run_trials_until", "set_default", "executor_from", "describe", "close_clients"]
 
 _DEFAULT: str | None = None
 
@@ -176,6 +176,54 @@ def run_trials(
             bar.update(1)
     if not all(done):  # pragma: no cover - an executor lost a trial
         raise RuntimeError(f"{desc}: {done.count(False)} trial(s) returned no result")
+    return out
+
+
+def _parallelism(spec: str | None) -> int:
+    """Trials the executor ``spec`` runs at once (1 serial; ``N`` for ``processes:N`` /
+    ``dask-local:N``; 8 for a remote scheduler, whose worker count is not known here)."""
+    if spec in (None, "serial"):
+        return 1
+    kind, _, arg = spec.partition(":")
+    return int(arg) if kind in ("processes", "dask-local") and arg.isdigit() else 8
+
+
+def run_trials_until(
+    fn: Callable[[Any], Any],
+    cases: Sequence[Any],
+    stop: Callable[[list[Any]], bool],
+    *,
+    executor: str | None = None,
+    desc: str = "trials",
+    block: int | None = None,
+) -> list[Any]:
+    """The prefix ``[fn(c) for c in cases[:m]]`` of :func:`run_trials`, where ``m`` is the first
+    length with ``stop(results[:m])`` true (all of ``cases`` if none): a sequential early stop (e.g.
+    "the first failing seed", "the failure count already rejects δ") run on any executor.
+
+    Trials run in blocks of ``block`` cases (default: 1 serially, twice the worker count otherwise);
+    ``stop`` is applied to each prefix in case order, so the returned prefix — and every count taken
+    from it — is the serial one whichever executor ran it; a parallel executor only computes up to
+    one block beyond the stopping point, and discards it."""
+    spec = _DEFAULT if executor is None else _spec(executor, None)
+    cases = list(cases)
+    size = int(block) if block is not None else (1 if _parallelism(spec) == 1 else 2 * _parallelism(spec))
+    if size < 1:
+        raise ValueError(f"block: need a positive block size, got {block!r}")
+    out: list[Any] = []
+    with executor_from(spec) as run, tqdm(total=len(cases), desc=desc, disable=None, leave=False) as bar:
+        for start in range(0, len(cases), size):
+            chunk = cases[start:start + size]
+            got: dict[int, Any] = {}
+            for i, r in run(fn, chunk):
+                got[i] = r
+                bar.update(1)
+            if len(got) != len(chunk):  # pragma: no cover - an executor lost a trial
+                raise RuntimeError(f"{desc}: {len(chunk) - len(got)} trial(s) returned no result")
+            for i in range(len(chunk)):
+                out.append(got[i])
+                if stop(out):
+                    return out
     return out
 
 
