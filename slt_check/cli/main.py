@@ -22,7 +22,14 @@ from slt_check.constructions import Problem, get_construction
 from slt_check.constructions.base import ConstructionFailed
 from slt_check.core.affine import read_affine
 from slt_check.io.safe_io import Terminated, check_output_path, install_signal_handlers
-from slt_check.pipeline.build import DENSE_PARAMS_LIMIT, build, reduce_biases, supports_lazy
+from slt_check.pipeline.build import (
+    DENSE_PARAMS_LIMIT,
+    LONG_BUILD_S,
+    build,
+    estimate_build,
+    reduce_biases,
+    supports_lazy,
+)
 from slt_check.pipeline.verify import load_ticket, target_digest
 from slt_check.runtime import memory, trials
 from slt_check.runtime.memory import DEFAULT_FRACTION, default_limit, format_size, parse_size
@@ -279,10 +286,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     hint = _slow_plan_hint(args.construction, opts, target.n_params)
     if hint:
         print(hint, file=sys.stderr)
+    estimate = estimate_build(con, problem, plan, lazy)
+    if estimate.seconds >= LONG_BUILD_S:  # said once, up front; the progress bar runs during the build
+        print(estimate.text(), file=sys.stderr)
     result = build(
         target, args.eps, args.delta, args.seed, certify=not args.no_certify,
         construction=con, w_max=args.w_max, x_max=args.x_max,
-        allow_failure=args.allow_failure, lazy=lazy, jobs=args.jobs, b_max=args.b_max,
+        allow_failure=args.allow_failure, lazy=lazy, jobs=args.jobs, b_max=args.b_max, plan=plan,
     )
     ticket, err, build_s = result.ticket, result.sup_error, result.timings["build"]
     ticket.meta["target_spec"] = args.target

@@ -48,9 +48,16 @@ class TwoLayerConstruction(Construction):
     lazy = True  # the hooks below serve the lazy path too
     certify_on_miss = False  # r8 selection: may a ticket with weights beyond η pass by certificate?
 
-    def source_spec(self, problem: Problem, seed: int) -> SourceSpec:
-        """The :class:`SourceSpec` of ``G`` (shapes, law, seed) without sampling it (lazy path)."""
-        plan = self.plan(problem)  # type: ignore[attr-defined]
+    takes_plan = True  # sample_G / source_spec accept the plan the pipeline already computed
+
+    def source_spec(self, problem: Problem, seed: int, plan: dict[str, Any] | None = None) -> SourceSpec:
+        """The :class:`SourceSpec` of ``G`` (shapes, law, seed) without sampling it (lazy path).
+
+        ``plan``: ``self.plan(problem)`` when the caller has it already (the build pipeline computes
+        it once per build and passes it down); ``None``: computed here. It travels in
+        ``spec.extra["plan"]``, where :meth:`make_rule` and :meth:`ticket_meta` read it."""
+        if plan is None:
+            plan = self.plan(problem)  # type: ignore[attr-defined]
         return SourceSpec(
             widths=problem.widths,
             n_samples=plan["n_samples"],
@@ -61,8 +68,9 @@ class TwoLayerConstruction(Construction):
             extra={"plan": plan},
         )
 
-    def sample_G(self, problem: Problem, seed: int) -> tuple[ReLUNet, SourceSpec]:
-        spec = self.source_spec(problem, seed)
+    def sample_G(self, problem: Problem, seed: int, plan: dict[str, Any] | None = None) -> tuple[ReLUNet, SourceSpec]:
+        """``G`` sampled from its :meth:`source_spec` (``plan`` as there)."""
+        spec = self.source_spec(problem, seed, plan)
         return sample_source(spec), spec
 
     def extra_meta(self) -> dict[str, Any]:

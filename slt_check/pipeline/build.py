@@ -3,7 +3,9 @@
 ::
 
     build(target, eps, delta, seed, construction=…)        → BuildResult
-      ├─ resolve: construction (registry) + checked Problem; plan computed once
+      ├─ resolve: construction (registry) + checked Problem; plan computed once, passed down
+      │           (build_auto → build_ticket / build_compact_ticket → sample_G / source_spec → the
+      │           spec's extra["plan"], read by make_rule and ticket_meta; verify recomputes its own)
       ├─ memory: refuse a plan whose peak exceeds the limit (slt_check.runtime.memory)
       ├─ dense:  G = construction.sample_G(problem, seed);  ticket = construction.select(…)
       │  lazy:   only the usable streams of G (slt_check.sources.lazy.select_lazy) → CompactTicket
@@ -53,6 +55,9 @@ __all__ = [
     "raise_if_failed",
     "supports_lazy",
     "dense_params",
+    "BuildEstimate",
+    "estimate_build",
+    "LONG_BUILD_S",
 ]
 
 DENSE_PARAMS_LIMIT = 20_000_000
@@ -66,9 +71,24 @@ def supports_lazy(con: Any) -> bool:
         hasattr(con, m) for m in ("source_spec", "make_rule", "ticket_meta"))
 
 
-def dense_params(con: Any, problem: Problem) -> int:
-    """Parameters of the dense ``G`` the construction would sample (its plan's ``G_params``)."""
-    return int(con.plan(problem).get("G_params", 0))
+def dense_params(con: Any, problem: Problem, plan: dict[str, Any] | None = None) -> int:
+    """Parameters of the dense ``G`` the construction would sample (its plan's ``G_params``;
+    ``plan`` when already computed)."""
+    return int((con.plan(problem) if plan is None else plan).get("G_params", 0))
+
+
+def _sample_G(con: Any, problem: Problem, seed: int, plan: dict[str, Any]) -> tuple[ReLUNet, Any]:
+    """``con.sample_G`` with the build's plan when the construction takes one (``takes_plan``)."""
+    if getattr(con, "takes_plan", False):
+        return con.sample_G(problem, seed, plan)
+    return con.sample_G(problem, seed)
+
+
+def _source_spec(con: Any, problem: Problem, seed: int, plan: dict[str, Any]) -> Any:
+    """``con.source_spec`` with the build's plan when the construction takes one (``takes_plan``)."""
+    if getattr(con, "takes_plan", False):
+        return con.source_spec(problem, seed, plan)
+    return con.source_spec(problem, seed)
 
 
 def reduce_biases(
@@ -140,6 +160,7 @@ def build_ticket(
     x_max: float = 1.0,
     allow_failure: bool = False,
     b_max: float | None = None,
+    plan: dict[str, Any] | None = None,
     **options: Any,
 ) -> Ticket:
     """Sample ``G`` from ``seed`` by ``construction`` and prune it into a (dense) ticket for ``target``.
@@ -147,11 +168,13 @@ def build_ticket(
     ``G`` depends only on ``(widths, eps, delta, w_max, x_max, seed)`` and the construction's
     options. A biased target is built as its reduction (:func:`reduce_biases`; ``b_max`` its declared
     bias bound, default its own ``max |b|``). Raises :class:`ConstructionFailed` when the success event fails (unless
-    ``allow_failure``), ``ValueError`` on bad input or a plan beyond the memory limit.
+    ``allow_failure``), ``ValueError`` on bad input or a plan beyond the memory limit. ``plan``: the
+    construction's ``plan(problem)`` when the caller computed it already (:func:`build_auto` does);
+    the plan is computed once per build and passed down to sampling and selection.
     """
     target, w_max, x_max, affine = reduce_biases(target, w_max, x_max, b_max)
     con, problem = resolve(construction, options, target, eps, delta, w_max, x_max)
-    plan = con.plan(problem)
+    plan = con.plan(problem) if plan is None else plan
     memory.require(
         memory.dense_build_bytes(plan, max(w.size for w in target.dense_weights())), memory.limit(),
         f"a dense {con.name} build (G: {float(plan.get('G_params', 0)):.3g} parameters)",
@@ -159,7 +182,7 @@ def build_ticket(
         + "use a larger ε, fewer samples or a smaller target, or raise the limit (--max-memory)",
     )
     t0 = time.perf_counter()
-    G, spec = con.sample_G(problem, seed)
+    G, spec = _sample_G(con, problem, seed, plan)
     t1 = time.perf_counter()
     ticket = con.select(target, G, spec, problem)
     if affine is not None:
@@ -182,23 +205,24 @@ def build_compact_ticket(
     b_max: float | None = None,
     jobs: int = 1,
     progress: bool | None = None,
+    plan: dict[str, Any] | None = None,
     **options: Any,
 ) -> Any:
     """:func:`build_ticket` on the lazy path: the same ticket (same kept indices and values) as a
-    :class:`~slt_check.tickets.compact_ticket.CompactTicket`, never holding ``G``."""
+    :class:`~slt_check.tickets.compact_ticket.CompactTicket`, never holding ``G`` (``plan`` as there)."""
 
     target, w_max, x_max, affine = reduce_biases(target, w_max, x_max, b_max)
     con, problem = resolve(construction, options, target, eps, delta, w_max, x_max)
     if not supports_lazy(con):
         raise ValueError(f"construction: {con.name!r} has no lazy path; build it densely (without --lazy)")
-    plan = con.plan(problem)
+    plan = con.plan(problem) if plan is None else plan
     memory.require(
         memory.lazy_build_bytes(plan, problem.n_weights, jobs, CHUNK_CANDIDATES), memory.limit(),
         f"a lazy {con.name} build ({plan.get('n_samples')} samples per block)",
         "use a larger ε, fewer samples, fewer jobs or a smaller target, or raise the limit (--max-memory)",
     )
     t0 = time.perf_counter()
-    spec = con.source_spec(problem, seed)
+    spec = _source_spec(con, problem, seed, plan)
     rule = con.make_rule(problem, spec, target=target)
     entries, reports = select_lazy(
         target, spec, rule, prune_dead_halves=getattr(con, "prune_dead_halves", True), jobs=jobs,
@@ -230,18 +254,79 @@ def build_auto(
     x_max: float = 1.0,
     allow_failure: bool = False,
     b_max: float | None = None,
+    plan: dict[str, Any] | None = None,
     **options: Any,
 ) -> AnyTicket:
     """Dense :func:`build_ticket`, or the lazy path when ``lazy`` is True or (``lazy=None``) the
-    dense ``G`` would exceed :data:`DENSE_PARAMS_LIMIT` parameters."""
+    dense ``G`` would exceed :data:`DENSE_PARAMS_LIMIT` parameters. The plan is computed here, once
+    (unless given: the caller's ``con.plan(problem)``), and passed to the builder (which passes it to
+    sampling and selection)."""
     t_red, w_red, x_red, _ = reduce_biases(target, w_max, x_max, b_max)
     con, problem = resolve(construction, options, t_red, eps, delta, w_red, x_red)
+    plan = con.plan(problem) if plan is None else plan
     if lazy is None:
-        lazy = supports_lazy(con) and dense_params(con, problem) > DENSE_PARAMS_LIMIT
-    common = {"w_max": w_max, "x_max": x_max, "allow_failure": allow_failure, "b_max": b_max, "construction": con}
+        lazy = supports_lazy(con) and dense_params(con, problem, plan) > DENSE_PARAMS_LIMIT
+    common = {"w_max": w_max, "x_max": x_max, "allow_failure": allow_failure, "b_max": b_max, "construction": con,
+              "plan": plan}
     if lazy:
         return build_compact_ticket(target, eps, delta, seed, jobs=jobs, **common)
     return build_ticket(target, eps, delta, seed, **common)
+
+
+NS_PER_DENSE_PARAM = 150e-9
+"""Seconds per parameter of a dense ``G`` (sampling, masking, selection): measured 100–190 ns on
+Orseau builds of random 8-16-4 and 16-32-8 targets (min of 3, one core of the reference machine)."""
+S_PER_LAZY_CANDIDATE = 0.4e-6
+"""Seconds per (target weight × candidate) on the lazy path with greedy digits: measured 0.39 µs on
+the same Orseau builds (Malach's pair search: 0.05 µs)."""
+S_PER_EXACT_SEARCH = 6.5e-3
+"""Seconds per target weight and half of an exact subset-sum search over a 32-candidate window:
+measured ≈ 13 ms per weight (both halves) on a Pensia build of a random 8-16-4 target; ×2^{(window−32)/2}."""
+LONG_BUILD_S = 30.0
+"""``slt-check build`` prints its estimate before a build estimated to take at least this long."""
+
+
+@dataclass(frozen=True)
+class BuildEstimate:
+    """A rough wall time of one build, from its plan only (nothing is sampled):
+
+        seconds = G_params · NS_PER_DENSE_PARAM                      (dense)
+                  W · N · S_PER_LAZY_CANDIDATE                       (lazy)
+                + 2 W · S_PER_EXACT_SEARCH · 2^{(window − 32)/2}     (exact subset-sum rule)
+
+    with ``W`` target weights and ``N`` candidates per weight (the plan's ``n_samples``). The rates
+    are single-core measurements on one reference machine: an order of magnitude, not a promise."""
+
+    seconds: float
+    lazy: bool
+    G_params: int
+    n_weights: int
+    candidates_per_weight: int
+    exact_window: int | None = None
+
+    def text(self) -> str:
+        path = "lazy" if self.lazy else "dense"
+        rule = f", exact subset sum over {self.exact_window} candidates per weight-half" if self.exact_window else ""
+        return (f"estimate: this build may take ≈ {_duration(self.seconds)} (a rough estimate from the plan: "
+                f"{path} path, G with {self.G_params:.3g} parameters, {self.n_weights} target weights × "
+                f"{self.candidates_per_weight} candidates each{rule}; rates measured on one reference machine, "
+                "single core — yours may differ several-fold)")
+
+
+def _duration(s: float) -> str:
+    return f"{s:.0f} s" if s < 120 else (f"{s / 60:.0f} min" if s < 7200 else f"{s / 3600:.1f} h")
+
+
+def estimate_build(con: Any, problem: Problem, plan: dict[str, Any], lazy: bool) -> BuildEstimate:
+    """The :class:`BuildEstimate` of building ``problem`` with ``con`` at ``plan`` (dense or ``lazy``)."""
+    W, N = int(problem.n_weights), int(plan.get("n_samples", 0))
+    G = int(plan.get("G_params", 0))
+    seconds = W * N * S_PER_LAZY_CANDIDATE if lazy else G * NS_PER_DENSE_PARAM
+    window = None
+    if plan.get("rule") == "exact_subset_sum":
+        window = int(plan.get("window", 32))
+        seconds += 2 * W * S_PER_EXACT_SEARCH * 2.0 ** ((window - 32) / 2)
+    return BuildEstimate(float(seconds), bool(lazy), G, W, N, window)
 
 
 @dataclass
