@@ -2,9 +2,10 @@
 
 A construction turns a :class:`Problem` (declared widths, bounds, ε, δ) and a seed into a random
 source ``G`` (:meth:`Construction.sample_G` — never looks at target weights), and then, given the
-target, into a :class:`~slt_check.tickets.ticket.Ticket` (:meth:`Construction.select`). The failure event
-of probability ≤ δ (the sampled ``G`` is too small) is reported, never hidden: ``ticket.ok`` is
-False and :func:`slt_check.pipeline.build.build_ticket` raises :class:`ConstructionFailed` unless
+target, into a :class:`~slt_check.tickets.ticket.Ticket` (:meth:`Construction.select`). A failed success
+event (the sampled ``G`` is too small — probability ≤ δ for a per-weight event; or, for a certificate
+event, a certified bound above ε) is reported, never hidden: ``ticket.ok`` is False and
+:func:`slt_check.pipeline.build.build_ticket` raises :class:`ConstructionFailed` unless
 ``allow_failure=True``. The registry of constructions is :mod:`slt_check.constructions.registry`; the
 build pipeline is :mod:`slt_check.pipeline.build`.
 """
@@ -78,8 +79,14 @@ class Problem:
 
 
 class ConstructionFailed(RuntimeError):
-    """The sampled ``G`` did not contain what the construction needs (an event of probability ≤ δ
-    by the theorem). ``.ticket`` holds the best-effort pruning for inspection."""
+    """The construction's success event failed on the sampled ``G``; ``.ticket`` holds the
+    best-effort pruning for inspection.
+
+    Under a per-weight success event ("every simulated weight within ``η``") this is the event of
+    probability ≤ δ of the theorem. Under a certificate success event (``precision="certificate"``,
+    or a ticket with missed weights accepted by its certificate) it means "certified bound above ε",
+    which is *not* that event: the certified bound also holds the certificate's float-evaluation
+    slack, which no per-weight analysis bounds (docs/peers.md, "pensia at depth 3")."""
 
     def __init__(self, message: str, ticket: Ticket | None = None) -> None:
         super().__init__(message)

@@ -129,6 +129,9 @@ class TwoLayerConstruction(Construction):
         if self._certificate_mode() or (self.certify_on_miss and not ticket.meta["success"]):
             cert = certified_bound(target, ticket.weights, stages_of(ticket), problem.x_max)
             ticket.meta["certified_at_select"] = float(cert["bound"])
+            # the two parts of the bound (a failure message says which one exceeds what)
+            ticket.meta["certified_stage_bound"] = float(cert["per_stage"][-1])
+            ticket.meta["certified_float_slack"] = float(cert["slack"])
             ticket.meta["success"] = bool(cert["bound"] <= problem.eps)
             if ticket.meta["success"]:
                 ticket.meta["success_event"] = "certified sup error <= eps"

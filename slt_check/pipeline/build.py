@@ -125,21 +125,34 @@ def resolve(
 def raise_if_failed(ticket: Any, con: Any, seed: int, problem: Problem, allow_failure: bool) -> None:
     """:class:`ConstructionFailed` (carrying the ticket) when the success event failed, unless
     ``allow_failure``; the message names the missed weights and, when the success event is the
-    certificate, the certified sup error."""
+    certificate, the certified sup error with its two parts (stage bound + float-evaluation slack):
+    "certified bound above ε", which is not the ≤ δ event of the per-weight analysis."""
     if ticket.ok or allow_failure:
         return
     cert = ticket.meta.get("certified_at_select")
     by_certificate = ticket.meta.get("success_event") == "certified sup error <= eps" or ticket.meta.get(
         "precision") == "certificate"
-    what = (" — the certificate-aware selection did not reach ε on this G; this is not the ≤ δ event of the "
-            "theorem (the plan sizes G for R8's precision, not for this selection)" if by_certificate else
-            f" — the failure event of probability ≤ δ = {problem.delta}")
+    stage, slack = ticket.meta.get("certified_stage_bound"), ticket.meta.get("certified_float_slack")
+    parts = (f" (stage bound {stage:.3g} + float-evaluation slack {slack:.3g})"
+             if stage is not None and slack is not None else "")
+    if by_certificate:
+        what = (" — certified bound above ε. This is not the ≤ δ event of the per-weight analysis"
+                + (" (every simulated weight within R8's η, which sizes G; the selection asked this target's "
+                   "per-layer η_i)" if ticket.meta.get("precision") == "certificate" else "")
+                + "; the certificate, not the count of missed weights, decides")
+        if slack is not None and slack >= problem.eps:
+            what += (f"; this ticket's float-evaluation slack alone is {slack:.3g} ≥ ε, so selecting closer to "
+                     "the η_i cannot certify it (the slack grows with the kept |a·b| and with depth; "
+                     "docs/peers.md)")
+        advice = "pass allow_failure=True to inspect the partial ticket."
+    else:
+        what = f" — the failure event of probability ≤ δ = {problem.delta}"
+        advice = "pass allow_failure=True to inspect the partial ticket, or use a larger delta-derived width."
     raise ConstructionFailed(
         f"{con.name}: the sampled G (seed {seed}) misses {ticket.meta.get('n_failed_weights', '?')} "
         f"target weight(s)"
-        + (f" and its certified sup error is {cert:.3g} > ε = {problem.eps}" if cert is not None else "")
-        + what + ". G is not re-drawn; pass allow_failure=True to inspect the partial ticket, or use a "
-        "larger delta-derived width.",
+        + (f" and its certified sup error is {cert:.3g}{parts} > ε = {problem.eps}" if cert is not None else "")
+        + what + ". G is not re-drawn; " + advice,
         ticket,
     )
 
