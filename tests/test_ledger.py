@@ -156,3 +156,80 @@ def test_probability_claims_record_power_and_table() -> None:
         pw, ph = c.power()
         assert pw >= 0.9 and ph >= 0.9, (c.claim, c.label, pw, ph)
     assert sum(c.alpha for c in cases) <= FAMILY_ALPHA_CLAIMS
+
+
+# ------------------------------------------------------------------ rate verdicts on the tightest sound bound
+# Draws of P-pensia-delta's second case (2-3-2, ε = 0.05; seeds of its pre-registered grid): one whose
+# certificate (0.0558) is loose — the exact sup error is 0.0191; one that truly fails away from the box
+# corners (exact sup error 0.0530 > ε, certificate 0.0899, corners 2.5e-5: the MILP decides); one that
+# fails at a corner (error 0.0599 there: no MILP needed).
+LOOSE_SEED, FAILING_SEED, CORNER_FAILING_SEED = 4256640832, 3365678961, 826453977
+
+
+def _pensia_trial(seed: int):  # noqa: ANN202
+    from slt_check.certificates.sup_error import certified_bound, stages_of
+    from slt_check.claims.peers import RATE_CASES
+    from slt_check.pipeline.build import build_ticket
+    from slt_check.tickets.targets import random_target
+
+    case = RATE_CASES["P-pensia-delta"][1]
+    assert seed in case.seeds()
+    F = random_target(list(case.params["widths"]), 1.0, case.params["target_seed"], family="uniform")
+    t = build_ticket(F, case.params["eps"], case.delta, seed, construction="pensia", allow_failure=True)
+    return F, t, float(certified_bound(F, t.weights, stages_of(t), 1.0)["bound"]), case.params["eps"]
+
+
+def test_the_milp_rescues_a_loose_certificate_and_keeps_a_true_failure() -> None:
+    from slt_check.claims.base import exact_recheck, recheck_summary
+
+    F, t, cert, eps = _pensia_trial(LOOSE_SEED)
+    r = exact_recheck(F, t, 1.0, eps, cert)
+    assert cert > eps and r["certificate_fail"] and r["rechecked"]
+    assert r["rescued"] and not r["fail"] and r["milp_lower"] <= r["milp_upper"] <= eps
+    F2, t2, cert2, _ = _pensia_trial(FAILING_SEED)
+    r2 = exact_recheck(F2, t2, 1.0, eps, cert2)
+    assert r2["fail"] and not r2["rescued"] and not r2["inconsistent"] and r2["milp_lower"] > eps
+    F3, t3, cert3, _ = _pensia_trial(CORNER_FAILING_SEED)
+    r3 = exact_recheck(F3, t3, 1.0, eps, cert3)
+    assert r3["fail"] and not r3["rechecked"] and r3["milp_lower"] > eps  # a corner shows it: no MILP
+    s = recheck_summary("three", [r, r2, r3])
+    assert (s["k"], s["k_certificate"], s["rescued_by_milp"], s["milp_rechecked"]) == (2, 3, 1, 2)
+
+
+def test_a_trial_within_the_certificate_or_failed_otherwise_is_not_rechecked(monkeypatch) -> None:
+    import slt_check.claims.base as base
+
+    def no_milp(*a, **k):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("the MILP ran")
+
+    monkeypatch.setattr(base, "exact_sup_error", no_milp)
+    from slt_check.claims.peers import RATE_CASES
+
+    F, t, cert, eps = _pensia_trial(RATE_CASES["P-pensia-delta"][1].seeds()[1])
+    assert t.ok and cert <= eps  # the grid's second draw succeeds within the certificate
+    assert base.exact_recheck(F, t, 1.0, eps, cert)["fail"] is False
+    r = base.exact_recheck(F, t, 1.0, eps, None)  # success event failed, not by the bound
+    assert r["fail"] and not r["rechecked"]
+
+
+def test_a_broken_milp_dual_bound_is_caught(monkeypatch) -> None:
+    """A MILP whose proven upper bound (dual bound) is halved would lift a true failure below ε; the
+    consistency check (upper ≥ the float64 error evaluated at its argmax and the box corners) refuses
+    the rescue and reports the solve as inconsistent."""
+    import dataclasses
+
+    import slt_check.claims.base as base
+
+    real = base.exact_sup_error
+
+    def halved(*a, **k):  # noqa: ANN002, ANN003, ANN202
+        ex = real(*a, **k)
+        per = [dict(p, dual_bound=None if p["dual_bound"] is None else 0.5 * p["dual_bound"],
+                    upper=None if p["upper"] is None else 0.5 * p["upper"]) for p in ex.per_output]
+        return dataclasses.replace(ex, upper=0.5 * ex.upper, per_output=per)
+
+    F, t, cert, eps = _pensia_trial(FAILING_SEED)
+    assert 0.5 * real(F, t, 1.0).upper <= eps  # the broken bound alone would rescue this trial
+    monkeypatch.setattr(base, "exact_sup_error", halved)
+    r = base.exact_recheck(F, t, 1.0, eps, cert)
+    assert r["fail"] and not r["rescued"] and r["inconsistent"]

@@ -19,14 +19,20 @@ Verdicts (rule stated once in the preamble of ``paper_claims.md``; probability c
 
 from __future__ import annotations
 
+import itertools
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from slt_check.certificates.exact import exact_sup_error
 from slt_check.core.stats import ALPHA_CLAIM, RateVerdict, combine_verdicts, rate_power, rate_verdict, seed_grid
 
 __all__ = ["Claim", "RateCase", "SOURCES", "KINDS", "VERDICTS", "SCALES", "pick", "forall_result",
-           "rate_result", "merge_results", "pytest_params"]
+           "rate_result", "merge_results", "pytest_params", "RECHECK_TIME_LIMIT", "exact_recheck",
+           "recheck_summary", "recheck_line"]
 
 SOURCES = ("confirmed", "confirmed (qualitative); constants ours", "third-party", "reconstructed")
 """``confirmed``: the paper's text or review states it, constants included; ``confirmed
@@ -167,3 +173,90 @@ def pytest_params(cases: Sequence[RateCase]) -> list[Any]:
             if c.expect != "holds" else []
         out.append(pytest.param(c, id=c.label, marks=marks))
     return out
+
+
+# ------------------------------------------------------------------------------ the tightest sound bound
+RECHECK_TIME_LIMIT = 20.0
+"""Seconds of HiGHS time per re-checked trial (:func:`exact_recheck`); a solve stopped by the limit
+still has a valid dual bound, just a looser one."""
+
+
+def _corners(n_in: int, x_max: float, cap: int = 10) -> np.ndarray:
+    """The ``2^n_in`` corners of the box (the first ``cap`` inputs varied when there are more)."""
+    k = min(n_in, cap)
+    pts = np.array(list(itertools.product((-x_max, x_max), repeat=k)), dtype=np.float64)
+    return np.hstack([pts, np.full((len(pts), n_in - k), x_max)])
+
+
+def exact_recheck(target: Any, ticket: Any, x_max: float, eps: float, certified: float | None, *,
+                  time_limit: float = RECHECK_TIME_LIMIT) -> dict[str, Any]:
+    """One trial of a rate claim on the tightest sound bound it can afford.
+
+    A trial fails by the certificate when its success event failed (``ticket.ok`` False) or its
+    certified bound ``C ≥ sup_x ‖F(x) − Ĝ(x)‖_∞`` exceeds ``ε`` (``certified=None``: the success
+    event failed for a reason other than the bound). Where it failed by its bound only
+    (``ticket.ok``, or its success event is the certificate: ``meta["certified_at_select"]``), the
+    trial is first evaluated at the box's corners (an error > ε there is a true failure: no MILP),
+    then re-checked by the exact MILP (:func:`slt_check.certificates.exact.exact_sup_error`,
+    HiGHS, ``time_limit`` seconds), whose interval ``[L, U]`` has ``U`` = the proven dual bound plus
+    the tolerance and float slacks and ``L`` = ``‖F(x*) − Ĝ(x*)‖_∞`` re-evaluated in float64 at
+    its argmax. The failure is lifted (*rescued*) only when
+
+        U ≤ ε   and   U ≥ max(L, max over the box's corners of ‖F − Ĝ‖_∞)
+
+    — the second condition is a consistency check independent of the solver's bound (a dual bound
+    below an evaluated error is a broken solve, never a rescue). Returns ``{"fail",
+    "certificate_fail", "rescued", "rechecked", "milp_s", "milp_upper", "milp_lower", "inconsistent",
+    "milp_status"}``; ``fail`` is what the rate test counts, ``certificate_fail`` the pure-certificate
+    count kept beside it.
+    """
+    out: dict[str, Any] = {"fail": False, "certificate_fail": False, "rescued": False, "rechecked": False,
+                           "milp_s": 0.0, "milp_upper": None, "milp_lower": None, "inconsistent": False,
+                           "milp_status": None}
+    if certified is not None and bool(ticket.ok) and certified <= eps:
+        return out
+    out["fail"] = out["certificate_fail"] = True
+    by_bound = certified is not None and (bool(ticket.ok) or ticket.meta.get("certified_at_select") is not None)
+    if not by_bound:
+        return out
+    net = ticket.network(compact=True)
+    corners = _corners(target.n_in, x_max)
+    at_corners = float(np.max(np.abs(target(corners) - net(corners))))
+    if at_corners > eps:  # an input with error > ε: a true failure, no MILP needed
+        out["milp_lower"] = at_corners
+        return out
+    t0 = time.perf_counter()
+    try:
+        ex = exact_sup_error(target, ticket, x_max, time_limit=time_limit)
+    except ValueError as exc:  # e.g. more binaries than the MILP accepts: the certificate's verdict stands
+        out.update(rechecked=True, milp_s=time.perf_counter() - t0, milp_status=f"not solved: {exc}")
+        return out
+    x_star = np.asarray(ex.argmax, dtype=np.float64)[None, :]
+    lower = max(float(ex.lower), at_corners, float(np.max(np.abs(target(x_star) - net(x_star)))))
+    upper = float(ex.upper)
+    inconsistent = not (np.isfinite(upper) and upper >= lower)
+    rescued = (not inconsistent) and upper <= eps
+    out.update(fail=not rescued, rescued=rescued, rechecked=True, milp_s=time.perf_counter() - t0,
+               milp_upper=upper, milp_lower=lower, inconsistent=inconsistent, milp_status=ex.status)
+    return out
+
+
+def recheck_summary(label: str, outcomes: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Per case: failures counted (``k``), the pure-certificate count (``k_certificate``), trials
+    re-checked by the MILP, rescued, inconsistent solves (counted as failures) and the MILP time."""
+    return {"label": label, "n": len(outcomes),
+            "k": sum(bool(o["fail"]) for o in outcomes),
+            "k_certificate": sum(bool(o["certificate_fail"]) for o in outcomes),
+            "milp_rechecked": sum(bool(o["rechecked"]) for o in outcomes),
+            "rescued_by_milp": sum(bool(o["rescued"]) for o in outcomes),
+            "milp_inconsistent": sum(bool(o["inconsistent"]) for o in outcomes),
+            "milp_s": round(sum(float(o["milp_s"]) for o in outcomes), 3)}
+
+
+def recheck_line(summaries: Sequence[dict[str, Any]]) -> str:
+    """One line for the ledger: per case, failures on the certificate → failures counted after the
+    exact MILP re-check (rescued, MILP seconds)."""
+    return "failures certificate → after exact MILP re-check: " + "; ".join(
+        f"{s['label']}: {s['k_certificate']} → {s['k']} ({s['rescued_by_milp']} rescued"
+        + (f", {s['milp_inconsistent']} inconsistent solves" if s["milp_inconsistent"] else "")
+        + f", MILP {s['milp_s']:.1f} s)" for s in summaries)

@@ -13,6 +13,11 @@ A claim's ``measure(scale)`` runs the same check functions as its property tests
 (:mod:`slt_check.claims.checks`) at a given effort (``"smoke"`` seconds, ``"ci"``, ``"full"``) and returns
 ``{"verdict": "holds"|"violated"|"inconclusive"|"vacuous", "slack": float | None, "details": {...}}``
 (the rule: :mod:`slt_check.claims.base`); ``slack`` is theory ÷ empirical (> 1: room to spare).
+
+The ε rate claims (R10, P-main, P-pensia-delta, X-prec, P-burkholz-depth) measure the sup error on
+the tightest sound bound: a draw whose certified bound exceeds ε is re-checked by the exact MILP
+(:func:`slt_check.claims.base.exact_recheck`) and fails only if the MILP's proven upper bound still
+exceeds ε (or the solve is inconsistent); each case records the pure-certificate count beside it.
 """
 
 from __future__ import annotations
