@@ -390,6 +390,13 @@ CLAIMS: list[Claim] = [
     Claim("R-outrelu", "Invariance to an output ReLU: R8 and the end-to-end guarantee hold with and "
           "without a ReLU on the last layer", "reconstructed", "R-outrelu", "forall", [_I, _T],
           _m_outrelu, breaks=("certificate-0.9",)),
+    Claim("B-bias", "Targets with biases (ours): F(x) = F'([x;1]) exactly, with W'_k = [[W_k, b_k],[0…0, 1]] "
+          "(hidden), W'_l = [W_l, b_l]; tickets of biased targets built for F' with w_max' = max(w_max, b_max, 1), "
+          "x_max' = max(x_max, 1) meet certified sup error ≤ ε on ‖x‖∞ ≤ x_max with probability ≥ 1−δ; "
+          "found ≤ exact ≤ certified on [x;1]. Broken by: dropping the bias column of the reduction, a search "
+          "off the constant plane, a certificate that ignores biases", "reconstructed",
+          "ours: constant-input reduction (slt_check.core.affine, added)", "probability",
+          [_P + "test_biases.py"]),
     Claim("P-size", "Size: #neurons(G) = Σn_i + W·N_w, N_w ≤ 8M ln(2MW/δ)+1 (counted on sampled G's); the "
           "minimal working N_w measured on sampled G's grows logarithmically (not polynomially) in 1/ε",
           "confirmed (qualitative); constants ours",
