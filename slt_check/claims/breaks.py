@@ -43,7 +43,8 @@ from slt_check.certificates import precision
 from slt_check.certificates import sup_error as certify
 from slt_check.claims import checks
 from slt_check.constructions import burkholz, malach, pensia, rules, sample_counts
-from slt_check.core import bounds, coverage, digits, nets
+from slt_check.core import affine, bounds, coverage, digits, nets
+from slt_check.pipeline import build as pipeline_build
 from slt_check.sources import lazy, selection
 
 __all__ = ["Mutation", "MUTATIONS", "apply", "run", "failures"]
@@ -75,6 +76,13 @@ def _pensia_c() -> None:
 
     sample_counts.pensia_samples = pensia.pensia_samples = pensia_samples
     sample_counts.PENSIA_C = pensia.PENSIA_C = 2.6
+
+
+def _bias_column_dropped() -> None:
+    def augment(net: Any) -> Any:  # the build's reduction forgets the biases
+        return affine.augment(nets.ReLUNet(net.weights, output_relu=net.output_relu))
+
+    pipeline_build.augment = augment
 
 
 def _certificate_09() -> None:
@@ -187,6 +195,8 @@ MUTATIONS: dict[str, Mutation] = {m.name: m for m in [
              _dead_half_flipped, (_P + "test_r07_sizes.py",), ("P-depth",)),
     Mutation("coverage-no-union", "subset-sum coverage step U + x instead of U ∪ (U + x)", _coverage_no_union,
              (_P + "test_peers_pensia.py",), ("P-pensia-log",)),
+    Mutation("bias-column-dropped", "the build's constant-input reduction drops the bias column",
+             _bias_column_dropped, (_P + "test_biases.py",), ("B-bias",)),
     Mutation("burkholz-mixed-sign-copies", "former Burkholz plan: ρ = ⌈N/2⌉, mixed-sign copies",
              _burkholz_former, (_P + "test_peers_burkholz.py",), ("P-burkholz-depth",)),
 ]}
