@@ -16,7 +16,7 @@ def _trial(case: dict) -> dict:
 CASES = [{"seed": s} for s in range(12)]
 
 
-@pytest.mark.parametrize("executor", ["serial", "processes:2", "dask-local:2"])
+@pytest.mark.parametrize("executor", ["serial", "processes:1", "processes:2", "dask-local:2"])
 def test_every_executor_gives_the_serial_results(executor: str) -> None:
     if executor.startswith("dask"):
         pytest.importorskip("distributed")

@@ -84,12 +84,12 @@ def _call(payload: bytes, case: Any) -> Any:
 @contextmanager
 def executor_from(spec: str | None) -> Iterator[Any]:
     """Yield ``map(fn, cases) -> iterator of (index, result)`` for the executor ``spec``."""
-    if spec in (None, "serial"):
+    kind, _, arg = (spec or "serial").partition(":")
+    if kind == "serial" or (kind == "processes" and arg.strip() == "1"):  # one process: run inline
         yield lambda fn, cases: ((i, fn(c)) for i, c in enumerate(cases))
         return
     import cloudpickle
 
-    kind, _, arg = spec.partition(":")
     if kind == "processes":
         with process_pool(int(arg)) as pool:
             def run(fn: Callable[[Any], Any], cases: Sequence[Any]) -> Iterator[tuple[int, Any]]:
