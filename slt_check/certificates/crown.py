@@ -63,8 +63,10 @@ which the coefficients are the float matrices actually computed. Writing ``γ_n 
    ``2 γ_K · Σ|terms|`` with ``K`` the longest chain of roundings (all fan-ins plus the sums);
 4. interval bounds are widened by ``2 γ_{n+2} Σ|terms|``;
 5. finally, like :func:`certify.certified_bound`, the float evaluation error of both networks,
-   ``slack(F) + slack(mask ⊙ G)`` with ``slack(N) = L γ_{n+2} ‖|W_L|⋯|W_1| x_max 1‖_∞``, is added, so the
-   bound also covers every float64 value a search or the MILP's ``lower`` can observe.
+   ``slack(F) + slack(mask ⊙ G)``, is added (``slack(F) = L γ_{n+2} ‖|W_L|⋯|W_1| x_max 1‖_∞``; the
+   ticket's stage by stage when its stages are pairs,
+   :func:`slt_check.certificates.stages.ticket_float_slack`), so the bound also covers every float64
+   value a search or the MILP's ``lower`` can observe.
 
 Each allowance is a factor ≥ 2 above the textbook bound (the allowances are themselves computed in
 float, and underflow is covered by an absolute ``1e-300`` per term). They add ``≈ 10⁻¹³`` relative
@@ -86,7 +88,7 @@ from typing import Any
 import numpy as np
 
 from slt_check.certificates.stages import float_slack as _float_slack
-from slt_check.certificates.stages import reduce_stages, stages_of
+from slt_check.certificates.stages import reduce_stages, stages_of, ticket_float_slack
 from slt_check.core.nets import ReLUNet
 from slt_check.core.validation import check_positive
 
@@ -381,7 +383,7 @@ def crown_from_reduced(target: ReLUNet, weights: Sequence[Any], red: list[dict[s
         raw = float(np.max(np.maximum(net.du[-1], -net.dl[-1])))
     raw = max(raw, 0.0)
     Ws = target.dense_weights()
-    slack = _float_slack(Ws, x_max, target.n_in) + _float_slack(weights, x_max, target.n_in)
+    slack = _float_slack(Ws, x_max, target.n_in) + ticket_float_slack(weights, red, x_max, target.n_in)
     if _broken == "real_arithmetic":
         slack = 0.0
     return {"bound": raw + slack, "raw": raw, "slack": slack, "per_stage": per_stage,

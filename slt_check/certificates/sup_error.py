@@ -21,10 +21,11 @@ previous stage (``E = 0`` for the input). With ``P̄_rj = Σ_{s: c(s)=j} Pos_rs`
 because only one of ``σ(h_j), σ(−h_j)`` is non-zero, and ``|σ(u)−σ(h)| + |σ(−u)−σ(−h)| = |u−h|``.
 When the stage input is post-ReLU (stages ≥ 2), ``σ(−t) = σ(−h) = 0`` and ``|Pos|`` alone multiplies
 ``E``. σ is 1-Lipschitz, so the bound passes through the activation. The rounding of ``Pos``/``Neg``
-(``≤ γ_n Σ|b||a|``) is added to the deviations, and the float evaluation error of both networks
-(``≤ L γ_{n} ‖|W_L|⋯|W_1| x_max‖``) is added at the end, so the bound also covers the float values the
-search below can find. This is R8 with the *measured* per-weight deviations and interval bounds
-instead of ``η`` and ``‖W‖``: never larger, usually much tighter.
+(``≤ γ_n Σ|b||a|``) is added to the deviations, and the float evaluation error of both networks is
+added at the end — the target's ``L γ_{n} ‖|W_L|⋯|W_1| x_max‖``, the ticket's stage by stage when its
+stages are pairs (:func:`slt_check.certificates.stages.ticket_float_slack`) — so the bound also covers
+the float values the search below can find. This is R8 with the *measured* per-weight deviations and
+interval bounds instead of ``η`` and ``‖W‖``: never larger, usually much tighter.
 
 **Found lower bound.** The largest error over evaluated inputs: every corner of the box (random
 corners past 12 inputs), random points, ternary points ``{−x_max, 0, x_max}^{n_0}`` chosen per
@@ -75,6 +76,7 @@ from slt_check.certificates.stages import (
     interval_bounds,
     reduce_stages,
     stages_of,
+    ticket_float_slack,
 )
 from slt_check.core.affine import augment, read_affine
 from slt_check.core.nets import ReLUNet
@@ -186,7 +188,7 @@ def _bound_from_reduced(
         in_copies = copies
     if in_copies is not None and (len(in_copies) != target.n_out or np.any(in_copies != np.arange(target.n_out))):
         raise ValueError("stages: the last stage must map its outputs one-to-one onto the target's")
-    slack = float_slack(Ws, x_max, target.n_in) + float_slack(weights, x_max, target.n_in)
+    slack = float_slack(Ws, x_max, target.n_in) + ticket_float_slack(weights, red, x_max, target.n_in)
     return {"bound": float(E.max()) + slack, "per_stage": per_stage, "weight_err": weight_err, "slack": slack}
 
 
