@@ -222,9 +222,93 @@ def check_certificate_gap(d: dict) -> None:
     assert d["failures"] == {"k": 0, "n": len(solved)}
 
 
+def check_biases(d: dict) -> None:
+    """Every ticket certified ≤ ε unless counted as failed, found ≤ certified; biased targets share W with
+    their bias-free twins and respect b_max; kept per parameter, intervals and paired ratios recomputed;
+    the built tickets' width is the formula's; the formula width is non-decreasing in b_max, constant
+    (= the width at the reduced widths and w_max' = max(w_max, 1)) for b_max ≤ max(w_max, 1) and ≥ the
+    bias-free width; the caption's numbers recomputed from the JSON."""
+    c = d["config"]
+    eps, w_max, x_max = c["eps"], c["w_max"], c["x_max"]
+    for r in d["rows"]:
+        ws = r["widths"]
+        n_w = sum(a * b for a, b in zip(ws[:-1], ws[1:], strict=False))
+        assert r["n_weights"] == n_w and r["n_params"] == n_w + (sum(ws[1:]) if r["bias"] else 0)
+        for b, ok, cert, fnd, fl, k, kpp, pn in zip(r["built"], r["ok"], r["certified"], r["found"], r["failed"],
+                                                    r["kept"], r["kept_per_param"], r["plan_n_samples"], strict=True):
+            assert fl == ((not b) or (not ok) or cert > eps)
+            if not b:
+                continue
+            assert cert <= eps or fl
+            assert fnd <= cert
+            assert math.isclose(kpp, k / r["n_params"], rel_tol=1e-9)
+            assert pn == r["plan"]["n_samples"]  # the ticket's planned width is the formula's
+        good = [v for v, fl in zip(r["kept_per_param"], r["failed"], strict=True) if not fl]
+        if good:
+            _ci_ok(r["kept_per_param_ci"], good)
+        else:
+            assert r["kept_per_param_ci"] is None
+        if r["bias"]:
+            assert all(r["same_weights"])
+            assert max(r["max_abs_bias"]) <= c["b_max"]
+            w_red, x_red = bounds.biased_bounds(w_max, c["b_max"], x_max, len(ws) - 1)
+            assert r["plan"]["widths"] == [n + 1 for n in ws[:-1]] + [ws[-1]]
+            assert (r["plan"]["w_max"], r["plan"]["x_max"]) == (w_red, x_red)
+    labels = [con["label"] for con in c["constructions"]]
+    for lab in labels:
+        pooled = []
+        for ps in d["ratios"][lab]["per_shape"]:
+            r0, r1 = (next(r for r in d["rows"] if r["widths"] == ps["widths"] and r["label"] == lab
+                           and r["bias"] is b) for b in (False, True))
+            assert r0["seeds"] == r1["seeds"]
+            pairs = [b / a for a, b, f0, f1 in zip(r0["kept_per_param"], r1["kept_per_param"], r0["failed"],
+                                                 r1["failed"], strict=True) if not (f0 or f1)]
+            assert ps["ratios"] == pytest.approx(pairs, rel=1e-9)
+            assert math.isclose(ps["formula_width_ratio"], r1["plan"]["n_samples"] / r0["plan"]["n_samples"])
+            assert r1["plan"]["n_samples"] >= r0["plan"]["n_samples"]
+            pooled += pairs
+        if pooled:
+            _ci_ok(d["ratios"][lab]["ci"], pooled)
+    f = d["formula"]
+    rows = sorted(f["rows"], key=lambda r: r["b_max"])
+    depth = len(f["widths"]) - 1
+    for lab in labels:
+        free = f["bias_free"][lab]["n_samples"]
+        ns = [r["plans"][lab]["n_samples"] for r in rows]
+        assert all(a <= b for a, b in zip(ns, ns[1:], strict=False)), (lab, ns)
+        flat = [r["plans"][lab]["n_samples"] for r in rows if r["b_max"] <= max(w_max, 1.0)]
+        assert flat and len(set(flat)) == 1, (lab, flat)
+        assert all(n >= free for n in ns)
+        ref = next(r for r in d["rows"] if r["widths"] == f["widths"] and r["label"] == lab and r["bias"])
+        if ref["plan"]["w_max"] == max(w_max, 1.0):
+            assert flat[0] == ref["plan"]["n_samples"]
+        for r in rows:
+            assert (r["w_max_reduced"], r["x_max_reduced"]) == bounds.biased_bounds(w_max, r["b_max"], x_max, depth)
+            assert r["w_max_reduced"] == max(w_max, r["b_max"], 1.0)
+            assert r["plans"][lab]["w_max"] == r["w_max_reduced"]
+    fails = [fl for r in d["rows"] for fl in r["failed"]]
+    assert d["failures"] == {"k": sum(fails), "n": len(fails)}
+    cap = load_figure_module("biases").caption(d)
+    for lab in labels:
+        ci = mean_ci(d["ratios"][lab]["ratios"]) if d["ratios"][lab]["ratios"] else None
+        if ci:
+            assert f"{lab} {ci['mean']:.3f} [{ci['low']:.3f}, {ci['high']:.3f}]" in cap, (lab, cap)
+        for b in (False, True):
+            fl = [x for r in d["rows"] if r["label"] == lab and r["bias"] is b for x in r["failed"]]
+            assert f"{lab} {'with' if b else 'without'} biases {failure_phrase(sum(fl), len(fl))}" in cap
+        assert f"{f['bias_free'][lab]['n_samples']} without biases" in cap
+        assert f"{rows[-1]['plans'][lab]['n_samples']} at b_max = {rows[-1]['b_max']:g}" in cap
+        for ps in d["ratios"][lab]["per_shape"]:
+            r0, r1 = (next(r for r in d["rows"] if r["widths"] == ps["widths"] and r["label"] == lab
+                           and r["bias"] is b) for b in (False, True))
+            assert f"×{r1['plan']['n_samples'] / r0['plan']['n_samples']:.3f}" in cap
+    assert failure_phrase(sum(fails), len(fails)) in cap
+
+
 CHECKS = {"samples": check_samples, "minwidth": check_minwidth, "error": check_error,
           "failure": check_failure, "depth": check_depth, "coverage": check_coverage,
-          "propagation": check_propagation, "axes": check_axes, "certificate_gap": check_certificate_gap}
+          "propagation": check_propagation, "axes": check_axes, "certificate_gap": check_certificate_gap,
+          "biases": check_biases}
 
 
 def expected_caption_numbers(name: str, d: dict) -> list[str]:

@@ -67,6 +67,7 @@ FIGURES: tuple[str, ...] = (
     "propagation",
     "axes",
     "certificate_gap",
+    "biases",
 )
 """Every figure, in report order: ``plots/fig_<name>.py``."""
 
