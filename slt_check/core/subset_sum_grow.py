@@ -12,11 +12,12 @@ and return ``S*_n`` (the exact minimiser over the **shortest** prefix whose opti
 plain exact minimiser over all candidates.
 
 Meet in the middle, incrementally: candidate ``k`` joins the left half (``k`` even) or the right
-half (``k`` odd). Each half is kept as its ``2^h`` subset sums **in sorted order**; adding a candidate ``x`` merges the sorted list ``S`` with ``S + x`` (also sorted), so a
-half is built in ``O(2^h)`` without a sort, and growing the prefix by one costs one merge. The
-optimum over all (left, right) pairs is found by the classic two-pointer scan (left ascending,
-right descending: step left when the sum is below ``t``, right otherwise), which is exact because
-float addition is monotone. Sums are formed in the order the candidates were added (the order
+half (``k`` odd). Each half is kept as its ``2^h`` subset sums **in sorted order**; adding a
+candidate ``x`` merges the sorted list ``S`` with ``S + x`` (also sorted), so a half is built in
+``O(2^h)`` without a sort, and growing the prefix by one costs one merge. The optimum over all
+(left, right) pairs is found by the classic two-pointer scan (left ascending, right descending:
+step left when the sum is below ``t``, right otherwise), which is exact because float addition is
+monotone. Sums are formed in the order the candidates were added (the order
 :func:`slt_check.core.subset_sum.best_subsets` uses on the same halves), so the optimum *value* equals
 that reference bit for bit (tested); masks can differ only between exactly tied subsets.
 Tie-break (what makes tickets reproducible): the scan starts from the empty subset and keeps the
@@ -36,9 +37,9 @@ function of the values only, :func:`_path_at`), the pieces' bests taken in path 
 strict ``<``. The merged lists, the visited pairs and the kept pair are exactly those of the
 one-chain walk, so the masks (and tickets) are unchanged bit for bit (tests/test_subset_sum_fast.py
 checks the masks against a sequential rendition, ties included). Indices are cast to unsigned to
-drop numba's negative-index wrap-around. Measured single-threaded (CPU time, best of 15 batches of
-500 rows, ``U[−1, 1]`` candidates, benchmarks/subset_sum.py): at ``n = 21`` 11.5 µs per row (one
-chain: 44 µs); see benchmarks/results/subset_sum.md for n = 12 … 32.
+drop numba's negative-index wrap-around. Measured single-threaded (CPU time, best of 7 batches of
+500 rows, ``U[−1, 1]`` candidates, benchmarks/subset_sum.py): at ``n = 21`` 11.7 µs per row (one
+chain: 44.4 µs), at ``n = 32`` 0.43 ms (1.9 ms); benchmarks/results/subset_sum.md.
 """
 
 from __future__ import annotations
