@@ -120,6 +120,12 @@ def test_the_estimate_is_computed_from_the_plan() -> None:
     assert e.exact_window == 32
     assert e.seconds == pytest.approx(pplan["G_params"] * B.NS_PER_DENSE_PARAM
                                       + 2 * prob.n_weights * B.S_PER_EXACT_SEARCH)
+    lz = B.estimate_build(pen, prob, pplan, True)
+    assert lz.seconds == pytest.approx(prob.n_weights * pplan["n_samples"] * B.S_PER_LAZY_EXACT_CANDIDATE
+                                       + 2 * prob.n_weights * B.S_PER_EXACT_SEARCH)
+    cert = get_construction("pensia", precision="certificate")
+    c = B.estimate_build(cert, prob, cert.plan(prob), False)
+    assert c.seconds == pytest.approx(pplan["G_params"] * B.NS_PER_DENSE_PARAM + 2 * prob.n_weights * B.S_PER_GROWN_SEARCH)
 
 
 @pytest.mark.parametrize(("threshold", "printed"), [(0.0, True), (1e9, False)])

@@ -289,9 +289,13 @@ def build_auto(
 NS_PER_DENSE_PARAM = 150e-9
 """Seconds per parameter of a dense ``G`` (sampling, masking, selection): measured 100–190 ns on
 Orseau builds of random 8-16-4 and 16-32-8 targets (min of 3, one core of the reference machine)."""
-S_PER_LAZY_CANDIDATE = 0.4e-6
-"""Seconds per (target weight × candidate) on the lazy path with greedy digits: measured 0.39 µs on
-the same Orseau builds (Malach's pair search: 0.05 µs)."""
+S_PER_LAZY_CANDIDATE = 0.12e-6
+"""Seconds per (target weight × candidate) on the lazy path with greedy digits or the pair search:
+≈ 0.11 µs of one core on Orseau's 784-500-10 per_input build (selection 198 s on 2 workers for
+397,000 weights × 8,841 candidates); small builds, where fixed costs dominate, measured 0.39 µs."""
+S_PER_LAZY_EXACT_CANDIDATE = 0.4e-6
+"""The same for the exact subset-sum rule (Pensia's banks: candidates gathered and sorted per weight):
+measured 0.39 µs on small Pensia builds."""
 S_PER_EXACT_SEARCH = 6.5e-3
 """Seconds per target weight and half of an exact subset-sum search over a 32-candidate window:
 measured ≈ 13 ms per weight (both halves) on a Pensia build of a random 8-16-4 target; ×2^{(window−32)/2}."""
@@ -309,7 +313,7 @@ class BuildEstimate:
     """A rough wall time of one build, from its plan only (nothing is sampled):
 
         seconds = G_params · NS_PER_DENSE_PARAM                      (dense)
-                  W · N · S_PER_LAZY_CANDIDATE                       (lazy)
+                  W · N · S_PER_LAZY_CANDIDATE (or …_EXACT_CANDIDATE)  (lazy)
                 + 2 W · S_PER_EXACT_SEARCH · 2^{(window − 32)/2}     (exact subset-sum rule, whole window)
                 + 2 W · S_PER_GROWN_SEARCH                           (exact subset-sum rule, growing prefix)
 
@@ -340,7 +344,9 @@ def estimate_build(con: Any, problem: Problem, plan: dict[str, Any], lazy: bool)
     """The :class:`BuildEstimate` of building ``problem`` with ``con`` at ``plan`` (dense or ``lazy``)."""
     W, N = int(problem.n_weights), int(plan.get("n_samples", 0))
     G = int(plan.get("G_params", 0))
-    seconds = W * N * S_PER_LAZY_CANDIDATE if lazy else G * NS_PER_DENSE_PARAM
+    exact = plan.get("rule") == "exact_subset_sum"
+    per_candidate = S_PER_LAZY_EXACT_CANDIDATE if exact else S_PER_LAZY_CANDIDATE
+    seconds = W * N * per_candidate if lazy else G * NS_PER_DENSE_PARAM
     window = None
     if plan.get("rule") == "exact_subset_sum":
         window = int(plan.get("window", 32))
