@@ -50,3 +50,21 @@ def test_scale_to_bound_keeps_predictions() -> None:
     X = np.random.default_rng(0).uniform(0, 1, (50, 5))
     np.testing.assert_allclose(S(X), factor * F(X), rtol=1e-12, atol=1e-14)
     assert factor > 0
+
+
+TRAINED = Path(__file__).resolve().parents[1] / "examples" / "trained_mlps.py"
+
+
+def test_trained_mlp_with_biases_quick(tmp_path) -> None:
+    """A 64-16-10 MLP trained with biases (Flatten, Dropout in the Sequential): orseau and pensia
+    tickets are certified ≤ ε and keep the test accuracy within 0.5 points."""
+    spec = importlib.util.spec_from_file_location("trained_mlps_example", TRAINED)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert mod.main(["--quick", "--epochs", "150", "--out", str(tmp_path)]) == 0
+    res = json.loads((tmp_path / "trained_mlps.json").read_text())
+    assert {r["construction"] for r in res["rows"]} == {"orseau[per_input]", "pensia[certificate]"}
+    for r in res["rows"]:
+        assert r["target_test_acc"] > 80.0
+        assert r["holds"] and r["found"] <= r["certified"] <= res["eps"]
+        assert r["acc_gap_points"] <= 0.5
