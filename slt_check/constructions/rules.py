@@ -14,11 +14,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from slt_check.core.bounds import GAMMA
-from slt_check.core.digits import greedy_select, tile_index
+from slt_check.core import digits as _digits
+from slt_check.core.digits import SCAN_DECIDED, SCAN_NEEDS_REFERENCE, greedy_digit_scan, greedy_select, tile_index
 from slt_check.core.subset_sum import MAX_N, subset_errors
 from slt_check.core.subset_sum_grow import grow_subsets
 
 __all__ = ["GreedyDigits", "RULES", "first_in_category"]
+
+_LIBRARY_TILE_INDEX = tile_index
+"""The tile classification the compiled scan reproduces (:func:`slt_check.core.digits.greedy_digit_scan`)."""
 
 
 def first_in_category(category: np.ndarray, valid: np.ndarray, n_categories: int) -> np.ndarray:
@@ -66,6 +70,60 @@ class GreedyDigits:
         keep[r, first[r, c]] = True
         ok = present.all(axis=1) | (w == 0)
         return keep, ok
+
+    def choose_factors(
+        self, w: np.ndarray, a: np.ndarray, a_row: np.ndarray, b: np.ndarray, halves: tuple[int, ...],
+        complete: bool = True,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`choose` on every half of ``halves`` at once, from the factors of the candidates:
+        row ``i`` has ``p = a[a_row[i]] · b[i]`` and half ``h`` the eligible set ``sign(a) = h``
+        (:func:`slt_check.sources.selection.choose_from_candidates`). Compiled
+        (:func:`~slt_check.core.digits.greedy_digit_scan`); a row with a candidate on a tile edge is
+        recomputed by :meth:`choose` itself, so the kept sets are exactly :meth:`choose`'s.
+
+        ``complete=False``: the ``L`` columns are a prefix of the candidates; a row whose result may
+        still change with later candidates is *undecided*. Returns ``pos`` (``(n, 2M)`` kept
+        positions, ascending per row, padded with ``L``), ``ok`` (per row, over the halves) and
+        ``decided`` (per row; all True when ``complete``).
+        """
+        w = np.asarray(w, dtype=np.float64)
+        a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+        n, L = b.shape
+        if tile_index is not _LIBRARY_TILE_INDEX or _digits.tile_index is not _LIBRARY_TILE_INDEX:
+            # a replaced tile classification (the mutation suite) applies here too: the array code
+            ref = np.ones(n, dtype=np.int8) * SCAN_NEEDS_REFERENCE
+            keep = np.zeros((n, 2 * self.M), dtype=np.int64)
+            n_keep, ok = np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
+        else:
+            keep, n_keep, ok, ref = greedy_digit_scan(
+                w, a, a_row, b, self.M, self.w_max, self.gamma, tuple(halves), complete)
+        pos = np.where(np.arange(keep.shape[1])[None, :] < n_keep[:, None], keep, L)
+        pos.sort(axis=1)
+        decided = ref == SCAN_DECIDED
+        redo = np.flatnonzero(ref == SCAN_NEEDS_REFERENCE)
+        if complete and redo.size:
+            keep_r, ok_r = self._choose_halves(w[redo], a[a_row[redo]], b[redo], halves)
+            r, c = np.nonzero(keep_r)  # row-major: ascending positions per row
+            counts = keep_r.sum(axis=1)
+            pos[redo] = L
+            slot = np.arange(r.size) - np.repeat(np.cumsum(counts) - counts, counts)
+            pos[redo[r], slot] = c
+            ok[redo] = ok_r
+            decided[redo] = True
+        return pos, ok, decided
+
+    def _choose_halves(
+        self, w: np.ndarray, a: np.ndarray, b: np.ndarray, halves: tuple[int, ...]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`choose` per half on ``p = a·b`` (eligible: ``sign(a) = h``), kept sets united."""
+        p = a * b
+        keep_any = np.zeros(p.shape, dtype=bool)
+        ok = np.ones(len(w), dtype=bool)
+        for half in halves:
+            keep, good = self.choose(w, p, np.sign(a) == half)
+            keep_any |= keep
+            ok &= good
+        return keep_any, ok
 
 
 RULES: dict[str, type] = {"greedy_digits": GreedyDigits}

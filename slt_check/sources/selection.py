@@ -30,6 +30,7 @@ __all__ = [
     "select_masks",
     "LayerReport",
     "choose_from_candidates",
+    "kept_from_positions",
     "layer_halves",
     "layer_rule",
     "layer_report",
@@ -74,8 +75,13 @@ def choose_from_candidates(
     column), ``rows`` (intermediate neuron ``h``), their factors ``a`` = ``A[h, j]`` and
     ``b`` = ``B[o, h]``, and ``ok`` (shape of ``w``: the rule's success event per weight).
     """
-    p = cand["a"] * cand["b"]
     n = w.size
+    if hasattr(rule, "choose_factors"):  # the rule works on the factors directly (compiled)
+        N = cand["a"].shape[-1]
+        a, b = cand["a"].reshape(n, N), cand["b"].reshape(n, N)
+        pos, ok, _ = rule.choose_factors(w.reshape(n), a, np.arange(n), b, tuple(halves), complete=True)
+        return kept_from_positions(pos, N, outs, w.shape[1], cand["rows"].reshape(n, N), a, np.arange(n), b, ok)
+    p = cand["a"] * cand["b"]
     flat_p = p.reshape(n, -1)
     flat_a = cand["a"].reshape(n, -1)
     keep_any = np.zeros(flat_p.shape, dtype=bool)
@@ -97,6 +103,24 @@ def choose_from_candidates(
         "b": cand["b"][o_idx, j_idx, s_idx],
         "ok": ok_chunk.reshape(w.shape),
     }
+
+
+def kept_from_positions(
+    pos: np.ndarray, N: int, outs: np.ndarray, n_in: int, rows: np.ndarray, a: np.ndarray,
+    a_row: np.ndarray, b: np.ndarray, ok: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """:func:`choose_from_candidates`'s result from kept positions: row ``i = o_idx·n_in + j_idx`` of
+    ``pos`` lists the kept candidates ``s`` of weight ``(outs[o_idx], j_idx)`` (entries ``≥ N`` are
+    padding), with factors ``a[a_row[i], s]``, ``b[i, s]`` and neuron ``rows[i, s]`` — or, when
+    ``rows`` has one column per row, ``rows[i]·N + s`` (the neuron of the block's first candidate plus
+    ``s``, :meth:`~slt_check.sources.layout.Layout.owners`). Entries come in ``(o, j, s)`` order, like
+    ``np.nonzero`` of a keep mask."""
+    i, c = np.nonzero(pos < N)
+    s = pos[i, c]
+    o_idx, j_idx = np.divmod(i, n_in)
+    h = rows[i, s] if rows.ndim == 2 else rows[i] * N + s
+    return {"o": np.asarray(outs)[o_idx], "j": j_idx, "rows": h, "a": a[a_row[i], s], "b": b[i, s],
+            "ok": ok.reshape(len(outs), n_in)}
 
 
 def select_masks(
