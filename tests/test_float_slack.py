@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from slt_check.certificates import stages as stages_mod
-from slt_check.certificates.stages import float_slack, reduce_stages, stages_of, stagewise_float_slack
+from slt_check.certificates.stages import TINY, float_slack, reduce_stages, stages_of, stagewise_float_slack
 from slt_check.certificates.sup_error import certified_bound
 from slt_check.core.affine import read_affine
 from slt_check.core.nets import ReLUNet
@@ -109,10 +109,13 @@ def check_ticket_slack(case: int, widths: list[int], seed: int, eps_i: int, x_ma
     s_new = stagewise_float_slack(red, box, len(t.weights))
     assert s_new is not None, "every construction here reads as pair stages"
     s_old = float_slack(t.weights, box, F.n_in)
-    assert s_new <= s_old, f"stage-wise slack {s_new:.3g} above the reference {s_old:.3g}"
+    # the reference omits underflow; the stage-wise bound allows TINY per stage and unit for it (so a
+    # ticket with no non-zero weight, reference 0, gets a few TINY propagated)
+    assert s_new <= max(s_old, 1e6 * TINY), f"stage-wise slack {s_new:.3g} above the reference {s_old:.3g}"
     s_target = float_slack(F.dense_weights(), box, F.n_in)
-    cert = certified_bound(F, t.weights, stages_of(t), box)
-    assert cert["slack"] == s_target + s_new  # the certificate adds exactly these two
+    if all(r["Pos"].size for r in red):  # (a compact ticket with no live unit in a stage is not certified)
+        cert = certified_bound(F, t.weights, stages_of(t), box)
+        assert cert["slack"] == s_target + s_new  # the certificate adds exactly these two
 
     X = _points(F.n_in, x_max, np.random.default_rng(seed), None if aff is None else x_max)
     assert np.all(np.abs(X) <= box)
@@ -124,7 +127,7 @@ def check_ticket_slack(case: int, widths: list[int], seed: int, eps_i: int, x_ma
     assert d_dense <= Fraction(s_new), f"ticket (dense): float error {float(d_dense):.3g} > slack {s_new:.3g}"
     d_target = _max_diff([_rows(w) for w in F.dense_weights()], F.output_relu, X, F(X))
     assert d_target <= Fraction(s_target), f"target: float error {float(d_target):.3g} > slack {s_target:.3g}"
-    return {"ratio": float(max(d_sparse, d_dense)) / s_new, "new_over_old": s_new / s_old}
+    return {"ratio": float(max(d_sparse, d_dense)) / s_new, "new_over_old": s_new / s_old if s_old > 0 else 0.0}
 
 
 @settings(deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow])
@@ -154,7 +157,7 @@ def test_fixed_tickets_hold() -> None:
     ratio float error / slack stays below 1 on every ticket and new ≤ old everywhere."""
     ratios = [check_ticket_slack(*c) for c in FIXED]
     assert max(r["ratio"] for r in ratios) <= 1.0
-    assert max(r["new_over_old"] for r in ratios) <= 1.0
+    assert max(r["new_over_old"] for r in ratios) <= 1.0  # no zero-weight ticket here: TINY ≪ the slack
 
 
 def test_dropping_the_stage_rounding_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -131,15 +131,17 @@ def interval_bounds(target: ReLUNet, x_max: float) -> list[tuple[np.ndarray, np.
 
 
 def float_slack(weights: Sequence[Any], x_max: float, n_in: int) -> float:
-    """``L γ_{n+1} ‖|W_L|⋯|W_1| x_max 1‖_∞``: bound on the float evaluation error of a network."""
+    """``L γ_{n+2} ‖|W_L|⋯|W_1| x_max 1‖_∞``: bound on the float evaluation error of a network (the
+    reference bound; layers with no rows, as a compact ticket of a zero weight has, are allowed).
+    Underflow is not counted (at most ``2⁻¹⁰⁷⁵`` per product; :data:`TINY` in the stage-wise bound)."""
     v = np.full(n_in, x_max)
     n_max = 1
     for W in weights:
         Wa = _abs(W)
         v = np.asarray(Wa @ v).ravel()
-        fan = int(np.max(np.diff(sp.csr_matrix(W).indptr))) if sp.issparse(W) else W.shape[1]
+        fan = int(np.max(np.diff(sp.csr_matrix(W).indptr), initial=0)) if sp.issparse(W) else W.shape[1]
         n_max = max(n_max, fan)
-    return len(weights) * gamma(n_max + 2) * float(np.max(v))
+    return len(weights) * gamma(n_max + 2) * float(np.max(v, initial=0.0))
 
 
 TINY = 1e-300
@@ -203,8 +205,9 @@ def stagewise_float_slack(red: Sequence[dict[str, Any]], x_max: float, n_layers:
     value ``/ (1 + γ_{n+3})``; each stage's ``E`` and ``u`` are multiplied by ``1 + 4γ_{n+4}`` to stay
     upper bounds.
 
-    It is at most ``float_slack(weights)``: each of the ``l`` terms ``|Ŵ_L|⋯|Ŵ_{k+1}| e_k`` is at most
-    ``γ_{f+2} |B_L||A_L|⋯|B_1||A_1| x_max 1`` (``|Ŵ| ≤ |B||A|``) and the reference bound counts ``L = 2l``.
+    It is at most ``float_slack(weights)`` plus the underflow allowance the reference omits: each of the
+    ``l`` terms ``|Ŵ_L|⋯|Ŵ_{k+1}| e_k`` is at most ``γ_{f+2} |B_L||A_L|⋯|B_1||A_1| x_max 1``
+    (``|Ŵ| ≤ |B||A|``) and the reference bound counts ``L = 2l``.
     """
     if not red or not _pair_chain(red, n_layers):
         return None
