@@ -99,3 +99,16 @@ def test_pointwise_error_checks_the_box():
         pointwise_error(F, t, np.zeros((1, 3)), 1.0)
     with pytest.raises(ValueError, match="x_max"):
         sup_error(F, t, -1.0)
+
+
+def test_a_compact_ticket_with_an_empty_stage_is_certified() -> None:
+    """A target whose first layer is all zeros gives a compact ticket with no live unit in its first
+    stage: the certificate is the (tiny) float allowance, not a crash, and found ≤ certified."""
+    from slt_check.pipeline.build import build_compact_ticket
+    from slt_check.tickets.targets import target_from_spec
+
+    F = target_from_spec("random:1-2-1:sparse")
+    assert not np.any(F.dense_weights()[0])
+    t = build_compact_ticket(F, 0.05, 0.1, 0, sharing="per_input", allow_failure=True)
+    e = sup_error(F, t, 1.0, n_random=16, steps=2)
+    assert 0.0 <= e.found <= e.certified <= 1e-12

@@ -177,19 +177,21 @@ def _bound_from_reduced(
         Dp = np.abs(Pbar - Wt) + Rbar
         Dn = np.abs(Nbar - Wt) + Rbar
         live_neg = Un > 0
-        weight_err.append(float(max(Dp.max(), Dn[:, live_neg].max() if live_neg.any() else 0.0)))
+        weight_err.append(float(max(Dp.max() if Dp.size else 0.0,
+                                    Dn[:, live_neg].max() if live_neg.any() and Dn.size else 0.0)))
         term = np.maximum(Dp * Up[None, :], Dn * Un[None, :]).sum(axis=1)
         if i == 0:
             E_new = term
         else:
             E_new = term + np.abs(r["Pos"]) @ E
-        E = E_new * (1 + 1e-12)
-        per_stage.append(float(E.max()))
+        # the bound's own float rounding: a few roundings per term, an n-term sum, one more sum over E
+        E = E_new * (1 + gamma(max(W.shape[1], np.shape(r["Pos"])[1]) + 8))
+        per_stage.append(float(E.max()) if E.size else 0.0)
         in_copies = copies
     if in_copies is not None and (len(in_copies) != target.n_out or np.any(in_copies != np.arange(target.n_out))):
         raise ValueError("stages: the last stage must map its outputs one-to-one onto the target's")
     slack = float_slack(Ws, x_max, target.n_in) + ticket_float_slack(weights, red, x_max, target.n_in)
-    return {"bound": float(E.max()) + slack, "per_stage": per_stage, "weight_err": weight_err, "slack": slack}
+    return {"bound": (float(E.max()) if E.size else 0.0) + slack, "per_stage": per_stage, "weight_err": weight_err, "slack": slack}
 
 
 # ---------------------------------------------------------------------------------------- search
