@@ -75,3 +75,18 @@ def test_slow_plan_hint():
     assert _slow_plan_hint("pensia", {}, 100) is None
     assert _slow_plan_hint("orseau", {}, 397_000) is None
     assert _slow_plan_hint("factorial", {"rule": "greedy_digits"}, 397_000) is None
+
+
+def test_check_with_the_crown_certificate(tmp_path, capsys):
+    """--certificate crown|best: a sound bound between the found error and the propagation bound."""
+    out = tmp_path / "t.npz"
+    assert main(["build", "--target", "random:3-4-2", "--eps", "1e-2", "--out", str(out)]) == 0
+    capsys.readouterr()
+    res = {}
+    for c in ("propagation", "crown", "best"):
+        assert main(["check", str(out), "--json", "--certificate", c]) == 0
+        res[c] = json.loads(capsys.readouterr().out)
+    prop, crown, best = (res[c]["sup_error"] for c in ("propagation", "crown", "best"))
+    assert crown["found"] <= crown["certified"] <= prop["certified"] * (1 + 1e-12)
+    assert best["certified"] == min(prop["certified"], crown["certified"])
+    assert main(["check", str(out), "--certificate", "exactish"]) == 2

@@ -214,6 +214,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--search-seed", type=_seed, default=0, help="seed of the adversarial search")
     c.add_argument("--exact", action="store_true",
                    help="also compute the exact sup error by mixed-integer programming (small tickets)")
+    c.add_argument("--certificate", choices=("propagation", "crown", "best"), default="propagation",
+                   help="which sound upper bound decides the verdict: the stage propagation certificate "
+                   "(default, what builds accept), CROWN linear bounds on the difference network (about 3x "
+                   "tighter at full size, under a second), or the smaller of the two (docs/certificates.md)")
     c.add_argument("--json", action="store_true", help="print JSON instead of text")
     c.add_argument("--jobs", type=_count("jobs"), default=1, help="worker processes to validate a compact ticket")
     _add_memory(c)
@@ -406,6 +410,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not x_max > 0:
         raise ValueError(f"--x-max: the box half-width must be > 0, got {x_max:g}")
     kw: dict[str, Any] = {"method": "milp"} if args.exact else {}
+    if args.certificate != "propagation":
+        kw["certificate"] = args.certificate
     try:
         err = sup_error_any(ticket.target, ticket, x_max, rng=args.search_seed, **kw)
     except ValueError as exc:
