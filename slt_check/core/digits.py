@@ -112,7 +112,8 @@ def _scan_rows(
     status: np.ndarray,
 ) -> None:
     n, L = b.shape
-    first = np.empty(M, np.int64)
+    first = np.empty((2, M), np.int64)  # first candidate per (half, tile): half 0 is a > 0, 1 is a < 0
+    need = (M if pos_half else 0) + (M if neg_half else 0)
     for i in range(n):
         wi = w[i]
         n_keep[i] = 0
@@ -122,49 +123,53 @@ def _scan_rows(
             continue
         sw = 1.0 if wi > 0.0 else -1.0
         ar = a_row[i]
-        for hh in range(2):
-            if (hh == 0 and not pos_half) or (hh == 1 and not neg_half):
-                continue
-            half = 1.0 if hh == 0 else -1.0
-            for k in range(M):
-                first[k] = -1
-            found = 0
-            for s in range(L):
-                av = a[ar, s]
-                if not av * half > 0.0:  # np.sign(a) == half
-                    continue
-                p = av * b[i, s]
-                if not p * sw > 0.0:  # np.sign(p) == np.sign(w)
-                    continue
-                mag = abs(p)
-                if mag >= w_max:  # tile 0
-                    continue
-                x = math.log(w_max / mag) / log_gamma
-                r = math.floor(x + 0.5)
-                if abs(x - r) < EDGE_TOL:  # tile r or r + 1: only NumPy's log decides
-                    if (1.0 <= r <= M and first[int(r) - 1] < 0) or (0.0 <= r < M and first[int(r)] < 0):
-                        status[i] = SCAN_NEEDS_REFERENCE
-                        break
-                    continue
-                kf = math.ceil(x)
-                if kf < 1.0 or kf > M:
-                    continue
-                c = int(kf) - 1
-                if first[c] < 0:
-                    first[c] = s
-                    found += 1
-                    if found == M:
-                        break
-            if status[i] != SCAN_DECIDED:
+        first[:, :] = -1
+        found = 0
+        for s in range(L):  # one pass for both halves: each candidate belongs to the half of sign(a)
+            if found == need:
                 break
-            if found < M:
-                if not complete:
-                    status[i] = SCAN_NEEDS_MORE
+            av = a[ar, s]
+            if av > 0.0:  # np.sign(a) == 1
+                if not pos_half:
+                    continue
+                h = 0
+            elif av < 0.0:  # np.sign(a) == -1
+                if not neg_half:
+                    continue
+                h = 1
+            else:
+                continue
+            p = av * b[i, s]
+            if not p * sw > 0.0:  # np.sign(p) == np.sign(w)
+                continue
+            mag = abs(p)
+            if mag >= w_max:  # tile 0
+                continue
+            x = math.log(w_max / mag) / log_gamma
+            r = math.floor(x + 0.5)
+            if abs(x - r) < EDGE_TOL:  # tile r or r + 1: only NumPy's log decides
+                if (1.0 <= r <= M and first[h, int(r) - 1] < 0) or (0.0 <= r < M and first[h, int(r)] < 0):
+                    status[i] = SCAN_NEEDS_REFERENCE
                     break
-                ok[i] = False
+                continue
+            kf = math.ceil(x)
+            if kf < 1.0 or kf > M:
+                continue
+            c = int(kf) - 1
+            if first[h, c] < 0:
+                first[h, c] = s
+                found += 1
+        if status[i] != SCAN_DECIDED:
+            continue
+        if found < need:
+            if not complete:
+                status[i] = SCAN_NEEDS_MORE
+                continue
+            ok[i] = False
+        for h in range(2):
             res = abs(wi)
             for k in range(M):  # greedy, largest tile first (greedy_select)
-                s = first[k]
+                s = first[h, k]
                 if s >= 0:
                     v = abs(a[ar, s] * b[i, s])
                     if v <= res:
@@ -180,18 +185,24 @@ def greedy_digit_scan(
     """The greedy digit rule on factorised candidates, compiled, one row per target weight.
 
     Row ``i`` (target ``w_i``) has candidates ``p_s = a[a_row[i], s] · b[i, s]``, ``s = 0..L−1`` in
-    sampling order (``L`` = the columns of ``b``; ``a`` may have more, which are not read). For each half ``h`` in ``halves`` (candidates with ``sign(a_s) = h``), among those
-    with ``sign(p_s) = sign(w_i)`` the first one in each tile ``k = tile_index(|p_s|) ∈ 1..M`` is the
+    sampling order (``L`` = the columns of ``b``; ``a`` may have more, which are not read). For each
+    half ``h`` in ``halves`` (candidates with ``sign(a_s) = h``), among those with
+    ``sign(p_s) = sign(w_i)`` the first one in each tile ``k = tile_index(|p_s|) ∈ 1..M`` is the
     digit-``k`` candidate, and the greedy rule keeps it iff ``|p_s| ≤ r`` (``r ← |w_i|``, then
     ``r ← r − |p_s|``, ``k = 1..M``) — what :func:`tile_index`, a first-per-tile scan and
     :func:`greedy_select` compute, with the same float operations (the kept sets are identical).
     ``ok_i``: every tile of every half has a candidate, or ``w_i = 0``.
 
-    A row stops reading candidates once every tile of the half has one (later candidates cannot
-    change the result). ``complete``: the ``L`` candidates are all there are; if not, a row with an
-    empty tile gets :data:`SCAN_NEEDS_MORE`. A candidate within :data:`EDGE_TOL` of a tile edge that
-    could fill an empty tile gets the row :data:`SCAN_NEEDS_REFERENCE` (the caller classifies it with
+    One pass over ``s`` serves both halves (a candidate belongs to the half of ``sign(a_s)``); a row
+    stops reading candidates once every tile of every half has one (later candidates cannot change
+    the result). ``complete``: the ``L`` candidates are all there are; if not, a row with an empty
+    tile gets :data:`SCAN_NEEDS_MORE`. A candidate within :data:`EDGE_TOL` of a tile edge that could
+    fill an empty tile gets the row :data:`SCAN_NEEDS_REFERENCE` (the caller classifies it with
     :func:`tile_index`). Only :data:`SCAN_DECIDED` rows' results are meaningful.
+
+    The tile is ``⌈x⌉``, ``x = ln(w_max/|p|)/ln γ`` with the compiled logarithm: away from the
+    integers (``|x − round(x)| ≥ EDGE_TOL``) NumPy's ``x`` (within ≈ 1e-13 of it) has the same
+    ceiling and :func:`tile_index` no exact-edge correction, so the tile is :func:`tile_index`'s.
 
     Returns ``keep`` (``(n, 2M)`` kept positions ``s``, ``n_keep[i]`` valid per row, in tile order),
     ``n_keep``, ``ok`` and ``status`` (per row).

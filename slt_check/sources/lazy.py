@@ -23,6 +23,16 @@ entries, never drawn here, are independent of everything used and cannot influen
 ``tests/test_lazy.py`` checks the identity on small targets for ``orseau`` (both sharings) and
 ``pensia``.
 
+**Drawing only what the rule reads.** A rule with ``choose_factors`` (greedy digits) reads a weight's
+candidates in sampling order and stops once every digit tile has its first candidate — on Orseau's
+plans after about a fifth of the ``N`` candidates, since ``N`` is sized for a union bound over all
+weights. For laws whose ``sample(rng, n)`` is the first ``n`` values of ``sample(rng, N)``
+(:data:`NESTED_LAWS`), :func:`_select_prefix` draws the leading :data:`PREFIX_FRACTION` of each
+stream, the rule decides the weights no later candidate can change, and only the other weights'
+streams are drawn whole: the values read are still those of the whole streams, so the ticket is the
+same. :func:`regenerate_entries` likewise draws each stream only up to its last kept position —
+still an independent regeneration from the seed, never a copy of the build's values.
+
 A construction supports the lazy path (``lazy = True``, see :mod:`slt_check.pipeline.build`) when it
 exposes ``source_spec(problem, seed) -> SourceSpec``, ``make_rule(problem, spec)`` and
 ``ticket_meta(problem, spec, reports) -> dict`` (and ``finalize(ticket, target, problem)``), and its
@@ -39,9 +49,16 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
+from slt_check.core.laws import Hyperbolic, Uniform
 from slt_check.core.nets import ReLUNet
 from slt_check.runtime.workers import check_jobs, process_pool
-from slt_check.sources.selection import choose_from_candidates, layer_halves, layer_report, layer_rule
+from slt_check.sources.selection import (
+    choose_from_candidates,
+    kept_from_positions,
+    layer_halves,
+    layer_report,
+    layer_rule,
+)
 from slt_check.sources.source import SourceSpec, block_rng
 
 __all__ = [
@@ -56,9 +73,29 @@ CHUNK_CANDIDATES = 4_000_000
 SUB_CANDIDATES = 150_000
 """Candidates per selection call inside a task (arrays of ~1 MB stay in cache: 3–4× faster)."""
 
-def _stream(spec: SourceSpec, layer: int, block: int, part: int) -> np.ndarray:
-    """The ``N`` usable values of one block: ``law.sample(block_rng(seed, layer, block, part), N)``."""
-    return spec.law.sample(block_rng(spec.seed, layer, block, part), spec.n_samples)
+PREFIX_CANDIDATES = 2_000_000
+"""Candidates (weights × ``N``) per selection call of the prefix path (:func:`_select_prefix`, which
+holds only the prefixes and reads a few per weight)."""
+
+PREFIX_FRACTION = 0.3
+"""Share of each block's ``N`` candidates drawn first when the rule can stop early
+(:func:`_select_prefix`); measured on Orseau's builds, about 99 % of the weights are decided within it."""
+
+NESTED_LAWS = (Hyperbolic, Uniform)
+"""Laws whose ``sample(rng, n)`` is the first ``n`` values of ``sample(rng, N)``, ``n ≤ N`` (one value
+per fixed number of uniforms of the stream, mapped elementwise), so a stream's prefix can be drawn
+alone (``tests/test_lazy.py`` checks it)."""
+
+
+def _stream(spec: SourceSpec, layer: int, block: int, part: int, n: int | None = None) -> np.ndarray:
+    """The ``N`` usable values of one block: ``law.sample(block_rng(seed, layer, block, part), N)``;
+    with ``n``, only its first ``n`` values (a law of :data:`NESTED_LAWS`)."""
+    return spec.law.sample(block_rng(spec.seed, layer, block, part), spec.n_samples if n is None else n)
+
+
+def nested_law(law: Any) -> bool:
+    """Whether prefixes of ``law``'s streams may be drawn alone (:data:`NESTED_LAWS`)."""
+    return isinstance(law, NESTED_LAWS)
 
 
 _A_CACHE: dict[tuple[Any, ...], np.ndarray] = {}
@@ -74,6 +111,26 @@ def _a_stream(spec: SourceSpec, key: tuple[int, int, int]) -> np.ndarray:
             _A_CACHE.clear()
         _A_CACHE[ck] = _stream(spec, *key)
     return _A_CACHE[ck]
+
+
+A_LAYER_BYTES = 512 * 2**20
+"""Largest ``per_input`` ``A`` layer (all its usable streams, ``a·N`` floats) a worker keeps in memory."""
+
+_A_LAYER: dict[tuple[Any, ...], np.ndarray] = {}
+
+
+def _a_shared(spec: SourceSpec, t: int, js: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``per_input``: the ``A`` streams of inputs ``js`` as rows of a matrix and the row of each
+    ``j`` — the whole layer's streams, drawn once per process when they fit :data:`A_LAYER_BYTES`."""
+    layout = spec.layout
+    a_in = spec.widths[t]
+    if 8.0 * a_in * spec.n_samples > A_LAYER_BYTES:
+        return np.stack([_a_stream(spec, layout.a_key(t, 0, int(j))) for j in js]), np.arange(len(js))
+    ck = (spec.seed, spec.n_samples, spec.widths, repr(spec.law), t)
+    if ck not in _A_LAYER:
+        _A_LAYER.clear()
+        _A_LAYER[ck] = np.stack([_stream(spec, *layout.a_key(t, 0, j)) for j in range(a_in)])
+    return _A_LAYER[ck], np.asarray(js, dtype=np.int64)
 
 
 def lazy_candidates(
@@ -95,17 +152,76 @@ def lazy_candidates(
     return {"rows": np.ascontiguousarray(rows), "a": cand_a, "b": cand_b}
 
 
+def _factor_rows(spec: SourceSpec, t: int, outs: np.ndarray, js: np.ndarray, n: int,
+                 rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Factors of the weights ``(o, j)``, ``o ∈ outs``, ``j ∈ js`` (row ``i = o_idx·len(js) + j_idx``),
+    or of the rows ``rows`` only: ``a`` and ``a_row`` (``A`` stream of row ``i`` is ``a[a_row[i]]``;
+    for ``per_input`` one whole stream per input, shared by the outputs and cached) and ``b`` (the
+    first ``n`` values of each row's ``B`` stream)."""
+    layout = spec.layout
+    O, J = np.repeat(outs, len(js)), np.tile(js, len(outs))
+    jj = np.tile(np.arange(len(js)), len(outs))
+    if rows is not None:
+        O, J, jj = O[rows], J[rows], jj[rows]
+    b = np.empty((len(O), n))
+    for i, (o, j) in enumerate(zip(O.tolist(), J.tolist(), strict=True)):
+        b[i] = _stream(spec, *layout.b_key(t, o, j), n)
+    if layout.a_shared_by_outputs():
+        a, a_rows = _a_shared(spec, t, js)
+        return a, a_rows[jj], b
+    a = np.empty((len(O), n))
+    for i, (o, j) in enumerate(zip(O.tolist(), J.tolist(), strict=True)):
+        a[i] = _stream(spec, *layout.a_key(t, o, j), n)
+    return a, np.arange(len(O)), b
+
+
+def _select_prefix(
+    spec: SourceSpec, t: int, outs: np.ndarray, js: np.ndarray, w: np.ndarray, rule: Any, halves: tuple[int, ...]
+) -> dict[str, np.ndarray]:
+    """:func:`choose_from_candidates` on the candidates of ``lazy_candidates(spec, t, outs, js)``,
+    drawing only what the rule reads: first the leading ``⌈PREFIX_FRACTION·N⌉`` values of every
+    ``B`` stream (and of every ``per_weight`` ``A`` stream); the rule (``choose_factors``) decides the
+    weights whose result no later candidate can change; the other weights' streams are drawn whole
+    and decided on all ``N`` candidates. The values are those of the whole streams (:data:`NESTED_LAWS`),
+    so the kept set is the one of the whole candidate arrays."""
+    N = spec.n_samples
+    L = min(N, max(1, math.ceil(PREFIX_FRACTION * N)))
+    n = len(outs) * len(js)
+    w = w.reshape(n)
+    a, a_row, b = _factor_rows(spec, t, outs, js, L)
+    pos, ok, decided = rule.choose_factors(w, a, a_row, b, halves, complete=L == N)
+    pos[pos >= L] = N
+    ia = a_row[:, None]
+    av, bv = a[ia, np.minimum(pos, L - 1)], b[np.arange(n)[:, None], np.minimum(pos, L - 1)]
+    rest = np.flatnonzero(~decided)
+    if rest.size:
+        a2, a_row2, b2 = _factor_rows(spec, t, outs, js, N, rest)
+        pos2, ok2, _ = rule.choose_factors(w[rest], a2, a_row2, b2, halves, complete=True)
+        pos[rest], ok[rest] = pos2, ok2
+        safe = np.minimum(pos2, N - 1)
+        av[rest], bv[rest] = a2[a_row2[:, None], safe], b2[np.arange(rest.size)[:, None], safe]
+    g = spec.layout.group(t, np.asarray(outs, dtype=np.int64)[:, None], np.asarray(js, dtype=np.int64)[None, :])
+    first = np.broadcast_to(g, (len(outs), len(js))).reshape(n) * N  # owners(t, outs, js)[..., 0]
+    return kept_from_positions(pos, N, outs, len(js), first, av, bv, ok)
+
+
 def _chunk_task(args: tuple[Any, ...]) -> dict[str, np.ndarray]:
     """Select for output neurons ``outs`` of target layer ``t+1``, input columns in sub-blocks of
-    about ``SUB_CANDIDATES`` candidates (small arrays are several times faster than one big one)."""
+    about ``SUB_CANDIDATES`` candidates (small arrays are several times faster than one big one).
+    A rule with ``choose_factors`` on a law of :data:`NESTED_LAWS` reads stream prefixes first
+    (:func:`_select_prefix`)."""
     spec, t, outs, W_rows, rule, halves = args
     a = W_rows.shape[1]
-    js_step = max(1, SUB_CANDIDATES // (len(outs) * spec.n_samples))
+    prefix = hasattr(rule, "choose_factors") and nested_law(spec.law)
+    js_step = max(1, (PREFIX_CANDIDATES if prefix else SUB_CANDIDATES) // (len(outs) * spec.n_samples))
     parts = []
     for j0 in range(0, a, js_step):
         js = np.arange(j0, min(a, j0 + js_step))
-        cand = lazy_candidates(spec, t, outs, js)
-        kept = choose_from_candidates(W_rows[:, js], outs, cand, rule, halves)
+        if prefix:
+            kept = _select_prefix(spec, t, outs, js, W_rows[:, js], rule, tuple(halves))
+        else:
+            cand = lazy_candidates(spec, t, outs, js)
+            kept = choose_from_candidates(W_rows[:, js], outs, cand, rule, halves)
         kept["j"] = js[kept["j"]]
         parts.append(kept)
     out = {k: np.concatenate([p[k] for p in parts]) for k in ("o", "j", "rows", "a", "b")}
@@ -166,13 +282,18 @@ def select_lazy(
             entries += [A_e, B_e]
             reports.append(layer_report(t, ok, halves, int(len(hA)), int(len(order)), layer_rule(rule, t)))
     _A_CACHE.clear()
+    _A_LAYER.clear()
     return entries, reports
 
 
 def _regen_task(args: tuple[Any, ...]) -> np.ndarray:
+    """The values at ``positions`` of each stream ``(layer, block, part)``: of a law of
+    :data:`NESTED_LAWS` only the stream's prefix up to the last position is drawn."""
     spec, layer, blocks, parts, positions_list = args
+    prefix = nested_law(spec.law)
     return np.concatenate(
-        [_stream(spec, layer, int(b), int(p))[pos] for b, p, pos in zip(blocks, parts, positions_list, strict=True)]
+        [_stream(spec, layer, int(b), int(p), int(pos.max()) + 1 if prefix else None)[pos]
+         for b, p, pos in zip(blocks, parts, positions_list, strict=True)]
     ) if len(blocks) else np.empty(0)
 
 
@@ -188,7 +309,8 @@ def regenerate_entries(
     progress: bool | None = None,
 ) -> np.ndarray:
     """The values ``G_k[rows, cols]`` of usable entries, regenerated from their streams (each
-    needed stream drawn once). ``ValueError`` if an entry is not usable (a mask cannot keep it)."""
+    needed stream drawn once, up to its last needed position for a law of :data:`NESTED_LAWS`).
+    ``ValueError`` if an entry is not usable (a mask cannot keep it)."""
     rows = np.asarray(rows, dtype=np.int64)
     cols = np.asarray(cols, dtype=np.int64)
     blk, part, s, usable = stream_keys(spec, k, rows, cols)
