@@ -294,3 +294,17 @@ def test_mid_size_lazy_build_keeps_the_same_arrays() -> None:
     F = target_from_spec("random:196-100-10:kaiming", seed=default_target_seed(0), output_relu=False)
     t = pipeline.build_compact_ticket(F, 0.01, 0.01, 0, sharing="per_input", progress=False)
     assert kept_digest(t) == MID_SIZE_DIGEST
+
+
+@pytest.mark.parametrize("law", [Hyperbolic(1e-4, 3.0), Uniform(-1.0, 1.0)])
+def test_batched_rows_are_the_streams(law) -> None:
+    """The prefix path draws a batch of stream prefixes at once (_draw_rows): each row must be
+    law.sample of its own stream, bit for bit."""
+    con = get_construction("orseau", sharing="per_input", n_samples=300)
+    spec = con.source_spec(Problem((3, 4, 2), 0.1, 0.1), 7)
+    spec = type(spec)(spec.widths, spec.n_samples, spec.sharing, law, spec.seed)
+    keys = [(1, 2, 5), (0, 0, 0), (3, 1, 2)]
+    for n in (1, 7, 129, 300):
+        rows = lazy._draw_rows(spec, keys, n)
+        for key, row in zip(keys, rows, strict=True):
+            np.testing.assert_array_equal(row.view(np.uint64), law.sample(lazy.block_rng(7, *key), n).view(np.uint64))

@@ -93,6 +93,26 @@ def _stream(spec: SourceSpec, layer: int, block: int, part: int, n: int | None =
     return spec.law.sample(block_rng(spec.seed, layer, block, part), spec.n_samples if n is None else n)
 
 
+def _draw_rows(spec: SourceSpec, keys: list[tuple[int, int, int]], n: int) -> np.ndarray:
+    """The first ``n`` values of the streams ``keys`` (a law of :data:`NESTED_LAWS`), one row each.
+
+    ``Hyperbolic`` streams are drawn as :meth:`~slt_check.core.laws.Hyperbolic.sample` does — ``n``
+    pairs ``(U, U')`` of uniforms, value ``sample_from_uniforms(U, ±1 by U' < 0.5)`` — with the
+    uniforms of all rows first and one elementwise map over the batch (the same values: each value
+    depends on its own pair only; ``tests/test_lazy.py`` compares them with ``law.sample``). Other
+    laws: ``law.sample`` per stream."""
+    law = spec.law
+    if type(law) is Hyperbolic:
+        r = np.empty((len(keys), n, 2))
+        for i, key in enumerate(keys):
+            block_rng(spec.seed, *key).random(out=r[i])
+        return law.sample_from_uniforms(r[..., 0], np.where(r[..., 1] < 0.5, 1, -1))
+    out = np.empty((len(keys), n))
+    for i, key in enumerate(keys):
+        out[i] = _stream(spec, *key, n)
+    return out
+
+
 def nested_law(law: Any) -> bool:
     """Whether prefixes of ``law``'s streams may be drawn alone (:data:`NESTED_LAWS`)."""
     return isinstance(law, NESTED_LAWS)
@@ -163,16 +183,12 @@ def _factor_rows(spec: SourceSpec, t: int, outs: np.ndarray, js: np.ndarray, n: 
     jj = np.tile(np.arange(len(js)), len(outs))
     if rows is not None:
         O, J, jj = O[rows], J[rows], jj[rows]
-    b = np.empty((len(O), n))
-    for i, (o, j) in enumerate(zip(O.tolist(), J.tolist(), strict=True)):
-        b[i] = _stream(spec, *layout.b_key(t, o, j), n)
+    pairs = list(zip(O.tolist(), J.tolist(), strict=True))
+    b = _draw_rows(spec, [layout.b_key(t, o, j) for o, j in pairs], n)
     if layout.a_shared_by_outputs():
         a, a_rows = _a_shared(spec, t, js)
         return a, a_rows[jj], b
-    a = np.empty((len(O), n))
-    for i, (o, j) in enumerate(zip(O.tolist(), J.tolist(), strict=True)):
-        a[i] = _stream(spec, *layout.a_key(t, o, j), n)
-    return a, np.arange(len(O)), b
+    return _draw_rows(spec, [layout.a_key(t, o, j) for o, j in pairs], n), np.arange(len(O)), b
 
 
 def _select_prefix(
@@ -322,9 +338,9 @@ def regenerate_entries(
         )
     key = blk * (spec.widths[k // 2 + 1] + 2) + part
     order = np.argsort(key, kind="stable")
-    uk, starts = np.unique(key[order], return_index=True)
-    bounds = np.append(starts, len(order))
-    groups = [order[bounds[i] : bounds[i + 1]] for i in range(len(uk))]
+    sk = key[order]
+    bounds = np.append(np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]]) if len(sk) else [], len(order))
+    groups = np.split(order, bounds[1:-1].astype(np.int64)) if len(sk) else []
     per_task = max(1, math.ceil(len(groups) / (64 * max(1, jobs))))
     tasks = [
         (spec, k, [blk[g[0]] for g in gs], [part[g[0]] for g in gs], [s[g] for g in gs])
