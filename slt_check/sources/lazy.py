@@ -73,9 +73,9 @@ CHUNK_CANDIDATES = 4_000_000
 SUB_CANDIDATES = 150_000
 """Candidates per selection call inside a task (arrays of ~1 MB stay in cache: 3–4× faster)."""
 
-PREFIX_CANDIDATES = 2_000_000
-"""Candidates (weights × ``N``) per selection call of the prefix path (:func:`_select_prefix`, which
-holds only the prefixes and reads a few per weight)."""
+PREFIX_CANDIDATES = 500_000
+"""Candidates (weights × ``N``) per selection call of the prefix path (:func:`_select_prefix`; it
+holds ``PREFIX_FRACTION`` of them: a few MB, measured 20 % faster than 2·10⁶ and than 5·10⁴)."""
 
 PREFIX_FRACTION = 0.3
 """Share of each block's ``N`` candidates drawn first when the rule can stop early
