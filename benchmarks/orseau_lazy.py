@@ -24,7 +24,8 @@ the process and its workers, peak RSS) with the stage wall times the ticket reco
 ``validate_s``, ``certify_s``), and ``uptime`` before and after (the machine's load).
 
 Writes ``benchmarks/results/orseau_lazy.json`` and ``benchmarks/results/orseau_lazy.md`` (atomically;
-a run without ``--full`` keeps the full-size result already recorded there).
+a run without ``--full`` keeps the full-size result already recorded there, one without ``--before``
+the recorded "before" stages of the same target).
 """
 
 from __future__ import annotations
@@ -154,6 +155,8 @@ def run_full() -> dict[str, Any]:
         if p.returncode != 0:
             raise RuntimeError(f"full build failed ({p.returncode}): {p.stderr[-3000:]}")
         res = _time_v(p.stderr)
+        kept = re.search(r"kept\s+params=(\d+).*neurons=(\d+)", p.stdout)
+        res["kept_params"], res["kept_neurons"] = (int(kept.group(1)), int(kept.group(2))) if kept else (None, None)
         with np.load(out_npz, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
         res.update({
@@ -182,7 +185,8 @@ def markdown(res: dict[str, Any]) -> str:
         "CPU seconds (`time.process_time`, one fresh process per repetition), min / median of "
         f"{res['repeats']}; the kept arrays' SHA-256 must agree between revisions.",
         "",
-        "| code | selection | validation | certification | total (min) | ns per candidate (selection) | kept | SHA-256 of kept arrays |",
+        "| code | selection | validation | certification | total (min) | ns per candidate (selection) | kept "
+        "| SHA-256 of kept arrays |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for name in ("before", "after"):
@@ -207,14 +211,16 @@ def markdown(res: dict[str, Any]) -> str:
             "",
             f"`nice /usr/bin/time -v {full['command']}`",
             "",
-            "| wall | CPU (user + sys, all processes) | build (select) | validate | certify | peak RSS | certified | found |",
-            "|---|---|---|---|---|---|---|---|",
+            "| wall | CPU (user + sys, all processes) | build (select) | validate | certify | peak RSS | kept params "
+            "| kept neurons | certified | found |",
+            "|---|---|---|---|---|---|---|---|---|---|",
             f"| {_f(full['wall_s'], 1)} s | {_f(full['cpu_s'], 1)} s | {_f(full['build_s'], 1)} s | "
             f"{_f(full['validate_s'], 1)} s | {_f(full['certify_s'], 1)} s | {_f(full['peak_rss_gib'], 2)} GiB | "
-            f"{full['certified']:.3g} | {full['found']:.3g} |",
+            f"{full['kept_params']} | {full['kept_neurons']} | {full['certified']!r} | {full['found']!r} |",
             "",
             f"Load before: `{full['uptime_before']}`; after: `{full['uptime_after']}`.",
-            f"Before this change (docs/scale.md, 2 idle cores): 253 s wall (select 201 + validate 38 + certify 8).",
+            "Before this change (benchmarks/results/full.json, 2 idle cores): 253 s wall (select 201 + validate 38 "
+            "+ certify 8), peak RSS 1.41 GiB, kept params 8145103, kept neurons 899583, found 9.010940402731649e-07.",
         ]
     return "\n".join(lines) + "\n"
 
@@ -233,12 +239,16 @@ def main(argv: list[str] | None = None) -> int:
         f"{os.cpu_count()} CPUs", "date": time.strftime("%Y-%m-%d %H:%M"), "uptime": uptime(),
     }
     previous = args.out.with_suffix(".json")
-    if not args.full and previous.exists():
-        old = json.loads(previous.read_text())
-        if "full" in old:
-            res["full"] = old["full"]
+    old = json.loads(previous.read_text()) if previous.exists() else {}
+    if not args.full and "full" in old:
+        res["full"] = old["full"]
     res["after"] = time_stages(args.target, ROOT, args.repeats)
     print(json.dumps(res["after"], indent=1))
+    if not args.before and "before" in old and old.get("target") == args.target:  # kept from the last run
+        res["before"], res["before_rev"] = old["before"], old["before_rev"]
+        res["same_tickets"] = res["before"]["sha256"] == res["after"]["sha256"] and res["after"]["deterministic"]
+        for s in ("selection", "validation"):
+            res[f"speedup_{s}"] = res["before"][s]["cpu_min_s"] / res["after"][s]["cpu_min_s"]
     if args.before:
         with tempfile.TemporaryDirectory() as tmp:
             res["before_rev"] = args.before
