@@ -308,3 +308,12 @@ def test_batched_rows_are_the_streams(law) -> None:
         rows = lazy._draw_rows(spec, keys, n)
         for key, row in zip(keys, rows, strict=True):
             np.testing.assert_array_equal(row.view(np.uint64), law.sample(lazy.block_rng(7, *key), n).view(np.uint64))
+
+
+def test_first_occurrences_is_unique_with_return_index() -> None:
+    rng = np.random.default_rng(0)
+    for x in (rng.integers(0, 50, 300), np.arange(5)[::-1], np.zeros(0, dtype=np.int64), np.array([3, 3, 3])):
+        want = np.unique(x, return_index=True)
+        got = lazy._first_occurrences(x)
+        for a, b in zip(want, got, strict=True):
+            np.testing.assert_array_equal(a, b)

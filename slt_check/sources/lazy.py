@@ -245,6 +245,15 @@ def _chunk_task(args: tuple[Any, ...]) -> dict[str, np.ndarray]:
     return out
 
 
+def _first_occurrences(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(x, return_index=True)`` (sorted distinct values, index of each one's first
+    occurrence) by a stable argsort: the same result, several times faster on millions of int64."""
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    head = np.r_[True, xs[1:] != xs[:-1]] if len(xs) else np.zeros(0, dtype=bool)
+    return xs[head], order[head]
+
+
 def select_lazy(
     target: ReLUNet,
     spec: SourceSpec,
@@ -291,7 +300,7 @@ def select_lazy(
                 parts.append(res)
             cat = {k: np.concatenate([p[k] for p in parts]) for k in ("o", "j", "rows", "a", "b")}
             # A: one entry per kept neuron h (per_input: several outputs may keep the same h)
-            hA, first = np.unique(cat["rows"], return_index=True)
+            hA, first = _first_occurrences(cat["rows"])
             A_e = {"rows": hA, "cols": cat["j"][first], "vals": cat["a"][first]}
             order = np.lexsort((cat["rows"], cat["o"]))
             B_e = {"rows": cat["o"][order], "cols": cat["rows"][order], "vals": cat["b"][order]}

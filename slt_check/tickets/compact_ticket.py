@@ -210,8 +210,8 @@ class CompactTicket:
         prunes the ``G`` of :attr:`spec`."""
         jobs = self.jobs if jobs is None else int(jobs)
         for k, e in enumerate(self.entries):
-            key = e["rows"] * self.G.widths[k] + e["cols"]
-            if len(np.unique(key)) != len(key):
+            key = np.sort(e["rows"] * self.G.widths[k] + e["cols"])  # (np.unique: ~20× slower on 8·10⁶ keys)
+            if np.any(key[1:] == key[:-1]):
                 raise ValueError(f"G layer {k}: a kept entry appears twice")
             ref = regenerate_entries(self.spec, k, e["rows"], e["cols"], jobs=jobs, progress=progress)
             same = np.ascontiguousarray(ref).view(np.uint64) == np.ascontiguousarray(e["vals"]).view(np.uint64)
