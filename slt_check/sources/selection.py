@@ -80,7 +80,9 @@ def choose_from_candidates(
         N = cand["a"].shape[-1]
         a, b = cand["a"].reshape(n, N), cand["b"].reshape(n, N)
         pos, ok, _ = rule.choose_factors(w.reshape(n), a, np.arange(n), b, tuple(halves), complete=True)
-        return kept_from_positions(pos, N, outs, w.shape[1], cand["rows"].reshape(n, N), a, np.arange(n), b, ok)
+        safe, i = np.minimum(pos, N - 1), np.arange(n)[:, None]
+        return kept_from_positions(pos, N, outs, w.shape[1], cand["rows"].reshape(n, N)[:, 0], a[i, safe],
+                                   b[i, safe], ok)
     p = cand["a"] * cand["b"]
     flat_p = p.reshape(n, -1)
     flat_a = cand["a"].reshape(n, -1)
@@ -106,20 +108,19 @@ def choose_from_candidates(
 
 
 def kept_from_positions(
-    pos: np.ndarray, N: int, outs: np.ndarray, n_in: int, rows: np.ndarray, a: np.ndarray,
-    a_row: np.ndarray, b: np.ndarray, ok: np.ndarray,
+    pos: np.ndarray, N: int, outs: np.ndarray, n_in: int, rows: np.ndarray, a: np.ndarray, b: np.ndarray,
+    ok: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """:func:`choose_from_candidates`'s result from kept positions: row ``i = o_idx·n_in + j_idx`` of
     ``pos`` lists the kept candidates ``s`` of weight ``(outs[o_idx], j_idx)`` (entries ``≥ N`` are
-    padding), with factors ``a[a_row[i], s]``, ``b[i, s]`` and neuron ``rows[i, s]`` — or, when
-    ``rows`` has one column per row, ``rows[i]·N + s`` (the neuron of the block's first candidate plus
-    ``s``, :meth:`~slt_check.sources.layout.Layout.owners`). Entries come in ``(o, j, s)`` order, like
+    padding); ``a[i, c]``, ``b[i, c]`` are the factors of candidate ``pos[i, c]`` and ``rows[i]`` the
+    neuron of the weight's candidate ``s = 0`` (candidate ``s`` is neuron ``rows[i] + s``,
+    :meth:`~slt_check.sources.layout.Layout.owners`). Entries come in ``(o, j, s)`` order, like
     ``np.nonzero`` of a keep mask."""
     i, c = np.nonzero(pos < N)
     s = pos[i, c]
     o_idx, j_idx = np.divmod(i, n_in)
-    h = rows[i, s] if rows.ndim == 2 else rows[i] * N + s
-    return {"o": np.asarray(outs)[o_idx], "j": j_idx, "rows": h, "a": a[a_row[i], s], "b": b[i, s],
+    return {"o": np.asarray(outs)[o_idx], "j": j_idx, "rows": rows[i] + s, "a": a[i, c], "b": b[i, c],
             "ok": ok.reshape(len(outs), n_in)}
 
 
