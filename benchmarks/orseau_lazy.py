@@ -24,8 +24,8 @@ the process and its workers, peak RSS) with the stage wall times the ticket reco
 ``validate_s``, ``certify_s``), and ``uptime`` before and after (the machine's load).
 
 Writes ``benchmarks/results/orseau_lazy.json`` and ``benchmarks/results/orseau_lazy.md`` (atomically;
-a run without ``--full`` keeps the full-size result already recorded there, one without ``--before``
-the recorded "before" stages of the same target).
+a run without ``--full`` keeps the full-size results already recorded there — every ``--full`` run is
+appended to ``full_history`` —, one without ``--before`` the recorded "before" stages of the same target).
 """
 
 from __future__ import annotations
@@ -203,24 +203,30 @@ def markdown(res: dict[str, Any]) -> str:
         lines += ["", f"Same kept arrays before and after: **{res['same_tickets']}**. "
                   f"Selection speed-up (CPU, min): {res['speedup_selection']:.1f}×, validation "
                   f"{res['speedup_validation']:.1f}×."]
-    full = res.get("full")
-    if full:
+    runs = res.get("full_history") or ([res["full"]] if res.get("full") else [])
+    if runs:
         lines += [
             "",
-            "## Full size (run once)",
+            "## Full size (each run once, in order; the machine is shared: see the load)",
             "",
-            f"`nice /usr/bin/time -v {full['command']}`",
+            f"`nice /usr/bin/time -v {runs[-1]['command']}`",
             "",
-            "| wall | CPU (user + sys, all processes) | build (select) | validate | certify | peak RSS | kept params "
-            "| kept neurons | certified | found |",
-            "|---|---|---|---|---|---|---|---|---|---|",
-            f"| {_f(full['wall_s'], 1)} s | {_f(full['cpu_s'], 1)} s | {_f(full['build_s'], 1)} s | "
-            f"{_f(full['validate_s'], 1)} s | {_f(full['certify_s'], 1)} s | {_f(full['peak_rss_gib'], 2)} GiB | "
-            f"{full['kept_params']} | {full['kept_neurons']} | {full['certified']!r} | {full['found']!r} |",
+            "| code | wall | CPU (user + sys, all processes) | build (select) | validate | certify | peak RSS "
+            "| kept params | kept neurons | certified | found | load before → after (1-min avg) |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for full in runs:
+            load = " → ".join(re.findall(r"load average: ([\d.]+)", full["uptime_before"] + full["uptime_after"]))
+            lines.append(
+                f"| {full.get('rev', '?')} | {_f(full['wall_s'], 1)} s | {_f(full['cpu_s'], 1)} s | "
+                f"{_f(full['build_s'], 1)} s | {_f(full['validate_s'], 1)} s | {_f(full['certify_s'], 1)} s | "
+                f"{_f(full['peak_rss_gib'], 2)} GiB | {full['kept_params']} | {full['kept_neurons']} | "
+                f"{full['certified']!r} | {full['found']!r} | {load} |")
+        lines += [
             "",
-            f"Load before: `{full['uptime_before']}`; after: `{full['uptime_after']}`.",
             "Before this change (benchmarks/results/full.json, 2 idle cores): 253 s wall (select 201 + validate 38 "
-            "+ certify 8), peak RSS 1.41 GiB, kept params 8145103, kept neurons 899583, found 9.010940402731649e-07.",
+            "+ certify 8), peak RSS 1.41 GiB, kept params 8145103, kept neurons 899583, found 9.010940402731649e-07 "
+            "(its certified bound, 3.5359979886482846e-05, predates the stage-wise float slack of the certificate).",
         ]
     return "\n".join(lines) + "\n"
 
@@ -257,8 +263,11 @@ def main(argv: list[str] | None = None) -> int:
         for s in ("selection", "validation"):
             res[f"speedup_{s}"] = res["before"][s]["cpu_min_s"] / res["after"][s]["cpu_min_s"]
         print(json.dumps(res["before"], indent=1))
+    res["full_history"] = old.get("full_history", [])
     if args.full:
         res["full"] = run_full()
+        res["full"]["rev"] = res["rev"]
+        res["full_history"].append(res["full"])
         print(json.dumps(res["full"], indent=1))
     res["uptime_end"] = uptime()
     args.out.parent.mkdir(parents=True, exist_ok=True)
