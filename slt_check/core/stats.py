@@ -18,6 +18,7 @@ and ``P(holds | p = δ) ≥ power``.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -113,17 +114,30 @@ def failure_rate_test(k: int, n: int, p0: float, alpha: float = 1e-6) -> Binomia
 
 # ------------------------------------------------------------------------------ four verdicts
 def violated_min_failures(n: int, delta: float, alpha: float) -> int:
-    """Smallest ``k`` with ``P(X ≥ k | n, δ) < α`` (``n + 1`` if none)."""
-    ks = np.arange(n + 1)
-    ok = stats.binom.sf(ks - 1, n, delta) < alpha
-    return int(ks[ok][0]) if ok.any() else n + 1
+    """Smallest ``k`` with ``P(X ≥ k | n, δ) < α`` (``n + 1`` if none).
+
+    ``P(X ≥ k)`` decreases in ``k``: start at the binomial quantile and step to the first ``k`` that
+    satisfies the exact condition (a few tail evaluations instead of all ``n + 1``)."""
+    k = min(max(int(stats.binom.isf(alpha, n, delta)) + 1, 0), n + 1)
+    while k > 0 and stats.binom.sf(k - 2, n, delta) < alpha:
+        k -= 1
+    while k <= n and not stats.binom.sf(k - 1, n, delta) < alpha:
+        k += 1
+    return int(k)
 
 
 def holds_max_failures(n: int, delta: float, alpha: float) -> int:
-    """Largest ``k`` with ``P(X ≤ k | n, 2δ) < α`` (``−1`` if none)."""
-    ks = np.arange(n + 1)
-    ok = stats.binom.cdf(ks, n, min(1.0, 2 * delta)) < alpha
-    return int(ks[ok][-1]) if ok.any() else -1
+    """Largest ``k`` with ``P(X ≤ k | n, 2δ) < α`` (``−1`` if none).
+
+    ``P(X ≤ k)`` increases in ``k``: start below the binomial quantile and step to the last ``k`` that
+    satisfies the exact condition."""
+    p2 = min(1.0, 2 * delta)
+    k = min(max(int(stats.binom.ppf(alpha, n, p2)) - 1, -1), n)
+    while k + 1 <= n and stats.binom.cdf(k + 1, n, p2) < alpha:
+        k += 1
+    while k >= 0 and not stats.binom.cdf(k, n, p2) < alpha:
+        k -= 1
+    return int(k)
 
 
 def rate_power(n: int, delta: float, alpha: float = ALPHA_CLAIM) -> tuple[float, float]:
@@ -137,6 +151,7 @@ def rate_power(n: int, delta: float, alpha: float = ALPHA_CLAIM) -> tuple[float,
     return power, p_holds
 
 
+@functools.lru_cache(maxsize=256)
 def n_for_power(delta: float, alpha: float = ALPHA_CLAIM, power: float = 0.9, n_max: int = 200_000) -> int:
     """Smallest ``n`` with ``P(violated | p = 2δ) ≥ power`` and ``P(holds | p = δ) ≥ power``.
 

@@ -289,10 +289,11 @@ def build_auto(
 NS_PER_DENSE_PARAM = 150e-9
 """Seconds per parameter of a dense ``G`` (sampling, masking, selection): measured 100–190 ns on
 Orseau builds of random 8-16-4 and 16-32-8 targets (min of 3, one core of the reference machine)."""
-S_PER_LAZY_CANDIDATE = 0.12e-6
+S_PER_LAZY_CANDIDATE = 0.03e-6
 """Seconds per (target weight × candidate) on the lazy path with greedy digits or the pair search:
-≈ 0.11 µs of one core on Orseau's 784-500-10 per_input build (selection 198 s on 2 workers for
-397,000 weights × 8,841 candidates); small builds, where fixed costs dominate, measured 0.39 µs."""
+≈ 0.02 µs of one core on Orseau's 784-500-10 per_input build since the compiled digit scan reads only
+a prefix of each stream (selection 37 s on 2 workers for 397,000 weights × 8,841 candidates); the
+pair search and small builds, where fixed costs dominate, cost more per candidate."""
 S_PER_LAZY_EXACT_CANDIDATE = 0.4e-6
 """The same for the exact subset-sum rule (Pensia's banks: candidates gathered and sorted per weight):
 measured 0.39 µs on small Pensia builds."""
