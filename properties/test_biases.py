@@ -3,8 +3,9 @@
 * (a) the reduction is exact: ``F'([x; 1]) = F(x)`` up to float64 summation order, for hypothesis-drawn
   biased targets and inputs;
 * (b) end to end: tickets of biased random targets at the formula width (pensia, R8 precision) meet a
-  certified sup error ≤ ε over ``‖x‖∞ ≤ x_max``; the failure count over a pre-registered grid of seeds
-  is tested against δ with the one-sided exact binomial test (α = 1e-6, :func:`binomial_check`);
+  certified sup error ≤ ε over ``‖x‖∞ ≤ x_max``; the failure count over the pre-registered seed grids of
+  :data:`slt_check.claims.biases.BIAS_CASES` (pensia and orseau) is tested against δ with the one-sided
+  exact binomial test of every rate claim (power ≥ 0.9 at 2δ);
   on hypothesis-drawn small targets ``found ≤ exact ≤ certified`` with the MILP fixing the constant
   coordinate to 1;
 * (c) a broken variant is caught: a build whose reduction drops the bias column (monkeypatched) gives
@@ -19,7 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from slt_check.certificates.sup_error import sup_error
-from slt_check.claims import checks as C
+from slt_check.claims.base import RateCase, pytest_params
+from slt_check.claims.biases import BIAS_CASES, run_bias_case
 from slt_check.core import affine
 from slt_check.core.nets import ReLUNet
 from slt_check.core.stats import seed_grid
@@ -65,21 +67,13 @@ def test_found_le_exact_le_certified(F: ReLUNet, seed: int) -> None:
     assert true_err <= e.certified
 
 
-def _grid_failures(seeds: list[int]) -> int:
-    fails = 0
-    for s in seeds:
-        F = random_target((2, 3, 2), 1.0, s + 1_000_003, bias=True)
-        r = build(F, EPS, DELTA, s, construction="pensia", allow_failure=True, search_seed=s)
-        fails += int(not (r.ok and r.certified is not None and r.certified <= EPS))
-    return fails
-
-
 @pytest.mark.claim("B-bias")
-def test_end_to_end_rate_on_a_seed_grid() -> None:
-    seeds = [int(s) for s in seed_grid(7100, 40)]
-    k = _grid_failures(seeds)
-    c = C.binomial_check("B-bias", k, len(seeds), DELTA, construction="pensia", eps=EPS)
-    assert c.holds, c.message()
+@pytest.mark.parametrize("case", pytest_params(BIAS_CASES))
+def test_end_to_end_rate(case: RateCase) -> None:
+    """(b) the pre-registered rate cases of :data:`slt_check.claims.biases.BIAS_CASES` (the ledger runs
+    the same): failures ≤ δ by the one-sided exact binomial test with power ≥ 0.9 at 2δ."""
+    v = run_bias_case(case)
+    assert v.verdict == "holds", str(v)
 
 
 @pytest.mark.claim("B-bias")

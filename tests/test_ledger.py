@@ -148,10 +148,12 @@ def test_probability_claims_record_power_and_table() -> None:
     from slt_check.claims import peers as claims_peers
     from slt_check.claims import sampling as claims_sampling
     from slt_check.claims import success as claims_success
+    from slt_check.claims.biases import BIAS_CASES
     from slt_check.core.stats import FAMILY_ALPHA_CLAIMS
 
     cases = [c for cs in claims_sampling.CASES.values() for c in cs] + list(claims_success.R10_CASES) + \
-        [claims_success.PMAIN_CASE] + [c for cs in claims_peers.RATE_CASES.values() for c in cs]
+        [claims_success.PMAIN_CASE] + [c for cs in claims_peers.RATE_CASES.values() for c in cs] + \
+        list(BIAS_CASES)
     for c in cases:
         pw, ph = c.power()
         assert pw >= 0.9 and ph >= 0.9, (c.claim, c.label, pw, ph)

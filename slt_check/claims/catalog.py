@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from slt_check.certificates.sup_error import sup_error
+from slt_check.claims import biases as claims_biases
 from slt_check.claims import checks as C
 from slt_check.claims import peers as claims_peers
 from slt_check.claims import sampling as claims_sampling
@@ -396,7 +397,7 @@ CLAIMS: list[Claim] = [
           "found ≤ exact ≤ certified on [x;1]. Broken by: dropping the bias column of the reduction, a search "
           "off the constant plane, a certificate that ignores biases", "reconstructed",
           "ours: constant-input reduction (slt_check.core.affine, added)", "probability",
-          [_P + "test_biases.py"], breaks=("bias-column-dropped",)),
+          [_P + "test_biases.py"], claims_biases.measure_bbias, breaks=("bias-column-dropped",)),
     Claim("P-size", "Size: #neurons(G) = Σn_i + W·N_w, N_w ≤ 8M ln(2MW/δ)+1 (counted on sampled G's); the "
           "minimal working N_w measured on sampled G's grows logarithmically (not polynomially) in 1/ε",
           "confirmed (qualitative); constants ours",
