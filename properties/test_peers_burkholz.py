@@ -1,4 +1,4 @@
-"""Peer claim of Burkholz (NeurIPS 2022, anchors.md A3(b)): depth L+1 suffices.
+"""Peer claim of Burkholz (NeurIPS 2022; docs/reconstruction.md#burkholz): depth L+1 suffices.
 
 * **P-burkholz-depth**, ∀ part: for every target of depth ``L`` (1–3) the ``burkholz`` ticket has
   depth ``L + 1``, widths ``(n_0, 2ρn_0, ρn_1, …, ρn_{L−1}, n_L)``, is ``G ⊙ mask`` bit for bit, and

@@ -1,4 +1,4 @@
-"""The counting lower bound (anchors.md §6.1 item 4): properties only a bug can break.
+"""The counting lower bound (docs/reconstruction.md#counting): properties only a bug can break.
 
 * **LB-counting**: ``n`` candidates give ``2^n`` subset sums, so ε-covering a range ``R`` needs
   ``n ≥ log₂(R/(2ε))`` (:func:`slt_check.core.bounds.counting_lower_bound`). For every sample set the

@@ -1,4 +1,4 @@
-"""Peer claim of Malach et al. (anchors.md A1): the pair baseline is polynomial in 1/ε.
+"""Peer claim of Malach et al. (docs/reconstruction.md#malach): the pair baseline is polynomial in 1/ε.
 
 * **P-malach-poly**: the exact pair probability ``p(w)`` makes the plan's ``N = ⌈ln(K/δ)/p_min⌉``
   grow ×10 per decade of η for interior weights (``s² = 2w_max``) and ×100 at the edge of the

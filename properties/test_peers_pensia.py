@@ -1,4 +1,4 @@
-"""Peer claims of Pensia et al. (anchors.md A2), checked with the exact solver and exact coverage.
+"""Peer claims of Pensia et al. (docs/reconstruction.md#pensia), checked with the exact solver and exact coverage.
 
 * **P-pensia-log** [3P width ``C·log(d_{i−1}d_i l/min{ε,δ})``]: the planned width is logarithmic in
   ``1/ε`` for every problem, and the *measured* minimal universal coverage ``n*(ε)`` of ``U[−1,1]``

@@ -32,7 +32,7 @@ N_R1 = 10**6
     positions=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=4),
     seed=st.integers(0, 2**32 - 1),
 )
-@example(log_alpha=-4.0, log_span=4.0, positions=[0.0, 0.25, 0.6, 1.0], seed=0)  # paper.md §11 values
+@example(log_alpha=-4.0, log_span=4.0, positions=[0.0, 0.25, 0.6, 1.0], seed=0)  # the paper's own example values (docs/reconstruction.md#r1)
 @example(log_alpha=0.0, log_span=math.log10(1.5) + 1e-6, positions=[0.0, 1.0], seed=1)  # [α, γα] ≈ support
 def test_hyperbolic_interval_law(log_alpha: float, log_span: float, positions: list[float], seed: int) -> None:
     alpha = 10.0**log_alpha

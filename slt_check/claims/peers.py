@@ -339,11 +339,11 @@ _TL = "properties/test_peers_counting.py"
 PEER_CLAIMS: list[Claim] = [
     Claim("P-pensia-log", "Pensia et al.: width C·log(d_{i−1}d_i l/min{ε,δ}); exact random subset "
           "sum of U[−1,1] samples covers [−½,½] with n* = O(log 1/ε) (equal increments per decade)",
-          "third-party", "A2 (3P width formula; C: reviewer log(dl/ε))", "growth", [_TP],
+          "third-party", "Pensia et al. 2020 (third-party width formula; C: a reviewer's log(dl/ε))", "growth", [_TP],
           _m(check_pensia_log, n_seeds=(10, 30, 100)), breaks=("coverage-no-union",)),
     Claim("P-pensia-delta", "pensia at N = ⌈3·log₂(2W/min(η,δ))⌉ (C = 3 of their Exp. 1): "
           "P(sup error > ε) ≤ δ, the sup error on the tightest sound bound (the certificate, else the "
-          "exact MILP's proven upper bound)", "third-party", "A2 (C not explicit; ours: 3)",
+          "exact MILP's proven upper bound)", "third-party", "Pensia et al. 2020 (C not explicit; ours: 3)",
           "probability", [_TP], lambda scale: _measure_rates("P-pensia-delta"), breaks=("pensia-C-2.6",)),
     Claim("X-prec", "Certificate-aware selection (added): every ticket's certified error ≤ B(per-layer "
           "max |ŵ−w|); pensia at its own G, selecting to the target's per-layer η_i: P(sup error > ε) ≤ δ "
@@ -353,17 +353,18 @@ PEER_CLAIMS: list[Claim] = [
     Claim("P-malach-poly", "Malach et al.: pair search, 2 kept neurons per weight; samples per weight "
           "grow polynomially, ~1/η (interior weights) to ~1/η² (|w| at the edge of the product law); "
           "at N = ⌈ln(1/δ)/p⌉ the worst weight is missed w.p. ≤ δ", "confirmed (qualitative); constants ours",
-          "A1 (C: Orseau Fig. 1 caption '1/ε²'; interior 1/η ours)", "probability", [_TM], _measure_malach,
+          "Malach et al. 2020 (C: Orseau Fig. 1 caption '1/ε²'; interior 1/η ours)", "probability", [_TM],
+          _measure_malach,
           breaks=("malach-N-quarter",)),
     Claim("P-burkholz-depth", "Burkholz 2022: a depth-(L+1) random network contains an ε-ticket of "
           "a depth-L target; at our plan width (ρ = N_pensia(ρW) copies; layers ≥ 2: same-sign subset "
           "sums, else the best mixed pair) P(no ε-ticket) ≤ δ (the certificate, else the exact MILP's "
           "proven upper bound)", "confirmed (qualitative); constants ours",
-          "A3(b) (C: abstract; layout and ρ ours)", "probability", [_TB], _measure_burkholz,
+          "Burkholz 2022 (C: abstract; layout and ρ ours)", "probability", [_TB], _measure_burkholz,
           breaks=("burkholz-mixed-sign-copies",)),
     Claim("LB-counting", "Counting bound: n candidates give 2^n subsets, so ε-covering a range R "
           "needs n ≥ log₂(R/(2ε)); measured minimal covers n* of every law respect it, and every "
-          "construction's plan does", "reconstructed", "counting (anchors §6.1 item 4)", "forall",
+          "construction's plan does", "reconstructed", "counting lower bound (third-party)", "forall",
           [_TL, "tests/test_coverage.py"], _m(check_counting, n_seeds=(5, 20, 100)),
           breaks=("checker: cover solver over-claiming (n*/4)",)),
 ]

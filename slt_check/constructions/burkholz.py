@@ -1,8 +1,8 @@
-"""Burkholz (NeurIPS 2022, arXiv 2205.02321): the depth-``L+1`` construction (anchors.md A3(b)).
+"""Burkholz (NeurIPS 2022, arXiv 2205.02321): the depth-``L+1`` construction (docs/reconstruction.md#burkholz).
 
 Confirmed: depth ``L+1`` suffices with logarithmic over-parameterisation. The details below are
 **our choices** (the paper's exact widths and constants are UNCONFIRMED; the layout follows the
-LT-existence code as read in anchors.md A3(b)):
+public LT-existence code as we read it; docs/reconstruction.md#burkholz):
 
 * ``G`` layer 0 (``n_0 → 2ρ n_0``): input ``j`` owns a block of ``2ρ`` neurons ``σ(a_h x_j)``,
   ``a_h ~ U[−s, s]`` of both signs (``x = σ(x) − σ(−x)`` needs both, R3);
