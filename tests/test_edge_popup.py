@@ -110,3 +110,16 @@ def test_small_case_reaches_eps() -> None:
     assert t.ok and t.meta["certified_at_select"] <= 0.1
     assert t.meta["found_at_select"] <= t.meta["certified_at_select"]
     assert t.n_kept == 161
+
+
+def test_a_failed_search_does_not_claim_a_probability_event() -> None:
+    """Edge-popup is a search: when its mask misses ε the message says so and names no δ event or
+    missed-weight count it does not have."""
+    from slt_check.pipeline.build import build_ticket
+    from slt_check.tickets.targets import target_from_spec
+
+    F = target_from_spec("random:2-2-1:bias")
+    with pytest.raises(ConstructionFailed) as exc:
+        build_ticket(F, 1e-4, 0.1, 0, construction="edge-popup", source="pensia")
+    msg = str(exc.value)
+    assert "search" in msg and "probability ≤ δ" not in msg and "misses ?" not in msg

@@ -130,12 +130,17 @@ def raise_if_failed(ticket: Any, con: Any, seed: int, problem: Problem, allow_fa
     if ticket.ok or allow_failure:
         return
     cert = ticket.meta.get("certified_at_select")
-    by_certificate = ticket.meta.get("success_event") == "certified sup error <= eps" or ticket.meta.get(
-        "precision") == "certificate"
+    event = str(ticket.meta.get("success_event", ""))
+    by_certificate = event.startswith("certified sup error <= eps") or ticket.meta.get("precision") == "certificate"
+    searched = "MILP" in event  # a trained mask (edge-popup): a search, with no probability guarantee
     stage, slack = ticket.meta.get("certified_stage_bound"), ticket.meta.get("certified_float_slack")
     parts = (f" (stage bound {stage:.3g} + float-evaluation slack {slack:.3g})"
              if stage is not None and slack is not None else "")
-    if by_certificate:
+    if searched:
+        what = (" — certified bound above ε. The mask was found by a search, which promises no failure "
+                "probability")
+        advice = "pass allow_failure=True to inspect the ticket, or train longer / keep more weights."
+    elif by_certificate:
         what = (" — certified bound above ε. This is not the ≤ δ event of the per-weight analysis"
                 + (" (every simulated weight within R8's η, which sizes G; the selection asked this target's "
                    "per-layer η_i)" if ticket.meta.get("precision") == "certificate" else "")
@@ -148,10 +153,13 @@ def raise_if_failed(ticket: Any, con: Any, seed: int, problem: Problem, allow_fa
     else:
         what = f" — the failure event of probability ≤ δ = {problem.delta}"
         advice = "pass allow_failure=True to inspect the partial ticket, or use a larger delta-derived width."
+    missed = ticket.meta.get("n_failed_weights")
+    head = (f"{con.name}: the sampled G (seed {seed}) misses {missed} target weight(s)" if missed is not None
+            else f"{con.name}: the ticket from G (seed {seed})")
     raise ConstructionFailed(
-        f"{con.name}: the sampled G (seed {seed}) misses {ticket.meta.get('n_failed_weights', '?')} "
-        f"target weight(s)"
-        + (f" and its certified sup error is {cert:.3g}{parts} > ε = {problem.eps}" if cert is not None else "")
+        head
+        + (f"{' and its' if missed is not None else ':'} certified sup error is {cert:.3g}{parts} > ε = {problem.eps}"
+           if cert is not None else " failed its success event")
         + what + ". G is not re-drawn; " + advice,
         ticket,
     )
