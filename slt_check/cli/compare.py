@@ -1,5 +1,5 @@
 """``slt-check compare``: the peers side by side (samples and kept per weight against log₂(1/ε),
-fitted slopes with 95% CIs) → ``results/peers_table.md`` and, with ``--readme``, README.md between
+fitted slopes with 95% CIs) → ``results/peers_table.md`` and, with ``--readme``, docs/results.md between
 ``<!-- peers:start … -->`` and ``<!-- peers:end -->``. The table is generated, never typed."""
 
 from __future__ import annotations
@@ -44,8 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="target of the Experiment 1 section (its weights and its networks)")
     p.add_argument("--out", default="results/peers_table.md")
     p.add_argument("--json", default=None, help="also write the raw rows as JSON here")
-    p.add_argument("--readme", nargs="?", const="README.md", default=None,
-                   help="write the table into this README between the peers markers")
+    p.add_argument("--readme", nargs="?", const="docs/results.md", default=None,
+                   help="write the table into this markdown file between the peers markers "
+                   "(without a path: docs/results.md)")
 
     _add_memory(p)
     _add_scale_out(p)

@@ -27,7 +27,7 @@ __all__ = ["register", "cmd_ledger"]
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "ledger",
-        help="run the claim measures and regenerate paper_claims.md / README ledger tables",
+        help="run the claim measures and regenerate paper_claims.md",
         description="Verdict and slack columns of the ledger are generated from a results JSON "
         "(results/claims.json), never typed by hand.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,

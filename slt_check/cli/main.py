@@ -340,7 +340,7 @@ def _slow_plan_hint(construction: str, opts: dict[str, object], n_weights: int) 
     return (f"note: {construction} at R8's precision optimises over {window} candidates for each of "
             f"{n_weights} weights and halves (≈ {minutes:.0f} CPU-minutes at the measured 2.1 ms per "
             "32-candidate search); --option precision=certificate selects to this target's own "
-            "per-layer precisions instead (same G, accepted iff certified ≤ ε; see README 'Scale')")
+            "per-layer precisions instead (same G, accepted iff certified ≤ ε; see docs/scale.md)")
 
 
 def _print_summary(ticket: Any, build_s: float | None = None) -> None:

@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--figure", action="append", default=None, metavar="NAME",
                    help="only this figure (repeatable)")
     p.add_argument("--update-repo", action="store_true",
-                   help="also refresh plots/data/*.json, plots/figures/*.png and the README figures block")
+                   help="also refresh plots/data/*.json, plots/figures/*.png and the figures block of docs/results.md")
     p.add_argument("--no-ledger", action="store_true", help="skip the claims ledger")
 
     _add_memory(p)
