@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 
 from slt_check.certificates.stages import float_slack
 from slt_check.certificates.sup_error import sup_error_any
-from slt_check.constructions import Problem, get_construction
+from slt_check.constructions import get_construction
 from slt_check.constructions.base import ConstructionFailed
 from slt_check.core.affine import read_affine
 from slt_check.io.safe_io import Terminated, check_output_path, install_signal_handlers
@@ -27,7 +27,7 @@ from slt_check.pipeline.build import (
     LONG_BUILD_S,
     build,
     estimate_build,
-    reduce_biases,
+    prepare,
     supports_lazy,
 )
 from slt_check.pipeline.verify import load_ticket, target_digest
@@ -276,10 +276,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     if output_relu is None and not args.target.startswith("torch:"):
         output_relu = False
     target = target_from_spec(args.target, w_max=args.w_max, seed=tseed, output_relu=output_relu)
-    reduced, w_red, x_red, _ = reduce_biases(target, args.w_max, args.x_max, args.b_max)
-    problem = Problem.for_target(reduced, args.eps, args.delta, w_max=w_red, x_max=x_red)
-    problem.check_target(reduced)
-    floor = float_floor(reduced, x_red)
+    reduced, con, problem, _ = prepare(target, con, {}, args.eps, args.delta, args.w_max, args.x_max, args.b_max)
+    floor = float_floor(reduced, problem.x_max)
     if args.eps <= floor:
         raise ValueError(
             f"eps: ε = {args.eps:g} is at or below {floor:.3g}, the float64 rounding error of evaluating the "

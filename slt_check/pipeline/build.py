@@ -122,6 +122,17 @@ def resolve(
     return con, problem
 
 
+def prepare(
+    target: ReLUNet, construction: str | Construction, options: dict[str, Any], eps: float, delta: float,
+    w_max: float, x_max: float, b_max: float | None = None,
+) -> tuple[ReLUNet, Any, Problem, dict[str, Any] | None]:
+    """The common start of every build: :func:`reduce_biases` then :func:`resolve` on the target the
+    construction sees — ``(F' or F, construction, problem, meta["affine"] or None)``."""
+    seen, w_seen, x_seen, affine = reduce_biases(target, w_max, x_max, b_max)
+    con, problem = resolve(construction, options, seen, eps, delta, w_seen, x_seen)
+    return seen, con, problem, affine
+
+
 def raise_if_failed(ticket: Any, con: Any, seed: int, problem: Problem, allow_failure: bool) -> None:
     """:class:`ConstructionFailed` (carrying the ticket) when the success event failed, unless
     ``allow_failure``; the message names the missed weights and, when the success event is the
@@ -193,8 +204,7 @@ def build_ticket(
     construction's ``plan(problem)`` when the caller computed it already (:func:`build_auto` does);
     the plan is computed once per build and passed down to sampling and selection.
     """
-    target, w_max, x_max, affine = reduce_biases(target, w_max, x_max, b_max)
-    con, problem = resolve(construction, options, target, eps, delta, w_max, x_max)
+    target, con, problem, affine = prepare(target, construction, options, eps, delta, w_max, x_max, b_max)
     plan = con.plan(problem) if plan is None else plan
     memory.require(
         memory.dense_build_bytes(plan, max(w.size for w in target.dense_weights())), memory.limit(),
@@ -232,8 +242,7 @@ def build_compact_ticket(
     """:func:`build_ticket` on the lazy path: the same ticket (same kept indices and values) as a
     :class:`~slt_check.tickets.compact_ticket.CompactTicket`, never holding ``G`` (``plan`` as there)."""
 
-    target, w_max, x_max, affine = reduce_biases(target, w_max, x_max, b_max)
-    con, problem = resolve(construction, options, target, eps, delta, w_max, x_max)
+    target, con, problem, affine = prepare(target, construction, options, eps, delta, w_max, x_max, b_max)
     if not supports_lazy(con):
         raise ValueError(f"construction: {con.name!r} has no lazy path; build it densely (without --lazy)")
     plan = con.plan(problem) if plan is None else plan
@@ -282,8 +291,7 @@ def build_auto(
     dense ``G`` would exceed :data:`DENSE_PARAMS_LIMIT` parameters. The plan is computed here, once
     (unless given: the caller's ``con.plan(problem)``), and passed to the builder (which passes it to
     sampling and selection)."""
-    t_red, w_red, x_red, _ = reduce_biases(target, w_max, x_max, b_max)
-    con, problem = resolve(construction, options, t_red, eps, delta, w_red, x_red)
+    _, con, problem, _ = prepare(target, construction, options, eps, delta, w_max, x_max, b_max)
     plan = con.plan(problem) if plan is None else plan
     if lazy is None:
         lazy = supports_lazy(con) and dense_params(con, problem, plan) > DENSE_PARAMS_LIMIT
