@@ -47,6 +47,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from gnu_time import parse_time_v  # noqa: E402
 
 from slt_check.io.safe_io import atomic_write_json, atomic_write_text  # noqa: E402
 
@@ -129,18 +132,6 @@ def extract(rev: str, dest: Path) -> Path:
     return dest
 
 
-def _time_v(stderr: str) -> dict[str, float]:
-    def grab(label: str) -> str:
-        m = re.search(rf"{re.escape(label)}: (.+)", stderr)
-        return m.group(1).strip() if m else "nan"
-
-    parts = grab("Elapsed (wall clock) time (h:mm:ss or m:ss)").split(":")
-    wall = sum(float(p) * 60**k for k, p in enumerate(reversed(parts))) if parts != ["nan"] else float("nan")
-    user, system = float(grab("User time (seconds)")), float(grab("System time (seconds)"))
-    return {"wall_s": wall, "user_s": user, "system_s": system, "cpu_s": user + system,
-            "peak_rss_gib": float(grab("Maximum resident set size (kbytes)")) / 2**20}
-
-
 def run_full() -> dict[str, Any]:
     """The full-size CLI build, once, under ``nice`` and ``/usr/bin/time -v``."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -154,7 +145,7 @@ def run_full() -> dict[str, Any]:
         after = uptime()
         if p.returncode != 0:
             raise RuntimeError(f"full build failed ({p.returncode}): {p.stderr[-3000:]}")
-        res = _time_v(p.stderr)
+        res = parse_time_v(p.stderr)
         kept = re.search(r"kept\s+params=(\d+).*neurons=(\d+)", p.stdout)
         res["kept_params"], res["kept_neurons"] = (int(kept.group(1)), int(kept.group(2))) if kept else (None, None)
         with np.load(out_npz, allow_pickle=False) as z:

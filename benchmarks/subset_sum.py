@@ -36,7 +36,6 @@ import importlib.util
 import json
 import os
 import platform
-import re
 import subprocess
 import sys
 import tempfile
@@ -49,6 +48,9 @@ from numba import njit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from gnu_time import parse_time_v  # noqa: E402
 
 import slt_check.core.subset_sum_grow as sg  # noqa: E402
 from slt_check.core.subset_sum import brute_force_subsets, subset_errors  # noqa: E402
@@ -178,20 +180,6 @@ def run_n(n: int, rows: int, repeats: int, seed: int, before: Any | None) -> dic
     return out
 
 
-def _time_v(stderr: str) -> dict[str, float]:
-    def grab(label: str) -> str:
-        m = re.search(rf"{re.escape(label)}: (.+)", stderr)
-        return m.group(1).strip() if m else "nan"
-
-    parts = grab("Elapsed (wall clock) time (h:mm:ss or m:ss)").split(":")
-    wall = sum(float(p) * 60**k for k, p in enumerate(reversed(parts))) if parts != ["nan"] else float("nan")
-    return {
-        "wall_s": wall,
-        "user_s": float(grab("User time (seconds)")),
-        "peak_rss_mib": float(grab("Maximum resident set size (kbytes)")) / 1024,
-    }
-
-
 def run_build(out_npz: Path, before_rev: str | None) -> dict[str, Any]:
     """One pensia build in a subprocess under ``/usr/bin/time -v``; with ``before_rev`` the solver of that
     revision is patched into ``slt_check.core.subset_sum_grow`` first (the library files are untouched)."""
@@ -211,7 +199,7 @@ def run_build(out_npz: Path, before_rev: str | None) -> dict[str, Any]:
     )
     if p.returncode != 0:
         raise RuntimeError(f"build failed ({p.returncode}): {p.stderr[-2000:]}")
-    res = _time_v(p.stderr)
+    res = parse_time_v(p.stderr)
     with np.load(out_npz, allow_pickle=False) as z:
         meta = json.loads(str(z["meta"]))
     res["select_s"] = meta["timing_s"]["select"]
