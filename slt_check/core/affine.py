@@ -48,7 +48,7 @@ import scipy.sparse as sp
 
 from slt_check.core.bounds import biased_bounds
 from slt_check.core.nets import ReLUNet
-from slt_check.core.validation import check_finite_array, check_positive
+from slt_check.core.validation import check_array_bound
 
 __all__ = [
     "AFFINE_KEY",
@@ -121,16 +121,9 @@ def bias_bound(net: ReLUNet) -> float:
 def check_bias_bound(net: ReLUNet, b_max: float) -> float:
     """``ValueError`` unless every bias is finite and ``|b| ≤ b_max`` (the declared bias bound, like
     ``w_max`` for weights); returns ``b_max`` as a float."""
-    b_max = check_positive(b_max, "b_max")
-    for k, b in enumerate(net.bias_vectors()):
-        check_finite_array(b, f"target.biases[{k}]")
-        m = float(np.max(np.abs(b))) if b.size else 0.0
-        if m > b_max:
-            raise ValueError(
-                f"target.biases[{k}]: max |b| = {m:.6g} exceeds b_max = {b_max:.6g}; pass a larger b_max "
-                "(--b-max) or rescale the target (the width formula assumes |b| ≤ b_max)"
-            )
-    return b_max
+    return check_array_bound(net.bias_vectors(), b_max, "target.biases", "b", "b_max",
+                             "pass a larger b_max (--b-max) or rescale the target (the width formula assumes "
+                             "|b| ≤ b_max)")
 
 
 def affine_record(net: ReLUNet, w_max: float, b_max: float | None, x_max: float) -> dict[str, Any]:

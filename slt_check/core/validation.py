@@ -4,6 +4,7 @@ argument, says what was wrong and how to fix it."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ __all__ = [
     "check_positive",
     "check_finite_array",
     "check_weight_bound",
+    "check_array_bound",
     "check_box",
     "as_rng",
     "check_count",
@@ -62,18 +64,25 @@ def check_finite_array(a: np.ndarray, name: str) -> None:
         )
 
 
+def check_array_bound(
+    arrays: Sequence[Any], bound: float, where: str, symbol: str, bound_name: str, advice: str
+) -> float:
+    """Every entry of every array is finite with ``|entry| ≤ bound`` (``where[k]`` names array ``k`` in
+    the error, ``|symbol|`` its entries, ``advice`` ends the message); returns ``bound`` as a float."""
+    bound = check_positive(bound, bound_name)
+    for k, a in enumerate(arrays):
+        a = np.asarray(a)
+        check_finite_array(a, f"{where}[{k}]")
+        m = float(np.max(np.abs(a))) if a.size else 0.0
+        if m > bound:
+            raise ValueError(f"{where}[{k}]: max |{symbol}| = {m:.6g} exceeds {bound_name} = {bound:.6g}; {advice}")
+    return bound
+
+
 def check_weight_bound(weights: list[np.ndarray], w_max: float, name: str = "target") -> None:
     """Every target weight satisfies ``|w| ≤ w_max`` (the boundedness assumption of the theorem)."""
-    w_max = check_positive(w_max, "w_max")
-    for k, w in enumerate(weights):
-        w = np.asarray(w)
-        check_finite_array(w, f"{name}.weights[{k}]")
-        m = float(np.max(np.abs(w))) if w.size else 0.0
-        if m > w_max:
-            raise ValueError(
-                f"{name}.weights[{k}]: max |w| = {m:.6g} exceeds w_max = {w_max:.6g}; "
-                "pass a larger w_max or rescale the target (the theorem assumes |w| ≤ w_max)"
-            )
+    check_array_bound(weights, w_max, f"{name}.weights", "w", "w_max",
+                      "pass a larger w_max or rescale the target (the theorem assumes |w| ≤ w_max)")
 
 
 def check_box(x: np.ndarray, x_max: float, name: str = "x") -> None:
