@@ -191,7 +191,8 @@ def _bound_from_reduced(
     if in_copies is not None and (len(in_copies) != target.n_out or np.any(in_copies != np.arange(target.n_out))):
         raise ValueError("stages: the last stage must map its outputs one-to-one onto the target's")
     slack = float_slack(Ws, x_max, target.n_in) + ticket_float_slack(weights, red, x_max, target.n_in)
-    return {"bound": (float(E.max()) if E.size else 0.0) + slack, "per_stage": per_stage, "weight_err": weight_err, "slack": slack}
+    bound = (float(E.max()) if E.size else 0.0) + slack
+    return {"bound": bound, "per_stage": per_stage, "weight_err": weight_err, "slack": slack}
 
 
 # ---------------------------------------------------------------------------------------- search

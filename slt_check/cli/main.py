@@ -399,7 +399,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     meta["target_sha256"] = digest
     if args.target is not None:
         prob = meta["problem"]
-        expected = target_from_spec(args.target, w_max=prob["w_max"] if aff is None else aff["w_max"], seed=int(meta.get("target_seed", 0)),
+        expected = target_from_spec(args.target, w_max=prob["w_max"] if aff is None else aff["w_max"],
+                                    seed=int(meta.get("target_seed", 0)),
                                     output_relu=prob["output_relu"] if not args.target.startswith("torch:") else None)
         if target_digest(expected) != digest:
             raise TicketRefused(f"target: the file's target is not {args.target!r} (SHA-256 "
