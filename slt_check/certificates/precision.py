@@ -21,9 +21,9 @@ pair-stage ticket it is bounded stage by stage
 (:func:`slt_check.certificates.stages.stagewise_float_slack`): the rounding a stage injects,
 ``γ_{f+2}|B||A|`` times its input bound, propagates through later stages by ``|BA⁺| ≈ |W|``, so the
 cancellation factor of the subset sums enters once per injected rounding, not once per layer.
-Measured (``pensia``, Kaiming, compact tickets): 3.4–3.6·10⁻⁴ ε at 64-32-16-4, ε = 10⁻⁵, and 2.8·10⁻⁴ ε at 784-300-100-10,
-ε = 10⁻² — inside the margin. The reference bound :func:`slt_check.certificates.stages.float_slack`,
-which compounds the cancellation factor ``|B||A| / |BA|`` (≈ 3·n_i) over the layers, gave 0.4 ε and
+Measured (``pensia``, Kaiming, compact tickets): 3.4–3.6·10⁻⁴ ε at 64-32-16-4, ε = 10⁻⁵, and
+2.8·10⁻⁴ ε at 784-300-100-10, ε = 10⁻² — inside the margin. The reference bound
+:func:`slt_check.certificates.stages.float_slack`, which compounds the cancellation factor ``|B||A| / |BA|`` (≈ 3·n_i) over the layers, gave 0.4 ε and
 2.2 ε there (docs/peers.md, "pensia at depth 3"); tickets whose stages are not pairs still get it. The
 slack depends on the kept subsets, so it is only known after selection, and the acceptance test stays
 the certificate itself.

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from slt_check.core.bounds import GAMMA
 from slt_check.core import digits as _digits
+from slt_check.core.bounds import GAMMA
 from slt_check.core.digits import SCAN_DECIDED, SCAN_NEEDS_REFERENCE, greedy_digit_scan, greedy_select, tile_index
 from slt_check.core.subset_sum import MAX_N, subset_errors
 from slt_check.core.subset_sum_grow import grow_subsets
