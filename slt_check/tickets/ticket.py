@@ -41,7 +41,7 @@ import scipy
 import scipy.sparse as sp
 
 from slt_check._version import __version__
-from slt_check.core.affine import AFFINE_KEY, augment, network_on_x, read_affine, restore
+from slt_check.core.affine import augment, network_on_x, read_affine, restore
 from slt_check.core.nets import ReLUNet, Shaped
 from slt_check.io.npz_io import load_npz
 from slt_check.io.safe_io import atomic_write
