@@ -101,14 +101,17 @@ def test_pointwise_error_checks_the_box():
         sup_error(F, t, -1.0)
 
 
-def test_a_compact_ticket_with_an_empty_stage_is_certified() -> None:
-    """A target whose first layer is all zeros gives a compact ticket with no live unit in its first
-    stage: the certificate is the (tiny) float allowance, not a crash, and found ≤ certified."""
+def test_a_compact_ticket_whose_target_neuron_keeps_nothing_is_certified_soundly() -> None:
+    """A target whose weights are all below the selection precision (``corners`` 1-1-1: ±1e-8) gives a
+    compact ticket that keeps nothing. Its stage outputs must still be the target's neurons: the
+    certificate is not a crash (an empty stage) and not 0 (a dropped target neuron), but at least the
+    true error |F(1)| = 1e-16."""
     from slt_check.pipeline.build import build_compact_ticket
-    from slt_check.tickets.targets import target_from_spec
+    from slt_check.tickets.targets import random_target
 
-    F = target_from_spec("random:1-2-1:sparse")
-    assert not np.any(F.dense_weights()[0])
-    t = build_compact_ticket(F, 0.05, 0.1, 0, sharing="per_input", allow_failure=True)
+    F = random_target([1, 1, 1], 1.0, 1, family="corners")
+    t = build_compact_ticket(F, 0.1, 0.1, 1, sharing="per_input", allow_failure=True)
+    assert t.n_kept == 0
     e = sup_error(F, t, 1.0, n_random=16, steps=2)
-    assert 0.0 <= e.found <= e.certified <= 1e-12
+    true_err = float(np.max(np.abs(F(np.array([[1.0], [-1.0]])))))
+    assert true_err > 0 and e.found <= e.certified and true_err <= e.certified <= 1e-12

@@ -171,14 +171,15 @@ def _bound_from_reduced(
         Up, Un = np.maximum(hi, 0.0), np.maximum(-lo, 0.0)
         copies = r["out_copies"]
         Wt = W if copies is None else W[copies]
+        if np.shape(r["Pos"])[0] != Wt.shape[0]:
+            raise UnreadableStage(f"stage {i}: {np.shape(r['Pos'])[0]} outputs for {Wt.shape[0]} target units")
         Pbar = aggregate(r["Pos"], in_copies, W.shape[1])
         Nbar = aggregate(r["Neg"], in_copies, W.shape[1])
         Rbar = aggregate(r["R"], in_copies, W.shape[1])
         Dp = np.abs(Pbar - Wt) + Rbar
         Dn = np.abs(Nbar - Wt) + Rbar
         live_neg = Un > 0
-        weight_err.append(float(max(Dp.max() if Dp.size else 0.0,
-                                    Dn[:, live_neg].max() if live_neg.any() and Dn.size else 0.0)))
+        weight_err.append(float(max(Dp.max(), Dn[:, live_neg].max() if live_neg.any() else 0.0)))
         term = np.maximum(Dp * Up[None, :], Dn * Un[None, :]).sum(axis=1)
         if i == 0:
             E_new = term
@@ -186,12 +187,12 @@ def _bound_from_reduced(
             E_new = term + np.abs(r["Pos"]) @ E
         # the bound's own float rounding: a few roundings per term, an n-term sum, one more sum over E
         E = E_new * (1 + gamma(max(W.shape[1], np.shape(r["Pos"])[1]) + 8))
-        per_stage.append(float(E.max()) if E.size else 0.0)
+        per_stage.append(float(E.max()))
         in_copies = copies
     if in_copies is not None and (len(in_copies) != target.n_out or np.any(in_copies != np.arange(target.n_out))):
         raise ValueError("stages: the last stage must map its outputs one-to-one onto the target's")
     slack = float_slack(Ws, x_max, target.n_in) + ticket_float_slack(weights, red, x_max, target.n_in)
-    bound = (float(E.max()) if E.size else 0.0) + slack
+    bound = float(E.max()) + slack
     return {"bound": bound, "per_stage": per_stage, "weight_err": weight_err, "slack": slack}
 
 

@@ -151,11 +151,14 @@ class CompactTicket:
 
     # ------------------------------------------------------------------ structure
     def _live_weights(self) -> list[sp.csr_matrix]:
-        """CSR weights over live neurons: hidden ``G`` neurons with a kept entry, relabelled."""
+        """CSR weights over live neurons: intermediate ``G`` neurons with a kept entry, relabelled. The
+        neurons that end a pair stage (even layers: one per target neuron) are all kept, even those with
+        no kept entry (they output 0), so that stage ``i``'s outputs stay target layer ``i``'s neurons."""
         L = self.G.depth
         live: list[np.ndarray] = [np.arange(self.G.widths[0])]
         for k in range(1, L):
-            live.append(np.union1d(self.entries[k - 1]["rows"], self.entries[k]["cols"]))
+            live.append(np.arange(self.G.widths[k]) if k % 2 == 0
+                        else np.union1d(self.entries[k - 1]["rows"], self.entries[k]["cols"]))
         live.append(np.arange(self.G.widths[-1]))
         ws = []
         for k, e in enumerate(self.entries):
