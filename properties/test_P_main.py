@@ -1,10 +1,13 @@
-"""Claims **P-main**, **R9**, **X-layer**, **X-cert** on one pre-registered grid of problems
-(``slt_check.claims.success.PMAIN_CASE``: 251 problems, depth 1–3, widths ≤ 4, both sharings,
-output ReLU on/off, ``ε ∈ {1e-1, 1e-2, 1e-4}``, ``δ = 0.1``, each with its own ``G`` at the formula
-width). The ledger's measures read the same runs (``grid_runs``).
+"""Claims **P-main** and **R10** (one two-stage rate claim, ``slt_check.claims.success.PMAIN_RATE``)
+and **R9**, **X-layer**, **X-cert** (∀, on the pre-registered grid of problems
+``slt_check.claims.success.PMAIN_CASE``: 251 problems, depth 1–3, widths ≤ 4, both sharings, output
+ReLU on/off, each with its own ``G`` at the formula width; the ledger reads the same runs).
 
-* **P-main**: ``P(no certified ε-ticket) ≤ δ`` — exact binomial test, verdict ``holds`` required
-  (power ≥ 0.9 to flag a rate 2δ).
+* **P-main / R10**: for every target of the domain (shapes up to ``n_0 = 8`` and depth 3, ε over three
+  decades, δ ∈ {0.1, 0.02}, four weight families, both sharings, three ``(w_max, x_max)``, output ReLU
+  on/off), ``P(no ε-ticket) ≤ δ`` — screened over the profile's grid, the worst cells confirmed on
+  fresh seeds with ``n_for_power(δ, α)`` draws each; verdict ``holds`` required in every confirmed
+  cell (the worst one decides).
 * **R9** (∀, conditional): every covered draw (``ticket.ok``) has certified sup error ≤ ε.
 * **X-layer** (∀): every covered draw's per-layer deviations are ≤ the R4 bound ≤ η and each
   stage's certified error ≤ R8's recursion.
@@ -16,12 +19,14 @@ from __future__ import annotations
 import pytest
 
 from slt_check.claims import success as S
+from slt_check.claims.rates import describe, profile_scale
 
 
 @pytest.mark.claim("P-main")
-def test_success_rate_on_grid() -> None:
-    res = S.measure_pmain_rate()
-    assert res["verdict"] == "holds", res["details"]["rate_tests"]
+@pytest.mark.claim("R10")
+def test_success_rate_over_domain() -> None:
+    res = S.pmain_rate(profile_scale())
+    assert res["verdict"] == "holds", describe(res)
 
 
 @pytest.mark.claim("R9")

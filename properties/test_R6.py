@@ -1,21 +1,20 @@
-"""Claim **R6** — categorical covering: N = ⌈(4/p)(m + ln(K/δ))⌉ draws ⇒ P(∃ category with < m draws) ≤ δ.
-
-The pre-registered case table is ``slt_check.claims.sampling.CASES["R6"]`` (the ledger runs the same
-table): per case, ``n = n_for_power(δ)`` seeds ``seed_grid(master, n)``, failures counted, verdict by
-the rule of ``slt_check.core.stats.rate_verdict`` (holds iff the exact one-sided test excludes a rate 2δ
-at α = 1e-3; violated iff it rejects p ≤ δ). The test requires ``holds``.
+"""Claim **R6** as a two-stage rate claim: ``slt_check.claims.sampling.RATE_CLAIMS["R6"]`` states its
+domain; the screen runs every cell of the grid of the profile's scale (``ci``: the full factorial
+of the domain), the confirmation re-runs the worst cells (at least three, and every cell whose
+screen rate exceeds δ) with ``n_for_power(δ, α)`` fresh seeds; ``slt-check ledger`` runs the same.
+The test requires the verdict ``holds`` (the exact one-sided test excludes a rate 2δ in every
+confirmed cell, at the Bonferroni level of :func:`slt_check.core.screening.confirmation_alpha`).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from slt_check.claims.base import RateCase, pytest_params
-from slt_check.claims.sampling import CASES, run_case
+from slt_check.claims.rates import describe, profile_scale
+from slt_check.claims.sampling import RATE_CLAIMS
 
 
 @pytest.mark.claim("R6")
-@pytest.mark.parametrize("case", pytest_params(CASES["R6"]))
-def test_rate(case: RateCase) -> None:
-    v = run_case(case)
-    assert v.verdict == "holds", str(v)
+def test_rate_over_domain() -> None:
+    res = RATE_CLAIMS["R6"].result(profile_scale())
+    assert res["verdict"] == "holds", describe(res)

@@ -3,20 +3,18 @@
 Every ticket is built at exactly the width the bound gives (the Orseau construction's default plan:
 ``N_w = ⌈8M ln(2MW/δ)⌉``, ``M`` from ``η``), with ``sharing="per_weight"`` and ``"per_input"``, output
 ReLU on and off. A failure event (``ticket.ok`` False, probability ≤ δ) is never re-drawn: it is
-recorded (:class:`slt_check.claims.checks.FailureTally`), the deterministic guarantee R9 (whose premise is
-"every group covered") is checked on the covered draws, and after the property ran the number of
-failure events among its examples is tested against ``max δ`` (one-sided exact binomial, α = 1e-6:
-a sanity check with little power on ~35 examples). P-main's "with high probability" is measured
-with power on the pre-registered grid of ``test_P_main.py`` (251 draws, power 0.92 at 2δ). Found so
-far: failure rates of about 1 % at small ``M`` (e.g. ``w_max = 0.3, x_max = 0.5, ε = 0.1``: 12/2000
-per_input, 22/2000 per_weight, δ = 0.05).
+recorded (:class:`slt_check.claims.checks.FailureTally`) and the deterministic guarantee R9 (whose
+premise is "every group covered") is checked on the covered draws; the run must not be vacuous. How
+often the event fails is not tested here (a few dozen examples have no power): P-main's "with high
+probability" is the two-stage rate claim of ``test_P_main.py`` (a screen over the domain, the worst
+cells confirmed with power 0.9 at 2δ). Found so far: failure rates of about 1 % at small ``M``
+(e.g. ``w_max = 0.3, x_max = 0.5, ε = 0.1``: 12/2000 per_input, 22/2000 per_weight, δ = 0.05).
 
 * **R9 / P-main**: the certified bound (:func:`slt_check.certificates.sup_error.sup_error`) on
   ``sup_{‖x‖∞ ≤ x_max} ‖F(x) − Ĝ(x)‖_∞`` is ``≤ ε`` (P-main: confirmed in substance — with high
   probability pruning alone gives an ε-approximation on every input at log width per weight).
 * **X-cert**: the error found by the adversarial search is ``≤`` the certified bound.
 * **R-outrelu**: the above with a ReLU on the last layer.
-* **R10** (long, slow): 1000 pre-registered draws of ``G`` per case; the ci test is ``test_R10.py``.
 * **R-mask**: ``Ĝ = G ⊙ mask`` bitwise with ``G`` reproducible from its seed (independent of ``F``);
   each kept intermediate neuron has one input; ``≤ 2M`` neurons per weight; ``≤ 4MW`` kept weights.
 * **R-sign**: each simulated ``ŵ^±_ij`` has the sign of ``w_ij`` or is 0, and ``|ŵ^±_ij| ≤ |w_ij|``.
@@ -112,21 +110,6 @@ def test_mask_structure(p: dict[str, Any]) -> None:
 def test_sign_and_no_overshoot(p: dict[str, Any]) -> None:
     t = _build(p)  # greedy never overshoots, covered or not: no ok-filter
     c = C.check_sign(t)
-    assert c.holds, c.message()
-
-
-@pytest.mark.slow
-@pytest.mark.claim("R10")
-@pytest.mark.parametrize("sharing", ["per_weight", "per_input"])
-@pytest.mark.parametrize(("widths", "w_max", "x_max", "eps"),
-                         [((1, 1), 0.3, 0.5, 1e-1), ((3, 4, 4, 2), 1.0, 1.0, 1e-2)])
-def test_success_probability_long(sharing: str, widths: tuple[int, ...], w_max: float, x_max: float,
-                                  eps: float) -> None:
-    """1000 pre-registered draws of ``G``; the first case is the small-``M`` regime where failure
-    events were found (about 1 %), the second a §11 shape."""
-    F = random_target(widths, w_max, 20, family="corners")
-    c = C.check_success_rate(F, eps, 0.05, seed_grid(2000 + len(widths), 1000), w_max=w_max,
-                             x_max=x_max, sharing=sharing)
     assert c.holds, c.message()
 
 

@@ -58,6 +58,9 @@ class Claim:
     measure: ``callable(scale) -> {"verdict", "slack", "details"}``, or ``None`` (not measured).
     breaks: broken variants of the library its check is seen to catch (names of
         :data:`slt_check.claims.breaks.MUTATIONS` or of ``tests/test_checker_detects.py`` variants).
+    sanity: ``True`` for a row no library bug can flip (a fact of the mathematics or of NumPy's
+        sampling, e.g. the pair-search cost of P-fig1): kept and rendered apart, not counted among
+        the verdicts.
     """
 
     id: str
@@ -68,6 +71,7 @@ class Claim:
     tests: tuple[str, ...] | list[str] = field(default_factory=tuple)
     measure: Callable[[str], dict[str, Any]] | None = None
     breaks: tuple[str, ...] | list[str] = field(default_factory=tuple)
+    sanity: bool = False
 
     def __post_init__(self) -> None:
         if self.source not in SOURCES:
@@ -76,6 +80,7 @@ class Claim:
             raise ValueError(f"kind: claim {self.id!r} has kind {self.kind!r}; use one of {KINDS}")
         object.__setattr__(self, "tests", tuple(self.tests))
         object.__setattr__(self, "breaks", tuple(self.breaks))
+        object.__setattr__(self, "sanity", bool(self.sanity))
 
 
 def pick(scale: str, smoke: Any, ci: Any, full: Any) -> Any:
@@ -169,8 +174,8 @@ def pytest_params(cases: Sequence[RateCase]) -> list[Any]:
 
     out = []
     for c in cases:
-        marks = [pytest.mark.xfail(strict=True, reason=f"recorded finding ({c.expect}): {c.why}")] \
-            if c.expect != "holds" else []
+        marks = [pytest.mark.xfail(strict=True, raises=AssertionError,
+                                   reason=f"recorded finding ({c.expect}): {c.why}")] if c.expect != "holds" else []
         out.append(pytest.param(c, id=c.label, marks=marks))
     return out
 

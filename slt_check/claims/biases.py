@@ -4,67 +4,72 @@ A biased target ``F`` is built as the bias-free ``F'`` on ``[x; 1]`` (:mod:`slt_
 docs/biases.md) with ``w_max' = max(w_max, b_max, 1)`` and ``x_max' = max(x_max, 1)``. The end-to-end
 claim: at the construction's formula width, ``P(no certified ε-ticket of F on ‖x‖∞ ≤ x_max) ≤ δ``.
 
-Pre-registered table :data:`BIAS_CASES` (the property test and the ledger run the same): per seed ``s``
-of ``seed_grid(master, n)``, ``n = n_for_power(δ)``, a fresh biased random target
-(``random_target(widths, 1, s + 1_000_003, bias=True)``: weights and biases ``U[−1, 1]``) and ``G``
-from ``s``. A draw fails when the construction's success event failed or the certified sup error (the
-stage certificate on the superset box ``[−x_max', x_max']^{d+1}``, sound) exceeds ε — never re-drawn.
-No MILP re-check here: the certificate alone decides, which can only over-count failures.
+Rate claim :data:`BIAS_RATE` (the property test and the ledger run the same), over its domain — shapes
+up to ``n_0 = 8`` and depth 3, ε over three decades, δ ∈ {0.1, 0.02}, weight-and-bias families uniform,
+Kaiming-scaled and corners, constructions pensia and orseau (both sharings) — in two stages
+(:mod:`slt_check.claims.rates`). Each cell is one fixed biased target; ``G`` from the trial's seed. A
+draw fails when the construction's success event failed or the certified sup error (the stage
+certificate on the superset box ``[−x_max', x_max']^{d+1}``, sound) exceeds ε — never re-drawn. No
+MILP re-check here: the certificate alone decides, which can only over-count failures.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from slt_check.certificates.sup_error import sup_error
-from slt_check.claims.base import RateCase, rate_result
-from slt_check.core.stats import RateVerdict, n_for_power
-from slt_check.pipeline.build import build
-from slt_check.runtime.trials import run_trials
-from slt_check.tickets.targets import random_target
+from slt_check.claims.rates import Preregistration, RateClaim, design, with_targets
+from slt_check.claims.trials import ticket_trial
+from slt_check.core.screening import Cell
 
-__all__ = ["BIAS_CASES", "bias_outcomes", "run_bias_case", "measure_bbias"]
+__all__ = ["BIAS_RATE", "measure_bbias"]
 
-
-def _case(label: str, construction: str, options: dict[str, Any], master: int) -> RateCase:
-    return RateCase("B-bias", label, 0.1, n_for_power(0.1), master,
-                    {"widths": (2, 3, 2), "eps": 0.05, "construction": construction, "options": options})
+_SHAPES_CI = ((2, 3, 2), (8, 1), (8, 3, 1), (2, 2, 2, 1))
+_SHAPES_FULL = _SHAPES_CI + ((4, 6, 2), (3, 4, 4, 2))
+_CONSTRUCTIONS = ("pensia", "orseau-per_input", "orseau-per_weight")
+_BIAS_SCALES = (1.0, 3.0)
+_X_MAX = (0.5, 1.0, 3.0)
 
 
-BIAS_CASES: list[RateCase] = [
-    _case("2-3-2 biased, pensia, ε=0.05", "pensia", {}, 7100),
-    _case("2-3-2 biased, orseau per_input, ε=0.05", "orseau", {"sharing": "per_input"}, 7101),
-]
+def _bias_cells(n_cells: int, shapes: tuple[tuple[int, ...], ...], eps: tuple[float, ...],
+                deltas: tuple[float, ...]) -> tuple[Cell, ...]:
+    out = []
+    for c in with_targets(design(n_cells, widths=shapes, eps=eps, delta=deltas,
+                                 family=("uniform", "kaiming", "corners"), construction=_CONSTRUCTIONS,
+                                 bias_scale=_BIAS_SCALES, x_max=_X_MAX), 9000, bias=True):
+        p = dict(c.params)
+        name, _, sharing = p["construction"].partition("-")
+        p["construction"], p["options"] = name, ({"sharing": sharing} if sharing else {})
+        out.append(Cell(c.label, c.delta, p))
+    return tuple(out)
 
 
-def _bias_trial(arg: tuple[dict[str, Any], float, int]) -> dict[str, Any]:
-    """One draw: build for the reduced target, certify against the biased one (corners, 64 random
-    points and the ternary points for the found error; the certificate decides)."""
-    P, delta, s = arg
-    F = random_target(P["widths"], 1.0, s + 1_000_003, bias=True)
-    r = build(F, P["eps"], delta, s, construction=P["construction"], allow_failure=True, certify=False,
-              **P["options"])
-    sup = sup_error(F, r.ticket, 1.0, n_random=64, n_starts=0, steps=0, rng=s)
-    fail = not (r.ok and sup.certified <= P["eps"])
-    return {"fail": bool(fail), "ok": bool(r.ok), "certified": float(sup.certified), "found": float(sup.found)}
-
-
-def bias_outcomes(case: RateCase) -> list[dict[str, Any]]:
-    """Every draw of a case (run by :func:`slt_check.runtime.trials.run_trials`)."""
-    return run_trials(_bias_trial, [(case.params, case.delta, s) for s in case.seeds()], desc=f"B-bias {case.label}")
-
-
-def run_bias_case(case: RateCase) -> RateVerdict:
-    """One case: failures over its seeds and the verdict."""
-    return case.verdict(sum(o["fail"] for o in bias_outcomes(case)))
+BIAS_RATE = RateClaim(
+    "B-bias",
+    {"target widths": _SHAPES_FULL, "ε": (0.1, 0.05, 1e-2, 1e-3), "δ": (0.1, 0.02),
+     "family (weights and biases)": ("uniform", "kaiming", "corners"), "construction": _CONSTRUCTIONS,
+     "b_max ÷ w_max": _BIAS_SCALES, "x_max": _X_MAX},
+    {"smoke": _bias_cells(6, _SHAPES_CI[:2], (0.1, 0.05), (0.1, 0.02)),
+     "ci": _bias_cells(24, _SHAPES_CI, (0.1, 0.05, 1e-2, 1e-3), (0.1, 0.02)),
+     "full": _bias_cells(60, _SHAPES_FULL, (0.1, 0.05, 1e-2, 1e-3), (0.1, 0.02))},
+    ticket_trial, 2026_1206_31, (Preregistration(2026_1206_32, "pending"),),
+    files=("slt_check/core/affine.py", "slt_check/constructions/pensia.py", "slt_check/constructions/orseau.py"),
+)
+"""B-bias over its domain (two stages, :mod:`slt_check.claims.rates`): each cell one fixed biased
+target (seed ``9000 + i``), the certificate decides."""
 
 
 def measure_bbias(scale: str = "ci") -> dict[str, Any]:
-    """The ledger's B-bias: every case of :data:`BIAS_CASES`; found ≤ certified on every draw is
+    """The ledger's B-bias: the two-stage result; found ≤ certified on every confirmation draw is
     recorded beside the rates."""
-    outs = [bias_outcomes(c) for c in BIAS_CASES]
-    verdicts = [c.verdict(sum(o["fail"] for o in out)) for c, out in zip(BIAS_CASES, outs, strict=True)]
-    unsound = sum(o["found"] > o["certified"] for out in outs for o in out)
-    worst = max(o["certified"] for out in outs for o in out if o["ok"])
-    return rate_result(verdicts, BIAS_CASES, found_above_certified=unsound, largest_certified=worst,
-                       summary=f"largest certified {worst:.3g} (ε = 0.05); found > certified on {unsound} draws")
+
+    def extra(ts: Any, outcomes: list[list[dict[str, Any]]]) -> dict[str, Any]:
+        draws = [o for out in outcomes for o in out]
+        unsound = sum(o["found"] > o["certified"] for o in draws)
+        worst = max((o["certified"] / ts_eps for (sc, _), out in zip(ts.confirmed, outcomes, strict=True)
+                     for o in out if not o["fail"] for ts_eps in [sc.cell.params["eps"]]), default=None)
+        return {"found_above_certified": unsound, "largest_certified_over_eps": worst,
+                "summary": f"found > certified on {unsound} of {len(draws)} confirmation draws; largest "
+                           f"certified ÷ ε among successes {worst:.3g}" if worst is not None else
+                           f"found > certified on {unsound} of {len(draws)} confirmation draws"}
+
+    return BIAS_RATE.result(scale, extra=extra)

@@ -32,14 +32,15 @@ from slt_check.claims import checks as C
 from slt_check.claims import peers as claims_peers
 from slt_check.claims import sampling as claims_sampling
 from slt_check.claims import success as claims_success
-from slt_check.claims.base import KINDS, SCALES, SOURCES, VERDICTS, Claim, forall_result, merge_results
+from slt_check.claims.base import KINDS, SCALES, SOURCES, VERDICTS, Claim, forall_result
+from slt_check.claims.rates import RateClaim
 from slt_check.core import bounds
 from slt_check.core.laws import Hyperbolic
 from slt_check.core.stats import seed_grid
 from slt_check.pipeline.build import build_ticket
 from slt_check.tickets.targets import random_target
 
-__all__ = ["Claim", "SOURCES", "KINDS", "VERDICTS", "SCALES", "CLAIMS", "all_claims", "get_claim",
+__all__ = ["Claim", "SOURCES", "KINDS", "VERDICTS", "SCALES", "CLAIMS", "RATE_CLAIMS", "all_claims", "get_claim",
            "e2e_cases", "e2e_runs"]
 
 
@@ -241,16 +242,13 @@ def _m_e2e(key: str, claim: str, relu_only: bool = False):  # noqa: ANN202
             c.claim = claim
         if key != "e2e":
             return _result(checks, n_cases=len(runs))
-        # The guarantee is conditional on the success event (R9) / holds with probability ≥ 1−δ
-        # (P-main): a draw of G whose success event failed (ticket.ok False) is the ≤ δ event, not
-        # a violation. Such draws are counted and tested against the largest δ of the cases with
-        # the one-sided binomial test; the ε-bound is asserted on every successful ticket.
-
+        # The ε-bound is conditional on the success event: it is asserted on every draw whose
+        # success event held. How often the event fails is a rate claim (P-main / R10, two stages
+        # with power, :data:`RATE_CLAIMS`), never tested here; the count is only reported.
         covered = [c for c in checks if c.details.get("ok", True)]
         n_fail = len(checks) - len(covered)
-        delta = max(r["case"]["delta"] for r in runs)
-        tally = C.binomial_check(claim, n_fail, len(checks), delta, what="failure events of G")
-        res = _result(covered + [tally], n_cases=len(runs), n_failure_events=n_fail)
+        res = _result(covered, n_cases=len(runs), n_failure_events=n_fail,
+                      failure_events_note="counted by the rate claim P-main, not tested here")
         vals = [c.slack for c in covered if c.slack is not None]
         res["slack"] = min(vals) if vals else None
         if covered:
@@ -271,13 +269,13 @@ def _m_outrelu(scale: str) -> dict[str, Any]:
 
 
 def _m_psize(scale: str) -> dict[str, Any]:
-    """P-size: the neuron count of every sampled ``G`` of the end-to-end grid is the formula's, and the
-    minimal working ``N_w`` measured on sampled ``G``'s grows logarithmically in ``1/ε``."""
+    """P-size: the minimal working ``N_w`` measured on sampled ``G``'s grows logarithmically in
+    ``1/ε`` (the verdict); the neuron count of every sampled ``G`` of the end-to-end grid equals the
+    formula's (a sanity check of the bookkeeping, reported beside it, not part of the verdict)."""
 
-    res = merge_results({"count_on_sampled_G": _m_e2e("size", "P-size")(scale),
-                         "minimal_width_growth": claims_success.measure_size_growth()},
-                        slack_from="minimal_width_growth")
-    res["details"]["summary"] = res["details"]["minimal_width_growth"].get("summary")
+    res = claims_success.measure_size_growth()
+    res["details"]["sanity_neuron_count"] = _m_e2e("size", "P-size")(scale)["verdict"]
+    res["details"]["slack_definition"] = "10 ÷ the growth factor of the minimal working N_w per decade of ε"
     return res
 
 
@@ -416,11 +414,21 @@ CLAIMS: list[Claim] = [
           "0.9) and κ≈2 at the edge |w| = 1 (the caption's 1/ε²); the digit construction O(log 1/η)",
           "confirmed",
           "C: Fig. 1 caption ('1/ε²'); interior κ ours", "growth", [_H], _m_fig1,
-          breaks=("checker: pair search at half the cost",)),
+          breaks=("checker: pair search at half the cost",), sanity=True),
     Claim("R-scale", "Scaling covariance: (w, w_max, α, β) → (cw, c·w_max, √c α, √c β), c=4^k, fixed U's: "
           "same neurons, ŵ^± × c exactly", "reconstructed", "R-scale", "forall", [_I], _m_scale,
           breaks=("tile-index-unscaled",)),
 ]
+
+
+RATE_CLAIMS: dict[str, RateClaim] = {
+    **claims_sampling.RATE_CLAIMS,
+    "P-main": claims_success.PMAIN_RATE,
+    **claims_peers.RATE_CLAIMS,
+    "B-bias": claims_biases.BIAS_RATE,
+}
+"""Every two-stage rate claim of the suite (R10 is measured by P-main's); the Bonferroni split of
+:func:`slt_check.core.screening.confirmation_alpha` counts them."""
 
 
 def all_claims() -> list[Claim]:

@@ -732,10 +732,12 @@ def check_scaling(w: float, w_max: float, M: int, u: np.ndarray, signs: np.ndarr
 # ------------------------------------------------------------------------------- failure tally
 @dataclass
 class FailureTally:
-    """Failure events met by a ∀-property (``ticket.ok`` False: the sampled ``G`` missed a category,
-    probability ≤ δ by R5/R10). They are never re-drawn and never hidden: each example is recorded,
-    and after the property ran, :meth:`verdict` tests the count with a one-sided exact binomial test
-    against ``p0 = max δ`` of the examples (each example fails with probability ≤ its own δ ≤ p0)."""
+    """Failure events met by a ∀-property (``ticket.ok`` False: the sampled ``G`` missed a category).
+    They are never re-drawn and never hidden: each example is recorded, and the conditional checks
+    skip it (their premise failed). How often the event fails is **not** tested here — a few dozen
+    Hypothesis examples have no power — but by the two-stage rate claim of P-main / R10
+    (:data:`slt_check.claims.catalog.RATE_CLAIMS`). :meth:`verdict` only refuses a vacuous run (no
+    draw whose premise held)."""
 
     claim: str = "R10"
     oks: list[bool] = field(default_factory=list)
@@ -750,12 +752,13 @@ class FailureTally:
             self.failed_seeds.append(int(seed))
         return bool(ok)
 
-    def verdict(self, alpha: float = ALPHA_PER_TEST) -> Check:
-        if not self.oks:
-            return Check(self.claim, True, None, {"n": 0})
-        k = len(self.failed_seeds)
-        return binomial_check(self.claim, k, len(self.oks), max(self.deltas), alpha,
-                              failed_G_seeds=self.failed_seeds[:20])
+    def verdict(self) -> Check:
+        """Holds iff some draw's premise held (the conditional checks ran at least once)."""
+        covered = sum(self.oks)
+        return Check(self.claim, covered > 0, None,
+                     {"n": len(self.oks), "covered": covered, "failure_events": len(self.failed_seeds),
+                      "failed_G_seeds": self.failed_seeds[:20],
+                      "note": "failure events are counted by the rate claim P-main, not tested here"})
 
 
 def check_tile_edge(w: float, w_max: float, M: int, frac: np.ndarray,

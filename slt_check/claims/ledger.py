@@ -20,10 +20,8 @@ from typing import Any
 
 from tqdm import tqdm
 
-from slt_check.claims import peers as claims_peers
-from slt_check.claims import sampling as claims_sampling
-from slt_check.claims import success as claims_success
-from slt_check.claims.catalog import SCALES, Claim, all_claims
+from slt_check.claims.catalog import RATE_CLAIMS, SCALES, Claim, all_claims
+from slt_check.claims.rates import audit
 from slt_check.io import textio
 from slt_check.io.paths import project_root
 from slt_check.io.safe_io import atomic_write_json, atomic_write_text
@@ -42,6 +40,7 @@ __all__ = [
     "compare_snapshot",
     "baseline_from_results",
     "stale_case_tables",
+    "merge_recorded",
     "ROOT",
     "RESULTS_PATH",
     "RECORD_PATH",
@@ -131,26 +130,71 @@ def _fmt_slack(s: Any) -> str:
     return f"{s:.3g}"
 
 
+def _fmt_test(t: dict[str, Any]) -> str:
+    if not t.get("n"):
+        return f"0/0 vs δ={t['delta']:.3g}: vacuous"
+    cell = (f"{t['k']}/{t['n']} vs δ={t['delta']:.3g}, CP [{t['ci_low']:.2g}, {t['ci_high']:.2g}], "
+            f"power@2δ {t['power_2delta']:.2f}")
+    if t["verdict"] != "holds":
+        cell += f": **{t['verdict']}**"
+        if t.get("n_to_settle"):
+            cell += f" (n≈{t['n_to_settle']} settles)"
+    return cell
+
+
+def _fmt_two_stage(ts: dict[str, Any], history: list[dict[str, Any]]) -> list[str]:
+    """Worst confirmed cell (k/n, interval), cells screened, confirmations and their level; the first
+    confirmation when the latest ran on a newer master."""
+    w = ts.get("worst") or {}
+    out = [f"screened {ts['cells_screened']} cells ({ts.get('scale', '?')} grid, {ts['screen_trials']} draws); "
+           f"confirmed {len(ts['confirmations'])} on fresh seeds (master {ts['confirm_master']}, "
+           f"α = {ts['alpha']:.2g} each)"]
+    if w:
+        out.append(f"worst: {w['label']}: {w['k']}/{w['n']} vs δ={w['delta']:.3g}, CP [{w['ci_low']:.2g}, "
+                   f"{w['ci_high']:.2g}] → {w['verdict']}")
+    for c in ts["confirmations"]:
+        if c["cell"]["label"] != w.get("label"):
+            out.append(f"{c['cell']['label']}: {_fmt_test(c['test'])}")
+    for c in ts.get("flagged_unconfirmed", []):
+        out.append(f"flagged, unconfirmed: {c['label']} ({c['k']}/{c['n']} in the screen)")
+    if history:
+        h = history[0]
+        hw = h.get("worst") or {}
+        out.append(f"first confirmation (master {h['confirm_master']}, files {h.get('fingerprint')}): "
+                   f"{h.get('verdict_label', h.get('verdict'))}"
+                   + (f", worst {hw.get('label')} {hw.get('k')}/{hw.get('n')}" if hw else ""))
+    return out
+
+
 def _fmt_rates(row: dict[str, Any]) -> str:
-    """The "rate tests / measured" cell: per rate test ``k/n`` vs δ, the 95 % Clopper–Pearson
-    interval, the power at 2δ (and the test's verdict when it is not ``holds``); then the claim's
-    ``details["summary"]`` (what was measured, e.g. P-fig1's exponents)."""
-    out = []
-    for t in row.get("details", {}).get("rate_tests", []) or []:
-        if not t.get("n"):
-            out.append(f"0/0 vs δ={t['delta']:.3g}: vacuous")
-            continue
-        cell = (f"{t['k']}/{t['n']} vs δ={t['delta']:.3g}, CP [{t['ci_low']:.2g}, {t['ci_high']:.2g}], "
-                f"power@2δ {t['power_2delta']:.2f}")
-        if t["verdict"] != "holds":
-            cell += f": **{t['verdict']}**"
-            if t.get("n_to_settle"):
-                cell += f" (n≈{t['n_to_settle']} settles)"
-        out.append(cell)
-    summary = row.get("details", {}).get("summary")
+    """The "rate tests / measured" cell: for a two-stage rate claim its screen and confirmations
+    (:func:`_fmt_two_stage`), else per rate test ``k/n`` vs δ, the 95 % Clopper–Pearson interval, the
+    power at 2δ; then the claim's ``details["summary"]`` and its slack definition."""
+    det = row.get("details", {})
+    if det.get("two_stage"):
+        out = _fmt_two_stage(det["two_stage"], det.get("history", []))
+    else:
+        out = [_fmt_test(t) for t in det.get("rate_tests", []) or []]
+    summary = det.get("summary")
     if summary:
-        out.append(str(summary).replace("|", "\\|"))
-    return "<br>".join(out) or "—"
+        out.append(str(summary))
+    if det.get("slack_definition"):
+        out.append(f"slack = {det['slack_definition']}")
+    return "<br>".join(_md(x) for x in out) or "—"
+
+
+def _md(text: Any) -> str:
+    """A table cell's text: pipes escaped, line breaks and control characters blanked."""
+    return "".join(ch if ch.isprintable() else " " for ch in str(text)).replace("|", "\\|")
+
+
+def verdict_text(row: dict[str, Any]) -> str:
+    """What the verdict column says: a rate claim's ``holds`` reads ``holds (rate < 2δ)``, with
+    ``consistent with δ`` only when every confirmed cell's upper limit is ≤ δ."""
+    ts = row.get("details", {}).get("two_stage")
+    if ts and ts.get("verdict") == row.get("verdict"):
+        return ts["verdict_label"]
+    return row.get("verdict", "not tested")
 
 
 def render_table(results: dict[str, Any]) -> str:
@@ -160,24 +204,38 @@ def render_table(results: dict[str, Any]) -> str:
     meta = results.get("meta", {})
     lines = [
         f"Generated by `slt-check ledger` from a `{meta.get('scale', '?')}`-scale run "
-        f"(numpy {meta.get('versions', {}).get('numpy', '?')}). Verdict rule: see above. Rate tests: "
-        "k failures in n pre-registered trials vs the claimed δ, 95 % Clopper–Pearson interval, power to "
-        "report `violated` at a rate 2δ. Slack = theory ÷ empirical (its meaning per claim is in "
-        "`properties/ledger_results.json`). Breaks caught: broken variants of the library this "
+        f"(numpy {meta.get('versions', {}).get('numpy', '?')}). Verdict rule: see above. Rate claims: a screen "
+        "over the claim's domain grid, then a confirmation of the worst cells on fresh seeds; the row shows "
+        "the worst confirmed cell (k failures in n draws vs the claimed δ, 95 % Clopper–Pearson interval), "
+        "the cells screened and the others confirmed. `holds (rate < 2δ)`: the exact test excludes 2δ in every "
+        "confirmed cell; `consistent with δ` only when every upper limit is ≤ δ. Slack = theory ÷ empirical, "
+        "defined in each row. Breaks caught: broken variants of the library this "
         "claim's check is seen to catch (`tests/test_breaks.py`, `tests/test_checker_detects.py`).",
         "",
-        "| id | statement | source | tag | test(s) | verdict | rate tests / measured | slack | breaks caught |",
+        "| id | statement (domain) | source | tag | test(s) | verdict | rate tests / measured | slack | "
+        "breaks caught |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for c in all_claims():
-        r = rows.get(c.id, {})
-        tests = "<br>".join(f"`{t}`" for t in c.tests) or "—"
-        stmt = c.statement.replace("|", "\\|")
-        breaks = "<br>".join(b.replace("|", "\\|") for b in c.breaks) or "none shown"
-        lines.append(f"| {c.id} | {stmt} | {c.source} | {c.tag} | {tests} | "
-                     f"{r.get('verdict', 'not tested')} | {_fmt_rates(r)} | {_fmt_slack(r.get('slack'))} | "
-                     f"{breaks} |")
+        if not c.sanity:
+            lines.append(_row_line(c, rows.get(c.id, {})))
+    lines += ["", "**Sanity rows**: checks that no library bug can flip (facts of the mathematics or of "
+              "NumPy's sampling); kept, shown apart, not counted among the verdicts.", "",
+              "| id | statement | source | tag | test(s) | result | measured | slack | breaks caught |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for c in all_claims():
+        if c.sanity:
+            lines.append(_row_line(c, rows.get(c.id, {})))
     return "\n".join(lines) + "\n"
+
+
+def _row_line(c: Claim, r: dict[str, Any]) -> str:
+    tests = "<br>".join(f"`{t}`" for t in c.tests) or "—"
+    rc = RATE_CLAIMS.get("P-main" if c.id == "R10" else c.id)
+    stmt = c.statement + (f". Domain: {rc.domain_text()}" if rc is not None else "")
+    breaks = "<br>".join(_md(b) for b in c.breaks) or "none shown"
+    return (f"| {c.id} | {_md(stmt)} | {c.source} | {_md(c.tag)} | {tests} | {_md(verdict_text(r))} | "
+            f"{_fmt_rates(r)} | {_fmt_slack(r.get('slack'))} | {breaks} |")
 
 
 def replace_block(text: str, block: str, where: str = "document") -> str:
@@ -204,21 +262,49 @@ def update_documents(results: dict[str, Any], files: Sequence[Path] | None = Non
 
 
 def stale_case_tables(results: dict[str, Any]) -> list[str]:
-    """Claims whose pre-registered case table in the code differs from the one the results were
-    measured with (the ledger would show numbers of another table)."""
+    """Rate claims whose screen grid in the code differs from the one the results were measured with
+    (the ledger would show numbers of another table), plus the pre-registration audit
+    (:func:`slt_check.claims.rates.audit`: shared or re-used master seeds, a construction changed
+    since its confirmation without a new master, masters not yet fixed at a commit)."""
 
-    tables: dict[str, list[Any]] = {**claims_sampling.CASES, **claims_peers.RATE_CASES,
-                                    "R10": claims_success.R10_CASES, "P-main": [claims_success.PMAIN_CASE]}
     out = []
-    for cid, cases in tables.items():
-        rec = results.get("claims", {}).get(cid, {}).get("details", {})
-        rec_tables = [rec.get("case_table")] + [v.get("case_table") for v in rec.values() if isinstance(v, dict)]
-        rec_tables = [t for t in rec_tables if t]
-        now = _clean([c.row() for c in cases])
-        if cid in results.get("claims", {}) and now not in rec_tables:
-            out.append(f"{cid}: the case table in the code differs from the recorded one; "
-                       "run `slt-check ledger --run --scale ci`")
-    return out
+    rows = results.get("claims", {})
+    for cid, claim in RATE_CLAIMS.items():
+        rec = rows.get(cid, {}).get("details", {})
+        ts = rec.get("two_stage")
+        if cid not in rows:
+            continue
+        if ts is None:
+            out.append(f"{cid}: recorded without a two-stage result; run `slt-check ledger --run --claims {cid}`")
+            continue
+        now = _clean([c.row() for c in claim.cells(ts.get("scale", "ci"))])
+        if rec.get("grid") != now:
+            out.append(f"{cid}: the screen grid in the code differs from the recorded one; "
+                       f"run `slt-check ledger --run --scale {ts.get('scale', 'ci')} --claims {cid}`")
+    return out + audit(list(RATE_CLAIMS.values()), results)
+
+
+def merge_recorded(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    """The record after a run: ``new``'s claims replace ``old``'s (other rows stay as recorded); a
+    rate claim whose confirmation master changed keeps its earlier confirmation(s) in
+    ``details["history"]`` (the ledger shows the first and the latest)."""
+    if old is None:
+        return new
+    claims = dict(old.get("claims", {}))
+    for cid, row in new["claims"].items():
+        prev = claims.get(cid, {}).get("details", {})
+        history = list(prev.get("history", []))
+        pts, nts = prev.get("two_stage"), row.get("details", {}).get("two_stage")
+        if pts and nts and pts.get("confirm_master") != nts.get("confirm_master"):
+            history.append({k: pts.get(k) for k in ("confirm_master", "screen_master", "fingerprint", "fixed_at",
+                                                    "verdict", "verdict_label", "worst", "cells_screened",
+                                                    "scale")})
+        if history:
+            row = {**row, "details": {**row.get("details", {}), "history": history}}
+        claims[cid] = row
+    scales = sorted({r.get("details", {}).get("two_stage", {}).get("scale") for r in claims.values()} - {None})
+    meta = {**new["meta"], "scale": new["meta"]["scale"] if len(scales) <= 1 else "/".join(scales)}
+    return _clean({"meta": meta, "claims": claims})
 
 
 def check_documents(results: dict[str, Any], files: Sequence[Path] | None = None) -> list[str]:

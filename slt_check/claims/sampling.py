@@ -1,18 +1,17 @@
-"""Claim group "sampling and covering" (R5, R6, R12): registry rows, ONE pre-registered case table,
-the run of a case and the measure. ``properties/test_R5.py``, ``test_R6.py`` and ``test_R12.py``
-run :data:`CASES` through :func:`run_case`; ``slt-check ledger`` runs the same cases through
-:func:`measure`, so the ledger's verdict is the property tests' verdict.
+"""Claim group "sampling and covering" (R5, R6, R12): registry rows and ONE rate claim each
+(:data:`RATE_CLAIMS`, measured in two stages by :mod:`slt_check.claims.rates`: a screen over the
+claim's domain, then a powered confirmation of the worst cells on fresh seeds). The property tests
+(``properties/test_R5.py``, ``test_R6.py``, ``test_R12.py``) and ``slt-check ledger`` run the same
+:meth:`~slt_check.claims.rates.RateClaim.result`.
 
 * **R5** (group coverage): ``N_w = ⌈8M ln(2M·W/δ)⌉`` pairs per group ⇒ ``P(some of the W groups
-  misses one of its 2M categories (sign a, k), sign(ab) = sign w) ≤ δ``.
+  misses one of its 2M categories (sign a, k), sign(ab) = sign w) ≤ δ``, for every ``M``, ``W``, ``δ``
+  of the domain.
 * **R6** (categorical covering, "batch" lemma): ``N = ⌈(4/p)(m + ln(K/δ))⌉`` draws ⇒
   ``P(∃ category with < m draws) ≤ δ``.
 * **R12** (union bound): at an ``N`` where failures are frequent (bound ``b ≤ 0.25``),
   ``P(some group misses) ≤ b = 2M·W(1 − 1/(8M))^N`` (the bound ``N_w`` inverts); the claimed rate is
   ``b``.
-
-Every case has ``n = n_for_power(δ)`` trials: power ≥ 0.9 to report ``violated`` at a failure rate
-``2δ`` and probability ≥ 0.9 to report ``holds`` at a rate ``δ`` (α = :data:`slt_check.core.stats.ALPHA_CLAIM`).
 """
 
 from __future__ import annotations
@@ -23,12 +22,12 @@ from typing import Any
 import numpy as np
 
 from slt_check.claims import checks as C
-from slt_check.claims.base import Claim, RateCase, rate_result
+from slt_check.claims.base import Claim
+from slt_check.claims.rates import Preregistration, RateClaim, grid
 from slt_check.core import bounds
-from slt_check.core.stats import RateVerdict, n_for_power, seed_grid
-from slt_check.runtime.trials import run_trials
+from slt_check.core.screening import Cell
 
-__all__ = ["CASES", "CLAIMS", "run_case", "measure", "union_bound_N"]
+__all__ = ["RATE_CLAIMS", "CLAIMS", "measure", "union_bound_N", "r5_trial", "r6_trial", "r12_trial"]
 
 
 def union_bound_N(M: int, groups: int, target_bound: float = 0.25) -> int:
@@ -37,61 +36,74 @@ def union_bound_N(M: int, groups: int, target_bound: float = 0.25) -> int:
     return math.ceil(math.log(2 * M * groups / target_bound) / -math.log1p(-p))
 
 
-def _r5(label: str, M: int, groups: int, delta: float, master: int) -> RateCase:
-    return RateCase("R5", label, delta, n_for_power(delta), master, {"M": M, "groups": groups})
+def r5_trial(arg: tuple[dict[str, Any], float, int]) -> bool:
+    """One R5 draw: ``W`` groups of ``N_w = ⌈8M ln(2MW/δ)⌉`` pairs; does some group miss a category?"""
+    P, delta, s = arg
+    N = bounds.samples_per_group(P["M"], P["W"], delta)
+    return C.any_group_misses((P["M"], P["W"], N, s))
 
 
-def _r6(K: int, m: int, delta: float) -> RateCase:
-    return RateCase("R6", f"K={K},m={m}", delta, n_for_power(delta), 600 + K, {"K": K, "m": m})
+def r6_trial(arg: tuple[dict[str, Any], float, int]) -> bool:
+    """One R6 draw: ``N = ⌈(4/p)(m + ln(K/δ))⌉`` multinomial draws over ``K`` categories of probability
+    ``p = 1/(2K)`` each (the rest: "none"); is some category drawn fewer than ``m`` times?"""
+    P, delta, s = arg
+    K, m = P["K"], P["m"]
+    p = 1.0 / (2 * K)
+    N = bounds.covering_samples(p, K, m, delta)
+    counts = np.random.default_rng(s).multinomial(N, [p] * K + [1 - K * p])[:K]
+    return bool(np.any(counts < m))
 
 
-def _r12(M: int, groups: int) -> RateCase:
-    N = union_bound_N(M, groups)
-    b = bounds.coverage_failure_bound(M, groups, N)
-    return RateCase("R12", f"M={M},W={groups},N={N}", b, n_for_power(b), 1200 + M,
-                    {"M": M, "groups": groups, "N": N})
+def r12_trial(arg: tuple[dict[str, Any], float, int]) -> bool:
+    """One R12 draw at the cell's ``N`` (where the bound ``b`` is the claimed rate)."""
+    P, _delta, s = arg
+    return C.any_group_misses((P["M"], P["W"], P["N"], s))
 
 
-CASES: dict[str, list[RateCase]] = {
-    "R5": [_r5("M=10,W=4", 10, 4, 0.05, 510), _r5("M=20,W=12", 20, 12, 0.1, 520),
-           _r5("M=4,W=2", 4, 2, 0.2, 504)],
-    "R6": [_r6(10, 1, 0.1), _r6(40, 5, 0.05), _r6(80, 20, 0.01)],
-    "R12": [_r12(5, 4), _r12(10, 8)],
+def _r12_cells(Ms: tuple[int, ...], Ws: tuple[int, ...], targets: tuple[float, ...]) -> tuple[Cell, ...]:
+    out = []
+    for M in Ms:
+        for W in Ws:
+            for tb in targets:
+                N = union_bound_N(M, W, tb)
+                b = bounds.coverage_failure_bound(M, W, N)
+                out.append(Cell(f"M={M},W={W},N={N}", float(b), {"M": M, "W": W, "N": N}))
+    return tuple(out)
+
+
+_FILES_COVER = ("slt_check/core/bounds.py", "slt_check/claims/checks.py")
+_FIXED = "pending"
+
+RATE_CLAIMS: dict[str, RateClaim] = {
+    # R5 over M (digits), W (groups) and δ: the full factorial at every scale (cheap trials)
+    "R5": RateClaim(
+        "R5", {"M": (4, 10, 20, 40), "W": (1, 4, 16, 64), "δ": (0.2, 0.1, 0.05, 0.02)},
+        {"smoke": grid(M=(4, 20), W=(1, 16), delta=(0.1, 0.02)),
+         "ci": grid(M=(4, 10, 20, 40), W=(1, 4, 16, 64), delta=(0.2, 0.1, 0.05, 0.02)),
+         "full": grid(M=(4, 10, 20, 40, 60), W=(1, 4, 16, 64, 256), delta=(0.2, 0.1, 0.05, 0.02, 0.005))},
+        r5_trial, 2026_1206_05, (Preregistration(2026_1206_06, _FIXED),), files=_FILES_COVER),
+    "R6": RateClaim(
+        "R6", {"K": (10, 40, 80, 200), "m": (1, 5, 20), "δ": (0.1, 0.02, 0.01)},
+        {"smoke": grid(K=(10, 80), m=(1, 20), delta=(0.1, 0.01)),
+         "ci": grid(K=(10, 40, 80, 200), m=(1, 5, 20), delta=(0.1, 0.02, 0.01)),
+         "full": grid(K=(2, 10, 40, 80, 200, 1000), m=(1, 5, 20, 100), delta=(0.2, 0.1, 0.02, 0.01, 0.002))},
+        r6_trial, 2026_1206_07, (Preregistration(2026_1206_08, _FIXED),), files=_FILES_COVER),
+    # R12 at N where the union bound b (the claimed rate) is ≤ 0.25 or ≤ 0.1
+    "R12": RateClaim(
+        "R12", {"M": (5, 10, 20), "W": (4, 8, 32), "b target": (0.25, 0.1)},
+        {"smoke": _r12_cells((5, 10), (4,), (0.25,)),
+         "ci": _r12_cells((5, 10, 20), (4, 8, 32), (0.25, 0.1)),
+         "full": _r12_cells((3, 5, 10, 20, 40), (1, 4, 8, 32, 128), (0.25, 0.1, 0.05))},
+        r12_trial, 2026_1206_09, (Preregistration(2026_1206_10, _FIXED),), files=_FILES_COVER),
 }
-"""The pre-registered case table (seeds ``seed_grid(master, n)``)."""
-
-
-def run_case(case: RateCase) -> RateVerdict:
-    """Run one case: count failures over its seeds and apply the verdict rule (R5 and R12: one trial
-    per seed through :func:`slt_check.runtime.trials.run_trials`; R6 is one vectorised multinomial
-    draw of all runs from one generator and stays in this process)."""
-
-    P = case.params
-    if case.claim == "R5":
-        N = bounds.samples_per_group(P["M"], P["groups"], case.delta)
-        k = sum(run_trials(C.any_group_misses, [(P["M"], P["groups"], N, s) for s in case.seeds()],
-                           desc=f"R5 {case.label}"))
-    elif case.claim == "R6":
-        p = 1.0 / (2 * P["K"])
-        N = bounds.covering_samples(p, P["K"], P["m"], case.delta)
-        gen = np.random.default_rng(seed_grid(case.master, 1)[0])
-        counts = gen.multinomial(N, [p] * P["K"] + [1 - P["K"] * p], size=case.n)[:, : P["K"]]
-        k = int(np.sum(np.any(counts < P["m"], axis=1)))
-    elif case.claim == "R12":
-        k = sum(run_trials(C.any_group_misses, [(P["M"], P["groups"], P["N"], s) for s in case.seeds()],
-                           desc=f"R12 {case.label}"))
-    else:
-        raise ValueError(f"case: unknown claim {case.claim!r}")
-    return case.verdict(k)
+"""The rate claims of this group (two stages: :mod:`slt_check.claims.rates`)."""
 
 
 def measure(claim_id: str):  # noqa: ANN201
-    """``measure(scale)`` of a claim of this group: every case of :data:`CASES` (the table is the
-    same at every scale: the cases are cheap)."""
+    """``measure(scale)`` of a claim of this group: the two-stage run of :data:`RATE_CLAIMS`."""
 
     def m(scale: str) -> dict[str, Any]:
-        cases = CASES[claim_id]
-        return rate_result([run_case(c) for c in cases], cases)
+        return RATE_CLAIMS[claim_id].result(scale)
 
     return m
 
@@ -104,7 +116,8 @@ CLAIMS: list[Claim] = [
           breaks=("orseau-width-half", "checker: N_w far below the bound")),
     Claim("R6", "Categorical covering: N = ⌈(4/p)(m+ln(K/δ))⌉ ⇒ P(∃ category with < m draws) ≤ δ "
           "(batch lemma; 'covering argument' confirmed in words)", "reconstructed", "R6 (C in words)",
-          "probability", [_T.format("R6")], measure("R6"), breaks=("checker: N below the covering bound",)),
+          "probability", [_T.format("R6")], measure("R6"), breaks=("checker: N below the covering bound",),
+          sanity=True),
     Claim("R12", "Union bound over groups/layers: P(some group misses) ≤ Σ ≤ 2MW(1−1/(8M))^N",
           "confirmed (qualitative); constants ours", "R12 (C: Review 1, in substance; 1/(8M) ours)",
           "probability", [_T.format("R12")], measure("R12"),

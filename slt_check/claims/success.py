@@ -3,8 +3,12 @@ X-cert): registry rows, ONE pre-registered case table per claim, the runs and th
 ``properties/test_R10.py`` and ``properties/test_P_main.py`` run these tables; ``slt-check ledger``
 runs the same, so the ledger's verdict is the property tests' verdict.
 
-* **R10**: over independent draws of ``G`` at the formula width (one fixed target per case),
-  ``P(no ε-ticket) ≤ δ`` — binomial test per case (:data:`R10_CASES`).
+* **R10** and **P-main**'s rate: over independent draws of ``G`` at the formula width, for every
+  target of the domain, ``P(no ε-ticket) ≤ δ`` — one two-stage rate claim (:data:`PMAIN_RATE`: a
+  screen over the domain — shapes up to ``n_0 = 8`` and depth 3, ε over three decades,
+  δ ∈ {0.1, 0.02}, four weight families, both sharings, three scales of ``(w_max, x_max)``, output
+  ReLU on/off, one fixed target per cell — then a powered confirmation of the worst cells on fresh
+  seeds; :mod:`slt_check.claims.rates`).
 
 **The bound a rate verdict uses** (R10, P-main): a draw fails when its success event failed or its
 sup error exceeds ε on the tightest sound bound — the certificate, and where that exceeds ε the
@@ -12,11 +16,11 @@ exact MILP's proven upper bound (:func:`slt_check.claims.base.exact_recheck`, Hi
 limit; a solve whose upper bound falls below an error evaluated at its argmax or at a box corner is
 inconsistent and rescues nothing). The pure-certificate count, the trials rescued and the MILP time
 are recorded per case beside the counted failures (``details["exact_recheck"]``).
-* **P-main** (with high probability): over a pre-registered grid of problems (targets of depth 1–3,
-  widths ≤ 4, ``w_max, x_max ∈ {0.3, 1, 2.5} × {0.5, 1, 3}``, ``ε ∈ {1e-1, 1e-2, 1e-4}``, both
-  sharings, output ReLU on/off), each with its own ``G`` at the formula width and ``δ = 0.1``,
-  ``P(no ε-ticket) ≤ δ`` (sup error on the tightest sound bound; each draw fails w.p. ≤ δ, so the
-  mixture does too); slack: the formula ``N_w`` ÷ the minimal working ``N_w`` found by bisection on ``[1, 2·formula]``.
+* **P-main**'s ∀ parts run a pre-registered grid of problems (:data:`PMAIN_CASE`: targets of depth
+  1–3, widths ≤ 4, ``w_max, x_max ∈ {0.3, 1, 2.5} × {0.5, 1, 3}``, ``ε ∈ {1e-1, 1e-2, 1e-4}``, both
+  sharings, output ReLU on/off), each with its own ``G`` at the formula width: R9, X-layer and X-cert
+  below. The formula ``N_w`` ÷ the minimal working ``N_w`` (bisection on ``[1, 2·formula]``) is
+  recorded beside the rate.
 * **R9** (∀, conditional): every draw of the grid whose groups are all covered (``ticket.ok``) has
   certified sup error ≤ ε (``vacuous`` if none is covered).
 * **X-layer** (∀): on every covered draw, per-layer ``max|ŵ^± − w| ≤ w_max γ^{-M}/(γ−1) ≤ η`` and each
@@ -40,67 +44,28 @@ from slt_check.claims.base import (
     exact_recheck,
     forall_result,
     merge_results,
-    rate_result,
     recheck_line,
     recheck_summary,
 )
+from slt_check.claims.rates import Preregistration, RateClaim, design, with_targets
+from slt_check.claims.trials import ticket_trial
 from slt_check.constructions.base import Problem
 from slt_check.constructions.registry import get_construction
 from slt_check.core import bounds
+from slt_check.core.screening import Cell
 from slt_check.core.stats import n_for_power, seed_grid
 from slt_check.pipeline.build import build_ticket
 from slt_check.runtime.trials import run_trials, run_trials_until
 from slt_check.tickets.targets import random_target
 
-__all__ = ["R10_CASES", "PMAIN_CASE", "CLAIMS", "run_r10", "r10_outcomes", "grid_problems", "grid_runs", "measure_r10",
-           "measure_pmain", "measure_pmain_rate", "measure_r9", "measure_xlayer", "measure_xcert",
+__all__ = ["PMAIN_RATE", "pmain_rate", "PMAIN_CASE", "CLAIMS", "grid_problems", "grid_runs", "measure_r10",
+           "measure_pmain", "measure_r9", "measure_xlayer", "measure_xcert",
            "minimal_width_above"]
 
-
-def _r10(label: str, widths: tuple[int, ...], w_max: float, x_max: float, eps: float, sharing: str,
-         master: int, delta: float = 0.05) -> RateCase:
-    return RateCase("R10", label, delta, n_for_power(delta), master,
-                    {"widths": widths, "w_max": w_max, "x_max": x_max, "eps": eps, "sharing": sharing,
-                     "target_seed": 10, "family": "corners"})
-
-
-R10_CASES: list[RateCase] = [
-    _r10("2-3-2,ε=1e-2,per_weight", (2, 3, 2), 1.0, 1.0, 1e-2, "per_weight", 1010),
-    _r10("2-3-2,ε=1e-2,per_input", (2, 3, 2), 1.0, 1.0, 1e-2, "per_input", 1011),
-    _r10("1-1,small M,per_weight", (1, 1), 0.3, 0.5, 1e-1, "per_weight", 1012),
-    _r10("1-1,small M,per_input", (1, 1), 0.3, 0.5, 1e-1, "per_input", 1013),
-]
-"""R10's pre-registered cases: one fixed target each, ``G`` from ``seed_grid(master, n)``; the
-``1-1`` cases are the small-``M`` regime where failure events were first seen."""
 
 PMAIN_CASE = RateCase("P-main", "grid of problems, δ=0.1", 0.1, n_for_power(0.1), 12345,
                       {"shapes": [(1, 1), (2, 2, 1), (3, 4, 2), (2, 3, 3, 1), (4, 3), (2, 2, 2, 2)]})
 """P-main's pre-registered grid (also the cases of R9, X-layer and X-cert)."""
-
-
-def _r10_trial(arg: tuple[dict[str, Any], float, int]) -> dict[str, Any]:
-    """One draw of an R10 case: did it fail (``ticket.ok`` False, or sup error > ε on the tightest
-    sound bound: the certificate, re-checked by the exact MILP where it exceeds ε —
-    :func:`slt_check.claims.base.exact_recheck`)?"""
-
-    P, delta, s = arg
-    F = random_target(P["widths"], P["w_max"], P["target_seed"], family=P["family"])
-    t = build_ticket(F, P["eps"], delta, s, construction="orseau", sharing=P["sharing"],
-                     w_max=P["w_max"], x_max=P["x_max"], allow_failure=True)
-    cert = float(certified_bound(F, t.weights, stages_of(t), P["x_max"])["bound"]) if t.ok else None
-    return exact_recheck(F, t, P["x_max"], P["eps"], cert)
-
-
-def r10_outcomes(case: RateCase) -> list[dict[str, Any]]:
-    """Every trial of an R10 case (:func:`_r10_trial`; run by :func:`slt_check.runtime.trials.run_trials`:
-    serially, on processes or on dask, same outcomes)."""
-    return run_trials(_r10_trial, [(case.params, case.delta, s) for s in case.seeds()], desc=f"R10 {case.label}")
-
-
-def run_r10(case: RateCase) -> Any:
-    """One R10 case: failures over its seeds (:func:`r10_outcomes`) and the verdict."""
-
-    return case.verdict(sum(bool(o["fail"]) for o in r10_outcomes(case)))
 
 
 def grid_problems(case: RateCase = PMAIN_CASE) -> list[dict[str, Any]]:
@@ -155,13 +120,6 @@ def _grid_trial(p: dict[str, Any]) -> dict[str, Any]:
     if t.ok:
         r["layer"] = C.check_layer_errors(t, _Sup(sup))
     return r
-
-
-def measure_r10(scale: str = "ci") -> dict[str, Any]:
-    outcomes = [r10_outcomes(c) for c in R10_CASES]
-    verdicts = [c.verdict(sum(bool(o["fail"]) for o in out)) for c, out in zip(R10_CASES, outcomes, strict=True)]
-    summaries = [recheck_summary(c.label, out) for c, out in zip(R10_CASES, outcomes, strict=True)]
-    return rate_result(verdicts, R10_CASES, exact_recheck=summaries, summary=recheck_line(summaries))
 
 
 def measure_r9(scale: str = "ci") -> dict[str, Any]:
@@ -237,13 +195,54 @@ def minimal_width_above(problem: dict[str, Any], seeds: list[int], factor: float
     return {"formula": formula, "minimal": hi, "M": plan["M"], "searched_up_to": int(np.ceil(factor * formula))}
 
 
-def measure_pmain_rate(scale: str = "ci") -> dict[str, Any]:
-    """P-main's rate test alone (what ``properties/test_P_main.py`` asserts)."""
-    runs = grid_runs()
-    k = sum(int(r["recheck"]["fail"]) for r in runs)
-    return rate_result([PMAIN_CASE.verdict(k, len(runs))], [PMAIN_CASE],
-                       failed_seeds=[r["problem"]["seed"] for r in runs if r["recheck"]["fail"]][:20],
-                       exact_recheck=[recheck_summary(PMAIN_CASE.label, [r["recheck"] for r in runs])])
+_ORSEAU_FILES = ("slt_check/constructions/orseau.py", "slt_check/constructions/rules.py",
+                 "slt_check/core/bounds.py", "slt_check/core/digits.py")
+_SHAPES_CI = ((1, 1), (2, 3, 2), (8, 1), (8, 3, 1), (2, 2, 2, 1))
+_SHAPES_FULL = _SHAPES_CI + ((4, 6, 2), (3, 4, 4, 2), (8, 8, 2))
+_SCALES_WX = ((1.0, 1.0), (0.3, 0.5), (2.5, 3.0))
+
+
+def _orseau_cells(n_cells: int, shapes: tuple[tuple[int, ...], ...], eps: tuple[float, ...],
+                  deltas: tuple[float, ...], base: int) -> tuple[Cell, ...]:
+    cells = design(n_cells, widths=shapes, eps=eps, delta=deltas, family=("uniform", "normal", "kaiming", "corners"),
+                   sharing=("per_weight", "per_input"), wx=_SCALES_WX, output_relu=(False, True))
+    out = []
+    for c in with_targets(cells, base, construction="orseau"):
+        p = dict(c.params)
+        p["w_max"], p["x_max"] = p.pop("wx")
+        p["options"] = {"sharing": p.pop("sharing")}
+        out.append(Cell(c.label, c.delta, p))
+    return tuple(out)
+
+
+PMAIN_RATE = RateClaim(
+    "P-main",
+    {"target widths": _SHAPES_FULL, "ε": (1e-1, 1e-2, 1e-3), "δ": (0.1, 0.02),
+     "family": ("uniform", "normal", "kaiming", "corners"), "sharing": ("per_weight", "per_input"),
+     "(w_max, x_max)": _SCALES_WX, "output ReLU": (False, True)},
+    {"smoke": _orseau_cells(8, _SHAPES_CI[:3], (1e-1, 1e-2), (0.1, 0.02), 7000),
+     "ci": _orseau_cells(30, _SHAPES_CI, (1e-1, 1e-2, 1e-3), (0.1, 0.02), 7000),
+     "full": _orseau_cells(120, _SHAPES_FULL, (1e-1, 1e-2, 1e-3), (0.1, 0.02), 7000)},
+    ticket_trial, 2026_1206_11, (Preregistration(2026_1206_12, "pending"),), files=_ORSEAU_FILES,
+)
+"""P-main and R10 as one rate claim: every cell one fixed target (seed ``7000 + i``), ``G`` at the
+formula width ``N_w = ⌈8M ln(2MW/δ)⌉``; two stages (:mod:`slt_check.claims.rates`)."""
+
+
+@functools.lru_cache(maxsize=4)
+def pmain_rate(scale: str = "ci") -> dict[str, Any]:
+    """P-main's (and R10's) two-stage result at ``scale`` (once per process)."""
+    return PMAIN_RATE.result(scale, extra=_recheck_extra)
+
+
+def _recheck_extra(ts: Any, outcomes: list[list[dict[str, Any]]]) -> dict[str, Any]:
+    summaries = [recheck_summary(sc.cell.label, out) for (sc, _), out in zip(ts.confirmed, outcomes, strict=True)]
+    return {"exact_recheck": summaries, "summary": recheck_line(summaries)}
+
+
+def measure_r10(scale: str = "ci") -> dict[str, Any]:
+    """R10 is measured by P-main's two-stage run (the same draws: every cell is one fixed target)."""
+    return pmain_rate(scale)
 
 
 def measure_pmain(scale: str = "ci") -> dict[str, Any]:
@@ -253,14 +252,15 @@ def measure_pmain(scale: str = "ci") -> dict[str, Any]:
         mw = minimal_width_above(p, seed_grid(p["seed"], n_seeds))
         widths.append({"problem": {k: v for k, v in p.items() if k != "seed"}, **mw})
     ratios = [w["formula"] / w["minimal"] for w in widths if w.get("minimal")]
-    rate = measure_pmain_rate(scale)
+    rate = pmain_rate(scale)
     res = merge_results({"rate": rate, "R9_on_covered": measure_r9(scale)})
-    res["slack"] = min(ratios) if ratios else None
+    res["details"]["two_stage"] = rate["details"]["two_stage"]
+    res["details"]["width_ratio"] = min(ratios) if ratios else None
+    res["slack"] = rate["slack"]
     res["details"]["minimal_width"] = widths
-    res["details"]["slack_meaning"] = "formula N_w ÷ minimal working N_w (all seeds; search up to 2× formula)"
-    res["details"]["summary"] = "minimal working N_w (search ≤ 2× formula): " + ", ".join(
-        f"{w['minimal']} vs formula {w['formula']}" for w in widths) + "<br>" + recheck_line(
-        rate["details"]["exact_recheck"])
+    res["details"]["slack_definition"] = rate["details"]["slack_definition"]
+    res["details"]["summary"] = rate["details"]["summary"] + "<br>minimal working N_w (all seeds; search ≤ 2× " \
+        "formula): " + ", ".join(f"{w['minimal']} vs formula {w['formula']}" for w in widths)
     return res
 
 
@@ -279,7 +279,8 @@ CLAIMS: list[Claim] = [
           breaks=("orseau-width-half",)),
     Claim("R10", "Success probability: over independent draws of G at the formula width, "
           "P(no ε-ticket) ≤ δ (sup error on the tightest sound bound: the certificate, else the exact "
-          "MILP's proven upper bound)", "reconstructed", "R10", "probability", [_T.format("R10")], measure_r10,
+          "MILP's proven upper bound); measured by P-main's two-stage run (every cell one fixed target)",
+          "reconstructed", "R10", "probability", [_T.format("P_main")], measure_r10,
           breaks=("orseau-width-half", "checker: uniform weights at the same width")),
     Claim("X-layer", "Per built ticket: per-layer max|ŵ^±−w| ≤ w_max γ^-M/(γ−1) ≤ η and each stage's "
           "certified error ≤ R8's recursion with those deviations", "reconstructed", "R4+R8 (added)",
@@ -360,9 +361,11 @@ def measure_depth_digits() -> dict[str, Any]:
         return forall_result([C.Check("P-depth", False, None, {"rows": rows, "why": "no working M"})])
     m1 = rows[0]["minimal_M"]
     checks = []
-    for r in rows:
+    for r in rows[1:]:  # l = 1 is the bound's own anchor (M_min(1) ≤ M_min(1)): it cannot fail
         lim = bounds.depth_linear_digit_bound(m1, r["depth"], c["width"], c["w_max"])
         checks.append(C.Check("P-depth", r["minimal_M"] <= lim, lim / r["minimal_M"], {**r, "bound": lim}))
     summary = "fewest digits M_min(l), l = 1…4: " + ", ".join(str(r["minimal_M"]) for r in rows) + \
         " (plan: " + ", ".join(str(r["plan_M"]) for r in rows) + ")"
-    return forall_result(checks, rows=rows, summary=summary)
+    return forall_result(checks, rows=rows, summary=summary,
+                         slack_definition="the bound ÷ the measured M_min(l), smallest over l = 2…4 (l = 1 "
+                                          "anchors the bound and is not a check)")

@@ -36,7 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scale", default="ci", choices=["smoke", "ci", "full"], help="effort of --run")
     p.add_argument("--claims", default=None, help="comma-separated claim ids to run (default all)")
     p.add_argument("--from", dest="source", default=None,
-                   help="results JSON to render (default results/claims.json)")
+                   help="results JSON to render (default: the recorded properties/ledger_results.json); "
+                   "with --run, where to write the run's results instead of results/claims.json and the record")
     p.add_argument("--check", action="store_true",
                    help="change nothing; exit 1 if a ledger block is stale or verdicts differ from "
                    "the baseline")
@@ -62,7 +63,11 @@ def cmd_ledger(args: argparse.Namespace) -> int:
             out = Path(args.source) if args.source else ledger.RESULTS_PATH
             ledger.save_results(results, out)
             print(f"wrote {out}")
-            if args.scale == "ci" and ids is None and not args.source:
+            if args.scale != "smoke" and not args.source:
+                # the recorded results: these claims replace theirs, the other rows stay as recorded;
+                # a claim confirmed on a new master keeps its earlier confirmation in its history
+                old = ledger.load_results(ledger.RECORD_PATH) if ledger.RECORD_PATH.is_file() else None
+                results = ledger.merge_recorded(old, results)
                 ledger.save_results(results, ledger.RECORD_PATH)
                 print(f"wrote {ledger.RECORD_PATH}")
     else:
