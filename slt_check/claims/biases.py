@@ -51,7 +51,7 @@ BIAS_RATE = RateClaim(
     {"smoke": _bias_cells(6, _SHAPES_CI[:2], (0.1, 0.05), (0.1, 0.02)),
      "ci": _bias_cells(24, _SHAPES_CI, (0.1, 0.05, 1e-2, 1e-3), (0.1, 0.02)),
      "full": _bias_cells(60, _SHAPES_FULL, (0.1, 0.05, 1e-2, 1e-3), (0.1, 0.02))},
-    ticket_trial, 2026_1206_31, (Preregistration(2026_1206_32, "pending"),),
+    ticket_trial, 2026_1206_31, (Preregistration(2026_1206_32, "659891b"),),
     files=("slt_check/core/affine.py", "slt_check/constructions/pensia.py", "slt_check/constructions/orseau.py"),
 )
 """B-bias over its domain (two stages, :mod:`slt_check.claims.rates`): each cell one fixed biased

@@ -131,7 +131,7 @@ RATE_CLAIMS: dict[str, RateClaim] = {
                            delta=(0.1, 0.04, 0.02), family=_FAMILIES),
          "full": _peer_cells(80, "pensia", 8000, widths=_SHAPES_FULL, eps=(0.1, 0.05, 1e-2, 1e-3),
                              delta=(0.1, 0.04, 0.02, 0.005), family=_FAMILIES)},
-        ticket_trial, 2026_1206_21, (Preregistration(2026_1206_22, "pending"),), files=_PENSIA_FILES,
+        ticket_trial, 2026_1206_21, (Preregistration(2026_1206_22, "659891b"),), files=_PENSIA_FILES,
         expect="violated", why="N depends on min(η, δ) = η for every δ ≥ η, so the failure rate does not "
         "shrink with δ (first seen at 2-3-2, ε = 0.05, δ = 0.02: 56/1425)"),
     # certificate-aware selection on pensia's own G, incl. depth-3 targets
@@ -144,14 +144,14 @@ RATE_CLAIMS: dict[str, RateClaim] = {
                            eps=(1e-1, 1e-2, 1e-3), delta=(0.1, 0.02), family=_FAMILIES),
          "full": _peer_cells(60, "pensia", 8100, {"precision": "certificate"}, widths=_SHAPES_FULL,
                              eps=(1e-1, 1e-2, 1e-3), delta=(0.1, 0.02), family=_FAMILIES)},
-        ticket_trial, 2026_1206_23, (Preregistration(2026_1206_24, "pending"),), files=_PRECISION_FILES),
+        ticket_trial, 2026_1206_23, (Preregistration(2026_1206_24, "659891b"),), files=_PRECISION_FILES),
     # pair search at N = ⌈ln(1/δ)/p(w)⌉, law U[−√2, √2]: interior and edge weights
     "P-malach-poly": RateClaim(
         "P-malach-poly", {"w": (0.05, 0.37, 0.9, 1.0), "η": (1e-1, 1e-2, 1e-3), "δ": (0.1, 0.02)},
         {"smoke": grid(w=(0.37, 1.0), eta=(1e-1, 1e-2), delta=(0.1,)),
          "ci": grid(w=(0.05, 0.37, 0.9, 1.0), eta=(1e-1, 1e-2), delta=(0.1, 0.02)),
          "full": grid(w=(0.05, 0.37, 0.9, 1.0), eta=(1e-1, 1e-2, 1e-3), delta=(0.1, 0.02, 0.005))},
-        malach_trial, 2026_1206_25, (Preregistration(2026_1206_26, "pending"),),
+        malach_trial, 2026_1206_25, (Preregistration(2026_1206_26, "659891b"),),
         files=("slt_check/constructions/sample_counts.py",)),
     # burkholz at its plan width: depth L+1
     "P-burkholz-depth": RateClaim(
@@ -165,7 +165,7 @@ RATE_CLAIMS: dict[str, RateClaim] = {
          "full": _peer_cells(30, "burkholz", 8200,
                              widths=((2, 2, 1), (2, 3, 2), (3, 4, 2), (4, 6, 2), (8, 3, 1), (2, 2, 2, 1)),
                              eps=(0.1, 0.05, 1e-2), delta=(0.1, 0.02), family=("uniform", "kaiming"))},
-        ticket_trial, 2026_1206_27, (Preregistration(2026_1206_28, "pending"),), files=_BURKHOLZ_FILES,
+        ticket_trial, 2026_1206_27, (Preregistration(2026_1206_28, "659891b"),), files=_BURKHOLZ_FILES,
         n_screen={"smoke": 3, "ci": 4, "full": 8}),
     # pensia's certificate-aware selection at depth 3 and ε = 1e-5, on the compact path (≈ 2 s a draw;
     # the property test is slow). First seen: 3/10 failures at δ = 0.01 (160–190 weights missed by the
@@ -177,7 +177,7 @@ RATE_CLAIMS: dict[str, RateClaim] = {
                   {"widths": (64, 32, 16, 4), "eps": 1e-5, "family": "kaiming", "target_seed": 129,
                    "construction": "pensia", "options": {"precision": "certificate"}}),)
          for s in ("smoke", "ci", "full")},
-        compact_trial, 2026_1206_29, (Preregistration(2026_1206_30, "pending"),), files=_PRECISION_FILES,
+        compact_trial, 2026_1206_29, (Preregistration(2026_1206_30, "659891b"),), files=_PRECISION_FILES,
         n_screen={"smoke": 2, "ci": 4, "full": 4}, at_least=1, cap=1, expect="violated",
         why="depth 3: the stage bound alone exceeds ε on about 3 in 10 draws (weights missed by the fixed "
             "32-candidate window at η_i ≈ 1e-9)"),

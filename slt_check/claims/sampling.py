@@ -72,7 +72,7 @@ def _r12_cells(Ms: tuple[int, ...], Ws: tuple[int, ...], targets: tuple[float, .
 
 
 _FILES_COVER = ("slt_check/core/bounds.py", "slt_check/claims/checks.py")
-_FIXED = "pending"
+_FIXED = "659891b"
 
 RATE_CLAIMS: dict[str, RateClaim] = {
     # R5 over M (digits), W (groups) and δ: the full factorial at every scale (cheap trials)

@@ -223,7 +223,7 @@ PMAIN_RATE = RateClaim(
     {"smoke": _orseau_cells(8, _SHAPES_CI[:3], (1e-1, 1e-2), (0.1, 0.02), 7000),
      "ci": _orseau_cells(30, _SHAPES_CI, (1e-1, 1e-2, 1e-3), (0.1, 0.02), 7000),
      "full": _orseau_cells(120, _SHAPES_FULL, (1e-1, 1e-2, 1e-3), (0.1, 0.02), 7000)},
-    ticket_trial, 2026_1206_11, (Preregistration(2026_1206_12, "pending"),), files=_ORSEAU_FILES,
+    ticket_trial, 2026_1206_11, (Preregistration(2026_1206_12, "659891b"),), files=_ORSEAU_FILES,
 )
 """P-main and R10 as one rate claim: every cell one fixed target (seed ``7000 + i``), ``G`` at the
 formula width ``N_w = ⌈8M ln(2MW/δ)⌉``; two stages (:mod:`slt_check.claims.rates`)."""
