@@ -174,7 +174,7 @@ def _burkholz_former() -> None:
 _P = "properties/"
 MUTATIONS: dict[str, Mutation] = {m.name: m for m in [
     Mutation("orseau-width-half", "N_w = ⌈4M ln(2MW/δ)⌉ (the 8 halved)", _orseau_width_half,
-             (_P + "test_R5.py", _P + "test_R10.py", _P + "test_P_main.py"), ("R5", "R10", "P-main")),
+             (_P + "test_R5.py", _P + "test_P_main.py"), ("R5", "R10", "P-main")),
     Mutation("pensia-C-2.6", "Pensia's C = 2.6 instead of 3", _pensia_c,
              (_P + "test_peers_pensia.py",), ("P-pensia-delta",)),
     Mutation("certificate-0.9", "certified bound × 0.9", _certificate_09,
