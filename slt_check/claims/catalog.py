@@ -40,7 +40,8 @@ from slt_check.core.stats import seed_grid
 from slt_check.pipeline.build import build_ticket
 from slt_check.tickets.targets import random_target
 
-__all__ = ["Claim", "SOURCES", "KINDS", "VERDICTS", "SCALES", "CLAIMS", "RATE_CLAIMS", "all_claims", "get_claim",
+__all__ = ["Claim", "SOURCES", "KINDS", "VERDICTS", "SCALES", "CLAIMS", "RATE_CLAIMS", "SLACK_DEFINITIONS",
+           "all_claims", "get_claim",
            "e2e_cases", "e2e_runs"]
 
 
@@ -429,6 +430,28 @@ RATE_CLAIMS: dict[str, RateClaim] = {
 }
 """Every two-stage rate claim of the suite (R10 is measured by P-main's); the Bonferroni split of
 :func:`slt_check.core.screening.confirmation_alpha` counts them."""
+
+
+SLACK_DEFINITIONS: dict[str, str] = {
+    "R1": "the 5σ tolerance ÷ the largest |z| of an interval frequency against ln γ / ln(β/α)",
+    "R2": "the greedy residual bound γ^-M/(γ−1) ÷ the largest residual seen",
+    "R2b": "the smallest residual over M ÷ 0.49",
+    "R4": "the bound w_max γ^-M/(γ−1) ÷ the largest gap |w| − |ŵ| seen",
+    "X-tile-edge": "R4's bound ÷ the largest gap seen with products on the tiles' lower edges",
+    "R7": "the smallest tile or category frequency seen ÷ its bound 1/(2M) or 1/(8M)",
+    "R8": "e_l ÷ the largest error seen, smallest over the draws",
+    "X-layer": "R4's per-layer bound ÷ the largest per-layer deviation, smallest over the tickets",
+    "R9": "ε ÷ the certified sup error, smallest over the covered draws",
+    "X-cert": "certified ÷ found, smallest over the draws (1: a found input attains the certificate)",
+    "R-mask": "the bound on kept neurons or weights ÷ the count, smallest over the tickets",
+    "R-outrelu": "the smaller of R8's slack and ε ÷ the certified error with an output ReLU",
+    "R11": "the bound 8M(ln 2M + 1) ÷ the mean pairs to cover, or the uniform growth ÷ γ^5/2, smallest",
+    "P-fig1": "the pair-search cost's band ÷ its spread (sanity row)",
+    "P-pensia-log": "2 × the first decade's increment of n* ÷ the last decade's",
+    "LB-counting": "the measured minimal cover (or the planned candidates) ÷ the counting bound, smallest",
+}
+"""The slack of the claims that do not state it in their result (theory ÷ empirical, one definition
+each; the rate claims state δ ÷ the worst confirmed cell's Clopper–Pearson upper limit)."""
 
 
 def all_claims() -> list[Claim]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from slt_check.claims.catalog import RATE_CLAIMS, SCALES, Claim, all_claims
+from slt_check.claims.catalog import RATE_CLAIMS, SCALES, SLACK_DEFINITIONS, Claim, all_claims
 from slt_check.claims.rates import audit
 from slt_check.io import textio
 from slt_check.io.paths import project_root
@@ -230,6 +230,8 @@ def render_table(results: dict[str, Any]) -> str:
 
 
 def _row_line(c: Claim, r: dict[str, Any]) -> str:
+    if r and not r.get("details", {}).get("slack_definition") and c.id in SLACK_DEFINITIONS:
+        r = {**r, "details": {**r.get("details", {}), "slack_definition": SLACK_DEFINITIONS[c.id]}}
     tests = "<br>".join(f"`{t}`" for t in c.tests) or "—"
     rc = RATE_CLAIMS.get("P-main" if c.id == "R10" else c.id)
     stmt = c.statement + (f". Domain: {rc.domain_text()}" if rc is not None else "")
