@@ -88,8 +88,8 @@ def test_render_table_uses_results_only() -> None:
                            "verdict": "inconclusive", "n_to_settle": 400}]}}}}
     table = ledger.render_table(res)
     lines = {ln.split(" | ")[0][2:]: ln for ln in table.splitlines() if ln.startswith("| ")}
-    assert "| violated | — | 0.5 |" in lines["R2"]
-    assert "| holds | — | ∞ |" in lines["R9"]
+    assert "| violated | slack = the greedy residual bound" in lines["R2"] and "| 0.5 |" in lines["R2"]
+    assert "| holds | slack = ε ÷ the certified sup error" in lines["R9"] and "| ∞ |" in lines["R9"]
     assert "| not tested | — | — |" in lines["R1"]
     assert "3/20 vs δ=0.1" in lines["R5"] and "power@2δ 0.03" in lines["R5"] and "n≈400" in lines["R5"]
     assert len([ln for ln in table.splitlines() if ln.startswith("| ") and not ln.startswith("| id")
