@@ -52,7 +52,8 @@ BIAS_RATE = RateClaim(
      "ci": _bias_cells(24, _SHAPES_CI, (0.1, 0.05, 1e-2, 1e-3), (0.1, 0.02)),
      "full": _bias_cells(60, _SHAPES_FULL, (0.1, 0.05, 1e-2, 1e-3), (0.1, 0.02))},
     ticket_trial, 2026_1206_31, (Preregistration(2026_1206_32, "659891b"),),
-    files=("slt_check/core/affine.py", "slt_check/constructions/pensia.py", "slt_check/constructions/orseau.py"),
+    files=("slt_check.core.affine", "slt_check.constructions.pensia", "slt_check.constructions.orseau",
+           "slt_check.constructions.two_layer"),
 )
 """B-bias over its domain (two stages, :mod:`slt_check.claims.rates`): each cell one fixed biased
 target (seed ``9000 + i``), the certificate decides."""

@@ -105,10 +105,11 @@ def malach_trial(arg: tuple[dict[str, Any], float, int]) -> bool:
     return bool(not np.any(np.abs(a * b - P["w"]) <= P["eta"]))
 
 
-_PENSIA_FILES = ("slt_check/constructions/pensia.py", "slt_check/constructions/two_layer.py",
-                 "slt_check/core/subset_sum.py")
-_BURKHOLZ_FILES = ("slt_check/constructions/burkholz.py", "slt_check/core/subset_sum.py")
-_PRECISION_FILES = _PENSIA_FILES + ("slt_check/certificates/precision.py",)
+_PENSIA_FILES = ("slt_check.constructions.pensia", "slt_check.constructions.two_layer",
+                 "slt_check.constructions.sample_counts", "slt_check.core.subset_sum")
+_BURKHOLZ_FILES = ("slt_check.constructions.burkholz", "slt_check.constructions.sample_counts",
+                   "slt_check.core.subset_sum")
+_PRECISION_FILES = _PENSIA_FILES + ("slt_check.certificates.precision",)
 _SHAPES_CI = ((2, 3, 2), (3, 4, 2), (8, 1), (8, 3, 1), (2, 2, 2, 1))
 _SHAPES_FULL = _SHAPES_CI + ((4, 6, 2), (6, 8, 3), (3, 4, 4, 2), (8, 8, 2))
 _FAMILIES = ("uniform", "kaiming", "corners")
@@ -152,7 +153,8 @@ RATE_CLAIMS: dict[str, RateClaim] = {
          "ci": grid(w=(0.05, 0.37, 0.9, 1.0), eta=(1e-1, 1e-2), delta=(0.1, 0.02)),
          "full": grid(w=(0.05, 0.37, 0.9, 1.0), eta=(1e-1, 1e-2, 1e-3), delta=(0.1, 0.02, 0.005))},
         malach_trial, 2026_1206_25, (Preregistration(2026_1206_26, "659891b"),),
-        files=("slt_check/constructions/sample_counts.py",)),
+        files=("slt_check.constructions.sample_counts:pair_samples",
+               "slt_check.constructions.sample_counts:pair_success_prob")),
     # burkholz at its plan width: depth L+1
     "P-burkholz-depth": RateClaim(
         "P-burkholz-depth",

@@ -20,6 +20,8 @@ first and the latest confirmation of a claim.
 from __future__ import annotations
 
 import hashlib
+import importlib
+import inspect
 import itertools
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -42,7 +44,6 @@ from slt_check.core.screening import (
     rank_cells,
     two_stage_verdict,
 )
-from slt_check.io.paths import project_root
 from slt_check.runtime.trials import run_trials
 
 __all__ = ["Preregistration", "RateClaim", "grid", "design", "with_targets", "profile_scale", "describe",
@@ -96,8 +97,8 @@ class RateClaim:
     screen_master: the screen's master seed.
     confirmations: master seeds of the confirmations, oldest first; the last one is used.
     n_screen: trials per cell in the screen, per scale.
-    files: the construction's source files (their hash is recorded with each confirmation: a change
-        requires a new confirmation master).
+    files: the code the draws run — modules or ``module:function`` (:func:`fingerprint`; its hash is
+        recorded with each confirmation: a change requires a new confirmation master).
     expect: ``holds`` or a recorded finding (``violated``): the property test asserts it.
     why: the finding, when ``expect`` is not ``holds``.
     """
@@ -176,11 +177,12 @@ class RateClaim:
                | None = None) -> dict[str, Any]:
         """The ledger result of :meth:`run`: verdict, slack (δ ÷ the worst confirmed cell's
         Clopper–Pearson upper limit), the rate tests (one per confirmation) and the two-stage record."""
+        fp = self.fingerprint()  # of the code the draws run, read before they run
         ts, outcomes = self.run(scale)
         tests = [v for _, v in ts.confirmed]
         slacks = [v.delta / v.ci_high for v in tests if v.n and v.ci_high > 0]
         details: dict[str, Any] = {
-            "two_stage": {**ts.as_dict(), "scale": scale, "fingerprint": self.fingerprint(),
+            "two_stage": {**ts.as_dict(), "scale": scale, "fingerprint": fp,
                           "fixed_at": self.confirmations[-1].fixed_at},
             "rate_tests": [v.as_dict() for v in tests],
             "domain": {k: [_fmt(v) for v in vs] for k, vs in self.domain.items()},
@@ -266,16 +268,23 @@ def with_targets(cells: Sequence[Cell], base: int, **fixed: Any) -> tuple[Cell, 
     return tuple(Cell(c.label, c.delta, {**c.params, **fixed, "target_seed": base + i}) for i, c in enumerate(cells))
 
 
-def fingerprint(files: Sequence[str]) -> str:
-    """SHA-256 (first 16 hex digits) of the construction's source files, in order."""
-    root = project_root()
+def fingerprint(sources: Sequence[str]) -> str:
+    """SHA-256 (first 16 hex digits) of the source text of the construction's code, in order: each
+    entry a module (``"slt_check.constructions.orseau"``) or a function or class in one
+    (``"slt_check.core.bounds:samples_per_group"``). Only what the claim's draws execute counts, so an
+    unrelated addition to a shared module does not force a new confirmation."""
     h = hashlib.sha256()
-    for f in files:
-        path = (root / f) if root is not None else None
-        if path is None or not path.is_file():
-            raise ValueError(f"files: {f!r} not found under the checkout {root}")
-        h.update(f.encode())
-        h.update(path.read_bytes())
+    for src in sources:
+        mod, _, name = src.partition(":")
+        try:
+            obj: Any = importlib.import_module(mod)
+            for part in filter(None, name.split(".")):
+                obj = getattr(obj, part)
+            text = inspect.getsource(obj)
+        except (ImportError, AttributeError, OSError, TypeError) as exc:
+            raise ValueError(f"files: cannot read the source of {src!r} ({exc})") from exc
+        h.update(src.encode())
+        h.update(text.encode())
     return h.hexdigest()[:16]
 
 

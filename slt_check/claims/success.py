@@ -195,8 +195,10 @@ def minimal_width_above(problem: dict[str, Any], seeds: list[int], factor: float
     return {"formula": formula, "minimal": hi, "M": plan["M"], "searched_up_to": int(np.ceil(factor * formula))}
 
 
-_ORSEAU_FILES = ("slt_check/constructions/orseau.py", "slt_check/constructions/rules.py",
-                 "slt_check/core/bounds.py", "slt_check/core/digits.py")
+_ORSEAU_FILES = ("slt_check.constructions.orseau", "slt_check.constructions.rules:GreedyDigits",
+                 "slt_check.constructions.two_layer", "slt_check.core.digits", "slt_check.core.laws:Hyperbolic",
+                 *(f"slt_check.core.bounds:{f}" for f in ("per_weight_precision", "n_digits", "samples_per_group",
+                                                           "hyperbolic_support", "g_widths", "g_size")))
 _SHAPES_CI = ((1, 1), (2, 3, 2), (8, 1), (8, 3, 1), (2, 2, 2, 1))
 _SHAPES_FULL = _SHAPES_CI + ((4, 6, 2), (3, 4, 4, 2), (8, 8, 2))
 _SCALES_WX = ((1.0, 1.0), (0.3, 0.5), (2.5, 3.0))

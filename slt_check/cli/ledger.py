@@ -86,6 +86,9 @@ def cmd_ledger(args: argparse.Namespace) -> int:
         for p in problems:
             print(p, file=sys.stderr)
         return 1 if problems else 0
+    if args.run and args.source:
+        print(f"not rendered: --from {args.source} holds only this run; render the record with `slt-check ledger`")
+        return 0
     for f in ledger.update_documents(results):
         print(f"updated {f}")
     return 0
