@@ -108,6 +108,85 @@ def calibrate(m0: int, n: int, seed0: int) -> dict[str, Any]:
     return data
 
 
+SCREEN_TARGETS = ("2-2-1", "2-3-2", "3-4-2", "4-6-2", "8-8-2", "4-6-2:kaiming", "8-8-2:kaiming",
+                  "4-6-2:corners", "8-8-2:corners")
+SCREEN_EPS = (0.1, 0.01, 0.001)
+SCREEN_DELTAS = (0.1, 0.02, 0.005)
+
+
+def one_build(spec: str, eps: float, delta: float, seed: int, rule: str) -> dict[str, Any]:
+    """Sample ``G`` from ``seed``, the target from ``seed + 500``, select; the success event is the
+    certificate computed from the selected ticket (``certified_at_select ≤ ε``)."""
+    widths, _, family = spec.partition(":")
+    F = random_target(tuple(int(x) for x in widths.split("-")), 1.0, rng=seed + 500, family=family or "uniform")
+    pb = Problem.for_target(F, eps, delta)
+    con = Burkholz(delta_rule=rule)
+    t0 = time.perf_counter()
+    try:
+        plan = con.plan(pb)
+    except ValueError as e:
+        return {"refused": str(e), "seconds": time.perf_counter() - t0}
+    G, gspec = con.sample_G(pb, seed)
+    T = con.select(F, G, gspec, pb)
+    cert = float(T.meta["certified_at_select"])
+    return {"rho": plan["rho"], "G_params": plan["G_params"], "misses": int(T.meta["n_failed_weights"]),
+            "certified": cert, "fail": not cert <= eps, "seconds": time.perf_counter() - t0}
+
+
+def screen(seeds: list[int], targets: tuple[str, ...], eps_list: tuple[float, ...]) -> dict[str, Any]:
+    """Every cell of targets × ε × δ × rule (the ``"pensia"`` rule's plan ignores δ: built at the
+    first δ only, checked identical at the others)."""
+    out_path = RESULTS / "burkholz_domain.json"
+    data: dict[str, Any] = {"seeds": seeds, "target_seed": "seed + 500", "cells": []}
+    if out_path.exists():
+        data = json.loads(out_path.read_text())
+    done = {(c["target"], c["eps"], c["delta"], c["rule"]) for c in data["cells"]}
+    for spec in targets:
+        for eps in eps_list:
+            for rule in ("pensia", "union"):
+                for delta in SCREEN_DELTAS:
+                    if (spec, eps, delta, rule) in done:
+                        continue
+                    if rule == "pensia" and delta != SCREEN_DELTAS[0]:
+                        ws = tuple(int(x) for x in spec.split(":")[0].split("-"))
+                        plans = [Burkholz().plan(Problem(ws, eps, d)) for d in (SCREEN_DELTAS[0], delta)]
+                        same = plans[0]["rho"] == plans[1]["rho"]
+                        data["cells"].append({"target": spec, "eps": eps, "delta": delta, "rule": rule,
+                                              "same_as_delta": SCREEN_DELTAS[0], "same_rho": same})
+                        continue
+                    runs = [one_build(spec, eps, delta, s, rule) for s in seeds]
+                    cell = {"target": spec, "eps": eps, "delta": delta, "rule": rule, "runs": runs}
+                    print(json.dumps({k: v for k, v in cell.items() if k != "runs"}),
+                          [(r.get("fail"), r.get("misses"), round(r["seconds"], 1)) for r in runs], flush=True)
+                    data["cells"].append(cell)
+                    _write("burkholz_domain", data, screen_md(data))
+    _write("burkholz_domain", data, screen_md(data))
+    return data
+
+
+def screen_md(data: dict[str, Any]) -> str:
+    """The screen's table: per cell failures/seeds, ``ρ``, ``G`` parameters, misses, worst certified/ε, time."""
+    lines = ["# burkholz: failures per cell (certified sup error > ε), former plan vs union plan", "",
+             f"Seeds {data['seeds']} (G), target seed = seed + 500; `pensia` = `delta_rule=\"pensia\"` "
+             "(default), `union` = `delta_rule=\"union\"`. Width and failures of the former plan do not depend "
+             "on δ (same ρ, same G, same ticket): its rows at δ < 0.1 repeat δ = 0.1.", "",
+             "| target | ε | δ | rule | fail/seeds | ρ | G params | misses (max) | max cert/ε | s/build (max) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    by_key = {(c["target"], c["eps"], c["delta"], c["rule"]): c for c in data["cells"]}
+    for c in data["cells"]:
+        runs = c.get("runs") or by_key[(c["target"], c["eps"], c["same_as_delta"], c["rule"])]["runs"]
+        built = [r for r in runs if "refused" not in r]
+        if not built:
+            lines.append(f"| {c['target']} | {c['eps']:g} | {c['delta']:g} | {c['rule']} | refused | – | – | – | – | – |")
+            continue
+        nf = sum(r["fail"] for r in built)
+        lines.append(
+            f"| {c['target']} | {c['eps']:g} | {c['delta']:g} | {c['rule']} | {nf}/{len(built)} | {built[0]['rho']} | "
+            f"{built[0]['G_params']} | {max(r['misses'] for r in built)} | "
+            f"{max(r['certified'] for r in built) / c['eps']:.3g} | {max(r['seconds'] for r in built):.1f} |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -115,9 +194,17 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--m0", type=int, default=10)
     c.add_argument("--n", type=int, default=2000)
     c.add_argument("--seed", type=int, default=1100)
+    sc = sub.add_parser("screen", help="failures per cell, former plan vs union plan")
+    sc.add_argument("--seeds", type=int, nargs="+", default=[1200, 1201, 1202])
+    sc.add_argument("--targets", nargs="+", default=list(SCREEN_TARGETS))
+    sc.add_argument("--eps", type=float, nargs="+", default=list(SCREEN_EPS))
     args = ap.parse_args(argv)
     if args.cmd == "calibrate":
         calibrate(args.m0, args.n, args.seed)
+    elif args.cmd == "screen":
+        if any(not 1000 <= s < 2000 for s in args.seeds):
+            ap.error("seeds: the screen uses seeds 1000–1999 only")
+        screen(args.seeds, tuple(args.targets), tuple(args.eps))
     return 0
 
 
