@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from slt_check.constructions.base import Problem  # noqa: E402
 from slt_check.constructions.burkholz import Burkholz  # noqa: E402
+from slt_check.constructions.pensia import Pensia  # noqa: E402
 from slt_check.core.bounds import BURKHOLZ_MIN_GROUP  # noqa: E402
 from slt_check.core.subset_sum_grow import grow_subsets  # noqa: E402
 from slt_check.tickets.targets import random_target  # noqa: E402
@@ -114,13 +115,18 @@ SCREEN_EPS = (0.1, 0.01, 0.001)
 SCREEN_DELTAS = (0.1, 0.02, 0.005)
 
 
-def one_build(spec: str, eps: float, delta: float, seed: int, rule: str) -> dict[str, Any]:
-    """Sample ``G`` from ``seed``, the target from ``seed + 500``, select; the success event is the
-    certificate computed from the selected ticket (``certified_at_select ≤ ε``)."""
+def _construction(name: str, rule: str) -> Any:
+    return Burkholz(delta_rule=rule) if name == "burkholz" else Pensia(delta_rule=rule)
+
+
+def one_build(spec: str, eps: float, delta: float, seed: int, rule: str, name: str = "burkholz") -> dict[str, Any]:
+    """Sample ``G`` from ``seed``, the target from ``seed + 500``, select. Failure: the ticket's success
+    event fails — burkholz: its certificate (``certified_at_select``) > ε; pensia: a weight beyond ``η``
+    and a certificate > ε. ``certified`` is the certificate when the construction computed one."""
     widths, _, family = spec.partition(":")
     F = random_target(tuple(int(x) for x in widths.split("-")), 1.0, rng=seed + 500, family=family or "uniform")
     pb = Problem.for_target(F, eps, delta)
-    con = Burkholz(delta_rule=rule)
+    con = _construction(name, rule)
     t0 = time.perf_counter()
     try:
         plan = con.plan(pb)
@@ -128,34 +134,37 @@ def one_build(spec: str, eps: float, delta: float, seed: int, rule: str) -> dict
         return {"refused": str(e), "seconds": time.perf_counter() - t0}
     G, gspec = con.sample_G(pb, seed)
     T = con.select(F, G, gspec, pb)
-    cert = float(T.meta["certified_at_select"])
-    return {"rho": plan["rho"], "G_params": plan["G_params"], "misses": int(T.meta["n_failed_weights"]),
-            "certified": cert, "fail": not cert <= eps, "seconds": time.perf_counter() - t0}
+    cert = T.meta.get("certified_at_select")
+    return {"rho": plan.get("rho", plan["n_samples"]), "G_params": plan["G_params"],
+            "misses": int(T.meta["n_failed_weights"]), "certified": None if cert is None else float(cert),
+            "fail": not T.meta["success"], "seconds": time.perf_counter() - t0}
 
 
-def screen(seeds: list[int], targets: tuple[str, ...], eps_list: tuple[float, ...]) -> dict[str, Any]:
+def screen(seeds: list[int], targets: tuple[str, ...], eps_list: tuple[float, ...], name: str = "burkholz",
+           deltas: tuple[float, ...] = SCREEN_DELTAS) -> dict[str, Any]:
     """Every cell of targets × ε × δ × rule (the ``"pensia"`` rule's plan ignores δ: built at the
     first δ only, checked identical at the others)."""
     out_path = RESULTS / "burkholz_domain.json"
     data: dict[str, Any] = {"seeds": seeds, "target_seed": "seed + 500", "cells": []}
     if out_path.exists():
         data = json.loads(out_path.read_text())
-    done = {(c["target"], c["eps"], c["delta"], c["rule"]) for c in data["cells"]}
+    done = {_key(c) for c in data["cells"]}
     for spec in targets:
         for eps in eps_list:
             for rule in ("pensia", "union"):
-                for delta in SCREEN_DELTAS:
-                    if (spec, eps, delta, rule) in done:
+                for delta in deltas:
+                    if (name, spec, eps, delta, rule) in done:
                         continue
-                    if rule == "pensia" and delta != SCREEN_DELTAS[0]:
+                    if name == "burkholz" and rule == "pensia" and delta != deltas[0]:
                         ws = tuple(int(x) for x in spec.split(":")[0].split("-"))
-                        plans = [Burkholz().plan(Problem(ws, eps, d)) for d in (SCREEN_DELTAS[0], delta)]
+                        plans = [Burkholz().plan(Problem(ws, eps, d)) for d in (deltas[0], delta)]
                         same = plans[0]["rho"] == plans[1]["rho"]
                         data["cells"].append({"target": spec, "eps": eps, "delta": delta, "rule": rule,
-                                              "same_as_delta": SCREEN_DELTAS[0], "same_rho": same})
+                                              "same_as_delta": deltas[0], "same_rho": same})
                         continue
-                    runs = [one_build(spec, eps, delta, s, rule) for s in seeds]
-                    cell = {"target": spec, "eps": eps, "delta": delta, "rule": rule, "runs": runs}
+                    runs = [one_build(spec, eps, delta, s, rule, name) for s in seeds]
+                    cell = {"construction": name, "target": spec, "eps": eps, "delta": delta, "rule": rule,
+                            "runs": runs}
                     print(json.dumps({k: v for k, v in cell.items() if k != "runs"}),
                           [(r.get("fail"), r.get("misses"), round(r["seconds"], 1)) for r in runs], flush=True)
                     data["cells"].append(cell)
@@ -164,26 +173,36 @@ def screen(seeds: list[int], targets: tuple[str, ...], eps_list: tuple[float, ..
     return data
 
 
+def _key(c: dict[str, Any]) -> tuple[Any, ...]:
+    return (c.get("construction", "burkholz"), c["target"], c["eps"], c["delta"], c["rule"])
+
+
 def screen_md(data: dict[str, Any]) -> str:
     """The screen's table: per cell failures/seeds, ``ρ``, ``G`` parameters, misses, worst certified/ε, time."""
     lines = ["# burkholz: failures per cell (certified sup error > ε), former plan vs union plan", "",
              f"Seeds {data['seeds']} (G), target seed = seed + 500; `pensia` = `delta_rule=\"pensia\"` "
              "(default), `union` = `delta_rule=\"union\"`. Width and failures of the former plan do not depend "
              "on δ (same ρ, same G, same ticket): its rows at δ < 0.1 repeat δ = 0.1.", "",
-             "| target | ε | δ | rule | fail/seeds | ρ | G params | misses (max) | max cert/ε | s/build (max) |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
-    by_key = {(c["target"], c["eps"], c["delta"], c["rule"]): c for c in data["cells"]}
+             "The pensia rows: `N` samples per block in the ρ column; a failure is a weight beyond η *and* a "
+             "certificate above ε (the construction's success event); max cert/ε only over tickets it certified.", "",
+             "| construction | target | ε | δ | rule | fail/seeds | ρ (N) | G params | misses (max) | max cert/ε "
+             "| s/build (max) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    by_key = {_key(c): c for c in data["cells"]}
     for c in data["cells"]:
-        runs = c.get("runs") or by_key[(c["target"], c["eps"], c["same_as_delta"], c["rule"])]["runs"]
+        name = c.get("construction", "burkholz")
+        runs = c.get("runs") or by_key[(name, c["target"], c["eps"], c["same_as_delta"], c["rule"])]["runs"]
         built = [r for r in runs if "refused" not in r]
+        head = f"| {name} | {c['target']} | {c['eps']:g} | {c['delta']:g} | {c['rule']} |"
         if not built:
-            lines.append(f"| {c['target']} | {c['eps']:g} | {c['delta']:g} | {c['rule']} | refused | – | – | – | – | – |")
+            lines.append(head + " refused (plan: group > 40 candidates) | – | – | – | – | – |")
             continue
         nf = sum(r["fail"] for r in built)
+        certs = [r["certified"] for r in built if r.get("certified") is not None]
+        cert = f"{max(certs) / c['eps']:.3g}" if certs else "–"
         lines.append(
-            f"| {c['target']} | {c['eps']:g} | {c['delta']:g} | {c['rule']} | {nf}/{len(built)} | {built[0]['rho']} | "
-            f"{built[0]['G_params']} | {max(r['misses'] for r in built)} | "
-            f"{max(r['certified'] for r in built) / c['eps']:.3g} | {max(r['seconds'] for r in built):.1f} |")
+            f"{head} {nf}/{len(built)} | {built[0]['rho']} | {built[0]['G_params']} | "
+            f"{max(r['misses'] for r in built)} | {cert} | {max(r['seconds'] for r in built):.1f} |")
     return "\n".join(lines) + "\n"
 
 
@@ -198,13 +217,15 @@ def main(argv: list[str] | None = None) -> int:
     sc.add_argument("--seeds", type=int, nargs="+", default=[1200, 1201, 1202])
     sc.add_argument("--targets", nargs="+", default=list(SCREEN_TARGETS))
     sc.add_argument("--eps", type=float, nargs="+", default=list(SCREEN_EPS))
+    sc.add_argument("--deltas", type=float, nargs="+", default=list(SCREEN_DELTAS))
+    sc.add_argument("--construction", choices=("burkholz", "pensia"), default="burkholz")
     args = ap.parse_args(argv)
     if args.cmd == "calibrate":
         calibrate(args.m0, args.n, args.seed)
     elif args.cmd == "screen":
         if any(not 1000 <= s < 2000 for s in args.seeds):
             ap.error("seeds: the screen uses seeds 1000–1999 only")
-        screen(args.seeds, tuple(args.targets), tuple(args.eps))
+        screen(args.seeds, tuple(args.targets), tuple(args.eps), args.construction, tuple(args.deltas))
     return 0
 
 
