@@ -13,7 +13,11 @@ Seeds: 1000–1999 only (diagnosis and screening; never a confirmation's seeds).
   are symmetric, so ``±w`` miss alike), ``n`` groups of ``m = ⌈log₂(1/η)⌉ + m₀`` candidates are drawn
   and the exact subset-sum optimum is compared with ``η``; the table gives the misses and the
   one-sided 99.9 % Clopper–Pearson upper bound of each cell. Written to
-  ``benchmarks/results/burkholz_calibration.{json,md}``.
+  ``benchmarks/results/burkholz_calibration.{json,md}``; the edge check (``--etas`` just above
+  ``2^{−(m−10)}``, where ``2^m η`` is smallest, products near ``w = 1``) to ``burkholz_calibration_edge``:
+
+      python benchmarks/burkholz_domain.py calibrate --laws product --seed 1400 --ws 0.9 0.95 0.99 1 \
+          --etas 9.5377e-07 5.9611e-08 3.7257e-09 --name burkholz_calibration_edge
 * ``screen``: ``build`` over a grid of targets × ε × δ × seeds, per cell the failures (certified
   sup error > ε, or the build refused), the width ``ρ``, ``G``'s parameters and the wall time,
   for the former plan (``delta_rule="pensia"``) and the union plan. Written to
@@ -80,12 +84,13 @@ def _write(name: str, data: dict[str, Any], md: str) -> None:
         os.replace(tmp, RESULTS / f"{name}{ext}")
 
 
-def calibrate(m0: int, n: int, seed0: int) -> dict[str, Any]:
+def calibrate(m0: int, n: int, seed0: int, etas: tuple[float, ...] = CAL_ETAS, ws: tuple[float, ...] = CAL_WS,
+              laws: tuple[str, ...] = ("uniform", "product"), name: str = "burkholz_calibration") -> dict[str, Any]:
     rows, k = [], 0
-    for law in ("uniform", "product"):
-        for eta in CAL_ETAS:
+    for law in laws:
+        for eta in etas:
             m = max(math.ceil(math.log2(1.0 / eta) - 1e-12) + m0, BURKHOLZ_MIN_GROUP)
-            for w in CAL_WS:
+            for w in ws:
                 t0 = time.perf_counter()
                 miss = group_misses(law, m, eta, w, n, seed0 + k)
                 rows.append({"law": law, "eta": eta, "m": m, "w": w, "n": n, "misses": miss, "seed": seed0 + k,
@@ -96,16 +101,16 @@ def calibrate(m0: int, n: int, seed0: int) -> dict[str, Any]:
     data = {"m0": m0, "n": n, "confidence": 1 - CONF, "rows": rows, "worst": worst, "python": platform.python_version()}
     md = [f"# Per-group miss probability of the exact subset sum (m = max(⌈log₂(1/η)⌉ + {m0}, {BURKHOLZ_MIN_GROUP}), "
           f"n = {n} groups/cell)", "",
-          "| law | η | m | " + " | ".join(f"w={w:g}" for w in CAL_WS) + " | max 99.9% upper |",
-          "|---|---|---|" + "---|" * (len(CAL_WS) + 1)]
-    for law in ("uniform", "product"):
-        for eta in CAL_ETAS:
+          "| law | η | m | " + " | ".join(f"w={w:g}" for w in ws) + " | max 99.9% upper |",
+          "|---|---|---|" + "---|" * (len(ws) + 1)]
+    for law in laws:
+        for eta in etas:
             rs = [r for r in rows if r["law"] == law and r["eta"] == eta]
             md.append(f"| {law} | {eta:g} | {rs[0]['m']} | " + " | ".join(str(r["misses"]) for r in rs)
                       + f" | {max(r['cp_upper'] for r in rs):.4f} |")
     md += ["", f"Worst cell: {worst['law']}, η = {worst['eta']:g}, w = {worst['w']:g}: {worst['misses']}/{n} misses, "
            f"upper bound {worst['cp_upper']:.4f}."]
-    _write("burkholz_calibration", data, "\n".join(md) + "\n")
+    _write(name, data, "\n".join(md) + "\n")
     return data
 
 
@@ -213,6 +218,10 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--m0", type=int, default=10)
     c.add_argument("--n", type=int, default=2000)
     c.add_argument("--seed", type=int, default=1100)
+    c.add_argument("--etas", type=float, nargs="+", default=list(CAL_ETAS))
+    c.add_argument("--ws", type=float, nargs="+", default=list(CAL_WS))
+    c.add_argument("--laws", nargs="+", choices=("uniform", "product"), default=["uniform", "product"])
+    c.add_argument("--name", default="burkholz_calibration", help="results file name (benchmarks/results/NAME.{json,md})")
     sc = sub.add_parser("screen", help="failures per cell, former plan vs union plan")
     sc.add_argument("--seeds", type=int, nargs="+", default=[1200, 1201, 1202])
     sc.add_argument("--targets", nargs="+", default=list(SCREEN_TARGETS))
@@ -221,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     sc.add_argument("--construction", choices=("burkholz", "pensia"), default="burkholz")
     args = ap.parse_args(argv)
     if args.cmd == "calibrate":
-        calibrate(args.m0, args.n, args.seed)
+        calibrate(args.m0, args.n, args.seed, tuple(args.etas), tuple(args.ws), tuple(args.laws), args.name)
     elif args.cmd == "screen":
         if any(not 1000 <= s < 2000 for s in args.seeds):
             ap.error("seeds: the screen uses seeds 1000–1999 only")
