@@ -99,7 +99,8 @@ def calibrate(m0: int, n: int, seed0: int, etas: tuple[float, ...] = CAL_ETAS, w
                 print(rows[-1], flush=True)
     worst = max(rows, key=lambda r: r["cp_upper"])
     data = {"m0": m0, "n": n, "confidence": 1 - CONF, "rows": rows, "worst": worst, "python": platform.python_version()}
-    md = [f"# Per-group miss probability of the exact subset sum (m = max(⌈log₂(1/η)⌉ + {m0}, {BURKHOLZ_MIN_GROUP}), "
+    md = [f"# Per-group miss probability of the exact subset sum "
+          f"(m = max(⌈log₂(1/η)⌉ + {m0}, {BURKHOLZ_MIN_GROUP}), "
           f"n = {n} groups/cell)", "",
           "| law | η | m | " + " | ".join(f"w={w:g}" for w in ws) + " | max 99.9% upper |",
           "|---|---|---|" + "---|" * (len(ws) + 1)]
@@ -221,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--etas", type=float, nargs="+", default=list(CAL_ETAS))
     c.add_argument("--ws", type=float, nargs="+", default=list(CAL_WS))
     c.add_argument("--laws", nargs="+", choices=("uniform", "product"), default=["uniform", "product"])
-    c.add_argument("--name", default="burkholz_calibration", help="results file name (benchmarks/results/NAME.{json,md})")
+    c.add_argument("--name", default="burkholz_calibration",
+                   help="results file name (benchmarks/results/NAME.{json,md})")
     sc = sub.add_parser("screen", help="failures per cell, former plan vs union plan")
     sc.add_argument("--seeds", type=int, nargs="+", default=[1200, 1201, 1202])
     sc.add_argument("--targets", nargs="+", default=list(SCREEN_TARGETS))

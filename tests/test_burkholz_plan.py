@@ -134,7 +134,8 @@ def test_union_plan_refuses_what_it_cannot_reach() -> None:
 
 
 def test_default_plans_unchanged() -> None:
-    """The defaults stay the ledger's readings: burkholz ``ρ = N_pensia(ρW)``, pensia ``N = ⌈3 log₂(2W/min(η, δ))⌉``."""
+    """The defaults stay the ledger's readings: burkholz ``ρ = N_pensia(ρW)``, pensia
+    ``N = ⌈3 log₂(2W/min(η, δ))⌉``."""
     pb = Problem((4, 6, 2), 1e-2, 0.05)
     assert Burkholz().plan(pb)["rho"] == 81
     assert Pensia().plan(pb)["n_samples"] == 62

@@ -21,6 +21,13 @@ only same-sign copies (:data:`SAME_SIGN_COPIES`). Known limit (ledger P-burkholz
 target weight ``|w|`` in a layer ≥ 2 needs a same-sign copy weight within ``[|w| − η, |w| + η]`` or a
 small subset sum near ``|w|``, which ``ρ/2`` uniform copies miss with probability ≈ ``(1 − |w|)^{ρ/2}``.
 
+``delta_rule="union"`` (an option; the default stays the plan above, which the ledger's
+P-burkholz-depth rows use): :func:`slt_check.core.bounds.burkholz_union_plan` — per-layer ``η_k``
+that pay for the copies' amplification ``Σ|c| ≤ m_k s``, layers ≥ 2 with copies of **both** signs,
+``g`` disjoint groups of ``m_k`` candidates per instance
+(:class:`~slt_check.constructions.rules.GroupedSubsetSum`), and ``ρ`` from ``δ`` and the union over
+all instances. Why the default plan misses on wider targets: docs/peers.md#burkholz-union.
+
 Error: the certifier reads the ticket as stages ``[{layers: [0, 1], out_copies}, {layers: [2],
 out_copies}, …, {layers: [L], out_copies: None}]`` (``out_copies[r]`` = the target neuron copy
 ``r`` tracks). R8's per-weight precision ``η`` is *not* sufficient here (a subset sum over copies
@@ -199,7 +206,8 @@ class Burkholz(Construction):
         rule: ExactSubsetSum, plan: dict[str, Any], layer: int, w: np.ndarray, p: np.ndarray, eligible: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """One target layer's subset sums: ``rule`` (the fixed window) under ``delta_rule="pensia"``;
-        under ``"union"`` :class:`~slt_check.constructions.rules.GroupedSubsetSum` with that layer's ``η_k``, ``m_k`` and ``g``."""
+        under ``"union"`` :class:`~slt_check.constructions.rules.GroupedSubsetSum` with that layer's
+        ``η_k``, ``m_k`` and ``g``."""
         if plan["delta_rule"] != "union":
             return rule.choose(w, p, eligible)
         k = layer - 1

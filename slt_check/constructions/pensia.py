@@ -74,7 +74,8 @@ class Pensia(RuleConstruction):
         if self.delta_rule == "union":
             s2 = self._unit_scale(problem) ** 2
             if s2 < problem.w_max:
-                raise ValueError(f"scale: delta_rule='union' needs products reaching w_max (scale ≥ 1), got {self.scale}")
+                raise ValueError(
+                    f"scale: delta_rule='union' needs products reaching w_max (scale ≥ 1), got {self.scale}")
             n_blocks = sum(problem.widths[:-1]) if self.sharing == "per_input" else problem.n_weights
             u = bounds.pensia_union_plan(eta, problem.n_weights, n_blocks, problem.delta, s2)
             return u["n_samples"], {"delta_rule": "union", **u,

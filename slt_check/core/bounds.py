@@ -405,7 +405,7 @@ def pensia_union_plan(
     account for ``δ`` and the union over its ``K = 2W`` subset-sum instances (weights × halves):
 
         m = max(⌈log₂(σ/η)⌉ + m₀, m_min)     (σ = s², the products' scale; η R8's precision)
-        g = ⌈ln(2K/δ) / ln(1/π)⌉              ⇒  K π^g ≤ δ/2   (disjoint groups, :func:`burkholz_union_plan`)
+        g = ⌈ln(2K/δ) / ln(1/π)⌉              ⇒  K π^g ≤ δ/2   (disjoint groups)
         N = smallest with  n_blocks · 2 · P(Bin(N, ½) < g m) ≤ δ/2   (each sign of a holds g groups)
 
     so that every weight is within ``η`` (hence, by R8, sup error ≤ ε) with probability ``≥ 1 − δ``,
