@@ -21,6 +21,13 @@ only same-sign copies (:data:`SAME_SIGN_COPIES`). Known limit (ledger P-burkholz
 target weight ``|w|`` in a layer ≥ 2 needs a same-sign copy weight within ``[|w| − η, |w| + η]`` or a
 small subset sum near ``|w|``, which ``ρ/2`` uniform copies miss with probability ≈ ``(1 − |w|)^{ρ/2}``.
 
+``delta_rule="union"`` (an option; the default stays the plan above, which the ledger's
+P-burkholz-depth rows use): :func:`slt_check.core.bounds.burkholz_union_plan` — per-layer ``η_k``
+that pay for the copies' amplification ``Σ|c| ≤ m_k s``, layers ≥ 2 with copies of **both** signs,
+``g`` disjoint groups of ``m_k`` candidates per instance
+(:class:`~slt_check.constructions.rules.GroupedSubsetSum`), and ``ρ`` from ``δ`` and the union over
+all instances. Why the default plan misses on wider targets: docs/peers.md#burkholz-union.
+
 Error: the certifier reads the ticket as stages ``[{layers: [0, 1], out_copies}, {layers: [2],
 out_copies}, …, {layers: [L], out_copies: None}]`` (``out_copies[r]`` = the target neuron copy
 ``r`` tracks). R8's per-weight precision ``η`` is *not* sufficient here (a subset sum over copies
@@ -38,7 +45,7 @@ import numpy as np
 
 from slt_check.certificates.sup_error import certified_bound, stages_of
 from slt_check.constructions.base import Construction, Problem, meta_common
-from slt_check.constructions.rules import ExactSubsetSum
+from slt_check.constructions.rules import ExactSubsetSum, GroupedSubsetSum
 from slt_check.constructions.sample_counts import PENSIA_C, pensia_samples
 from slt_check.core import bounds
 from slt_check.core.laws import Uniform
@@ -48,7 +55,10 @@ from slt_check.io.textio import json_ready
 from slt_check.sources.source import block_rng
 from slt_check.tickets.ticket import Ticket
 
-__all__ = ["Burkholz", "burkholz_widths", "SAME_SIGN_COPIES", "MIXED_FALLBACK", "COPIES_BUDGET"]
+__all__ = ["Burkholz", "burkholz_widths", "SAME_SIGN_COPIES", "MIXED_FALLBACK", "COPIES_BUDGET", "DELTA_RULES"]
+
+DELTA_RULES = ("pensia", "union")
+"""``delta_rule`` values: the Pensia-form plan (default) and the union plan (:class:`Burkholz`)."""
 
 SAME_SIGN_COPIES = True
 """Layers ≥ 2 select only copies whose weight has the sign of ``w``: then ``Σ|c_kept| = |ŵ| ≤ |w| + η``
@@ -105,20 +115,31 @@ class Burkholz(Construction):
         machine (141 s while it was shared by ~7 busy processes; 4096 exact searches of
         2^16-subset halves).
     C: Pensia's width constant used for the default ``ρ``.
+    delta_rule: ``"pensia"`` (default, the plan above: ``ρ = N_pensia(ρW)``, whose ``min(η, δ)`` is
+        ``η`` for every usual ``δ``, so ``ρ`` ignores ``δ``; fixed 32-candidate window; layers ≥ 2
+        same-sign copies) or ``"union"`` (:func:`slt_check.core.bounds.burkholz_union_plan`: per-layer
+        ``η_k`` with the copies' amplification, ``g`` disjoint groups of ``m_k`` candidates per
+        instance, ``ρ`` from ``δ`` and the union over all instances; layers ≥ 2 both signs).
+        ``window`` is ignored under ``"union"`` (the plan sizes the groups).
     """
 
     rho: int | None = None
     window: int = 32
     C: float = PENSIA_C
+    delta_rule: str = "pensia"
     name: str = "burkholz"
 
     def __post_init__(self) -> None:
+        if self.delta_rule not in DELTA_RULES:
+            raise ValueError(f"delta_rule: expected one of {DELTA_RULES}, got {self.delta_rule!r}")
         if self.rho is not None and int(self.rho) < 1:
             raise ValueError(f"rho: need at least one copy per neuron, got {self.rho}")
         if not (1 <= int(self.window) <= MAX_N):
             raise ValueError(f"window: need 1 ≤ window ≤ {MAX_N}, got {self.window}")
 
     def plan(self, problem: Problem) -> dict[str, Any]:
+        if self.delta_rule == "union":
+            return self._union_plan(problem)
         eta = bounds.per_weight_precision(problem.eps, problem.widths, problem.w_max, problem.x_max)
         # ρ copies per neuron multiply the subset-sum instances of a layer by ρ: the union bound
         # over them needs Pensia's width for ρ·W weights, ρ = N(ρ·W) (fixed point, a few steps)
@@ -130,16 +151,25 @@ class Burkholz(Construction):
             if N_next == N:
                 break
             N = N_next
-        rho_formula = int(N)
+        return self._sizes(problem, int(N), {"eta": eta, "window": int(self.window), **extra})
+
+    def _union_plan(self, problem: Problem) -> dict[str, Any]:
+        """:func:`slt_check.core.bounds.burkholz_union_plan` (width from ``δ`` and the union over all
+        instances; per-layer ``η_k``, groups of ``m_k`` candidates, ``g`` groups per instance)."""
+        u = bounds.burkholz_union_plan(problem.widths, problem.eps, problem.delta, problem.w_max, problem.x_max)
+        extra = {"eta": min(u["etas"]), "window": max(u["group_sizes"]),
+                 "failure_bound": u["instance_bound"] + u["block_bound"], **u}
+        return self._sizes(problem, int(u["rho"]), extra)
+
+    def _sizes(self, problem: Problem, rho_formula: int, extra: dict[str, Any]) -> dict[str, Any]:
         rho = int(self.rho or rho_formula)
         gw = burkholz_widths(problem.widths, rho)
         return {
-            "eta": eta,
+            "delta_rule": self.delta_rule,
             "rho": rho,
             "rho_formula": rho_formula,
             "n_samples": 2 * rho,
             "n_samples_formula": 2 * rho_formula,
-            "window": int(self.window),
             "G_widths": gw,
             "G_neurons": int(sum(gw[1:])),
             "G_params": int(sum(a * b for a, b in zip(gw[:-1], gw[1:], strict=False))),
@@ -171,10 +201,23 @@ class Burkholz(Construction):
         spec = BurkholzSpec(problem.widths, rho, law, int(seed), problem.output_relu, plan)
         return ReLUNet(weights, output_relu=problem.output_relu), spec
 
+    @staticmethod
+    def _choose(
+        rule: ExactSubsetSum, plan: dict[str, Any], layer: int, w: np.ndarray, p: np.ndarray, eligible: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """One target layer's subset sums: ``rule`` (the fixed window) under ``delta_rule="pensia"``;
+        under ``"union"`` :class:`~slt_check.constructions.rules.GroupedSubsetSum` with that layer's
+        ``η_k``, ``m_k`` and ``g``."""
+        if plan["delta_rule"] != "union":
+            return rule.choose(w, p, eligible)
+        k = layer - 1
+        return GroupedSubsetSum(plan["etas"][k], plan["group_sizes"][k], plan["n_groups"]).choose(w, p, eligible)
+
     def select(self, target: ReLUNet, G: ReLUNet, spec: BurkholzSpec, problem: Problem) -> Ticket:
         problem.check_target(target)
         rho, L = spec.rho, problem.depth
         rule = ExactSubsetSum(eta=spec.plan["eta"], window=self.window)
+        pensia_rule = SAME_SIGN_COPIES and spec.plan["delta_rule"] == "pensia"
         masks = [np.zeros(w.shape, dtype=bool) for w in G.weights]
         n_failed = 0
         copies: list[list[int] | None] = []
@@ -192,7 +235,7 @@ class Burkholz(Construction):
         sign_a = np.broadcast_to(np.sign(a)[None], (R, n0, 2 * rho)).reshape(R * n0, 2 * rho)
         keep_any = np.zeros(p.shape, dtype=bool)
         for half in (1, -1):
-            keep, ok = rule.choose(w, p, sign_a == half)
+            keep, ok = self._choose(rule, spec.plan, 1, w, p, sign_a == half)
             keep_any |= keep
             n_failed += int((~ok).sum())
         rr, jj, ss = np.nonzero(keep_any.reshape(R, n0, 2 * rho))
@@ -212,9 +255,9 @@ class Burkholz(Construction):
             wk = Wk[ck].reshape(Rk * nprev)
             # only copies whose weight has the sign of w: then Σ|c_kept| = |ŵ| ≤ |w| + η, so the
             # copies' errors are amplified as in R8 (mixed signs let Σ|c| grow to ~ρ/2 and broke ε)
-            same_sign = np.sign(vals) == np.sign(wk)[:, None] if SAME_SIGN_COPIES else np.ones(vals.shape, bool)
-            keep, ok = rule.choose(wk, vals, same_sign)
-            if SAME_SIGN_COPIES and MIXED_FALLBACK and not ok.all():
+            same_sign = np.sign(vals) == np.sign(wk)[:, None] if pensia_rule else np.ones(vals.shape, bool)
+            keep, ok = self._choose(rule, spec.plan, k + 1, wk, vals, same_sign)
+            if pensia_rule and MIXED_FALLBACK and not ok.all():
                 # a small |w| may have no same-sign subset sum within η: fall back to the mixed-sign
                 # pair c_a + c_b within η of w with the smallest Σ|c| (≤ w_max + 1, R8's budget)
                 cap = spec.plan["uniform_half_width"] ** 2 + 1.0

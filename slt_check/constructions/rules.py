@@ -221,6 +221,58 @@ class PairSearch:
         return keep, err <= self.eta
 
 
+@dataclass(frozen=True)
+class GroupedSubsetSum:
+    """Exact subset sums over disjoint groups [docs/peers.md#union-plan]: per row, the exact optimum
+    of the first of ``g`` disjoint groups of ``m`` consecutive eligible candidates (sampling order)
+    that is within ``eta`` of ``w``; when none is, the groups' optimum with the smallest error (the
+    empty subset when ``|w| ≤ eta``). ``ok`` iff the recomputed error is ``≤ eta``.
+
+    Groups share no candidate, so for i.i.d. candidates their misses are independent:
+    ``P(row misses) = Π_groups P(group misses) ≤ π^g`` — what the union plans
+    (:func:`slt_check.core.bounds.burkholz_union_plan`, :func:`~slt_check.core.bounds.pensia_union_plan`)
+    budget. Each group is searched from ``max(1, m − 10)`` candidates upwards
+    (:class:`ExactSubsetSum` with ``grow_from``: the cost of what it needs, same success event)."""
+
+    eta: float
+    m: int
+    g: int
+    name: str = "grouped_subset_sum"
+
+    def __post_init__(self) -> None:
+        if not (1 <= int(self.m) <= MAX_N) or int(self.g) < 1:
+            raise ValueError(f"m, g: need 1 ≤ m ≤ {MAX_N} and g ≥ 1 groups, got m={self.m}, g={self.g}")
+
+    def choose(
+        self, w: np.ndarray, p: np.ndarray, eligible: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        w = np.asarray(w, dtype=np.float64)
+        m, g = int(self.m), int(self.g)
+        order, valid = compact_eligible(eligible, g * m)
+        pc = np.take_along_axis(np.asarray(p, dtype=np.float64), order, axis=1)
+        rule = ExactSubsetSum(eta=self.eta, window=m, grow_from=max(1, m - 10))
+        best = np.zeros(pc.shape, dtype=bool)
+        best_err = np.abs(w)  # the empty subset
+        todo = np.flatnonzero(best_err > self.eta)
+        for grp in range(g):
+            cols = slice(grp * m, (grp + 1) * m)
+            rows = todo[valid[todo, cols].any(axis=1)]
+            if not rows.size:
+                break
+            keep_g, _ = rule.choose(w[rows], pc[rows, cols], valid[rows, cols])
+            err = subset_errors(pc[rows, cols], w[rows], keep_g)
+            better = err < best_err[rows]
+            upd = rows[better]
+            best[upd] = False
+            best[upd, cols] = keep_g[better]
+            best_err[upd] = err[better]
+            todo = todo[best_err[todo] > self.eta]
+        keep = np.zeros(np.shape(p), dtype=bool)
+        r, c = np.nonzero(best)
+        keep[r, order[r, c]] = True
+        return keep, subset_errors(p, w, keep) <= self.eta
+
+
 RULES.update({"exact_subset_sum": ExactSubsetSum, "pair": PairSearch})
 
-__all__ += ["ExactSubsetSum", "PairSearch", "compact_eligible"]
+__all__ += ["ExactSubsetSum", "GroupedSubsetSum", "PairSearch", "compact_eligible"]

@@ -13,8 +13,9 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import integrate
+from scipy import integrate, stats
 
+from slt_check.core.subset_sum import MAX_N
 from slt_check.core.validation import check_delta, check_eps, check_positive
 
 __all__ = [
@@ -38,6 +39,15 @@ __all__ = [
     "counting_lower_bound",
     "coupon_collector_mean",
     "biased_bounds",
+    "BURKHOLZ_GROUP_MISS",
+    "BURKHOLZ_EXTRA_BITS",
+    "BURKHOLZ_MIN_GROUP",
+    "burkholz_union_plan",
+    "pensia_union_plan",
+    "union_group_size",
+    "union_n_groups",
+    "union_block_size",
+    "sign_shortfall_bound",
 ]
 
 GAMMA = 1.5
@@ -259,3 +269,151 @@ def coupon_collector_mean(probs: Sequence[float]) -> float:
     upper = 50.0 / p.min()
     val, _ = integrate.quad(f, 0.0, upper, limit=500)
     return float(val / total)
+
+
+BURKHOLZ_EXTRA_BITS = 10
+"""``m₀``: a group of the union plan holds ``m = max(⌈log₂(scale/η)⌉ + m₀, m_min)`` candidates (below)."""
+BURKHOLZ_MIN_GROUP = 30
+"""``m_min``: the smallest group. Below it a product group misses ``w ≈ ±w_max`` for want of *reach*
+(``Σ`` of its positive products ``< |w|``), not of resolution: with ``m = 17`` (``η = 10⁻²``) the
+measured miss was 298/4000 at ``w = 0.99`` (``benchmarks/results/burkholz_calibration.md``)."""
+BURKHOLZ_GROUP_MISS = 0.02
+"""``π``: bound on the probability that the exact subset-sum optimum of one group of ``m`` i.i.d.
+candidates misses a fixed target ``w`` by more than ``η`` — a **measured** constant, not a derived
+one: the largest one-sided 99.9 % Clopper–Pearson upper bound over the calibration grid of
+``benchmarks/burkholz_domain.py calibrate`` (laws ``U[−1,1]`` and ``U[0,1]·U[−1,1]``, normalised
+``η ∈ {1e-2, 1e-4, 1e-6, 1e-8}``, ``w ∈ [0, 1]``; worst 42/4000, bound 0.0165) and of its edge check
+(``2^m η ≈ 2^10``, ``m = 30, 34, 38``, products near ``w = 1``; worst 20/2000, bound 0.0189):
+``benchmarks/results/burkholz_calibration{,_edge}.md``."""
+
+
+def union_group_size(scale: float, eta: float, extra_bits: int = BURKHOLZ_EXTRA_BITS) -> int:
+    """``m = max(⌈log₂(σ/η)⌉ + m₀, m_min)`` candidates per group for precision ``η`` on candidates of
+    scale ``σ`` (:func:`burkholz_union_plan`); ``ValueError`` above the exact solver's ``MAX_N``."""
+    m = max(math.ceil(math.log2(check_positive(scale, "scale") / check_positive(eta, "eta")) - 1e-12)
+            + int(extra_bits), BURKHOLZ_MIN_GROUP)
+    if m > MAX_N:
+        raise ValueError(
+            f"eps: groups of {m} candidates (η = {eta:.3g}) exceed the exact solver's {MAX_N}; the union plan "
+            "cannot reach this ε at this depth — use a larger ε or the orseau construction")
+    return m
+
+
+def union_n_groups(n_instances: int, delta: float, group_miss: float = BURKHOLZ_GROUP_MISS) -> int:
+    """``g = ⌈ln(2K/δ) / ln(1/π)⌉``: then ``K π^g ≤ δ/2`` (:func:`burkholz_union_plan`)."""
+    if not 0.0 < group_miss < 1.0:
+        raise ValueError(f"group_miss: need a probability in (0, 1), got {group_miss}")
+    return max(1, math.ceil(math.log(2 * int(n_instances) / check_delta(delta)) / math.log(1.0 / group_miss)))
+
+
+def union_block_size(need: int, n_blocks: int, delta: float) -> int:
+    """Smallest even block ``N ≥ 2·need`` with ``n_blocks · 2 · P(Bin(N, ½) < need) ≤ δ/2``: every
+    block holds ``need`` candidates of each sign of ``a`` except with probability ``≤ δ/2``."""
+    N = 2 * int(need)
+    while 2 * n_blocks * float(stats.binom.cdf(need - 1, N, 0.5)) > delta / 2:
+        N += 2
+    return N
+
+
+def sign_shortfall_bound(need: int, n_blocks: int, N: int) -> float:
+    """``n_blocks · 2 · P(Bin(N, ½) < need)`` (:func:`union_block_size`)."""
+    return 2 * n_blocks * float(stats.binom.cdf(need - 1, N, 0.5))
+
+
+def burkholz_union_plan(
+    widths: Sequence[int], eps: float, delta: float, w_max: float, x_max: float,
+    group_miss: float = BURKHOLZ_GROUP_MISS, extra_bits: int = BURKHOLZ_EXTRA_BITS,
+) -> dict:
+    """[RECON, docs/peers.md#burkholz-union] Width of the ``burkholz`` construction that accounts for
+    ``δ`` and for the union over every subset-sum instance (``delta_rule="union"``).
+
+    Layout (``slt_check.constructions.burkholz``): ``G`` layer 0 has a block of ``2ρ`` neurons
+    ``σ(a_h x_j)`` per input; stage 1 simulates ``W_1[i, j]`` per copy ``r`` and half by a subset sum
+    of products ``a_h b_{rh}``; layer ``k ≥ 2`` simulates ``W_k[i, j]`` per copy by a subset sum of
+    the copy's own weights ``c_{rs}`` over the ``ρ`` copies ``s`` of neuron ``j`` (both signs).
+    Every entry is ``U[−s, s]``, ``s = √w_max``; ``w_max ≤ 1`` (the calibrated range).
+
+    **Error.** Let ``B_0 = x_max``, ``B_k = n_{k−1} w_max B_{k−1}`` (bound on the target's hidden
+    values). If every instance of layer ``k`` is within ``η_k`` and layer ``k ≥ 2`` keeps at most
+    ``m_k`` weights per instance (``Σ_S |c| ≤ A_k = m_k s``), then with ``e_k`` the error of every
+    copy of layer ``k``
+
+        e_1 ≤ n_0 η_1 x_max            (a half's error multiplies σ(±x_j); one of them is 0)
+        e_k ≤ n_{k−1} (η_k B_{k−1} + A_k e_{k−1})   since
+              Σ_S c σ(ĥ_s) − w σ(h) = (Σ_S c − w) σ(h) + Σ_S c (σ(ĥ_s) − σ(h)),
+
+    so ``e_L = Σ_k n_{k−1} η_k B_{k−1} Π_{t>k} n_{t−1} A_t``, and each of the ``L`` terms is ``ε/L`` for
+
+        η_k = ε / (L · n_{k−1} · B_{k−1} · Π_{t=k+1}^{L} n_{t−1} A_t)      (computed from k = L down).
+
+    **Groups.** A group of layer ``k`` is ``m_k = max(⌈log₂(σ_k/η_k)⌉ + m₀, m_min)`` consecutive eligible
+    candidates (``σ_1 = w_max``, the products' scale; ``σ_k = s`` for ``k ≥ 2``); the selection
+    takes the exact optimum of the first group within ``η_k``, else of the next disjoint group, …,
+    over ``g`` groups. Disjoint groups are independent and each misses with probability ``≤ π``
+    (:data:`BURKHOLZ_GROUP_MISS`, scale-free in ``η/σ``), so an instance misses with probability
+    ``≤ π^g``. With ``K`` instances (``K_1 = 2 n_0 R_1``, ``K_k = n_{k−1} R_k``, ``R_k = ρ n_k`` copies,
+    ``R_L = n_L``; ``R_1 = n_1`` when ``L = 1``) the union bound gives
+
+        P(some instance misses) ≤ K π^g ≤ δ/2   ⇐   g = ⌈ln(2K/δ) / ln(1/π)⌉.
+
+    **Copies.** Layer ``k ≥ 2`` needs ``ρ ≥ g m_k`` copies; a layer-0 block needs ``g m_1`` neurons of
+    each sign of ``a``: ``n_0 · 2 · P(Bin(2ρ, ½) < g m_1) ≤ δ/2``. ``ρ`` is the smallest width meeting
+    both; ``K`` grows with ``ρ``, so ``ρ`` is iterated to its fixed point. Total: failure ``≤ δ``, and
+    ``ρ = Θ((log(1/η) + m₀) · log(K/δ))`` grows as ``δ`` shrinks.
+
+    ``ValueError`` when a group would exceed the exact solver's ``MAX_N`` candidates (``η`` too
+    small for this depth and ε) or ``w_max > 1``.
+    """
+    ws = _check_widths(widths)
+    eps, delta = check_eps(eps), check_delta(delta)
+    w_max, x_max = check_positive(w_max, "w_max"), check_positive(x_max, "x_max")
+    if w_max > 1.0:
+        raise ValueError(f"w_max: the union plan is calibrated for w_max ≤ 1, got {w_max}; rescale the target")
+    L, s = len(ws) - 1, math.sqrt(w_max)
+    B = [x_max]
+    for k in range(1, L):
+        B.append(ws[k - 1] * w_max * B[-1])
+    etas, ms, amp = [0.0] * L, [0] * L, 1.0
+    for k in range(L, 0, -1):  # layer k (1-based): η_k, then m_k and the amplification A_k
+        etas[k - 1] = eps / (L * ws[k - 1] * B[k - 1] * amp)
+        ms[k - 1] = union_group_size(w_max if k == 1 else s, etas[k - 1], extra_bits)
+        if k >= 2:
+            amp *= ws[k - 1] * ms[k - 1] * s
+    rho = max([1] + [ms[0]] + ms[1:])
+    for _ in range(50):
+        R = [rho * n for n in ws[1:L]] + [ws[L]]
+        K = 2 * ws[0] * R[0] + sum(ws[k - 1] * R[k - 1] for k in range(2, L + 1))
+        g = union_n_groups(K, delta, group_miss)
+        need = max([g * m for m in ms[1:]] + [1])
+        new = max(need, union_block_size(g * ms[0], ws[0], delta) // 2)
+        if new == rho:
+            break
+        rho = new
+    block_bound = sign_shortfall_bound(g * ms[0], ws[0], 2 * rho)
+    return {
+        "etas": etas, "group_sizes": ms, "n_groups": g, "rho": rho, "n_instances": K,
+        "instance_bound": K * group_miss**g, "block_bound": block_bound,
+        "group_miss": group_miss, "extra_bits": int(extra_bits),
+    }
+
+
+def pensia_union_plan(
+    eta: float, n_weights: int, n_blocks: int, delta: float, scale: float,
+    group_miss: float = BURKHOLZ_GROUP_MISS, extra_bits: int = BURKHOLZ_EXTRA_BITS,
+) -> dict:
+    """[RECON, docs/peers.md#union-plan] Samples per block ``N`` of the ``pensia`` construction that
+    account for ``δ`` and the union over its ``K = 2W`` subset-sum instances (weights × halves):
+
+        m = max(⌈log₂(σ/η)⌉ + m₀, m_min)     (σ = s², the products' scale; η R8's precision)
+        g = ⌈ln(2K/δ) / ln(1/π)⌉              ⇒  K π^g ≤ δ/2   (disjoint groups)
+        N = smallest with  n_blocks · 2 · P(Bin(N, ½) < g m) ≤ δ/2   (each sign of a holds g groups)
+
+    so that every weight is within ``η`` (hence, by R8, sup error ≤ ε) with probability ``≥ 1 − δ``,
+    given the per-group miss ``≤ π`` (:data:`BURKHOLZ_GROUP_MISS`, calibrated for ``|w| ≤ σ``)."""
+    m = union_group_size(scale, eta, extra_bits)
+    K = 2 * int(n_weights)
+    g = union_n_groups(K, delta, group_miss)
+    N = union_block_size(g * m, int(n_blocks), delta)
+    return {"group_size": m, "n_groups": g, "n_samples": N, "n_instances": K,
+            "instance_bound": K * group_miss**g, "block_bound": sign_shortfall_bound(g * m, int(n_blocks), N),
+            "group_miss": group_miss, "extra_bits": int(extra_bits)}
