@@ -26,6 +26,7 @@ __all__ = ["BIAS_RATE", "measure_bbias"]
 _SHAPES_CI = ((2, 3, 2), (8, 1), (8, 3, 1), (2, 2, 2, 1))
 _SHAPES_FULL = _SHAPES_CI + ((4, 6, 2), (3, 4, 4, 2))
 _CONSTRUCTIONS = ("pensia", "orseau-per_input", "orseau-per_weight")
+"""``pensia`` runs its union plan (``delta_rule="union"``), whose width accounts for δ."""
 _BIAS_SCALES = (1.0, 3.0)
 _X_MAX = (0.5, 1.0, 3.0)
 
@@ -38,7 +39,7 @@ def _bias_cells(n_cells: int, shapes: tuple[tuple[int, ...], ...], eps: tuple[fl
                                  bias_scale=_BIAS_SCALES, x_max=_X_MAX), 9000, bias=True):
         p = dict(c.params)
         name, _, sharing = p["construction"].partition("-")
-        p["construction"], p["options"] = name, ({"sharing": sharing} if sharing else {})
+        p["construction"], p["options"] = name, ({"sharing": sharing} if sharing else {"delta_rule": "union"})
         out.append(Cell(c.label, c.delta, p))
     return tuple(out)
 
@@ -51,7 +52,10 @@ BIAS_RATE = RateClaim(
     {"smoke": _bias_cells(6, _SHAPES_CI[:2], (0.1, 0.05), (0.1, 0.02)),
      "ci": _bias_cells(24, _SHAPES_CI, (0.1, 0.05, 1e-2, 1e-3), (0.1, 0.02)),
      "full": _bias_cells(60, _SHAPES_FULL, (0.1, 0.05, 1e-2, 1e-3), (0.1, 0.02))},
-    ticket_trial, 2026_1206_31, (Preregistration(2026_1206_32, "659891b"),),
+    ticket_trial, 2026_1206_31,
+    (Preregistration(2026_1206_32, "659891b"),
+     Preregistration(2026_1206_33, "pending", "construction changed: pensia cells use the union plan, after the first "
+                     "confirmation found pensia's default width blind to δ (63/1374 at δ = 0.02)")),
     files=("slt_check.core.affine", "slt_check.constructions.pensia", "slt_check.constructions.orseau",
            "slt_check.constructions.two_layer"),
 )

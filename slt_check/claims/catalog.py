@@ -392,7 +392,8 @@ CLAIMS: list[Claim] = [
           _m_outrelu, breaks=("certificate-0.9",)),
     Claim("B-bias", "Targets with biases (ours): F(x) = F'([x;1]) exactly, with W'_k = [[W_k, b_k],[0…0, 1]] "
           "(hidden), W'_l = [W_l, b_l]; tickets of biased targets built for F' with w_max' = max(w_max, b_max, 1), "
-          "x_max' = max(x_max, 1) meet certified sup error ≤ ε on ‖x‖∞ ≤ x_max with probability ≥ 1−δ; "
+          "x_max' = max(x_max, 1) meet certified sup error ≤ ε on ‖x‖∞ ≤ x_max with probability ≥ 1−δ "
+          "(orseau, both sharings; pensia with its union plan, whose width accounts for δ); "
           "found ≤ exact ≤ certified on [x;1]. Broken by: dropping the bias column of the reduction, a search "
           "off the constant plane, a certificate that ignores biases", "reconstructed",
           "ours: constant-input reduction (slt_check.core.affine, added)", "probability",
