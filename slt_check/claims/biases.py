@@ -54,7 +54,7 @@ BIAS_RATE = RateClaim(
      "full": _bias_cells(60, _SHAPES_FULL, (0.1, 0.05, 1e-2, 1e-3), (0.1, 0.02))},
     ticket_trial, 2026_1206_31,
     (Preregistration(2026_1206_32, "659891b"),
-     Preregistration(2026_1206_33, "pending", "construction changed: pensia cells use the union plan, after the first "
+     Preregistration(2026_1206_33, "825539c", "construction changed: pensia cells use the union plan, after the first "
                      "confirmation found pensia's default width blind to δ (63/1374 at δ = 0.02)")),
     files=("slt_check.core.affine", "slt_check.constructions.pensia", "slt_check.constructions.orseau",
            "slt_check.constructions.two_layer"),
