@@ -366,7 +366,7 @@ PEER_CLAIMS: list[Claim] = [
     Claim("P-pensia-delta", "pensia at N = ⌈3·log₂(2W/min(η,δ))⌉ (C = 3 of their Exp. 1): "
           "P(sup error > ε) ≤ δ, the sup error on the tightest sound bound (the certificate, else the "
           "exact MILP's proven upper bound)", "third-party", "Pensia et al. 2020 (C not explicit; ours: 3)",
-          "probability", [_TP], lambda scale: _measure_rates("P-pensia-delta", scale), breaks=("pensia-C-2.6",)),
+          "probability", [_TP], lambda scale: _measure_rates("P-pensia-delta", scale)),
     Claim("X-prec", "Certificate-aware selection (added): pensia at the G of its union plan "
           "(delta_rule=union: width from δ and the union over every subset-sum instance), selecting to the "
           "target's per-layer η_i: P(sup error > ε) ≤ δ (the certificate, else the exact MILP's proven upper "
@@ -390,7 +390,7 @@ PEER_CLAIMS: list[Claim] = [
           "MILP's proven upper bound). The default plan (ρ = N_pensia(ρW), δ-blind) fails on wider targets: "
           "see the findings", "confirmed (qualitative); constants ours",
           "Burkholz 2022 (C: abstract; layout and ρ ours)", "probability", [_TB], _measure_burkholz,
-          breaks=("burkholz-mixed-sign-copies",)),
+          breaks=("burkholz-union-rho-quarter",)),
     Claim("LB-counting", "Counting bound: n candidates give 2^n subsets, so ε-covering a range R "
           "needs n ≥ log₂(R/(2ε)); measured minimal covers n* of every law respect it, and every "
           "construction's plan does", "reconstructed", "counting lower bound (third-party)", "forall",
