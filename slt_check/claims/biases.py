@@ -49,7 +49,7 @@ BIAS_RATE = RateClaim(
     {"target widths": _SHAPES_FULL, "ε": (0.1, 0.05, 1e-2, 1e-3), "δ": (0.1, 0.02),
      "family (weights and biases)": ("uniform", "kaiming", "corners"), "construction": _CONSTRUCTIONS,
      "b_max ÷ w_max": _BIAS_SCALES, "x_max": _X_MAX},
-    {"smoke": _bias_cells(6, _SHAPES_CI[:2], (0.1, 0.05), (0.1, 0.02)),
+    {"smoke": _bias_cells(6, _SHAPES_CI[:2], (0.1, 0.05), (0.1,)),
      "ci": _bias_cells(24, _SHAPES_CI, (0.1, 0.05, 1e-2, 1e-3), (0.1, 0.02)),
      "full": _bias_cells(60, _SHAPES_FULL, (0.1, 0.05, 1e-2, 1e-3), (0.1, 0.02))},
     ticket_trial, 2026_1206_31,

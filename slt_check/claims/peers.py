@@ -143,7 +143,7 @@ RATE_CLAIMS: dict[str, RateClaim] = {
         "X-prec",
         {"target widths": _SHAPES_FULL, "ε": (1e-1, 1e-2, 1e-3), "δ": (0.1, 0.02, 0.005), "family": _FAMILIES},
         {"smoke": _peer_cells(6, "pensia", 8100, _XPREC_OPTS, widths=_SHAPES_CI[:3],
-                              eps=(1e-1, 1e-2), delta=(0.1, 0.02), family=_FAMILIES),
+                              eps=(1e-1, 1e-2), delta=(0.1,), family=_FAMILIES),
          "ci": _peer_cells(18, "pensia", 8100, _XPREC_OPTS, widths=_SHAPES_CI,
                            eps=(1e-1, 1e-2, 1e-3), delta=(0.1, 0.02), family=_FAMILIES),
          "full": _peer_cells(60, "pensia", 8100, _XPREC_OPTS, widths=_SHAPES_FULL,
@@ -165,7 +165,7 @@ RATE_CLAIMS: dict[str, RateClaim] = {
         {"target widths": ((2, 2, 1), (2, 3, 2), (3, 4, 2), (4, 6, 2), (8, 3, 1), (2, 2, 2, 1), (8, 8, 2)),
          "ε": (0.1, 0.05, 1e-2), "δ": (0.1, 0.02, 0.005), "family": ("uniform", "kaiming")},
         {"smoke": _peer_cells(4, "burkholz", 8200, _UNION, widths=((2, 2, 1), (2, 3, 2)), eps=(0.1, 0.05),
-                              delta=(0.1, 0.02), family=("uniform", "kaiming")),
+                              delta=(0.1,), family=("uniform", "kaiming")),
          "ci": _peer_cells(12, "burkholz", 8200, _UNION,
                            widths=((2, 2, 1), (2, 3, 2), (3, 4, 2), (8, 3, 1), (2, 2, 2, 1)),
                            eps=(0.1, 0.05, 1e-2), delta=(0.1, 0.02), family=("uniform", "kaiming")),
@@ -203,6 +203,14 @@ def _measure_rates(claim_id: str, scale: str) -> dict[str, Any]:
 def _recheck_extra(ts: Any, outcomes: list[list[dict[str, Any]]]) -> dict[str, Any]:
     summaries = [recheck_summary(sc.cell.label, out) for (sc, _), out in zip(ts.confirmed, outcomes, strict=True)]
     return {"exact_recheck": summaries, "summary": recheck_line(summaries)}
+
+
+def _measure_depth3(scale: str) -> dict[str, Any]:
+    """X-prec-depth3 costs about 2 s a draw: measured at the ci and full scales only."""
+    if scale == "smoke":
+        return {"verdict": "not tested", "slack": None,
+                "details": {"summary": "slow (about 2 s a draw): measured at the ci and full scales only"}}
+    return _measure_rates("X-prec-depth3", scale)
 
 
 def _with_recheck_line(res: dict[str, Any]) -> dict[str, Any]:
@@ -375,7 +383,7 @@ PEER_CLAIMS: list[Claim] = [
           breaks=("precision-bound-half",)),
     Claim("X-prec-depth3", "pensia's certificate-aware selection at depth 3, at its plan width, on the "
           "compact path: P(no certified ε-ticket) ≤ δ (64-32-16-4 Kaiming target, ε = 1e-5)", "reconstructed",
-          "precision.py (added)", "probability", [_TP], lambda scale: _measure_rates("X-prec-depth3", scale),
+          "precision.py (added)", "probability", [_TP], _measure_depth3,
           breaks=("precision-bound-half",)),
     Claim("P-malach-poly", "Malach et al.: pair search, 2 kept neurons per weight; samples per weight "
           "grow polynomially, ~1/η (interior weights) to ~1/η² (|w| at the edge of the product law); "

@@ -81,13 +81,13 @@ RATE_CLAIMS: dict[str, RateClaim] = {
     # R5 over M (digits), W (groups) and δ: the full factorial at every scale (cheap trials)
     "R5": RateClaim(
         "R5", {"M": (4, 10, 20, 40), "W": (1, 4, 16, 64), "δ": (0.2, 0.1, 0.05, 0.02)},
-        {"smoke": grid(M=(4, 20), W=(1, 16), delta=(0.1, 0.02)),
+        {"smoke": grid(M=(4, 20), W=(1, 16), delta=(0.1,)),
          "ci": grid(M=(4, 10, 20, 40), W=(1, 4, 16, 64), delta=(0.2, 0.1, 0.05, 0.02)),
          "full": grid(M=(4, 10, 20, 40, 60), W=(1, 4, 16, 64, 256), delta=(0.2, 0.1, 0.05, 0.02, 0.005))},
         r5_trial, 2026_1206_05, (Preregistration(2026_1206_06, _FIXED),), files=_FILES_COVER),
     "R6": RateClaim(
         "R6", {"K": (10, 40, 80, 200), "m": (1, 5, 20), "δ": (0.1, 0.02, 0.01)},
-        {"smoke": grid(K=(10, 80), m=(1, 20), delta=(0.1, 0.01)),
+        {"smoke": grid(K=(10, 80), m=(1, 20), delta=(0.1,)),
          "ci": grid(K=(10, 40, 80, 200), m=(1, 5, 20), delta=(0.1, 0.02, 0.01)),
          "full": grid(K=(2, 10, 40, 80, 200, 1000), m=(1, 5, 20, 100), delta=(0.2, 0.1, 0.02, 0.01, 0.002))},
         r6_trial, 2026_1206_07, (Preregistration(2026_1206_08, _FIXED),), files=(_B + "covering_samples",)),

@@ -222,7 +222,7 @@ PMAIN_RATE = RateClaim(
     {"target widths": _SHAPES_FULL, "ε": (1e-1, 1e-2, 1e-3), "δ": (0.1, 0.02),
      "family": ("uniform", "normal", "kaiming", "corners"), "sharing": ("per_weight", "per_input"),
      "(w_max, x_max)": _SCALES_WX, "output ReLU": (False, True)},
-    {"smoke": _orseau_cells(8, _SHAPES_CI[:3], (1e-1, 1e-2), (0.1, 0.02), 7000),
+    {"smoke": _orseau_cells(8, _SHAPES_CI[:3], (1e-1, 1e-2), (0.1,), 7000),
      "ci": _orseau_cells(30, _SHAPES_CI, (1e-1, 1e-2, 1e-3), (0.1, 0.02), 7000),
      "full": _orseau_cells(120, _SHAPES_FULL, (1e-1, 1e-2, 1e-3), (0.1, 0.02), 7000)},
     ticket_trial, 2026_1206_11, (Preregistration(2026_1206_12, "659891b"),), files=_ORSEAU_FILES,
