@@ -147,17 +147,18 @@ def one_build(spec: str, eps: float, delta: float, seed: int, rule: str, name: s
 
 
 def screen(seeds: list[int], targets: tuple[str, ...], eps_list: tuple[float, ...], name: str = "burkholz",
-           deltas: tuple[float, ...] = SCREEN_DELTAS) -> dict[str, Any]:
+           deltas: tuple[float, ...] = SCREEN_DELTAS, rules: tuple[str, ...] = ("pensia", "union"),
+           out: str = "burkholz_domain") -> dict[str, Any]:
     """Every cell of targets × ε × δ × rule (the ``"pensia"`` rule's plan ignores δ: built at the
     first δ only, checked identical at the others)."""
-    out_path = RESULTS / "burkholz_domain.json"
+    out_path = RESULTS / f"{out}.json"
     data: dict[str, Any] = {"seeds": seeds, "target_seed": "seed + 500", "cells": []}
     if out_path.exists():
         data = json.loads(out_path.read_text())
     done = {_key(c) for c in data["cells"]}
     for spec in targets:
         for eps in eps_list:
-            for rule in ("pensia", "union"):
+            for rule in rules:
                 for delta in deltas:
                     if (name, spec, eps, delta, rule) in done:
                         continue
@@ -174,8 +175,8 @@ def screen(seeds: list[int], targets: tuple[str, ...], eps_list: tuple[float, ..
                     print(json.dumps({k: v for k, v in cell.items() if k != "runs"}),
                           [(r.get("fail"), r.get("misses"), round(r["seconds"], 1)) for r in runs], flush=True)
                     data["cells"].append(cell)
-                    _write("burkholz_domain", data, screen_md(data))
-    _write("burkholz_domain", data, screen_md(data))
+                    _write(out, data, screen_md(data))
+    _write(out, data, screen_md(data))
     return data
 
 
@@ -230,13 +231,16 @@ def main(argv: list[str] | None = None) -> int:
     sc.add_argument("--eps", type=float, nargs="+", default=list(SCREEN_EPS))
     sc.add_argument("--deltas", type=float, nargs="+", default=list(SCREEN_DELTAS))
     sc.add_argument("--construction", choices=("burkholz", "pensia"), default="burkholz")
+    sc.add_argument("--rules", nargs="+", choices=("pensia", "union"), default=["pensia", "union"])
+    sc.add_argument("--name", default="burkholz_domain", help="results file name (benchmarks/results/NAME.{json,md})")
     args = ap.parse_args(argv)
     if args.cmd == "calibrate":
         calibrate(args.m0, args.n, args.seed, tuple(args.etas), tuple(args.ws), tuple(args.laws), args.name)
     elif args.cmd == "screen":
         if any(not 1000 <= s < 2000 for s in args.seeds):
             ap.error("seeds: the screen uses seeds 1000–1999 only")
-        screen(args.seeds, tuple(args.targets), tuple(args.eps), args.construction, tuple(args.deltas))
+        screen(args.seeds, tuple(args.targets), tuple(args.eps), args.construction, tuple(args.deltas),
+               tuple(args.rules), args.name)
     return 0
 
 
