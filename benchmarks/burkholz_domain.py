@@ -2,7 +2,7 @@
 
     python benchmarks/burkholz_domain.py calibrate      # ≈ 5 minutes (2 cores, niced)
     python benchmarks/burkholz_domain.py screen         # ≈ 30–60 minutes
-    python benchmarks/burkholz_domain.py diagnose --widths 4-6-2 --eps 0.01 --seeds 1000 1012
+    python benchmarks/burkholz_domain.py diagnose --target 4-6-2 --eps 0.01 --seeds 1000 1016
 
 Seeds: 1000–1999 only (diagnosis and screening; never a confirmation's seeds).
 
@@ -22,8 +22,9 @@ Seeds: 1000–1999 only (diagnosis and screening; never a confirmation's seeds).
   sup error > ε, or the build refused), the width ``ρ``, ``G``'s parameters and the wall time,
   for the former plan (``delta_rule="pensia"``) and the union plan. Written to
   ``benchmarks/results/burkholz_domain.{json,md}``.
-* ``diagnose``: per seed, every subset-sum instance beyond ``η`` (layer, copy, input, half, ``w``,
-  residual, kept candidates) of the former plan.
+* ``diagnose``: per seed (``G`` seeds ``[first, last)``, target seed + 500), every subset-sum instance
+  beyond ``η`` (layer, copy, input, half, ``w``, residual, kept candidates), recomputed from the
+  ticket's masks, and per layer the misses over the instances (stdout; ``--rule`` picks the plan).
 """
 
 from __future__ import annotations
@@ -147,17 +148,18 @@ def one_build(spec: str, eps: float, delta: float, seed: int, rule: str, name: s
 
 
 def screen(seeds: list[int], targets: tuple[str, ...], eps_list: tuple[float, ...], name: str = "burkholz",
-           deltas: tuple[float, ...] = SCREEN_DELTAS) -> dict[str, Any]:
+           deltas: tuple[float, ...] = SCREEN_DELTAS, rules: tuple[str, ...] = ("pensia", "union"),
+           out: str = "burkholz_domain") -> dict[str, Any]:
     """Every cell of targets × ε × δ × rule (the ``"pensia"`` rule's plan ignores δ: built at the
     first δ only, checked identical at the others)."""
-    out_path = RESULTS / "burkholz_domain.json"
+    out_path = RESULTS / f"{out}.json"
     data: dict[str, Any] = {"seeds": seeds, "target_seed": "seed + 500", "cells": []}
     if out_path.exists():
         data = json.loads(out_path.read_text())
     done = {_key(c) for c in data["cells"]}
     for spec in targets:
         for eps in eps_list:
-            for rule in ("pensia", "union"):
+            for rule in rules:
                 for delta in deltas:
                     if (name, spec, eps, delta, rule) in done:
                         continue
@@ -174,9 +176,52 @@ def screen(seeds: list[int], targets: tuple[str, ...], eps_list: tuple[float, ..
                     print(json.dumps({k: v for k, v in cell.items() if k != "runs"}),
                           [(r.get("fail"), r.get("misses"), round(r["seconds"], 1)) for r in runs], flush=True)
                     data["cells"].append(cell)
-                    _write("burkholz_domain", data, screen_md(data))
-    _write("burkholz_domain", data, screen_md(data))
+                    _write(out, data, screen_md(data))
+    _write(out, data, screen_md(data))
     return data
+
+
+def residuals(target: Any, ticket: Any, rho: int) -> list[tuple[int, int, int, int, float, float, int]]:
+    """``(layer, copy r, input j, half, w, Σ_kept − w, #kept)`` of every subset-sum instance of a
+    burkholz ticket (half 0: layers ≥ 2), from its masks."""
+    Gw, M, L = [np.asarray(w) for w in ticket.G.weights], [np.asarray(m) for m in ticket.masks], len(target.weights)
+    W1 = np.asarray(target.weights[0])
+    A, B1, out = Gw[0], Gw[1], []
+    for r in range(B1.shape[0]):
+        for j in range(W1.shape[1]):
+            hs = np.arange(2 * rho * j, 2 * rho * (j + 1))
+            for half in (1, -1):
+                sel = M[1][r, hs] & (np.sign(A[hs, j]) == half)
+                w = float(W1[r // (rho if L > 1 else 1), j])
+                out.append((1, r, j, half, w, float((A[hs, j] * B1[r, hs])[sel].sum()) - w, int(sel.sum())))
+    for k in range(1, L):
+        Wk, Bk = np.asarray(target.weights[k]), Gw[k + 1]
+        for r in range(Bk.shape[0]):
+            for j in range(Wk.shape[1]):
+                cols = np.arange(rho * j, rho * (j + 1))
+                sel, w = M[k + 1][r, cols], float(Wk[r // (1 if k == L - 1 else rho), j])
+                out.append((k + 1, r, j, 0, w, float(Bk[r, cols][sel].sum()) - w, int(sel.sum())))
+    return out
+
+
+def diagnose(spec: str, eps: float, delta: float, seeds: range, rule: str) -> None:
+    widths, _, family = spec.partition(":")
+    for seed in seeds:
+        F = random_target(tuple(int(x) for x in widths.split("-")), 1.0, rng=seed + 500, family=family or "uniform")
+        pb = Problem.for_target(F, eps, delta)
+        con = Burkholz(delta_rule=rule)
+        G, gspec = con.sample_G(pb, seed)
+        T = con.select(F, G, gspec, pb)
+        plan = gspec.plan
+        etas = plan.get("etas") or [plan["eta"]] * pb.depth
+        res = residuals(F, T, gspec.rho)
+        bad = [x for x in res if abs(x[5]) > etas[x[0] - 1]]
+        per = {k: (sum(x[0] == k for x in bad), sum(x[0] == k for x in res)) for k in range(1, pb.depth + 1)}
+        print(f"seed {seed}: rho {gspec.rho}, certified {T.meta['certified_at_select']:.4g} (eps {eps:g}), "
+              "misses/instances per layer " + ", ".join(f"{k}: {a}/{b}" for k, (a, b) in per.items()))
+        for x in bad:
+            print(f"   layer {x[0]} copy {x[1]} input {x[2]} half {x[3]:+d} w {x[4]:+.4f} "
+                  f"residual {x[5]:+.3e} kept {x[6]}")
 
 
 def _key(c: dict[str, Any]) -> tuple[Any, ...]:
@@ -230,13 +275,26 @@ def main(argv: list[str] | None = None) -> int:
     sc.add_argument("--eps", type=float, nargs="+", default=list(SCREEN_EPS))
     sc.add_argument("--deltas", type=float, nargs="+", default=list(SCREEN_DELTAS))
     sc.add_argument("--construction", choices=("burkholz", "pensia"), default="burkholz")
+    sc.add_argument("--rules", nargs="+", choices=("pensia", "union"), default=["pensia", "union"])
+    sc.add_argument("--name", default="burkholz_domain", help="results file name (benchmarks/results/NAME.{json,md})")
+    dg = sub.add_parser("diagnose", help="every subset sum beyond η, per seed")
+    dg.add_argument("--target", default="4-6-2")
+    dg.add_argument("--eps", type=float, default=0.01)
+    dg.add_argument("--delta", type=float, default=0.05)
+    dg.add_argument("--seeds", type=int, nargs=2, default=[1000, 1016], metavar=("FIRST", "END"))
+    dg.add_argument("--rule", choices=("pensia", "union"), default="pensia")
     args = ap.parse_args(argv)
-    if args.cmd == "calibrate":
+    if args.cmd == "diagnose":
+        if not (1000 <= args.seeds[0] and args.seeds[1] <= 2000):
+            ap.error("seeds: diagnosis uses seeds 1000–1999 only")
+        diagnose(args.target, args.eps, args.delta, range(*args.seeds), args.rule)
+    elif args.cmd == "calibrate":
         calibrate(args.m0, args.n, args.seed, tuple(args.etas), tuple(args.ws), tuple(args.laws), args.name)
     elif args.cmd == "screen":
         if any(not 1000 <= s < 2000 for s in args.seeds):
             ap.error("seeds: the screen uses seeds 1000–1999 only")
-        screen(args.seeds, tuple(args.targets), tuple(args.eps), args.construction, tuple(args.deltas))
+        screen(args.seeds, tuple(args.targets), tuple(args.eps), args.construction, tuple(args.deltas),
+               tuple(args.rules), args.name)
     return 0
 
 
