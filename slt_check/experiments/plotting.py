@@ -64,10 +64,11 @@ PLOTS_DIR = (project_root() or Path.cwd()) / "plots"
 DATA_DIR = PLOTS_DIR / "data"
 STYLE = PLOTS_DIR / "slt.mplstyle"
 FIGURES: tuple[str, ...] = (
-    "samples",
-    "minwidth",
-    "error",
+    "width_vs_eps",
     "failure",
+    "pensia_delta",
+    "samples",
+    "error",
     "depth",
     "coverage",
     "propagation",
