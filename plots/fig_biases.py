@@ -34,6 +34,7 @@ from slt_check.core.stats import seed_grid
 from slt_check.experiments.plotting import (
     PAGE_WIDTH,
     data_path,
+    display_name,
     failure_phrase,
     formula_label,
     legend_below,
@@ -192,7 +193,7 @@ def render(data: dict[str, Any]) -> Any:
         x = shapes.index(r["widths"]) + (j - (n_series - 1) / 2) * 0.16
         col = f"C{labels.index(r['label'])}"
         c = r["kept_per_param_ci"]
-        lab = f"{_name(r['label'])}, {'with' if r['bias'] else 'without'} biases"
+        lab = f"{display_name(r['label'])}, {'with' if r['bias'] else 'without'} biases"
         first = r["widths"] == shapes[0]
         if c:
             a1.errorbar([x], [c["mean"]], yerr=[[c["mean"] - c["low"]], [c["high"] - c["mean"]]],
@@ -210,7 +211,7 @@ def render(data: dict[str, Any]) -> Any:
     for i, lab in enumerate(labels):
         free = f["bias_free"][lab]["n_samples"]
         a2.plot(bs, [r["plans"][lab]["n_samples"] / free for r in f["rows"]], "-", color=f"C{i}",
-                label=formula_label(f"{_name(lab)}: width with ÷ without biases"))
+                label=formula_label(f"{display_name(lab)}: width with ÷ without biases"))
     a2.axhline(1.0, color="k", ls=":", lw=0.8, label=reference_label("bias-free width"))
     a2.axvline(max(cfg["w_max"], 1.0), color="0.5", ls="--", lw=0.8, label=reference_label("b_max = max(w_max, 1)"))
     a2.set_xscale("log", base=2)
@@ -221,11 +222,6 @@ def render(data: dict[str, Any]) -> Any:
     legend_below(fig, [a1, a2], ncol=2)
     return fig
 
-
-def _name(label: str) -> str:
-    """Display name of a construction label (no code names in figures)."""
-    return {"orseau/per_input": "Orseau (per input)", "orseau/per_weight": "Orseau (per weight)"}.get(
-        label, label.capitalize())
 
 
 def _ci_text(c: dict[str, Any] | None) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 from slt_check.experiments.plotting import (
     COLUMN_WIDTH,
     data_path,
+    display_name,
     failure_phrase,
     legend_below,
     load_figure_module,
@@ -34,7 +35,6 @@ FLOOR = 1e-17
 """Found errors of exactly 0 are drawn (and averaged on log scale) at this floor."""
 
 _S = load_figure_module("samples")
-SHORT = _S.SHORT
 CONFIGS = _S.CONFIGS
 
 
@@ -85,12 +85,12 @@ def render(data: dict[str, Any]) -> Any:
             ax.errorbar([p["eps"] * jit for p in good], [v["mean"] for v in c],
                         yerr=[[v["mean"] - v["low"] for v in c], [v["high"] - v["mean"] for v in c]],
                         fmt="o", mfc=mfc, color=col, ms=4, capsize=2,
-                        label=measured_label(f"{SHORT.get(label, label)}, {name}"))
+                        label=measured_label(f"{display_name(label)}, {name}"))
         bad = [(p["eps"] * jit, c if c is not None else top) for p in s
                for c, f in zip(p["certified"], p["failed"], strict=True) if f]
         if bad:
             ax.plot(*zip(*bad, strict=True), "x", color=col, ms=8, mew=1.5,
-                    label=measured_label(f"{SHORT.get(label, label)}, failed seed (certified)"))
+                    label=measured_label(f"{display_name(label)}, failed seed (certified)"))
     if eps_all:
         ax.plot(eps_all, eps_all, "k-", lw=0.8, label=reference_label("error = ε"))
     ax.set_xscale("log")

@@ -25,6 +25,7 @@ from slt_check.experiments.minwidth import failures_at, width_option_of
 from slt_check.experiments.plotting import (
     COLUMN_WIDTH,
     data_path,
+    display_name,
     failure_phrase,
     formula_label,
     legend_below,
@@ -44,8 +45,6 @@ CONFIGS: dict[str, dict[str, Any]] = {
 }
 DEFAULTS = {"widths": [2, 2], "eps": 1e-2, "delta": 0.1, "w_max": 1.0, "x_max": 1.0, "family": "uniform",
             "master_seed": 2, "alpha": 1e-3}
-SHORT = {"orseau/per_weight": "Orseau (per weight)", "orseau/per_input": "Orseau (per input)",
-         "pensia": "Pensia", "malach": "Malach", "burkholz": "Burkholz"}
 
 
 def _evaluate(p: dict[str, Any]) -> dict[str, Any]:
@@ -103,10 +102,10 @@ def render(data: dict[str, Any]) -> Any:
         x = [r["fraction"] * (1 + 0.015 * (i - n / 2)) for r in rows]
         ax.errorbar(x, [r["rate"] for r in rows],
                     yerr=[[r["rate"] - r["cp_low"] for r in rows], [r["cp_high"] - r["rate"] for r in rows]],
-                    fmt="o", color=col, ms=3.5, capsize=2, label=measured_label(SHORT.get(label, label)))
+                    fmt="o", color=col, ms=3.5, capsize=2, label=measured_label(display_name(label)))
         if label.startswith("orseau") and any(r["union_bound"] is not None for r in rows):
             ax.plot([r["fraction"] for r in rows], [min(1.0, r["union_bound"]) for r in rows], "-", color=col,
-                    lw=0.9, label=formula_label(f"union bound, {SHORT.get(label, label)}"))
+                    lw=0.9, label=formula_label(f"union bound, {display_name(label)}"))
     ax.axhline(data["config"]["delta"], color="k", ls=":", label=reference_label(f"δ = {data['config']['delta']:g}"))
     ax.axvline(1.0, color="0.5", ls="--", lw=0.8, label=reference_label("formula width"))
     ax.set_xlabel("width ÷ formula width")
@@ -125,7 +124,7 @@ def caption(data: dict[str, Any]) -> str:
         at = [r for r in s["rows"] if r["n_samples"] >= s["n_formula"]]
         bits = ", ".join(f"{r['k']}/{r['n']} at {r['fraction']:.2g}×N_f (CP {r['cp_low']:.3f}–{r['cp_high']:.3f}, "
                          f"{r['verdict']})" for r in at)
-        parts.append(f"{SHORT.get(label, label)} (N_f = {s['n_formula']}): {bits}")
+        parts.append(f"{display_name(label)} (N_f = {s['n_formula']}): {bits}")
     f = data["failures"]
     return (f"Claim (R5/R10 and each peer's theorem): at its formula width N_f a construction fails with probability "
             f"≤ δ = {c['delta']:g}. Measured failure rate (a seed fails when its ticket is not ok or its certified "

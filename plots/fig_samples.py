@@ -25,6 +25,7 @@ from slt_check.core import bounds
 from slt_check.experiments.plotting import (
     COLUMN_WIDTH,
     data_path,
+    display_name,
     failure_phrase,
     formula_label,
     legend_below,
@@ -141,11 +142,11 @@ def render(data: dict[str, Any]) -> Any:
         k = [r["kept_per_weight"] for r in b]
         ax.errorbar([r["bits"] + jit for r in b], [c["mean"] for c in k],
                     yerr=[[c["mean"] - c["low"] for c in k], [c["high"] - c["mean"] for c in k]],
-                    fmt="o", color=col, ms=3.5, capsize=2, label=measured_label(SHORT.get(label, label)))
+                    fmt="o", color=col, ms=3.5, capsize=2, label=measured_label(display_name(label)))
         bad = [(r["bits"] + jit, v) for r in b for v, f, built in
                zip(_kept_all(r), r["failed"], r["built"], strict=True) if f and built]
         if bad:
-            ax.plot(*zip(*bad, strict=True), "x", color=col, ms=6, label=measured_label(f"{SHORT.get(label, label)}: failed seed"))
+            ax.plot(*zip(*bad, strict=True), "x", color=col, ms=6, label=measured_label(f"{display_name(label)}: failed seed"))
         if label.startswith("orseau") and not drew_bound:
             ax.plot([r["bits"] for r in b], [2 * r["plan"]["M"] for r in b], "k-", lw=1.0,
                     label=formula_label("2M, Orseau's bound on kept per weight"))
@@ -164,14 +165,12 @@ def _kept_all(r: dict[str, Any]) -> list[float | None]:
     return [next(it) if built else None for built in r["built"]]
 
 
-SHORT = {"orseau/per_weight": "Orseau (per weight)", "orseau/per_input": "Orseau (per input)",
-         "pensia": "Pensia", "malach": "Malach", "burkholz": "Burkholz"}
 
 
 def caption(data: dict[str, Any]) -> str:
     """The claim, targets, n per point, intervals; measured kept-per-bit slopes; failures; plan-only points."""
     c = data["config"]
-    parts = [f"{SHORT.get(k, k)} {s['kept_per_bit']['slope']:.2f} [{s['kept_per_bit']['low']:.2f}, "
+    parts = [f"{display_name(k)} {s['kept_per_bit']['slope']:.2f} [{s['kept_per_bit']['low']:.2f}, "
              f"{s['kept_per_bit']['high']:.2f}]" for k, s in sorted(data["series"].items()) if s["kept_per_bit"]]
     fails = [f"{k} {failure_phrase(s['failures']['k'], s['failures']['n'])}"
              for k, s in sorted(data["series"].items()) if s["failures"]["n"]]

@@ -39,6 +39,7 @@ from slt_check.experiments.minwidth import neurons_per_weight, rate_rule_search,
 from slt_check.experiments.plotting import (
     PAGE_WIDTH,
     data_path,
+    display_name,
     failure_phrase,
     formula_label,
     ledger_claim,
@@ -172,8 +173,6 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
     return read_json(data_path(NAME, cfg))
 
 
-SHORT = {"orseau/per_weight": "Orseau (per weight)", "orseau/per_input": "Orseau (per input)",
-         "pensia": "Pensia", "malach": "Malach", "burkholz": "Burkholz"}
 MARK = {"orseau/per_weight": "o", "orseau/per_input": "s", "pensia": "D", "malach": "h", "burkholz": "P"}
 
 
@@ -184,7 +183,7 @@ def render(data: dict[str, Any]) -> Any:
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.0), gridspec_kw={"width_ratios": [1.25, 1]})
     allx = []
     for i, (label, s) in enumerate(sorted(data["series"].items())):
-        col, name = f"C{i}", SHORT.get(label, label)
+        col, name = f"C{i}", display_name(label)
         fx = [1 / r["eps"] for r in s["formula"]]
         allx += fx
         ax.plot(fx, [r["g"] for r in s["formula"]], "-", color=col, lw=1.0, alpha=0.8, label=formula_label(name))
@@ -249,7 +248,7 @@ def caption(data: dict[str, Any]) -> str:
     for label, s in sorted(data["series"].items()):
         sl = s["slopes"]
         f = s["formula_failures"]
-        bit = (f"{SHORT.get(label, label)}: {_slope_txt(sl['per_decade'], '.3g')} neurons per decade, log–log "
+        bit = (f"{display_name(label)}: {_slope_txt(sl['per_decade'], '.3g')} neurons per decade, log–log "
                f"exponent {_slope_txt(sl['exponent'])} ({sl['n_points']} ε values"
                + (f"; censored at ε = {', '.join(f'{e:g}' for e in s['censored_eps'])}" if s["censored_eps"] else "")
                + (f"; at the formula width {failure_phrase(f['k'], f['n'])}" if f["n"] else "") + ")")

@@ -56,6 +56,7 @@ __all__ = [
     "failure_phrase",
     "ledger_record",
     "legend_below",
+    "display_name",
     "ledger_claim",
 ]
 
@@ -255,3 +256,13 @@ def legend_below(fig: Any, axes: Any, ncol: int = 2) -> None:
                 labels.append(lab)
     fig.tight_layout()
     fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=ncol, fontsize=7)
+
+
+DISPLAY_NAMES = {"orseau/per_weight": "Orseau (per weight)", "orseau/per_input": "Orseau (per input)",
+                 "orseau": "Orseau", "pensia": "Pensia", "malach": "Malach", "burkholz": "Burkholz"}
+"""How figures name a construction variant (no code names in titles, labels or legends)."""
+
+
+def display_name(label: str) -> str:
+    """The printed name of a construction label (``orseau/per_input`` → ``Orseau (per input)``)."""
+    return DISPLAY_NAMES.get(label, label.replace("/", " ").replace("_", " ").capitalize())
