@@ -43,7 +43,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "small": {"eps": [1e-1, 1e-2, 1e-3], "n_seeds": 3, "widths": [2, 2, 1],
               "labels": ["orseau/per_weight", "orseau/per_input"]},
     "quick": {"eps": [1e-1, 1e-2, 1e-3, 1e-4, 1e-5], "n_seeds": 10, "widths": [2, 3, 1],
-              "eps_by_label": {"burkholz": [1e-1]}},
+              "eps_by_label": {"burkholz": [1e-1], "malach": [1e-1]}},
     "full": {"eps": [1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5], "n_seeds": 30,
              "widths": [3, 4, 2]},
 }

@@ -115,8 +115,9 @@ LEDGER_SCALES = {"small": "smoke", "quick": "ci", "full": "full", "paper": "full
 ``paper_claims.md`` is rendered from (``properties/ledger_results.json``), so the report and the paper's ledger
 show the same numbers; any that still differ are listed at the top of ``report.md`` with the reason."""
 
-ESTIMATE_S: dict[str, float] = {"small": 60, "quick": 170, "full": 6 * 3600, "paper": 6 * 3600}
-"""Rough wall time of a whole report (figures and ledger) on 2 idle cores, printed before a run starts."""
+ESTIMATE_S: dict[str, float] = {"small": 60, "quick": 210, "full": 6 * 3600, "paper": 6 * 3600}
+"""Rough CPU time of a whole report (figures and ledger; serial wall time on an idle machine), printed before a
+run starts together with the wall time it means on the executor in use."""
 
 
 def figure_config(mod: Any, scale: str) -> dict[str, Any]:
@@ -485,8 +486,11 @@ def run_report(
     out = Path(out)
     (out / "data").mkdir(parents=True, exist_ok=True)
     est = ESTIMATE_S[scale] * (len(figures) / len(FIGURES) if not ledger else 1.0)
+    ex = describe()
+    par = int(ex.rsplit(":", 1)[1]) if ex.startswith(("processes:", "dask-local:")) else 1
     print(f"slt-check report --scale {scale}: ledger at {LEDGER_SCALES[scale] if ledger else '(skipped)'}, "
-          f"{len(figures)} figures; estimated {est / 60:.0f} min on 2 idle cores", file=sys.stderr, flush=True)
+          f"{len(figures)} figures on {ex}; estimated {est / 60:.1f} min of CPU, about {est / 60 / (0.8 * par if par > 1 else 1):.1f} "
+          "min on an idle machine", file=sys.stderr, flush=True)
     t_all = time.perf_counter()
     ledger_scale = LEDGER_SCALES[scale]
     record = _load_record()
