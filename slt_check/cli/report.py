@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 
 from slt_check.cli.main import _add_memory, _add_scale_out
 from slt_check.experiments.plotting import FIGURES
 from slt_check.experiments.report import run_report
-from slt_check.runtime import trials
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,8 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "<out>/report.md: the claims that do not hold and the numbers that differ from paper_claims.md first, "
         "the failures of every figure (each ticket once), a methods section, a reproducibility block (commit, "
         "versions, seeds, n per figure, executor), the ledger table and the figures with captions. Prints an "
-        "estimate of the run time up front and the progress of every figure. Without --scheduler or --workers "
-        "the trials run on 2 local processes (identical results to a serial run, --scheduler serial).",
+        "estimate of the run time up front and the progress of every figure.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("--scale", default="quick", choices=["small", "quick", "full", "paper"],
@@ -44,8 +41,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     unknown = [f for f in figs if f not in FIGURES]
     if unknown:
         raise ValueError(f"--figure: unknown {unknown}; choose from {list(FIGURES)}")
-    if args.scheduler is None and args.workers is None and (os.cpu_count() or 1) >= 2:
-        trials.set_default("processes:2")  # both cores by default; results are identical to a serial run
     path = run_report(args.out, args.scale, figs, update_repo=args.update_repo, ledger=not args.no_ledger)
     print(f"wrote {path}")
     return 0
