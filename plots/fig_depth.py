@@ -38,6 +38,8 @@ from slt_check.experiments.sweep import axis_points, default_seeds, run_sweep
 from slt_check.tickets.ticket import versions
 
 NAME = "depth"
+READS_LEDGER = True
+"""This figure shows ledger quantities: the report passes it its run's ``claims.json`` (``ledger_results``)."""
 CONFIGS: dict[str, dict[str, Any]] = {
     "small": {"depths": [1, 2, 3], "n_seeds": 3},
     "quick": {"depths": [1, 2, 3, 4, 5, 6], "n_seeds": 10},

@@ -33,6 +33,8 @@ from slt_check.experiments.sweep import run_sweep
 from slt_check.tickets.ticket import versions
 
 NAME = "pensia_delta"
+READS_LEDGER = True
+"""This figure shows ledger quantities: the report passes it its run's ``claims.json`` (``ledger_results``)."""
 CONFIGS: dict[str, dict[str, Any]] = {
     "small": {"deltas": [0.2, 0.1], "n_seeds": 30, "eps": 1e-1},
     "quick": {"deltas": [0.2, 0.05, 0.01, 0.002, 0.0005], "n_seeds": 200},

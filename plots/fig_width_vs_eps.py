@@ -56,6 +56,8 @@ from slt_check.tickets.ticket import versions
 
 NAME = "width_vs_eps"
 EPS6 = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6]
+READS_LEDGER = True
+"""This figure shows ledger quantities: the report passes it its run's ``claims.json`` (``ledger_results``)."""
 CONFIGS: dict[str, dict[str, Any]] = {
     "small": {"eps": [1e-1, 1e-2, 1e-3], "delta": 0.3, "n_seeds": 10, "resolution": 0.25,
               "labels": ["orseau/per_weight", "orseau/per_input"]},

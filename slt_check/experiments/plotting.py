@@ -233,7 +233,7 @@ def ledger_record(config: dict[str, Any] | None = None) -> tuple[dict[str, Any],
     results and a short description of where they came from (path and ledger scale)."""
     path = Path((config or {}).get("ledger_results") or ledger.RECORD_PATH)
     res = ledger.load_results(path)
-    where = path.name if path == ledger.RECORD_PATH else str(path)
+    where = "properties/ledger_results.json" if path == ledger.RECORD_PATH else "claims.json of the report run"
     return res, f"{where} (ledger scale {res.get('meta', {}).get('scale', 'unknown')})"
 
 

@@ -512,8 +512,8 @@ def run_report(
         mod = load_figure_module(name)
         t0 = time.perf_counter()
         cfg = figure_config(mod, scale) | {"data_dir": str(out / "data")}
-        if ledger_path is not None:
-            cfg["ledger_results"] = str(ledger_path)
+        if ledger_path is not None and getattr(mod, "READS_LEDGER", False):
+            cfg["ledger_results"] = str(ledger_path)  # figures that show a ledger quantity read this run's
         data[name] = mod.compute(cfg)
         timing[name] = time.perf_counter() - t0
         with style():
