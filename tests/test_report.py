@@ -49,7 +49,7 @@ def test_bad_scale() -> None:
 def test_readme_block_replaces_only_between_markers(tmp_path) -> None:
     readme = tmp_path / "README.md"
     readme.write_text(f"top\n{README_START}\nold\n{README_END}\nbottom\n")
-    update_readme({"samples": "cap one"}, tmp_path / "nothing", readme)
+    update_readme({"width_vs_eps": "cap one"}, tmp_path / "nothing", readme)
     text = readme.read_text()
     assert text.startswith("top\n") and text.endswith("bottom\n") and "old" not in text
     assert "*cap one*" in text and readme_block({}).startswith(README_START)
