@@ -68,7 +68,8 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
             kept = [s["kept_intermediate_per_weight"] for s in seeds if s.get("built", True)]
             rows.append({"value": v, "n_formula": res["plan"]["n_samples_formula"], "M": res["plan"]["M"],
                          "kept_per_weight_seeds": kept,
-                         "kept_all": [s.get("kept_intermediate_per_weight") for s in seeds], "kept_per_weight": mean_ci(kept) if kept else None,
+                         "kept_all": [s.get("kept_intermediate_per_weight") for s in seeds],
+                         "kept_per_weight": mean_ci(kept) if kept else None,
                          "certified": [s.get("certified") for s in seeds], "found": [s.get("found") for s in seeds],
                          "ok": [s["ok"] for s in seeds], "failed": failed})
         panels[axis] = rows

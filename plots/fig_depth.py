@@ -71,7 +71,8 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
         failed = [(not s.get("built", True)) or (not s["ok"]) or s["certified"] > cfg["eps"] for s in seeds]
         good = [s for s, f in zip(seeds, failed, strict=True) if not f]
         werr = [max(s["per_layer_weight_error"]) for s in good if max(s["per_layer_weight_error"]) > 0]
-        rows.append({"failed": failed, "certified_ci": mean_ci([s["certified"] for s in good], log=True) if good else None,
+        cert = [s["certified"] for s in good]
+        rows.append({"failed": failed, "certified_ci": mean_ci(cert, log=True) if good else None,
                      "weight_error_max": [max(s["per_layer_weight_error"]) if s.get("built", True) else None
                                           for s in seeds],
                      "weight_error_ci": mean_ci(werr, log=True) if werr else None,

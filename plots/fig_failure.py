@@ -20,7 +20,7 @@ from typing import Any
 
 from slt_check.constructions import Problem, get_construction
 from slt_check.core import bounds
-from slt_check.core.stats import clopper_pearson, failure_rate_test, rate_verdict, seed_grid
+from slt_check.core.stats import failure_rate_test, rate_verdict, seed_grid
 from slt_check.experiments.minwidth import failures_at, width_option_of
 from slt_check.experiments.plotting import (
     COLUMN_WIDTH,

@@ -109,7 +109,8 @@ def render(data: dict[str, Any]) -> Any:
 def caption(data: dict[str, Any]) -> str:
     """The claim, targets, n per point, intervals; per δ: k/n, CP interval, verdict; the ledger's cases."""
     c = data["config"]
-    per = "; ".join(f"δ = {r['delta']:g}: width {r['n_samples']}, {r['k']}/{r['n']} (CP {r['cp_low']:.3f}–{r['cp_high']:.3f}, {r['verdict']})"
+    per = "; ".join(f"δ = {r['delta']:g}: width {r['n_samples']}, {r['k']}/{r['n']} "
+                    f"(CP {r['cp_low']:.3f}–{r['cp_high']:.3f}, {r['verdict']})"
                     for r in data["rows"])
     led = "; ".join(f"{r['label']}: {r['k']}/{r['n']} ({r['verdict']})" for r in data["ledger_cases"])
     f = data["failures"]

@@ -146,7 +146,8 @@ def render(data: dict[str, Any]) -> Any:
         bad = [(r["bits"] + jit, v) for r in b for v, f, built in
                zip(_kept_all(r), r["failed"], r["built"], strict=True) if f and built]
         if bad:
-            ax.plot(*zip(*bad, strict=True), "x", color=col, ms=6, label=measured_label(f"{display_name(label)}: failed seed"))
+            ax.plot(*zip(*bad, strict=True), "x", color=col, ms=6,
+                    label=measured_label(f"{display_name(label)}: failed seed"))
         if label.startswith("orseau") and not drew_bound:
             ax.plot([r["bits"] for r in b], [2 * r["plan"]["M"] for r in b], "k-", lw=1.0,
                     label=formula_label("2M, Orseau's bound on kept per weight"))

@@ -14,7 +14,6 @@ from slt_check.constructions import Problem, get_construction
 from slt_check.core import bounds
 from slt_check.core.stats import failure_rate_test, holds_max_failures, rate_verdict
 from slt_check.experiments.minwidth import neurons_per_weight
-from slt_check.experiments.sweep import variants
 from slt_check.experiments.plotting import (
     DATA_DIR,
     FIGURES,
@@ -29,6 +28,7 @@ from slt_check.experiments.plotting import (
     slope_ci,
     style,
 )
+from slt_check.experiments.sweep import variants
 
 ALPHA = 1e-3
 """Level of the exact binomial tests on recorded failure counts."""
@@ -175,8 +175,9 @@ def check_depth(d: dict) -> None:
     m1 = next(r["minimal_M"] for r in ld if r["depth"] == 1)
     for r in ld:
         assert r["minimal_M"] <= r["bound"]
-        assert math.isclose(r["bound"], bounds.depth_linear_digit_bound(m1, r["depth"], d["ledger_depth"]["case"]["width"],
-                                                                         d["ledger_depth"]["case"]["w_max"]), rel_tol=1e-9)
+        case = d["ledger_depth"]["case"]
+        ref = bounds.depth_linear_digit_bound(m1, r["depth"], case["width"], case["w_max"])
+        assert math.isclose(r["bound"], ref, rel_tol=1e-9)
     for r in rows:
         assert r["M"] == r["M_plan"]
         for cc, ok, f in zip(r["certified"], r["ok"], r["failed"], strict=True):

@@ -100,7 +100,8 @@ def test_failures_counted_once_per_ticket() -> None:
     failure figure counts only widths at or above the formula width."""
     data = {n: read_json(DATA_DIR / f"{n}.json") for n in ("samples", "error", "depth", "propagation", "failure")}
     rows = {r["tickets"]: r for r in failure_rows(data)}
-    assert rows["ε sweep"]["figures"] == ["samples", "error"] and rows["depth sweep"]["figures"] == ["depth", "propagation"]
+    assert rows["ε sweep"]["figures"] == ["samples", "error"]
+    assert rows["depth sweep"]["figures"] == ["depth", "propagation"]
     fl = data["failure"]
     assert rows["failure"]["k"] == sum(r["k"] for s in fl["series"].values() for r in s["rows"]
                                        if r["n_samples"] >= s["n_formula"])

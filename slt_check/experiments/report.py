@@ -292,7 +292,8 @@ def methods_section(scale: str, ledger_scale: str, data: dict[str, Any]) -> list
              "every figure that shows a ledger quantity (P-fig1, P-size, P-depth, P-pensia-delta) reads it from "
              "this run's `claims.json` instead of recomputing it.",
              "* **Targets.** Random ReLU networks (`slt_check.tickets.targets.random_target`) with widths "
-             f"(inputs, hidden…, outputs) {s.get('widths', '—')} (ε sweep), family `{s.get('family', 'uniform')}` (weights uniform in "
+             f"(inputs, hidden…, outputs) {s.get('widths', '—')} (ε sweep), family "
+             f"`{s.get('family', 'uniform')}` (weights uniform in "
              f"[−w_max, w_max]), w_max = {s.get('w_max', 1.0)}; depth sweep: widths truncated to depth l = 1…6. Each "
              "seed draws its own target (seed + 1 000 003) and its own G (seed).",
              f"* **Input box.** [−x_max, x_max]^n₀ with x_max = {s.get('x_max', 1.0)} unless a figure varies it.",
@@ -344,14 +345,16 @@ def shared_quantity_mismatches(data: dict[str, dict[str, Any]], results: dict[st
             out.append(f"P-fig1: {len(wv['pair_search'])} cases in the figure, {len(led)} in the ledger")
         for f, l in zip(wv["pair_search"], led, strict=False):
             if not (close(f["w"], l["w"]) and close(f["kappa"], l["kappa"])):
-                out.append(f"P-fig1 w = {f['w']}: κ {f['kappa']} in the figure, {l['kappa']} (w = {l['w']}) in the ledger")
+                out.append(f"P-fig1 w = {f['w']}: κ {f['kappa']} in the figure, {l['kappa']} (w = {l['w']}) "
+                           "in the ledger")
             for fr, lr in zip(f["rows"], l["rows"], strict=False):
                 if not (close(fr["eta"], lr["eta"]) and close(fr["mean"], lr["mean"])):
                     out.append(f"P-fig1 w = {f['w']}, η = {fr['eta']}: mean {fr['mean']} vs {lr['mean']}")
         ref = wv.get("size_reference")
         chk = details("P-size").get("minimal_width_growth", {}).get("checks", [{}])[0].get("details", {})
         lrows = [r for r in chk.get("rows", []) if r.get("minimal") is not None]
-        if ref is not None and [(r["eps"], r["minimal"]) for r in ref["rows"]] != [(r["eps"], r["minimal"]) for r in lrows]:
+        pairs = [(r["eps"], r["minimal"]) for r in lrows]
+        if ref is not None and [(r["eps"], r["minimal"]) for r in ref["rows"]] != pairs:
             out.append("P-size: the minimal widths in the figure differ from the ledger's")
         mine = {r["claim"]: r["ratio"] for r in slack_table({"width_vs_eps": wv})}
         for label, s in wv["series"].items():
@@ -446,7 +449,8 @@ def _claims_first(results: dict[str, Any] | None, data: dict[str, Any], record: 
         if record is None:
             lines += ["_No recorded ledger (properties/ledger_results.json) to compare with._", ""]
         elif diff:
-            lines += ["**Numbers that differ from paper_claims.md** (rendered from properties/ledger_results.json):", "",
+            lines += ["**Numbers that differ from paper_claims.md** (rendered from "
+                      "properties/ledger_results.json):", "",
                       "| claim | this run | paper_claims.md | why |", "|---|---|---|---|"]
             lines += [f"| {r['claim']} | {r['this_run']} | {r['recorded']} | {r['why']} |" for r in diff]
             lines.append("")
@@ -489,7 +493,8 @@ def run_report(
     ex = describe()
     par = int(ex.rsplit(":", 1)[1]) if ex.startswith(("processes:", "dask-local:")) else 1
     print(f"slt-check report --scale {scale}: ledger at {LEDGER_SCALES[scale] if ledger else '(skipped)'}, "
-          f"{len(figures)} figures on {ex}; estimated {est / 60:.1f} min of CPU, about {est / 60 / (0.8 * par if par > 1 else 1):.1f} "
+          f"{len(figures)} figures on {ex}; estimated {est / 60:.1f} min of CPU, about "
+          f"{est / 60 / (0.8 * par if par > 1 else 1):.1f} "
           "min on an idle machine", file=sys.stderr, flush=True)
     t_all = time.perf_counter()
     ledger_scale = LEDGER_SCALES[scale]
