@@ -1,16 +1,19 @@
-"""Width and kept neurons against δ, target width, w_max and x_max: "logarithmic in all variables but depth".
+"""Kept neurons per target weight against target width, w_max and x_max, beside the bound on them.
 
 Orseau's construction (per input) on the standard sweep axes (``slt_check.experiments.sweep.AXES``) around one
 base point (shared sweep ``sweep_axes.json``), over a pre-registered seed grid.
 
-* **formula** (lines): ``N_w = ⌈8M ln(2MW/δ)⌉`` (R5, with ``M`` from η of R8) and ``100·M``; these
-  grow logarithmically *by construction* — the figure shows their size, it does not test R10.
-* **measured** (markers, mean with 95 % t-interval over the seeds): kept intermediate neurons per
-  target weight; the fitted slope per decade of the parameter (``plotting.slope_ci`` over every
-  (seed, value) pair) with its 95 % interval is the measured growth.
-* failures (not built, not ok, certified > ε): crosses, counted in the caption.
+* **formula** (line): ``2M`` per weight (R4), the bound on the quantity drawn, with ``M`` from η of R8 —
+  logarithmic in each parameter by construction.
+* **measured** (markers, mean with 95 % t-interval over the seeds): kept intermediate neurons per target
+  weight; the fitted slope per decade of the parameter (``plotting.slope_ci`` over every (seed, value)
+  pair) with its 95 % interval is the measured growth. Failed seeds (not ok, certified > ε) as crosses at
+  their own kept count.
+* There is no δ panel: the digits ``M`` do not depend on δ, so the kept count at every δ comes from the
+  same tickets (a slope fitted over δ would fit copies of one sample). The width's dependence on δ is the
+  formula's (``N_w = ⌈8M ln(2MW/δ)⌉``) and is tested by the ledger (R10).
 
-Claims: R10 (N_w logarithmic in 1/δ, n_i, w_max, x_max), R9 (certified ≤ ε).
+Claims: R4 (kept ≤ 2M per weight), R10 (logarithmic in n_i, w_max, x_max), R9 (certified ≤ ε).
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ import math
 from typing import Any
 
 from slt_check.experiments.plotting import (
+    PAGE_WIDTH,
     data_path,
     failure_phrase,
     formula_label,
+    legend_below,
     mean_ci,
     measured_label,
     read_json,
@@ -32,11 +37,11 @@ from slt_check.experiments.sweep import AXES, axis_points, default_seeds, run_sw
 from slt_check.tickets.ticket import versions
 
 NAME = "axes"
-PANELS = ("delta", "width", "w_max", "x_max")
+PANELS = ("width", "w_max", "x_max")
 CONFIGS: dict[str, dict[str, Any]] = {
-    "small": {"n_seeds": 3, "values": {"delta": [0.2, 0.01], "width": [1, 3], "w_max": [0.5, 2.0],
+    "small": {"n_seeds": 3, "values": {"width": [1, 3], "w_max": [0.5, 2.0],
                                        "x_max": [0.5, 2.0]}},
-    "quick": {"n_seeds": 10, "values": {"delta": [0.2, 0.01, 0.001], "width": [1, 2, 8], "w_max": [0.25, 1.0, 4.0],
+    "quick": {"n_seeds": 10, "values": {"width": [1, 2, 8], "w_max": [0.25, 1.0, 4.0],
                                         "x_max": [0.25, 1.0, 4.0]}},
     "full": {"n_seeds": 30, "widths": [3, 4, 2]},
 }
@@ -62,7 +67,9 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
             failed = [(not s.get("built", True)) or (not s["ok"]) or s["certified"] > eps for s in seeds]
             kept = [s["kept_intermediate_per_weight"] for s in seeds if s.get("built", True)]
             rows.append({"value": v, "n_formula": res["plan"]["n_samples_formula"], "M": res["plan"]["M"],
-                         "kept_per_weight_seeds": kept, "kept_per_weight": mean_ci(kept) if kept else None,
+                         "kept_per_weight_seeds": kept,
+                         "kept_all": [s.get("kept_intermediate_per_weight") for s in seeds],
+                         "kept_per_weight": mean_ci(kept) if kept else None,
                          "certified": [s.get("certified") for s in seeds], "found": [s.get("found") for s in seeds],
                          "ok": [s["ok"] for s in seeds], "failed": failed})
         panels[axis] = rows
@@ -77,25 +84,25 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def render(data: dict[str, Any]) -> Any:
-    """Four panels (log x, ticks at the swept values): formula N_w and 100·M (lines), measured kept/weight."""
+    """Three panels (log x, ticks at the swept values): formula 2M (line), measured kept per weight."""
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
 
-    fig, axs = plt.subplots(1, 4, figsize=(10, 3.0), sharey=True)
-    names = {"delta": "δ", "width": "hidden width n", "w_max": "w_max", "x_max": "x_max"}
+    fig, axs = plt.subplots(1, len(PANELS), figsize=(PAGE_WIDTH, 2.4), sharey=True)
+    names = {"width": "hidden width n", "w_max": "weight bound w_max", "x_max": "input bound x_max"}
     for ax, axis in zip(axs, PANELS, strict=True):
         rows = data["panels"][axis]
         x = [r["value"] for r in rows]
-        ax.plot(x, [r["n_formula"] for r in rows], "-", label=formula_label("N_w"))
-        ax.plot(x, [100 * r["M"] for r in rows], "--", label=formula_label("100·M"))
+        ax.plot(x, [2 * r["M"] for r in rows], "k-", label=formula_label("2M, bound on kept per weight"))
         good = [r for r in rows if r["kept_per_weight"]]
         c = [r["kept_per_weight"] for r in good]
         ax.errorbar([r["value"] for r in good], [v["mean"] for v in c],
                     yerr=[[v["mean"] - v["low"] for v in c], [v["high"] - v["mean"] for v in c]], fmt="o",
-                    color="C2", ms=4, capsize=2, label=measured_label("kept per weight (95 % CI)"))
-        bad = [r["value"] for r in rows for f in r["failed"] if f]
+                    color="C2", ms=3.5, capsize=2, label=measured_label("kept neurons per weight"))
+        bad = [(r["value"], k) for r in rows for k, f in zip(r["kept_all"], r["failed"], strict=True)
+               if f and k is not None]
         if bad:
-            ax.plot(bad, [1.0] * len(bad), "x", color="C3", ms=7, label=measured_label("failed seed"))
+            ax.plot(*zip(*bad, strict=True), "x", color="C3", ms=6, label=measured_label("failed seed"))
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.xaxis.set_major_locator(FixedLocator(x))
@@ -103,27 +110,26 @@ def render(data: dict[str, Any]) -> Any:
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xticks(x, [f"{v:g}" for v in x])
         ax.set_xlabel(names[axis])
-        worst = max((cc for r in rows for cc in r["certified"] if cc is not None), default=float("nan"))
-        ax.set_title(f"max certified = {worst:.2g}", fontsize=7)
-    axs[0].set_ylabel("neurons per block / per weight")
-    handles, labels = axs[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=4, fontsize=7)
-    n = data["config"]["n_seeds"]
-    fig.suptitle(f"Orseau ({data['config']['sharing']}) around widths {data['config']['widths']}, "
-                 f"ε = {data['config']['eps']:g}, {n} seeds per point", fontsize=9, y=1.06)
+    axs[0].set_ylabel("kept neurons per target weight")
+    legend_below(fig, axs, ncol=3)
     return fig
 
 
 def caption(data: dict[str, Any]) -> str:
-    """One line: formula N_w range per axis; measured kept-per-weight slope per decade; failures."""
+    """The claim, targets, n per point, intervals; measured kept-per-weight slope per decade; failures."""
+    c = data["config"]
     parts = []
     for a in PANELS:
         rows, sl = data["panels"][a], data["kept_slope_per_decade"][a]
-        s = f"{a}: formula N_w {rows[0]['n_formula']}→{rows[-1]['n_formula']}"
+        s = f"{a}: 2M {2 * rows[0]['M']}→{2 * rows[-1]['M']}"
         if sl:
-            s += f", measured kept/weight {sl['slope']:.2f} [{sl['low']:.2f}, {sl['high']:.2f}] per decade"
+            s += f", measured {sl['slope']:.2f} [{sl['low']:.2f}, {sl['high']:.2f}] per decade"
         parts.append(s)
     f = data["failures"]
-    return ("Lines are formulas (N_w and 100·M, logarithmic in each parameter by construction); markers are "
-            f"measured kept neurons per weight (mean, 95 % t-interval, {data['config']['n_seeds']} seeds). "
-            + "; ".join(parts) + f". {failure_phrase(f['k'], f['n'])} seeds.")
+    return ("Claim (R4, R10): a ticket keeps at most 2M neurons per target weight, and M grows logarithmically in "
+            "the target's width, w_max and x_max. Orseau (per input) at the formula width, ε = "
+            f"{c['eps']:g}, δ = {c['delta']:g}, around widths {'-'.join(map(str, c['widths']))} (one parameter varied "
+            f"per panel), {c['n_seeds']} seeds per point, every seed its own random target and G. Markers: kept "
+            "neurons per target weight, mean with 95 % t-interval; line: 2M (formula). Slope of the kept count per "
+            "decade of the parameter (least squares, 95 % interval): " + "; ".join(parts)
+            + f". {failure_phrase(f['k'], f['n'])} seeds (crosses). No δ panel: M does not depend on δ.")

@@ -32,9 +32,12 @@ from slt_check.constructions import ConstructionFailed, Problem, get_constructio
 from slt_check.core import bounds
 from slt_check.core.stats import seed_grid
 from slt_check.experiments.plotting import (
+    PAGE_WIDTH,
     data_path,
+    display_name,
     failure_phrase,
     formula_label,
+    legend_below,
     mean_ci,
     measured_label,
     read_json,
@@ -180,7 +183,7 @@ def render(data: dict[str, Any]) -> Any:
     right: formula width with biases ÷ bias-free formula width against b_max (one shape)."""
     import matplotlib.pyplot as plt
 
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(8.4, 4.4), gridspec_kw={"width_ratios": [1.35, 1]})
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 2.8), gridspec_kw={"width_ratios": [1.35, 1]})
     cfg = data["config"]
     labels = [c["label"] for c in cfg["constructions"]]
     shapes = [list(s) for s in cfg["shapes"]]
@@ -190,7 +193,7 @@ def render(data: dict[str, Any]) -> Any:
         x = shapes.index(r["widths"]) + (j - (n_series - 1) / 2) * 0.16
         col = f"C{labels.index(r['label'])}"
         c = r["kept_per_param_ci"]
-        lab = f"{r['label']}, {'with' if r['bias'] else 'without'} biases"
+        lab = f"{display_name(r['label'])}, {'with' if r['bias'] else 'without'} biases"
         first = r["widths"] == shapes[0]
         if c:
             a1.errorbar([x], [c["mean"]], yerr=[[c["mean"] - c["low"]], [c["high"] - c["mean"]]],
@@ -202,25 +205,23 @@ def render(data: dict[str, Any]) -> Any:
     a1.set_xticks(range(len(shapes)), [_shape(s) for s in shapes])
     a1.set_xlabel("target widths")
     a1.set_ylabel("kept weights of G per target parameter")
-    a1.set_title(f"measured: mean ± 95 % CI, {cfg['n_seeds']} seeds; parameters = weights + biases", fontsize=7)
-    a1.legend(loc="upper left", bbox_to_anchor=(0.0, -0.15), ncol=1, fontsize=6)
+    a1.set_title("(a) kept weights per parameter")
     f = data["formula"]
     bs = [r["b_max"] for r in f["rows"]]
     for i, lab in enumerate(labels):
         free = f["bias_free"][lab]["n_samples"]
         a2.plot(bs, [r["plans"][lab]["n_samples"] / free for r in f["rows"]], "-", color=f"C{i}",
-                label=formula_label(f"{lab}: width with ÷ without biases (without: {free})"))
+                label=formula_label(f"{display_name(lab)}: width with ÷ without biases"))
     a2.axhline(1.0, color="k", ls=":", lw=0.8, label=reference_label("bias-free width"))
     a2.axvline(max(cfg["w_max"], 1.0), color="0.5", ls="--", lw=0.8, label=reference_label("b_max = max(w_max, 1)"))
     a2.set_xscale("log", base=2)
     a2.set_xticks(bs, [f"{b:g}" for b in bs])
     a2.set_xlabel("bias bound b_max")
     a2.set_ylabel("formula width, with ÷ without biases")
-    a2.set_title(f"formula only ({_shape(f['widths'])}): w_max' = max(w_max, b_max, 1)", fontsize=7)
-    a2.legend(loc="upper left", bbox_to_anchor=(0.0, -0.15), ncol=1, fontsize=6)
-    fig.suptitle(f"Biases through the constant input [x; 1] (ε = {cfg['eps']:g}, δ = {cfg['delta']:g}, "
-                 f"b ~ U[−{cfg['w_max']:g}, {cfg['w_max']:g}], declared b_max = {cfg['b_max']:g})", fontsize=9)
+    a2.set_title(f"(b) planned width against b_max ({_shape(f['widths'])})")
+    legend_below(fig, [a1, a2], ncol=2)
     return fig
+
 
 
 def _ci_text(c: dict[str, Any] | None) -> str:

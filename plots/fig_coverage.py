@@ -28,9 +28,11 @@ from slt_check.core.digits import tile_index
 from slt_check.core.laws import Hyperbolic, Product, Uniform, product_magnitude_cdf
 from slt_check.core.stats import seed_grid
 from slt_check.experiments.plotting import (
+    COLUMN_WIDTH,
     data_path,
     failure_phrase,
     formula_label,
+    legend_below,
     measured_label,
     read_json,
     reference_label,
@@ -119,14 +121,14 @@ def render(data: dict[str, Any]) -> Any:
     the bound over the hyperbolic M only), the earlier reference values."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots()
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 2.6))
     for i, kind in enumerate(("hyperbolic", "uniform")):
         rs = [r for r in data["rows"] if r["law"] == kind]
         M = [r["M"] for r in rs]
         ax.errorbar(M, [r["mean"] for r in rs], yerr=[[r["mean"] - r["ci_low"] for r in rs],
                                                        [r["ci_high"] - r["mean"] for r in rs]],
                     fmt="o", color=f"C{i}", capsize=3,
-                    label=measured_label(f"{kind}: mean draws ({rs[0]['n_trials']} trials, 95 % CI)"))
+                    label=measured_label(f"{kind}: mean draws"))
         ax.plot(M, [r["exact_mean"] for r in rs], "-", color=f"C{i}", lw=0.8,
                 label=formula_label(f"{kind}: exact mean"))
         obs = [(r["M"], r["observed_paper"]) for r in rs if r["observed_paper"]]
@@ -138,8 +140,8 @@ def render(data: dict[str, Any]) -> Any:
     ax.set_yscale("log")
     ax.set_xlabel("M (digits per weight)")
     ax.set_ylabel("draws of (a, b) until all 2M categories")
-    ax.set_title("Category-coverage cost: hyperbolic vs uniform")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=6)
+    ax.set_title("Cost of covering all digit categories")
+    legend_below(fig, ax, ncol=1)
     return fig
 
 

@@ -16,8 +16,11 @@ from __future__ import annotations
 from typing import Any
 
 from slt_check.experiments.plotting import (
+    COLUMN_WIDTH,
     data_path,
+    display_name,
     failure_phrase,
+    legend_below,
     load_figure_module,
     mean_ci,
     measured_label,
@@ -68,7 +71,7 @@ def render(data: dict[str, Any]) -> Any:
     """Log-log: successful tickets' certified (filled) / found (open) with 95 % CI; failed seeds as crosses."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 2.8))
     eps_all = sorted({p["eps"] for s in data["series"].values() for p in s})
     top = 3.0
     for i, (label, s) in enumerate(sorted(data["series"].items())):
@@ -82,12 +85,12 @@ def render(data: dict[str, Any]) -> Any:
             ax.errorbar([p["eps"] * jit for p in good], [v["mean"] for v in c],
                         yerr=[[v["mean"] - v["low"] for v in c], [v["high"] - v["mean"] for v in c]],
                         fmt="o", mfc=mfc, color=col, ms=4, capsize=2,
-                        label=measured_label(f"{label}: {name} (successful seeds)"))
+                        label=measured_label(f"{display_name(label)}, {name}"))
         bad = [(p["eps"] * jit, c if c is not None else top) for p in s
                for c, f in zip(p["certified"], p["failed"], strict=True) if f]
         if bad:
             ax.plot(*zip(*bad, strict=True), "x", color=col, ms=8, mew=1.5,
-                    label=measured_label(f"{label}: failed seed, certified"))
+                    label=measured_label(f"{display_name(label)}, failed seed (certified)"))
     if eps_all:
         ax.plot(eps_all, eps_all, "k-", lw=0.8, label=reference_label("error = ε"))
     ax.set_xscale("log")
@@ -95,9 +98,8 @@ def render(data: dict[str, Any]) -> Any:
     ax.set_xlabel("ε")
     ax.set_ylabel("sup error over the box")
     f = data["failures"]
-    ax.set_title(f"Certified and found sup error, all tickets ({failure_phrase(f['k'], f['n'])} seeds as ×)",
-                 fontsize=8)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=6)
+    ax.set_title(f"Certified and found sup error ({failure_phrase(f['k'], f['n'])} seeds, ×)")
+    legend_below(fig, ax, ncol=2)
     return fig
 
 

@@ -17,8 +17,10 @@ from typing import Any
 
 from slt_check.core import bounds
 from slt_check.experiments.plotting import (
+    COLUMN_WIDTH,
     data_path,
     failure_phrase,
+    legend_below,
     load_figure_module,
     mean_ci,
     measured_label,
@@ -79,7 +81,7 @@ def render(data: dict[str, Any]) -> Any:
     """Per depth and stage: certified ÷ R8(planned η) (filled) and ÷ R8(measured η) (open), 95 % CI, log y."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 2.6))
     depths = sorted({s["l"] for s in data["stages"]})
     for i, l in enumerate(depths):
         st = [s for s in data["stages"] if s["l"] == l]
@@ -92,15 +94,15 @@ def render(data: dict[str, Any]) -> Any:
             ax.errorbar([s["stage"] + off for s in pts], [v["mean"] for v in c],
                         yerr=[[v["mean"] - v["low"] for v in c], [v["high"] - v["mean"] for v in c]],
                         fmt="o" if mfc != "none" else "s", mfc=mfc, color=f"C{i}", ms=4, capsize=2,
-                        label=measured_label(f"l={l}: certified ÷ R8 with {what}"))
+                        label=measured_label(f"depth {l}, {what}"))
     ax.axhline(1.0, color="k", ls=":", label=reference_label("ratio 1 (bound attained)"))
     ax.set_yscale("log")
     ax.set_xticks(range(1, max(depths, default=1) + 1))
-    ax.set_xlabel("target layer (stage) i")
-    ax.set_ylabel("certified error ÷ R8 bound (same seed's target)")
+    ax.set_xlabel("target layer i")
+    ax.set_ylabel("certified error ÷ R8 bound")
     n = data["stages"][0]["n"] if data["stages"] else 0
-    ax.set_title(f"Per-layer certified error over the propagation bound (R8), {n} seeds per depth", fontsize=8)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=5)
+    ax.set_title(f"Certified error over the propagation bound, {n} seeds")
+    legend_below(fig, ax, ncol=2)
     return fig
 
 

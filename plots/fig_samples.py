@@ -1,20 +1,19 @@
-"""Sampled (formula) and kept (measured) neurons per target weight against log₂(1/ε), every construction.
+"""Kept neurons per target weight against log₂(1/ε), every construction, beside the bound on them.
 
 Data: the shared ε sweep (``sweep_eps.json``, :func:`slt_check.experiments.sweep.run_sweep`) at each
 construction's own formula width, over a pre-registered seed grid (``stats.seed_grid``).
 
-* **formula** — sampled neurons of ``G`` per target weight (``Ticket.sizes()["G_neurons_per_weight"]``):
-  fixed by the plan (e.g. Orseau's ``N_w + 4/9`` per weight), identical for every seed, so it is drawn
-  as a line and no slope is fitted to it; the counting bound ``log₂(w_max/η)``
-  (``bounds.counting_lower_bound(2 w_max, η)``, η the plan's per-weight precision) on the *sampled
-  candidates* one weight needs at precision η — the matching quantity.
 * **measured** — kept intermediate neurons per target weight (varies with the seed): mean and 95 %
-  Student-t interval over the seeds; "kept per bit" is the least-squares slope over every (seed, ε)
-  pair with its 95 % interval (``plotting.slope_ci``).
+  Student-t interval over the built seeds; "kept per bit" is the least-squares slope over every
+  (seed, ε) pair with its 95 % interval (``plotting.slope_ci``). Failed seeds are drawn as crosses at
+  their own kept count.
+* **formula** — ``2M`` per weight (R4: Orseau keeps at most two neurons per digit): the bound on the
+  quantity drawn. The width of ``G`` (sampled neurons) is *not* drawn here: kept ≤ 2M by construction
+  cannot test it; ``fig_width_vs_eps`` measures the width.
 * failures (ticket not built, not ok, or certified > ε) are counted per construction (``failed k/n``);
   points whose ``G`` exceeds ``sweep.MAX_G_PARAMS`` are plan-only and named in the caption.
 
-Claims: R10 / §8 item 15 (neurons per weight grow like log(1/ε)), R4 (≤ 2M kept per weight).
+Claims: R4 (≤ 2M kept per weight); R10 / §8 item 15 through the kept count's growth per bit.
 """
 
 from __future__ import annotations
@@ -24,9 +23,12 @@ from typing import Any
 
 from slt_check.core import bounds
 from slt_check.experiments.plotting import (
+    COLUMN_WIDTH,
     data_path,
+    display_name,
     failure_phrase,
     formula_label,
+    legend_below,
     mean_ci,
     measured_label,
     read_json,
@@ -41,7 +43,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "small": {"eps": [1e-1, 1e-2, 1e-3], "n_seeds": 3, "widths": [2, 2, 1],
               "labels": ["orseau/per_weight", "orseau/per_input"]},
     "quick": {"eps": [1e-1, 1e-2, 1e-3, 1e-4, 1e-5], "n_seeds": 10, "widths": [2, 3, 1],
-              "eps_by_label": {"burkholz": [1e-1]}},
+              "eps_by_label": {"burkholz": [1e-1], "malach": [1e-1]}},
     "full": {"eps": [1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5], "n_seeds": 30,
              "widths": [3, 4, 2]},
 }
@@ -125,56 +127,66 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def render(data: dict[str, Any]) -> Any:
-    """Log y: formula G neurons per weight (lines), measured kept per weight (markers, 95 % CI),
-    failed seeds (crosses at the top), counting bound at η (black dotted)."""
+    """Kept neurons per target weight (measured, 95 % CI) beside the bound that applies to it: Orseau's
+    2M per weight (R4; a line per ε). Failed seeds are drawn at their own kept count (crosses)."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 2.6))
+    n = len(data["series"])
+    drew_bound = False
     for i, (label, s) in enumerate(sorted(data["series"].items())):
         b = [r for r in s["rows"] if "kept_per_weight_seeds" in r]
         if not b:
             continue
-        col = f"C{i}"
-        x = [r["bits"] for r in b]
-        ax.plot(x, [r["G_neurons_per_weight"] for r in b], "-", color=col, lw=1.0,
-                label=formula_label(f"{label}: sampled G neurons/weight"))
+        col, jit = f"C{i}", 0.08 * (i - n / 2)
         k = [r["kept_per_weight"] for r in b]
-        sl = s["kept_per_bit"]
-        txt = f" ({sl['slope']:.2f} [{sl['low']:.2f}, {sl['high']:.2f}]/bit)" if sl else ""
-        ax.errorbar(x, [c["mean"] for c in k],
+        ax.errorbar([r["bits"] + jit for r in b], [c["mean"] for c in k],
                     yerr=[[c["mean"] - c["low"] for c in k], [c["high"] - c["mean"] for c in k]],
-                    fmt="o", color=col, ms=4, capsize=2, label=measured_label(f"{label}: kept/weight{txt}"))
-        bad = [r["bits"] for r in s["rows"] for f in r["failed"] if f]
+                    fmt="o", color=col, ms=3.5, capsize=2, label=measured_label(display_name(label)))
+        bad = [(r["bits"] + jit, v) for r in b for v, f, built in
+               zip(_kept_all(r), r["failed"], r["built"], strict=True) if f and built]
         if bad:
-            ax.plot(bad, [3e5] * len(bad), "x", color=col, ms=7, label=measured_label(f"{label}: failed seed"))
-    c = data["counting"]
-    ax.plot([r["bits"] for r in c], [max(r["bound"], 1e-1) for r in c], "k:",
-            label=formula_label("counting bound log₂(w_max/η) on sampled candidates"))
+            ax.plot(*zip(*bad, strict=True), "x", color=col, ms=6,
+                    label=measured_label(f"{display_name(label)}: failed seed"))
+        if label.startswith("orseau") and not drew_bound:
+            ax.plot([r["bits"] for r in b], [2 * r["plan"]["M"] for r in b], "k-", lw=1.0,
+                    label=formula_label("2M, Orseau's bound on kept per weight"))
+            drew_bound = True
     ax.set_yscale("log")
-    ax.set_xlabel("log₂(1/ε)  (bits)")
-    ax.set_ylabel("neurons per target weight")
-    n = data["config"]["n_seeds"]
-    ax.set_title(f"Sampled (formula) and kept (measured, mean ± 95 % CI, {n} seeds) neurons per weight", fontsize=8)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=6)
+    ax.set_xlabel("log₂(1/ε)")
+    ax.set_ylabel("kept neurons per target weight")
+    ax.set_title("Kept neurons per target weight against ε")
+    legend_below(fig, ax, ncol=2)
     return fig
 
 
+def _kept_all(r: dict[str, Any]) -> list[float | None]:
+    """Kept per weight of every seed of a row (``None`` for a seed whose ticket was not built)."""
+    it = iter(r["kept_per_weight_seeds"])
+    return [next(it) if built else None for built in r["built"]]
+
+
+
+
 def caption(data: dict[str, Any]) -> str:
-    """One line: measured kept-per-bit slopes with intervals, failures, plan-only points."""
-    parts = [f"{k} {s['kept_per_bit']['slope']:.2f} [{s['kept_per_bit']['low']:.2f}, {s['kept_per_bit']['high']:.2f}]"
-             for k, s in sorted(data["series"].items()) if s["kept_per_bit"]]
+    """The claim, targets, n per point, intervals; measured kept-per-bit slopes; failures; plan-only points."""
+    c = data["config"]
+    parts = [f"{display_name(k)} {s['kept_per_bit']['slope']:.2f} [{s['kept_per_bit']['low']:.2f}, "
+             f"{s['kept_per_bit']['high']:.2f}]" for k, s in sorted(data["series"].items()) if s["kept_per_bit"]]
     fails = [f"{k} {failure_phrase(s['failures']['k'], s['failures']['n'])}"
              for k, s in sorted(data["series"].items()) if s["failures"]["n"]]
     plan_only = [f"{k} at ε = {', '.join(f'{e:g}' for e in s['plan_only_eps'])}"
                  for k, s in sorted(data["series"].items()) if s["plan_only_eps"]]
     eps_sets = {k: [r["eps"] for r in s["rows"]] for k, s in data["series"].items()}
     fewer = [f"{k} only at ε = {', '.join(f'{e:g}' for e in v)}" for k, v in sorted(eps_sets.items())
-             if len(v) < len(data["config"]["eps"])]
+             if len(v) < len(c["eps"])]
     f = data["failures"]
-    return ("Lines are formulas: sampled neurons of G per target weight (fixed by each plan) and the counting bound "
-            "log₂(w_max/η) on sampled candidates. Markers are measured: kept neurons per target weight, mean with "
-            f"95 % t-interval over {data['config']['n_seeds']} seeds. Measured kept per bit (slope, 95 % CI): "
-            + "; ".join(parts) + f". Overall {failure_phrase(f['k'], f['n'])} seeds ("
+    return ("Claim (R4): a ticket keeps at most 2M neurons per target weight (M digits). Markers: kept neurons "
+            f"per target weight at each construction's formula width, mean with 95 % t-interval over {c['n_seeds']} "
+            f"seeds, every seed its own random {'-'.join(map(str, c['widths']))} target (uniform weights) and G; "
+            "crosses: failed seeds (not ok, or certified > ε) at their own kept count; line: 2M (Orseau). The width "
+            "of G itself is in the width-against-1/ε figure. Kept neurons per bit of 1/ε (least-squares slope, 95 % "
+            "interval): " + "; ".join(parts) + f". Overall {failure_phrase(f['k'], f['n'])} seeds ("
             + "; ".join(fails) + ")"
             + (". Plan only (G too large to build): " + "; ".join(plan_only) if plan_only else "")
             + (". Reduced ε grid (cost): " + "; ".join(fewer) if fewer else "") + ".")

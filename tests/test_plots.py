@@ -10,8 +10,10 @@ import math
 import numpy as np
 import pytest
 
+from slt_check.constructions import Problem, get_construction
 from slt_check.core import bounds
 from slt_check.core.stats import failure_rate_test, holds_max_failures, rate_verdict
+from slt_check.experiments.minwidth import neurons_per_weight
 from slt_check.experiments.plotting import (
     DATA_DIR,
     FIGURES,
@@ -26,10 +28,12 @@ from slt_check.experiments.plotting import (
     slope_ci,
     style,
 )
+from slt_check.experiments.sweep import variants
 
 ALPHA = 1e-3
 """Level of the exact binomial tests on recorded failure counts."""
 SLOW = {"certificate_gap"}
+_W = load_figure_module("width_vs_eps")
 """Figures whose small-scale compute solves MILPs (too slow for the plots test budget)."""
 
 
@@ -64,13 +68,14 @@ def check_samples(d: dict) -> None:
                                    for b, o, c in zip(r["built"], r["ok"], r["certified"], strict=True)]
 
 
-def check_minwidth(d: dict) -> None:
-    """Every trial's verdict is rate_verdict's; the bracket (lo, hi]: hi holds, lo does not; slack and
-    implied constant recomputed; censored points have no holding width ≤ the search limit."""
+def check_width_vs_eps(d: dict) -> None:
+    """Every trial's verdict is rate_verdict's; the bracket (lo, hi]: hi holds, lo does not; censored points have no
+    holding width ≤ the limit; the widths in neurons of G per weight are the plan's; the slopes are refitted from
+    the points; the formula curve reaches every measured ε; the failure tally is the formula trials'."""
     c = d["config"]
     assert d["holds_max_k"] == holds_max_failures(c["n_seeds"], c["delta"], c["alpha"])
     n_checked = 0
-    for s in d["series"].values():
+    for label, s in d["series"].items():
         for r in s["rows"]:
             tr = {t["n_samples"]: t for t in r["trials"]}
             for t in r["trials"]:
@@ -79,22 +84,48 @@ def check_minwidth(d: dict) -> None:
                 else:
                     assert t["k"] > d["holds_max_k"] and not t["holds"]
             if r["censored"]:
-                assert not any(t["holds"] for t in r["trials"])
+                assert not any(t["holds"] for t in r["trials"] if t["n_samples"] <= r["n_cap"])
                 continue
             n_checked += 1
-            assert tr[r["hi"]]["holds"]
-            assert r["lo"] == 0 or not tr[r["lo"]]["holds"]
-            assert r["lo"] < r["hi"]
+            assert tr[r["hi"]]["holds"] and (r["lo"] == 0 or not tr[r["lo"]]["holds"]) and r["lo"] < r["hi"]
             assert math.isclose(r["slack"], r["n_formula"] / r["hi"], rel_tol=1e-9)
-            if r["constant"] is not None:
-                assert math.isclose(r["constant_min"], r["constant"] * r["hi"] / r["n_formula"], rel_tol=1e-9)
+            prob = Problem(tuple(c["widths"]), r["eps"], c["delta"], w_max=c["w_max"], x_max=c["x_max"])
+            v = next(v for v in variants() if v["label"] == label)
+            assert math.isclose(r["g_hi"], neurons_per_weight(v["construction"], v["options"], prob, r["width_option"],
+                                                              r["hi"]), rel_tol=1e-9)
+            assert r["g_lo"] is None or r["g_lo"] <= r["g_hi"]
             ft = r["formula_trial"]
             if ft is not None:
                 assert ft["complete"] and ft["n"] == c["n_seeds"]
-                assert not failure_rate_test(ft["k"], ft["n"], c["delta"], ALPHA).violated
+        pts = [r for r in s["rows"] if not r["censored"]]
+        sl = s["slopes"]
+        if len(pts) >= 3:
+            ref = slope_ci([math.log10(1 / r["eps"]) for r in pts], [r["g_hi"] for r in pts])
+            assert math.isclose(sl["per_decade"]["slope"], ref["slope"], rel_tol=1e-6, abs_tol=1e-9)
+            ref = slope_ci([math.log(1 / r["eps"]) for r in pts], [math.log(r["g_hi"]) for r in pts])
+            assert math.isclose(sl["exponent"]["slope"], ref["slope"], rel_tol=1e-6, abs_tol=1e-9)
+        fe = [f["eps"] for f in s["formula"]]
+        assert all(min(fe) <= r["eps"] * (1 + 1e-9) and r["eps"] <= max(fe) * (1 + 1e-9) for r in s["rows"])
+        fts = [r["formula_trial"] for r in s["rows"] if r["formula_trial"]]
+        assert s["formula_failures"] == {"k": sum(t["k"] for t in fts), "n": sum(t["n"] for t in fts)}
     assert n_checked >= 2
-    fts = [r["formula_trial"] for s in d["series"].values() for r in s["rows"] if r["formula_trial"]]
-    assert d["formula_failures"] == {"k": sum(t["k"] for t in fts), "n": sum(t["n"] for t in fts)}
+    assert d["failures"] == {"k": sum(s["formula_failures"]["k"] for s in d["series"].values()),
+                             "n": sum(s["formula_failures"]["n"] for s in d["series"].values())}
+    for case in d["pair_search"]:
+        for r in case["rows"]:
+            assert math.isclose(r["expected"], _W.pair_expected(case["w"], r["eta"]), rel_tol=1e-6)
+
+
+def check_pensia_delta(d: dict) -> None:
+    """Each δ's width is Pensia's formula width for that δ; counts, CP interval and verdict recomputed."""
+    c = d["config"]
+    for r in d["rows"]:
+        prob = Problem(tuple(c["widths"]), c["eps"], r["delta"], w_max=c["w_max"], x_max=c["x_max"])
+        assert r["n_samples"] == get_construction("pensia").plan(prob)["n_samples_formula"]
+        assert r["complete"] and r["n"] == c["n_seeds"]
+        assert r["verdict"] == rate_verdict(r["k"], r["n"], r["delta"], c["alpha"]).verdict
+        assert r["cp_low"] <= r["rate"] <= r["cp_high"]
+    assert d["failures"] == {"k": sum(r["k"] for r in d["rows"]), "n": sum(r["n"] for r in d["rows"])}
 
 
 def check_error(d: dict) -> None:
@@ -119,29 +150,42 @@ def check_error(d: dict) -> None:
 
 
 def check_failure(d: dict) -> None:
-    """R5 union bound not contradicted at any width; failure rate ≤ δ not contradicted at N ≥ N_w;
-    each width's verdict is rate_verdict's."""
-    for r in d["rows"]:
-        assert not r["bound_violated"]
-        if r["union_bound"] < 1:
-            assert not failure_rate_test(r["k"], r["n"], r["union_bound"], ALPHA).violated
-        if r["n_samples"] >= d["n_formula"]:
-            assert not failure_rate_test(r["k"], r["n"], d["config"]["delta"], ALPHA).violated
-        assert r["cp_low"] <= r["rate"] <= r["cp_high"]
-        assert r["verdict"] == rate_verdict(r["k"], r["n"], d["config"]["delta"]).verdict
-    assert d["failures"] == {"k": sum(r["k"] for r in d["rows"]), "n": sum(r["n"] for r in d["rows"])}
+    """R5 union bound not contradicted at any width (Orseau); Orseau's failure rate ≤ δ not contradicted at
+    N ≥ N_formula; each width's verdict is rate_verdict's; the tally counts widths ≥ N_formula only."""
+    for label, s in d["series"].items():
+        for r in s["rows"]:
+            assert not r["bound_violated"]
+            if r["union_bound"] is not None and r["union_bound"] < 1:
+                assert not failure_rate_test(r["k"], r["n"], r["union_bound"], ALPHA).violated
+            if r["n_samples"] >= s["n_formula"] and label.startswith("orseau"):
+                assert not failure_rate_test(r["k"], r["n"], d["config"]["delta"], ALPHA).violated
+            assert r["cp_low"] <= r["rate"] <= r["cp_high"]
+            assert r["verdict"] == rate_verdict(r["k"], r["n"], d["config"]["delta"], d["config"]["alpha"]).verdict
+        above = [r for r in s["rows"] if r["n_samples"] >= s["n_formula"]]
+        assert s["failures"] == {"k": sum(r["k"] for r in above), "n": sum(r["n"] for r in above)}
+    assert d["failures"] == {"k": sum(s["failures"]["k"] for s in d["series"].values()),
+                             "n": sum(s["failures"]["n"] for s in d["series"].values())}
 
 
 def check_depth(d: dict) -> None:
-    """M(l) ≤ linear bound; η decreases with l; certified ≤ ε for successful tickets; intervals recomputed."""
-    rows = d["rows"]
+    """M_min(l) ≤ the linear bound from M_min(1) (the ledger's rows); bound recomputed; η decreases with l;
+    certified ≤ ε for successful tickets; the weight error ≤ η on built tickets (R4); intervals recomputed."""
+    rows, c = d["rows"], d["config"]
+    ld = d["ledger_depth"]["rows"]
+    m1 = next(r["minimal_M"] for r in ld if r["depth"] == 1)
+    for r in ld:
+        assert r["minimal_M"] <= r["bound"]
+        case = d["ledger_depth"]["case"]
+        ref = bounds.depth_linear_digit_bound(m1, r["depth"], case["width"], case["w_max"])
+        assert math.isclose(r["bound"], ref, rel_tol=1e-9)
     for r in rows:
         assert r["M"] == r["M_plan"]
-        assert r["M"] <= r["M_linear_bound"]
-        for c, ok, f in zip(r["certified"], r["ok"], r["failed"], strict=True):
-            assert c <= d["config"]["eps"] or not ok
-            assert f == ((not ok) or c > d["config"]["eps"])
-        good = [c for c, f in zip(r["certified"], r["failed"], strict=True) if not f]
+        for cc, ok, f in zip(r["certified"], r["ok"], r["failed"], strict=True):
+            assert cc <= c["eps"] or not ok
+            assert f == ((not ok) or cc > c["eps"])
+        for w, ok in zip(r["weight_error_max"], r["ok"], strict=True):
+            assert w is None or not ok or w <= r["eta"] * (1 + 1e-9)
+        good = [cc for cc, f in zip(r["certified"], r["failed"], strict=True) if not f]
         if good:
             _ci_ok(r["certified_ci"], good, log=True)
     assert all(a["eta"] > b["eta"] for a, b in zip(rows, rows[1:], strict=False))
@@ -200,6 +244,7 @@ def check_axes(d: dict) -> None:
         log_range = math.log(max(vals) / min(vals))
         assert ns[-1] / ns[0] <= (1 + log_range) ** 2
         for r in rows:
+            assert all(k <= 2 * r["M"] for k in r["kept_per_weight_seeds"])  # R4, the bound drawn
             for c, f, ok in zip(r["certified"], r["found"], r["ok"], strict=True):
                 assert f <= c and (c <= eps or not ok)
         sl = d["kept_slope_per_decade"][axis]
@@ -305,7 +350,8 @@ def check_biases(d: dict) -> None:
     assert failure_phrase(sum(fails), len(fails)) in cap
 
 
-CHECKS = {"samples": check_samples, "minwidth": check_minwidth, "error": check_error,
+CHECKS = {"samples": check_samples, "width_vs_eps": check_width_vs_eps, "pensia_delta": check_pensia_delta,
+          "error": check_error,
           "failure": check_failure, "depth": check_depth, "coverage": check_coverage,
           "propagation": check_propagation, "axes": check_axes, "certificate_gap": check_certificate_gap,
           "biases": check_biases}
@@ -324,18 +370,22 @@ def expected_caption_numbers(name: str, d: dict) -> list[str]:
                 out.append(f"{ref['slope']:.2f} [{ref['low']:.2f}, {ref['high']:.2f}]")
             if s["plan_only_eps"]:
                 out.append(", ".join(f"{e:g}" for e in s["plan_only_eps"]))
-    elif name == "minwidth":
+    elif name == "width_vs_eps":
         for s in d["series"].values():
-            sl = [r["n_formula"] / r["hi"] for r in s["rows"] if not r["censored"]]
-            if sl:
-                out.append(f"×{min(sl):.3g}–{max(sl):.3g}")
-        out += [k for k in d["omitted"]]
+            pts = [r for r in s["rows"] if not r["censored"]]
+            if len(pts) >= 3:
+                ref = slope_ci([math.log(1 / r["eps"]) for r in pts], [math.log(r["g_hi"]) for r in pts])
+                out.append(f"exponent {ref['slope']:.2f} [{ref['low']:.2f}, {ref['high']:.2f}]")
+        out += [f"κ = {p['kappa']:.2f}" for p in d["pair_search"]]
+    elif name == "pensia_delta":
+        out += [f"{r['k']}/{r['n']} (CP {r['cp_low']:.3f}–{r['cp_high']:.3f}, {r['verdict']})" for r in d["rows"]]
     elif name == "error":
         for k, s in d["series"].items():
             fl = [f for p in s for f in p["failed"]]
             out.append(f"{k} {failure_phrase(sum(fl), len(fl))}")
     elif name == "failure":
-        out += [f"{r['k']}/{r['n']} at N={r['n_samples']}" for r in d["rows"] if r["n_samples"] >= d["n_formula"]]
+        out += [f"{r['k']}/{r['n']} at {r['fraction']:.2g}×N_f" for s in d["series"].values() for r in s["rows"]
+                if r["n_samples"] >= s["n_formula"]]
     elif name == "coverage":
         out += [f"{r['mean']:.0f} [{r['ci_low']:.0f}, {r['ci_high']:.0f}]" for r in d["rows"]]
     elif name == "propagation":
@@ -423,7 +473,7 @@ def test_every_figure_draws_deterministically(name: str, tmp_path) -> None:
     for k in range(2):
         with style():
             paths = save_figure(mod.render(data), tmp_path / f"{k}" / f"fig_{name}")
-        assert [p.suffix for p in paths] == [".svg", ".png"]
+        assert [p.suffix for p in paths] == [".pdf", ".svg", ".png"]
         blobs.append([p.read_bytes() for p in paths])
     assert blobs[0] == blobs[1]
     assert b"<dc:date>" not in blobs[0][0]
@@ -453,3 +503,61 @@ def test_interval_helpers() -> None:
     x = np.arange(5.0)
     s = slope_ci(list(x), list(2 * x + 1))
     assert math.isclose(s["slope"], 2.0) and s["low"] <= 2.0 <= s["high"]
+
+
+ALLOWED_SUBSCRIPTS = {"w_max", "x_max", "b_max", "M_min", "N_w", "N_f"}
+"""Math names with an underscore that figures may print (subscripts, not code names)."""
+
+
+def _texts(fig) -> list:
+    """Every title, axis label and legend text of a figure (tick labels excluded)."""
+    out = [t for t in fig.texts]
+    for ax in fig.axes:
+        out += [ax.title, ax.xaxis.label, ax.yaxis.label, ax._left_title, ax._right_title]
+        if ax.get_legend():
+            out += list(ax.get_legend().get_texts())
+    for lg in fig.legends:
+        out += list(lg.get_texts())
+    return [t for t in out if t.get_text()]
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_figures_are_paper_ready(name: str) -> None:
+    """At print size (≤ 7 in wide): no code names in titles, labels or legends; legends ≥ 7 pt, other text ≥ 6.5 pt."""
+    import re
+
+    import matplotlib.pyplot as plt
+
+    mod = load_figure_module(name)
+    with style():
+        fig = mod.render(read_json(DATA_DIR / f"{name}.json"))
+    try:
+        assert fig.get_figwidth() <= 7.0 + 1e-9, fig.get_figwidth()
+        legend_texts = {id(t) for lg in fig.legends for t in lg.get_texts()}
+        legend_texts |= {id(t) for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()}
+        for t in _texts(fig):
+            txt = t.get_text()
+            names = set(re.findall(r"[A-Za-z]+_[A-Za-z]+", txt)) - ALLOWED_SUBSCRIPTS
+            assert not names, (names, txt)
+            assert "rate_verdict" not in txt and "n_samples" not in txt, txt
+            assert t.get_fontsize() >= (7.0 if id(t) in legend_texts else 6.5), (t.get_fontsize(), txt)
+    finally:
+        plt.close(fig)
+
+
+def test_paper_checks_can_fail() -> None:
+    """A code name or a 5 pt legend is caught."""
+    import re
+
+    import matplotlib.pyplot as plt
+
+    with style():
+        fig, ax = plt.subplots()
+        ax.plot([1, 2], [1, 2], label="rate_verdict")
+        ax.legend(fontsize=5)
+    try:
+        t = ax.get_legend().get_texts()[0]
+        assert set(re.findall(r"[A-Za-z]+_[A-Za-z]+", t.get_text())) - ALLOWED_SUBSCRIPTS
+        assert t.get_fontsize() < 7.0
+    finally:
+        plt.close(fig)

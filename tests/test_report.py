@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import pytest
 
+from slt_check.claims import ledger
 from slt_check.cli.main import main
+from slt_check.experiments.plotting import DATA_DIR, read_json
 from slt_check.experiments.report import (
     README_END,
     README_START,
+    failure_rows,
     ledger_section,
     readme_block,
     run_report,
+    shared_quantity_mismatches,
+    slack_table,
     update_readme,
 )
+
+SHARED = ("width_vs_eps", "depth", "pensia_delta")
+"""Committed figure data that carries quantities the ledger also reports."""
 
 
 def test_report_writes_figures_and_markdown(tmp_path) -> None:
@@ -20,7 +28,8 @@ def test_report_writes_figures_and_markdown(tmp_path) -> None:
     text = path.read_text()
     for name in ("coverage", "depth"):
         assert f"figures/fig_{name}.png" in text
-        assert (tmp_path / "figures" / f"fig_{name}.svg").is_file()
+        for ext in ("pdf", "svg", "png"):
+            assert (tmp_path / "figures" / f"fig_{name}.{ext}").is_file()
         assert (tmp_path / "data" / f"{name}.json").is_file()
     assert "Loosest bound" in text and "claim 16" in text
 
@@ -32,6 +41,17 @@ def test_cli_report(tmp_path, capsys) -> None:
     assert "--figure" in capsys.readouterr().err
 
 
+def test_paper_scale_uses_the_paper_or_full_configs() -> None:
+    """``--scale paper`` runs each figure's ``paper`` config where it has one, else its ``full`` config, and
+    the ledger at ``full``."""
+    from slt_check.experiments.plotting import load_figure_module
+    from slt_check.experiments.report import LEDGER_SCALES, figure_config
+
+    mod = load_figure_module("width_vs_eps")
+    assert figure_config(mod, "paper") == mod.CONFIGS.get("paper", mod.CONFIGS["full"])
+    assert LEDGER_SCALES["paper"] == "full" and LEDGER_SCALES["quick"] == "ci"
+
+
 def test_bad_scale() -> None:
     with pytest.raises(ValueError, match="scale"):
         run_report("unused", "huge")
@@ -40,7 +60,7 @@ def test_bad_scale() -> None:
 def test_readme_block_replaces_only_between_markers(tmp_path) -> None:
     readme = tmp_path / "README.md"
     readme.write_text(f"top\n{README_START}\nold\n{README_END}\nbottom\n")
-    update_readme({"samples": "cap one"}, tmp_path / "nothing", readme)
+    update_readme({"width_vs_eps": "cap one"}, tmp_path / "nothing", readme)
     text = readme.read_text()
     assert text.startswith("top\n") and text.endswith("bottom\n") and "old" not in text
     assert "*cap one*" in text and readme_block({}).startswith(README_START)
@@ -52,3 +72,37 @@ def test_readme_block_replaces_only_between_markers(tmp_path) -> None:
 def test_ledger_section_is_text(tmp_path) -> None:
     s = ledger_section(tmp_path, "small")
     assert isinstance(s, str) and s.strip()
+
+
+def test_committed_figures_and_the_ledger_record_agree() -> None:
+    """One quantity, one number: every quantity a committed figure shares with the recorded ledger
+    (properties/ledger_results.json, what paper_claims.md shows) — P-fig1's κ and costs, P-size's and P-depth's
+    minimal widths, P-pensia-delta's rate tests — and the report's slack rows are the same numbers."""
+    data = {n: read_json(DATA_DIR / f"{n}.json") for n in SHARED}
+    assert shared_quantity_mismatches(data, ledger.load_results(ledger.RECORD_PATH)) == []
+
+
+def test_shared_quantity_check_can_fail() -> None:
+    data = {n: read_json(DATA_DIR / f"{n}.json") for n in SHARED}
+    record = ledger.load_results(ledger.RECORD_PATH)
+    data["width_vs_eps"]["pair_search"][-1]["kappa"] += 0.01
+    data["depth"]["ledger_depth"]["rows"][0]["minimal_M"] += 1
+    data["pensia_delta"]["ledger_cases"][0]["k"] += 1
+    label, s = next(iter(data["width_vs_eps"]["series"].items()))
+    s["rows"][0]["slack"] = (s["rows"][0]["slack"] or 1.0) * 2
+    bad = shared_quantity_mismatches(data, record)
+    assert any("P-fig1" in b for b in bad) and any("P-depth" in b for b in bad)
+    assert any("P-pensia-delta" in b for b in bad) and any(label in b for b in bad)
+
+
+def test_failures_counted_once_per_ticket() -> None:
+    """Figures that draw the same tickets (samples and error; depth and propagation) share one row; the
+    failure figure counts only widths at or above the formula width."""
+    data = {n: read_json(DATA_DIR / f"{n}.json") for n in ("samples", "error", "depth", "propagation", "failure")}
+    rows = {r["tickets"]: r for r in failure_rows(data)}
+    assert rows["ε sweep"]["figures"] == ["samples", "error"]
+    assert rows["depth sweep"]["figures"] == ["depth", "propagation"]
+    fl = data["failure"]
+    assert rows["failure"]["k"] == sum(r["k"] for s in fl["series"].values() for r in s["rows"]
+                                       if r["n_samples"] >= s["n_formula"])
+    assert slack_table({"width_vs_eps": read_json(DATA_DIR / "width_vs_eps.json")})

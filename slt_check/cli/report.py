@@ -13,14 +13,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "report",
         help="regenerate every figure (data + SVG/PNG) and report.md with the claims ledger",
-        description="One run: compute every figure's data (plots/fig_*.py) and the claims ledger at --scale "
-        "(ledger scale: small and quick -> smoke, full -> full), render the figures and write <out>/report.md: "
-        "the claims that do not hold first, a methods section, a reproducibility block (commit, versions, "
-        "seeds, n per figure, executor), the ledger table and the figures with captions that count failures.",
+        description="One run: the claims ledger at --scale (ledger scale: small -> smoke, quick -> ci, the scale "
+        "paper_claims.md shows; full and paper -> full), then every figure's data (plots/fig_*.py; figures that "
+        "show a ledger quantity read it from this run's claims.json), rendered as PDF, SVG and 300 dpi PNG, and "
+        "<out>/report.md: the claims that do not hold and the numbers that differ from paper_claims.md first, "
+        "the failures of every figure (each ticket once), a methods section, a reproducibility block (commit, "
+        "versions, seeds, n per figure, executor), the ledger table and the figures with captions. Prints an "
+        "estimate of the run time up front and the progress of every figure.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("--scale", default="quick", choices=["small", "quick", "full"],
-                   help="quick: a few minutes on 2 cores; full: paper quality (hours)")
+    p.add_argument("--scale", default="quick", choices=["small", "quick", "full", "paper"],
+                   help="quick: about 3 minutes on 2 cores; full / paper: the write-up set (hours)")
     p.add_argument("--out", default="results", help="output folder")
     p.add_argument("--figure", action="append", default=None, metavar="NAME",
                    help="only this figure (repeatable)")

@@ -44,7 +44,7 @@ from tqdm.auto import tqdm
 
 from slt_check.certificates.sup_error import sup_error
 from slt_check.constructions import CONSTRUCTIONS, ConstructionFailed, Problem, get_construction
-from slt_check.core.stats import clopper_pearson, failure_rate_test, seed_grid
+from slt_check.core.stats import clopper_pearson, failure_rate_test, holds_max_failures, rate_verdict, seed_grid
 from slt_check.core.validation import check_delta, check_eps
 from slt_check.pipeline.build import build_ticket
 from slt_check.runtime.trials import run_trials_until
@@ -334,3 +334,84 @@ def min_seeds_for(delta: float) -> int:
 
 
 __all__.append("min_seeds_for")
+
+
+# ------------------------------------------------------------------ the claim's own rule (one definition)
+def count_rate_failures(p: dict[str, Any], N: int, full: bool = False) -> dict[str, Any]:
+    """Failing seeds of ``seed_grid(p["master_seed"], p["n_seeds"])`` at width ``N`` (the value of the
+    construction option ``p["width_option"]``) and the ledger's verdict ``stats.rate_verdict(k, n, δ, α)``.
+
+    The count stops once ``k`` exceeds ``holds_max_failures(n, δ, α)`` (``k`` is then a lower bound and
+    the verdict ``"not holds (stopped)"``) unless ``full``. A seed fails when its ticket is not ok or its
+    certified sup error exceeds ε (:func:`seed_outcome`; every seed draws its own target)."""
+    prob = Problem(tuple(p["widths"]), p["eps"], p["delta"], w_max=p["w_max"], x_max=p["x_max"])
+    seeds = seed_grid(p["master_seed"], p["n_seeds"])
+    opts = dict(p["options"], **{p["width_option"]: int(N)})
+    crit = holds_max_failures(len(seeds), p["delta"], p["alpha"])
+    k = done = 0
+    for s in seeds:
+        k += int(seed_outcome(p["construction"], opts, prob, s, p["family"])["fail"])
+        done += 1
+        if not full and k > crit:
+            break
+    complete = done == len(seeds)
+    verdict = rate_verdict(k, len(seeds), p["delta"], p["alpha"]).verdict if complete else "not holds (stopped)"
+    return {"n_samples": int(N), "k": k, "n": len(seeds), "done": done, "complete": complete, "verdict": verdict,
+            "holds": complete and verdict == "holds"}
+
+
+def width_option_of(construction: str, plan: dict[str, Any]) -> str:
+    """The option a width search varies: ``n_samples`` (per group / block), Burkholz's ``rho``."""
+    return "n_samples" if "n_samples_formula" in plan and construction != "burkholz" else "rho"
+
+
+def neurons_per_weight(construction: str, options: dict[str, Any], problem: Problem, width_option: str,
+                       N: int) -> float:
+    """Neurons of ``G`` per target weight when the width option is ``N``: ``plan["G_neurons"] / W`` —
+    the unit of ``Ticket.sizes()["G_neurons_per_weight"]`` and of every width formula in the figures."""
+    plan = get_construction(construction, **dict(options, **{width_option: int(N)})).plan(problem)
+    return float(plan["G_neurons"]) / problem.n_weights
+
+
+def rate_rule_search(p: dict[str, Any], max_formula_params: float = 2e7) -> dict[str, Any]:
+    """The minimal width that meets the claim by the ledger's own rule, for one (construction, ε) point.
+
+    ``p``: construction, options, widths, eps, delta, w_max, x_max, family, master_seed, n_seeds, n_cap,
+    resolution, alpha. :func:`bracket_smallest` from ``N_formula/8`` with the monotone test "``rate_verdict``
+    says holds" (:func:`count_rate_failures`); ``(lo, hi]``: ``hi`` the smallest holding width, ``lo`` the
+    largest width seen not to hold; ``hi = None`` (censored) when none ≤ ``n_cap`` holds. The formula width is
+    counted on the full grid whenever ``G`` has ≤ ``max_formula_params`` dense parameters (``formula_trial``).
+    Widths are also given in neurons of ``G`` per target weight (:func:`neurons_per_weight`):
+    ``g_formula``, ``g_lo``, ``g_hi``. ``slack = N_formula ÷ hi`` (in the width option);
+    ``constant_min = C · hi / N_formula`` for formulas with a free constant ``C``."""
+    prob = Problem(tuple(p["widths"]), p["eps"], p["delta"], w_max=p["w_max"], x_max=p["x_max"])
+    plan = get_construction(p["construction"], **p["options"]).plan(prob)
+    p = dict(p, width_option=width_option_of(p["construction"], plan))
+    nf = int(plan[f"{p['width_option']}_formula"])
+    trials: dict[int, dict[str, Any]] = {}
+
+    def holds(N: int) -> bool:
+        if N not in trials:
+            trials[N] = count_rate_failures(p, N)
+        return trials[N]["holds"]
+
+    lo, hi = bracket_smallest(holds, max(1, nf // 8), p["n_cap"], resolution=p["resolution"])
+    formula = None
+    if float(plan.get("G_params", 0)) <= max_formula_params:
+        ft = trials.get(nf)
+        formula = ft if ft is not None and ft["complete"] else count_rate_failures(p, nf, full=True)
+        trials[nf] = formula
+    constant = next((float(plan[k]) for k in CONSTANT_KEYS if k in plan), None)
+
+    def g(N: int) -> float:
+        return neurons_per_weight(p["construction"], p["options"], prob, p["width_option"], N)
+
+    return {"n_formula": nf, "width_option": p["width_option"], "lo": lo, "hi": hi, "censored": hi is None,
+            "n_cap": p["n_cap"], "g_formula": float(plan["G_neurons"]) / prob.n_weights,
+            "g_lo": g(lo) if lo >= 1 else None, "g_hi": g(hi) if hi else None, "g_cap": g(p["n_cap"]),
+            "slack": nf / hi if hi else None, "constant": constant,
+            "constant_min": constant * hi / nf if (constant and hi) else None,
+            "formula_trial": formula, "trials": [trials[k] for k in sorted(trials)]}
+
+
+__all__ += ["count_rate_failures", "width_option_of", "neurons_per_weight", "rate_rule_search"]

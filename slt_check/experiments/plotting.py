@@ -1,9 +1,8 @@
 """Tiny plotting helpers shared by ``plots/fig_*.py``: style, deterministic saving, JSON I/O.
 
 * Figures are drawn with the Agg backend and the committed style ``plots/slt.mplstyle``.
-* :func:`save_figure` writes ``<stem>.svg`` and ``<stem>.png`` deterministically (fixed
-  ``svg.hashsalt``, ``metadata={"Date": None}`` for SVG and ``{"Software": None}`` for PNG), so the
-  same data gives byte-identical files.
+* :func:`save_figure` writes ``<stem>.pdf``, ``.svg`` and a 300 dpi ``.png`` deterministically (fixed
+  ``svg.hashsalt``, no dates or producer strings), so the same data gives byte-identical files.
 * :func:`write_json` writes sorted keys, floats rounded to 12 significant digits, ``allow_nan=False``.
 * :func:`load_figure_module` loads ``plots/fig_<name>.py`` by path (``plots/`` is not a package).
 * Theory and measurement are told apart by the legend label: :func:`formula_label` (``"formula: …"``,
@@ -26,6 +25,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from slt_check.claims import ledger
 from slt_check.core.stats import clopper_pearson, slope_ci
 from slt_check.io.paths import project_root, require_project_root
 from slt_check.io.safe_io import atomic_write_text
@@ -42,6 +42,9 @@ __all__ = [
     "read_json",
     "style",
     "save_figure",
+    "FORMATS",
+    "COLUMN_WIDTH",
+    "PAGE_WIDTH",
     "load_figure_module",
     "data_path",
     "formula_label",
@@ -51,6 +54,10 @@ __all__ = [
     "slope_ci",
     "rate_ci",
     "failure_phrase",
+    "ledger_record",
+    "legend_below",
+    "display_name",
+    "ledger_claim",
 ]
 
 PLOTS_DIR = (project_root() or Path.cwd()) / "plots"
@@ -58,10 +65,11 @@ PLOTS_DIR = (project_root() or Path.cwd()) / "plots"
 DATA_DIR = PLOTS_DIR / "data"
 STYLE = PLOTS_DIR / "slt.mplstyle"
 FIGURES: tuple[str, ...] = (
-    "samples",
-    "minwidth",
-    "error",
+    "width_vs_eps",
     "failure",
+    "pensia_delta",
+    "samples",
+    "error",
     "depth",
     "coverage",
     "propagation",
@@ -119,8 +127,19 @@ def style() -> Iterator[None]:
         yield
 
 
-def save_figure(fig: Any, stem: str | os.PathLike[str], formats: tuple[str, ...] = ("svg", "png")) -> list[Path]:
-    """Save ``fig`` as ``<stem>.svg`` / ``<stem>.png`` deterministically and close it."""
+FORMATS: tuple[str, ...] = ("pdf", "svg", "png")
+"""What :func:`save_figure` writes: vector PDF and SVG for the paper, a 300 dpi PNG for the web."""
+COLUMN_WIDTH = 3.4
+"""One column of a two-column paper, in inches (the style's default figure width)."""
+PAGE_WIDTH = 7.0
+"""The full text width, in inches (two-panel figures)."""
+_METADATA = {"pdf": {"CreationDate": None, "Producer": None, "Creator": None},
+             "svg": {"Date": None}, "png": {"Software": None}}
+
+
+def save_figure(fig: Any, stem: str | os.PathLike[str], formats: tuple[str, ...] = FORMATS) -> list[Path]:
+    """Save ``fig`` as ``<stem>.pdf`` / ``.svg`` / ``.png`` (300 dpi, the style's ``savefig.dpi``)
+    deterministically — no dates, no producer strings, fixed SVG hash salt — and close it."""
     import matplotlib
     import matplotlib.pyplot as plt
 
@@ -129,13 +148,10 @@ def save_figure(fig: Any, stem: str | os.PathLike[str], formats: tuple[str, ...]
     out = []
     with matplotlib.rc_context({"svg.hashsalt": "slt_check"}):
         for fmt in formats:
+            if fmt not in _METADATA:
+                raise ValueError(f"formats: expected some of {tuple(_METADATA)}, got {fmt!r}")
             p = stem.with_suffix(f".{fmt}")
-            if fmt == "svg":
-                fig.savefig(p, format="svg", metadata={"Date": None})
-            elif fmt == "png":
-                fig.savefig(p, format="png", metadata={"Software": None})
-            else:
-                raise ValueError(f"formats: expected 'svg' or 'png', got {fmt!r}")
+            fig.savefig(p, format=fmt, metadata=_METADATA[fmt])
             out.append(p)
     plt.close(fig)
     return out
@@ -207,3 +223,46 @@ def rate_ci(k: int, n: int) -> dict[str, float | int]:
 def failure_phrase(k: int, n: int) -> str:
     """The canonical caption phrase for a figure's failures: ``failed k/n``."""
     return f"failed {int(k)}/{int(n)}"
+
+
+# ---------------------------------------------------------------------------- the ledger's numbers
+def ledger_record(config: dict[str, Any] | None = None) -> tuple[dict[str, Any], str]:
+    """The claims ledger's results this figure reads (one number per quantity: a figure that shows a
+    ledger quantity reads it, it does not recompute it): ``config["ledger_results"]`` (the report passes
+    the ``claims.json`` of its own run) or the recorded ``properties/ledger_results.json``. Returns the
+    results and a short description of where they came from (path and ledger scale)."""
+    path = Path((config or {}).get("ledger_results") or ledger.RECORD_PATH)
+    res = ledger.load_results(path)
+    where = "properties/ledger_results.json" if path == ledger.RECORD_PATH else "claims.json of the report run"
+    return res, f"{where} (ledger scale {res.get('meta', {}).get('scale', 'unknown')})"
+
+
+def ledger_claim(results: dict[str, Any], claim_id: str) -> dict[str, Any]:
+    """One claim's entry of a ledger results table (``ValueError`` naming the claim if it is absent)."""
+    c = results.get("claims", {}).get(claim_id)
+    if c is None:
+        raise ValueError(f"ledger results: claim {claim_id!r} is missing; run `slt-check ledger --run`")
+    return c
+
+
+def legend_below(fig: Any, axes: Any, ncol: int = 2) -> None:
+    """One legend for the whole figure, under the panels (7 pt at print size, no duplicate labels)."""
+    handles, labels, seen = [], [], set()
+    for ax in np.atleast_1d(axes).ravel():
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            if lab not in seen:
+                seen.add(lab)
+                handles.append(h)
+                labels.append(lab)
+    fig.tight_layout()
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=ncol, fontsize=7)
+
+
+DISPLAY_NAMES = {"orseau/per_weight": "Orseau (per weight)", "orseau/per_input": "Orseau (per input)",
+                 "orseau": "Orseau", "pensia": "Pensia", "malach": "Malach", "burkholz": "Burkholz"}
+"""How figures name a construction variant (no code names in titles, labels or legends)."""
+
+
+def display_name(label: str) -> str:
+    """The printed name of a construction label (``orseau/per_input`` → ``Orseau (per input)``)."""
+    return DISPLAY_NAMES.get(label, label.replace("/", " ").replace("_", " ").capitalize())
