@@ -30,6 +30,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from slt_check.claims import ledger
+from slt_check.claims.catalog import RATE_CLAIMS, all_claims
 from slt_check.core import stats
 from slt_check.experiments.plotting import (
     DATA_DIR,
@@ -157,11 +158,29 @@ def ledger_section(out: Path, scale: str) -> str:
     return run_ledger(out, scale)[0]
 
 
+RECORDED_RATES_AT = ("small", "quick")
+"""Report scales that show the rate claims as recorded (``properties/ledger_results.json``) instead of
+re-running them: their two-stage runs (a screen over the domain, powered confirmations) take tens of
+minutes at ``ci``; ``pytest properties`` re-runs them. Every other claim is measured in the run."""
+
+
+def rate_claim_ids() -> set[str]:
+    """The claims measured by a two-stage rate claim (R10 by P-main's)."""
+    return set(RATE_CLAIMS) | {"R10"}
+
+
 def run_ledger(out: Path, scale: str) -> tuple[str, dict[str, Any]]:
     """``ledger.run_measures(LEDGER_SCALES[scale])`` in this run, saved to ``<out>/claims.json``; the
-    rendered table and the results."""
+    rendered table and the results. At the scales of :data:`RECORDED_RATES_AT` the rate claims are
+    taken from the recorded results (marked ``"from_record": True``) when a record exists."""
 
-    results = ledger.run_measures(LEDGER_SCALES[scale])
+    record = ledger.load_results(ledger.RECORD_PATH) if ledger.RECORD_PATH.is_file() else None
+    rates = rate_claim_ids() if scale in RECORDED_RATES_AT and record is not None else set()
+    ids = [c.id for c in all_claims() if c.id not in rates]
+    results = ledger.run_measures(LEDGER_SCALES[scale], ids)
+    for cid in sorted(rates):
+        if cid in record["claims"]:
+            results["claims"][cid] = {**record["claims"][cid], "from_record": True}
     ledger.save_results(results, out / "claims.json")
     return str(ledger.render_table(results)) + "\n", results
 
@@ -505,6 +524,12 @@ def run_report(
         ledger_path: Path | None = out / "claims.json"
         note = (f"Ledger run in this report at scale `{ledger_scale}` (`claims.json`); every figure that shows a "
                 "ledger quantity read it from there.")
+        recorded = sorted(k for k, c in results["claims"].items() if c.get("from_record"))
+        if recorded:
+            note += (" The rate claims (" + ", ".join(recorded) + ") are shown as recorded in "
+                     "properties/ledger_results.json, not re-run: their two-stage measurement (a screen over each "
+                     "claim's domain, then powered confirmations on fresh seeds) takes tens of minutes; "
+                     "`pytest properties` and `slt-check ledger --run` re-run them.")
     else:
         table, results, ledger_path = "_ledger skipped (--no-ledger)._\n", None, None
         note = ("Ledger not run (--no-ledger): figures that show a ledger quantity read the recorded "
