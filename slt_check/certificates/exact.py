@@ -70,7 +70,7 @@ wrong structure costs tightness only, never soundness. Without them the relaxati
   ``S_i`` is the objective's sensitivity to variable ``i`` back-propagated through the model
   (``S = |c|`` then ``S_{i} += |Z_{r,i}| S_{y_r}`` for every big-M neuron ``r`` reading ``i``);
   ``(1 + ‖c‖_∞) Σ (ub − lb)`` bounds the effect of dual infeasibility up to ``τ`` on an LP bound.
-  ``S_float`` covers the float evaluation error of both networks (:func:`certify._float_slack`)
+  ``S_float`` covers the float evaluation error of both networks (:func:`slt_check.certificates.float_safety.float_slack`, plus its underflow allowance)
   and the rounding of the collapsed coefficients ``W E`` (the same magnitude bound again). The
   MILP is solved in real-number semantics; the networks are evaluated in float, so the upper bound
   covers both.
@@ -98,6 +98,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from slt_check.certificates.float_safety import U, float_slack, underflow_allowance
+from slt_check.certificates.float_safety import gamma as _gamma
 from slt_check.certificates.stages import stages_of
 from slt_check.core.affine import augment, read_affine
 from slt_check.core.nets import ReLUNet
@@ -111,13 +113,7 @@ FEAS_TOL = 1e-9
 """HiGHS ``mip``/primal/dual feasibility tolerance set for the solves (``τ`` of the module docstring)."""
 KAPPA = 10.0
 """Safety factor ``κ`` on the tolerance slack ``S_tol``."""
-U = 2.0**-53
-
 _STATUS = {0: "optimal", 1: "time_limit", 2: "infeasible", 3: "unbounded", 4: "error"}
-
-
-def _gamma(n: int) -> float:
-    return (n * U) / (1 - n * U)
 
 
 @dataclass
@@ -404,22 +400,6 @@ class _Model:
         return S
 
 
-def _float_slack_net(net: ReLUNet, x_max: float) -> float:
-    """``L γ_{n+2} ‖|W_L|⋯|W_1| x_max 1‖_∞`` (as :func:`slt_check.certificates.sup_error._float_slack`; empty layers
-    allowed): a bound on the float evaluation error of ``net`` over the box."""
-    v = np.full(net.n_in, x_max)
-    n_max = 1
-    for W in net.weights:
-        Wa = abs(W) if sp.issparse(W) else np.abs(W)
-        v = np.asarray(Wa @ v).ravel()
-        if sp.issparse(W):
-            fan = int(np.max(np.diff(sp.csr_matrix(W).indptr), initial=0))
-        else:
-            fan = W.shape[1]
-        n_max = max(n_max, fan)
-    return len(net.weights) * _gamma(n_max + 2) * float(np.max(v, initial=0.0))
-
-
 def _ticket_net(ticket: Any) -> tuple[ReLUNet, list[tuple[int, int, np.ndarray]]]:
     """``Ĝ = ticket.network(compact=True)`` and its *links*: ``(k, i, c)`` — the outputs of layer
     ``k`` of ``Ĝ`` end stage ``i`` (a hidden target layer) and unit ``u`` tracks target unit
@@ -504,6 +484,8 @@ def exact_sup_error(
         )
     if net.output_relu != target.output_relu:
         raise ValueError("ticket: output_relu differs from the target's")
+    tiny = underflow_allowance([target.weights, net.weights], max(x_max, 1.0) if aff is not None else x_max,
+                               "the MILP")  # refuses a box/weights that could overflow
     outs = list(range(target.n_out)) if outputs is None else [int(o) for o in outputs]
     if not outs or min(outs) < 0 or max(outs) >= target.n_out:
         raise ValueError(f"outputs: need indices in [0, {target.n_out}), got {outs}")
@@ -521,7 +503,8 @@ def exact_sup_error(
     integ = np.asarray(model.integ, dtype=np.uint8)
     bigm = np.asarray(model.bigm)
     x_slack = max(x_max, 1.0) if aff is not None else x_max  # a superset box: a sound slack
-    s_float = 2.0 * (_float_slack_net(target, x_slack) + _float_slack_net(net, x_slack))
+    s_float = 2.0 * (float_slack(target.weights, x_slack, target.n_in) + float_slack(net.weights, x_slack, net.n_in)
+                     ) + tiny
     constraints = [LinearConstraint(A, blo, bhi)] if A.shape[0] else []
     D = (EF - EG).tocsr()
     n = target.n_in

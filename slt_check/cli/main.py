@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from slt_check.certificates.stages import float_slack
+from slt_check.certificates.float_safety import FloatRangeError, float_slack
 from slt_check.certificates.sup_error import sup_error_any
 from slt_check.constructions import get_construction
 from slt_check.constructions.base import ConstructionFailed
@@ -413,6 +413,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         kw["certificate"] = args.certificate
     try:
         err = sup_error_any(ticket.target, ticket, x_max, rng=args.search_seed, **kw)
+    except FloatRangeError:  # a box or weights beyond float64's safe range: bad input (exit 2)
+        raise
     except ValueError as exc:
         raise TicketRefused(str(exc)) from None
     certificate = err.certificate or "stage propagation"
@@ -462,6 +464,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     argv = [a for a in argv if a != "--debug"]
+    try:  # the environment's default limit is read by every --help: refuse a bad one in one line
+        memory.default_limit()
+    except ValueError as exc:
+        print(f"slt-check: error: environment variable SLT_CHECK_MAX_MEMORY: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
