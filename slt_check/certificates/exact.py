@@ -83,20 +83,23 @@ wrong structure costs tightness only, never soundness. Without them the relaxati
 **Time.** ``time_limit`` is the budget of the whole call: the ``2 · n_outputs`` subproblems are
 solved in turn, each given ``(remaining budget) / (remaining subproblems)`` seconds, so time a
 quick subproblem does not use passes to the later ones. A subproblem stopped by the limit still
-reports its dual bound (``status = "time_limit"``, ``solved = False``).
+reports its dual bound (``status = "time_limit"``, ``solved = False``). The limit is a wall-clock cap on
+the whole call: the stage-link LPs stop after :data:`LINK_SHARE` of it (later links take the box bound),
+and a subproblem reached after the budget is spent is not solved but bounded by the box,
+``Σ_i |f_i| max(|lb_i|, |ub_i|)`` (sound, loose; ``status = "time_limit"``). HiGHS's own prints are
+silenced (:func:`slt_check.runtime.quiet.quiet_native_output`).
 """
 
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
 
 from slt_check.certificates.float_safety import U, float_slack, underflow_allowance
 from slt_check.certificates.float_safety import gamma as _gamma
@@ -104,6 +107,7 @@ from slt_check.certificates.stages import stages_of
 from slt_check.core.affine import augment, read_affine
 from slt_check.core.nets import ReLUNet
 from slt_check.core.validation import check_positive
+from slt_check.runtime.quiet import quiet_native_output
 
 __all__ = ["ExactSupError", "exact_sup_error", "MAX_BINARIES", "FEAS_TOL", "KAPPA"]
 
@@ -113,6 +117,10 @@ FEAS_TOL = 1e-9
 """HiGHS ``mip``/primal/dual feasibility tolerance set for the solves (``τ`` of the module docstring)."""
 KAPPA = 10.0
 """Safety factor ``κ`` on the tolerance slack ``S_tol``."""
+LINK_SHARE = 0.5
+"""Share of ``time_limit`` after which no more stage-link LP is solved (the remaining links take the
+box bound: looser, still valid), so the subproblems keep at least the rest of the budget."""
+
 _STATUS = {0: "optimal", 1: "time_limit", 2: "infeasible", 3: "unbounded", 4: "error"}
 
 
@@ -183,6 +191,7 @@ class _Model:
         self.lo: list[np.ndarray] = []
         self.hi: list[np.ndarray] = []
         self.n_rows = 0
+        self.link_deadline: float | None = None  # perf_counter time after which no link LP is solved
         self.relu_rows: list[sp.csr_matrix] = []  # pre-activation rows of big-M neurons
         self.relu_vars: list[np.ndarray] = []  # their y variables
         j = np.arange(n_in)
@@ -332,8 +341,12 @@ class _Model:
         f = np.asarray(f, dtype=np.float64)
         cons = [LinearConstraint(A, blo, bhi)] if A.shape[0] else []
         opts = {"disp": False, "primal_feasibility_tolerance": feas_tol, "dual_feasibility_tolerance": feas_tol}
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
+        left = np.inf if self.link_deadline is None else self.link_deadline - time.perf_counter()
+        if left <= 0:  # out of time for links: the box bound (sound, only looser)
+            return float(np.abs(f) @ np.maximum(np.abs(lb), np.abs(ub)))
+        if np.isfinite(left):
+            opts["time_limit"] = left
+        with quiet_native_output():
             res = milp(-f, integrality=np.zeros(len(f), dtype=np.uint8), bounds=Bounds(lb, ub),
                        constraints=cons, options=opts)
         if res.status != 0 or res.x is None:
@@ -491,6 +504,7 @@ def exact_sup_error(
         raise ValueError(f"outputs: need indices in [0, {target.n_out}), got {outs}")
 
     model = _Model(target.n_in, x_max, max_binaries, fix_last=aff is not None)
+    model.link_deadline = t_start + LINK_SHARE * time_limit
     EF, f_layers = model.network(target)
     link_map = {k: (f_layers[i], c) for k, i, c in links if i < target.depth - 1} if use_links else None
     EG, g_layers = model.network(net, link_map, feas_tol)
@@ -528,9 +542,12 @@ def exact_sup_error(
             "primal_feasibility_tolerance": feas_tol,
             "dual_feasibility_tolerance": feas_tol,
         }
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # HiGHS options passed verbatim
-            res = milp(-f, integrality=integ, bounds=Bounds(lb, ub), constraints=constraints, options=opts)
+        if left <= 0.0:  # the wall-clock cap is spent: the box bound of this objective, no solve (sound)
+            box = float(np.abs(f) @ np.maximum(np.abs(lb), np.abs(ub)))
+            res = OptimizeResult(status=1, x=None, mip_dual_bound=-box, mip_node_count=0)
+        else:
+            with quiet_native_output():  # HiGHS prints some diagnostics itself; options passed verbatim
+                res = milp(-f, integrality=integ, bounds=Bounds(lb, ub), constraints=constraints, options=opts)
         dt = time.perf_counter() - t0
         status = _STATUS.get(int(res.status), "error")
         entry: dict[str, Any] = {"output": j, "sign": int(s), "status": status, "time_s": dt,

@@ -432,14 +432,17 @@ def sup_error_any(target: ReLUNet, ticket: Any, x_max: float | None = None, **kw
     """:func:`sup_error` for a ticket of any structure: the stage certificate when it can read the
     ticket; otherwise (a kept intermediate neuron with several inputs, as edge-popup masks have) the
     exact MILP of :mod:`slt_check.certificates.exact`, whose upper end is sound up to the solver's tolerances —
-    ``certificate`` then says ``"milp"``. ``ValueError`` when neither applies (the MILP is too large)."""
+    ``certificate`` then says ``"milp"``; ``time_limit`` (default 60 s) is then a wall-clock cap on the
+    whole MILP, after which its upper bound so far is the certificate (``exact_status == "time_limit"``).
+    ``ValueError`` when neither applies (the MILP is too large)."""
     try:
         return sup_error(target, ticket, x_max, **kw)
     except UnreadableStage as stage_exc:
         if x_max is None:
             x_max = ticket.meta.get("x_max")
         try:
-            ex = exact_sup_error(target, ticket, check_positive(x_max, "x_max"))
+            ex = exact_sup_error(target, ticket, check_positive(x_max, "x_max"),
+                                 time_limit=kw.get("time_limit", 60.0))
         except FloatRangeError:
             raise
         except ValueError as exc:

@@ -12,6 +12,7 @@ import json
 import math
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -218,6 +219,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="which sound upper bound decides the verdict: the stage propagation certificate "
                    "(default, what builds accept), CROWN linear bounds on the difference network (about 3x "
                    "tighter at full size, under a second), or the smaller of the two (docs/certificates.md)")
+    c.add_argument("--time-limit", type=_float("time_limit"), default=60.0, metavar="SECONDS",
+                   help="wall-clock cap on the exact MILP (--exact, and the fallback for masks the stage "
+                   "certificate cannot read); when it runs out, the MILP's sound upper bound so far decides "
+                   "the verdict, and a note says so")
     c.add_argument("--json", action="store_true", help="print JSON instead of text")
     c.add_argument("--jobs", type=_count("jobs"), default=1, help="worker processes to validate a compact ticket")
     _add_memory(c)
@@ -411,6 +416,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     kw: dict[str, Any] = {"method": "milp"} if args.exact else {}
     if args.certificate != "propagation":
         kw["certificate"] = args.certificate
+    if not 0 < args.time_limit <= 7 * 86400:
+        raise ValueError(f"--time-limit: need 0 < SECONDS ≤ 604800 (a week), got {args.time_limit:g}")
+    kw["time_limit"] = args.time_limit
     try:
         err = sup_error_any(ticket.target, ticket, x_max, rng=args.search_seed, **kw)
     except FloatRangeError:  # a box or weights beyond float64's safe range: bad input (exit 2)
@@ -418,6 +426,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise TicketRefused(str(exc)) from None
     certificate = err.certificate or "stage propagation"
+    if err.exact_status == "time_limit":
+        print(f"note: the MILP stopped at --time-limit {args.time_limit:g} s before closing its gap; "
+              f"its sound upper bound so far ({err.exact_upper:.4g}) is what it proves", file=sys.stderr)
     meta["sup_error"] = err.as_dict() | {"x_max": x_max}
     eps = meta["problem"]["eps"]
     code = _verdict_code(err, eps)
@@ -493,7 +504,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
 
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():  # a warning is one line, like an error (no file paths or source)
+            warnings.showwarning = lambda message, *_a, **_k: print(
+                f"{prefix}: warning: {' '.join(str(message).split())}", file=sys.stderr)
+            return int(args.func(args) or 0)
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return EXIT_PIPE
