@@ -4,7 +4,7 @@ HiGHS writes some diagnostics (e.g. ``HighsMipSolverData::transformNewIntegerFea
 tmpSolver.run();``) with C ``printf`` straight to file descriptor 1, whatever ``disp=False`` says, so
 Python-level redirection cannot catch them and they would land in the middle of a verdict or a
 report. :func:`quiet_native_output` points descriptors 1 and 2 at ``/dev/null`` for the duration of a
-call, flushes C's stdio buffers before giving them back (so nothing leaks out later), and ignores the
+call (and Python's ``sys.stdout``/``sys.stderr`` at ``/dev/null`` too), flushes C's stdio buffers before giving them back (so nothing leaks out later), and ignores the
 ``RuntimeWarning`` that scipy raises about solver options.
 """
 
@@ -15,7 +15,7 @@ import os
 import sys
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 
 __all__ = ["quiet_native_output"]
 
@@ -48,7 +48,8 @@ def quiet_native_output() -> Iterator[None]:
         try:
             os.dup2(devnull, 1)
             os.dup2(devnull, 2)
-            yield
+            with open(os.devnull, "w", encoding="utf-8") as sink, redirect_stdout(sink), redirect_stderr(sink):
+                yield
         finally:
             _flush_c_stdio()
             os.dup2(saved[0], 1)
