@@ -184,7 +184,7 @@ def stagewise_float_slack(red: Sequence[dict[str, Any]], x_max: float, n_layers:
     value ``/ (1 + γ_{n+3})``; each stage's ``E`` and ``u`` are multiplied by ``1 + 4γ_{n+4}`` to stay
     upper bounds.
 
-    It is at most ``float_slack(weights)`` plus the underflow allowance the reference omits: each of the
+    Its rounding part is at most the rounding part of ``float_slack(weights)``: each of the
     ``l`` terms ``|Ŵ_L|⋯|Ŵ_{k+1}| e_k`` is at most ``γ_{f+2} |B_L||A_L|⋯|B_1||A_1| x_max 1``
     (``|Ŵ| ≤ |B||A|``) and the reference bound counts ``L = 2l``.
     """

@@ -144,7 +144,8 @@ def _add_scale_out(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="run the trials on a dask.distributed scheduler (dask:tcp://host:port), a local dask "
                    "cluster (dask-local:N) or local processes (processes:N); results are identical to a serial "
-                   "run (every trial is seeded from its case)")
+                   "run (every trial is seeded from its case); a scheduler that does not answer within 30 s "
+                   "stops the command (exit 2)")
     p.add_argument("--workers", type=_count("workers"), default=None,
                    help="start a local dask cluster of N worker processes (same as --scheduler dask-local:N)")
 

@@ -8,7 +8,8 @@ Executors (:func:`executor_from`):
 
 * ``None`` / ``"serial"``: in this process;
 * ``"processes:N"`` (or ``workers=N``): ``N`` local worker processes (:mod:`slt_check.runtime.workers`);
-* ``"dask:ADDRESS"`` (e.g. ``dask:tcp://10.0.0.5:8786``): a running ``dask.distributed`` scheduler;
+* ``"dask:ADDRESS"`` (e.g. ``dask:tcp://10.0.0.5:8786``): a running ``dask.distributed`` scheduler, which
+  must accept the connection and answer within :data:`CONNECT_TIMEOUT_S` (else ``ValueError``);
   ``"dask-local:N"``: a local dask cluster of ``N`` single-threaded worker processes.
 
 ``slt-check report``, ``compare`` (and ``ledger``) take ``--scheduler`` and ``--workers`` and set the
