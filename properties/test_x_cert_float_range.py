@@ -3,15 +3,15 @@
 ``X-cert`` (found ≤ certified) is checked elsewhere on ordinary boxes (``x_max`` around 1). Float64
 breaks differently at the edges: on a subnormal box products underflow (absolute error up to
 ``2⁻¹⁰⁷⁵`` that no relative allowance covers; a bound computed as exactly 0 while the search finds
-``2·10⁻³²³``), on a huge box they overflow (``inf`` found above a finite bound, or a crash). The
+``2·10⁻³²³``), on a huge box (or huge weights) they overflow (``inf`` found above a finite bound, or a crash). The
 property: for tickets of every structure the certificates read — pair stages (orseau), single-layer
 stages with copies (burkholz), a biased target's reduction, and a mask the stage certificate cannot
 read (MILP fallback) — and for **every** box ``x_max`` a float64 can hold, with every certificate
-(``propagation``, ``crown``, ``best``, and the MILP's proven ``upper``):
+(``propagation``, ``crown``, ``best``, and the MILP's proven ``upper``), and target weights scaled
+by ``10⁻³⁰⁰ … 10¹²⁰``:
 
 * either the box is refused up front with a :class:`~slt_check.certificates.float_safety.FloatRangeError`
-  (only allowed beyond ``x_max > 10²⁰⁰``, where the magnitude bound can pass ``10²⁵⁰`` for these
-  tickets), or
+  (only allowed where the documented magnitude bound passes ``10²⁵⁰``), or
 * ``certified ≥ found`` (so never ``certified = 0`` while ``found > 0``), every certificate alike,
   and the MILP's ``upper ≥ found``; ``found`` is never NaN.
 
@@ -29,8 +29,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from slt_check.certificates.float_safety import FloatRangeError
+from slt_check.certificates.float_safety import MAX_MAGNITUDE, FloatRangeError, magnitude_bound
 from slt_check.certificates.sup_error import sup_error_any
+from slt_check.core.nets import ReLUNet
 from slt_check.pipeline.build import build_ticket
 from slt_check.tickets.targets import random_target
 
@@ -63,17 +64,24 @@ def ticket(kind: str) -> Any:
 @given(kind=st.sampled_from(KINDS),
        x_max=st.one_of(st.sampled_from(EXTREMES),
                        st.floats(min_value=5e-324, max_value=1.7976931348623157e308, allow_nan=False)),
-       certificate=st.sampled_from(("propagation", "crown", "best", "milp")))
-@example(kind="single", x_max=1e-320, certificate="propagation")  # found 2e-323 above a bound of 0, before
-@example(kind="pair", x_max=5e307, certificate="propagation")  # found inf above 2.5e305, before
-def test_every_certificate_is_sound_on_every_box(kind: str, x_max: float, certificate: str) -> None:
+       certificate=st.sampled_from(("propagation", "crown", "best", "milp")),
+       w_scale=st.sampled_from([1.0, 1.0, 1e-300, 1e-160, 1e-20, 1e20, 1e120]))
+@example(kind="biased", x_max=5e-324, certificate="milp", w_scale=1e120)  # before: MILP upper -inf (NaN slack)
+@example(kind="single", x_max=1e-320, certificate="propagation", w_scale=1.0)  # before: found 2e-323 > 0
+@example(kind="pair", x_max=5e307, certificate="propagation", w_scale=1.0)  # before: found inf > 2.5e305
+def test_every_certificate_is_sound_on_every_box(kind: str, x_max: float, certificate: str, w_scale: float) -> None:
+    """``w_scale`` multiplies the target's weights (the ticket stays ``mask ⊙ G``): soundness must hold
+    for any target, so a badly approximated, tiny or huge one tests the float rule too."""
     t = ticket(kind)
+    F = ReLUNet([w_scale * W for W in t.target.dense_weights()], output_relu=t.target.output_relu)
     kw: dict[str, Any] = {"method": "milp", "time_limit": 2.0} if certificate == "milp" else (
         {} if certificate == "propagation" else {"certificate": certificate})
     try:
-        r = sup_error_any(t.target, t, x_max, n_random=64, n_starts=2, steps=10, rng=0, **kw)
+        r = sup_error_any(F, t, x_max, n_random=64, n_starts=2, steps=10, rng=0, **kw)
     except FloatRangeError:
-        assert x_max > 1e200, f"refused a box of {x_max:g}, inside the float64-safe range"
+        box = max(x_max, 1.0) if kind == "biased" else x_max
+        assert magnitude_bound([F.weights, t.weights], box) > MAX_MAGNITUDE, \
+            f"refused x_max = {x_max:g}, w_scale = {w_scale:g}, inside the documented float64-safe range"
         return
     assert not np.isnan(r.found)
     assert r.certified >= r.found, f"{kind}, {certificate}, x_max = {x_max:g}: found {r.found:.6g} > {r.certified:.6g}"

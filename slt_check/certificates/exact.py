@@ -574,6 +574,8 @@ def exact_sup_error(
         c_inf = float(np.max(np.abs(f), initial=0.0))
         s_tol = KAPPA * tau * (float(np.sum((1.0 + bigm) * S)) + (1.0 + c_inf) * float(np.sum(ub - lb)))
         up = dual_max + s_tol + s_float
+        if np.isnan(up):  # e.g. inf·0 in the slack when HiGHS gave up on huge coefficients: no bound
+            up = np.inf
         entry.update({
             "lower": val if x is not None else None,
             "signed_lower": float(s * diff[j]) if x is not None else None,
