@@ -17,6 +17,7 @@ from slt_check.constructions.factorial import Factorial
 from slt_check.constructions.malach import Malach
 from slt_check.constructions.orseau import Orseau
 from slt_check.constructions.pensia import Pensia
+from slt_check.core.subset_sum import MAX_N
 
 __all__ = ["CONSTRUCTIONS", "get_construction", "option_names", "OPTION_RANGES", "check_option_ranges"]
 
@@ -36,8 +37,8 @@ OPTION_RANGES: dict[str, tuple[float, float, bool]] = {
     "gamma": (1.0, 16.0, False),
     "n_digits": (1, 200, True),
     "n_samples": (1, 10**9, True),
-    "window": (1, 40, True),
-    "grow_from": (1, 40, True),
+    "window": (1, MAX_N, True),
+    "grow_from": (1, MAX_N, True),
     "scale": (1e-100, 1e3, False),
     "C": (1e-3, 1e3, False),
     "rho": (1, 10**6, True),
