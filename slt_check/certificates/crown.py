@@ -87,22 +87,18 @@ from typing import Any
 
 import numpy as np
 
-from slt_check.certificates.stages import float_slack as _float_slack
+from slt_check.certificates.float_safety import TINY, U, underflow_allowance
+from slt_check.certificates.float_safety import float_slack as _float_slack
+from slt_check.certificates.float_safety import gamma as _gamma
 from slt_check.certificates.stages import reduce_stages, stages_of, ticket_float_slack
 from slt_check.core.nets import ReLUNet
 from slt_check.core.validation import check_positive
 
 __all__ = ["certified_bound_crown", "crown_from_reduced", "MAX_ENTRIES"]
 
-U = 2.0**-53
-TINY = 1e-300
 MAX_ENTRIES = 4_000_000
 """Rows of the backward pass are processed in chunks of at most this many coefficients (rows × width),
 so memory stays at a few dense ``(chunk × width)`` matrices whatever the ticket's size."""
-
-
-def _gamma(n: int) -> float:
-    return (n * U) / (1 - n * U)
 
 
 # ------------------------------------------------------------------------------------- relaxations
@@ -360,6 +356,8 @@ def crown_from_reduced(target: ReLUNet, weights: Sequence[Any], red: list[dict[s
 
     t0 = time.perf_counter()
     x_max = check_positive(x_max, "x_max")
+    Ws = target.dense_weights()
+    tiny = underflow_allowance([Ws, weights], x_max)  # refuses a box/weights that could overflow
     net = _Diff(target, red, x_max, _broken)
     per_stage: list[float] = []
     n_unstable: list[int] = []
@@ -382,8 +380,7 @@ def crown_from_reduced(target: ReLUNet, weights: Sequence[Any], red: list[dict[s
     else:
         raw = float(np.max(np.maximum(net.du[-1], -net.dl[-1])))
     raw = max(raw, 0.0)
-    Ws = target.dense_weights()
-    slack = _float_slack(Ws, x_max, target.n_in) + ticket_float_slack(weights, red, x_max, target.n_in)
+    slack = _float_slack(Ws, x_max, target.n_in) + ticket_float_slack(weights, red, x_max, target.n_in) + tiny
     if _broken == "real_arithmetic":
         slack = 0.0
     return {"bound": raw + slack, "raw": raw, "slack": slack, "per_stage": per_stage,

@@ -70,7 +70,7 @@ wrong structure costs tightness only, never soundness. Without them the relaxati
   ``S_i`` is the objective's sensitivity to variable ``i`` back-propagated through the model
   (``S = |c|`` then ``S_{i} += |Z_{r,i}| S_{y_r}`` for every big-M neuron ``r`` reading ``i``);
   ``(1 + ‖c‖_∞) Σ (ub − lb)`` bounds the effect of dual infeasibility up to ``τ`` on an LP bound.
-  ``S_float`` covers the float evaluation error of both networks (:func:`certify._float_slack`)
+  ``S_float`` covers the float evaluation error of both networks (:func:`slt_check.certificates.float_safety.float_slack`, plus its underflow allowance)
   and the rounding of the collapsed coefficients ``W E`` (the same magnitude bound again). The
   MILP is solved in real-number semantics; the networks are evaluated in float, so the upper bound
   covers both.
@@ -83,25 +83,31 @@ wrong structure costs tightness only, never soundness. Without them the relaxati
 **Time.** ``time_limit`` is the budget of the whole call: the ``2 · n_outputs`` subproblems are
 solved in turn, each given ``(remaining budget) / (remaining subproblems)`` seconds, so time a
 quick subproblem does not use passes to the later ones. A subproblem stopped by the limit still
-reports its dual bound (``status = "time_limit"``, ``solved = False``).
+reports its dual bound (``status = "time_limit"``, ``solved = False``). The limit is a wall-clock cap on
+the whole call: the stage-link LPs stop after :data:`LINK_SHARE` of it (later links take the box bound),
+and a subproblem reached after the budget is spent is not solved but bounded by the box,
+``Σ_i |f_i| max(|lb_i|, |ub_i|)`` (sound, loose; ``status = "time_limit"``). HiGHS's own prints are
+silenced (:func:`slt_check.runtime.quiet.quiet_native_output`).
 """
 
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
 
+from slt_check.certificates.float_safety import U, float_slack, underflow_allowance
+from slt_check.certificates.float_safety import gamma as _gamma
 from slt_check.certificates.stages import stages_of
 from slt_check.core.affine import augment, read_affine
 from slt_check.core.nets import ReLUNet
 from slt_check.core.validation import check_positive
+from slt_check.runtime.quiet import quiet_native_output
 
 __all__ = ["ExactSupError", "exact_sup_error", "MAX_BINARIES", "FEAS_TOL", "KAPPA"]
 
@@ -111,13 +117,11 @@ FEAS_TOL = 1e-9
 """HiGHS ``mip``/primal/dual feasibility tolerance set for the solves (``τ`` of the module docstring)."""
 KAPPA = 10.0
 """Safety factor ``κ`` on the tolerance slack ``S_tol``."""
-U = 2.0**-53
+LINK_SHARE = 0.5
+"""Share of ``time_limit`` after which no more stage-link LP is solved (the remaining links take the
+box bound: looser, still valid), so the subproblems keep at least the rest of the budget."""
 
 _STATUS = {0: "optimal", 1: "time_limit", 2: "infeasible", 3: "unbounded", 4: "error"}
-
-
-def _gamma(n: int) -> float:
-    return (n * U) / (1 - n * U)
 
 
 @dataclass
@@ -187,6 +191,7 @@ class _Model:
         self.lo: list[np.ndarray] = []
         self.hi: list[np.ndarray] = []
         self.n_rows = 0
+        self.link_deadline: float | None = None  # perf_counter time after which no link LP is solved
         self.relu_rows: list[sp.csr_matrix] = []  # pre-activation rows of big-M neurons
         self.relu_vars: list[np.ndarray] = []  # their y variables
         j = np.arange(n_in)
@@ -336,8 +341,12 @@ class _Model:
         f = np.asarray(f, dtype=np.float64)
         cons = [LinearConstraint(A, blo, bhi)] if A.shape[0] else []
         opts = {"disp": False, "primal_feasibility_tolerance": feas_tol, "dual_feasibility_tolerance": feas_tol}
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
+        left = np.inf if self.link_deadline is None else self.link_deadline - time.perf_counter()
+        if left <= 0:  # out of time for links: the box bound (sound, only looser)
+            return float(np.abs(f) @ np.maximum(np.abs(lb), np.abs(ub)))
+        if np.isfinite(left):
+            opts["time_limit"] = left
+        with quiet_native_output():
             res = milp(-f, integrality=np.zeros(len(f), dtype=np.uint8), bounds=Bounds(lb, ub),
                        constraints=cons, options=opts)
         if res.status != 0 or res.x is None:
@@ -402,22 +411,6 @@ class _Model:
                 lo_, hi_ = Zr.indptr[i], Zr.indptr[i + 1]
                 S[Zr.indices[lo_:hi_]] += Zr.data[lo_:hi_] * S[ys[i]]
         return S
-
-
-def _float_slack_net(net: ReLUNet, x_max: float) -> float:
-    """``L γ_{n+2} ‖|W_L|⋯|W_1| x_max 1‖_∞`` (as :func:`slt_check.certificates.sup_error._float_slack`; empty layers
-    allowed): a bound on the float evaluation error of ``net`` over the box."""
-    v = np.full(net.n_in, x_max)
-    n_max = 1
-    for W in net.weights:
-        Wa = abs(W) if sp.issparse(W) else np.abs(W)
-        v = np.asarray(Wa @ v).ravel()
-        if sp.issparse(W):
-            fan = int(np.max(np.diff(sp.csr_matrix(W).indptr), initial=0))
-        else:
-            fan = W.shape[1]
-        n_max = max(n_max, fan)
-    return len(net.weights) * _gamma(n_max + 2) * float(np.max(v, initial=0.0))
 
 
 def _ticket_net(ticket: Any) -> tuple[ReLUNet, list[tuple[int, int, np.ndarray]]]:
@@ -504,11 +497,14 @@ def exact_sup_error(
         )
     if net.output_relu != target.output_relu:
         raise ValueError("ticket: output_relu differs from the target's")
+    tiny = underflow_allowance([target.weights, net.weights], max(x_max, 1.0) if aff is not None else x_max,
+                               "the MILP")  # refuses a box/weights that could overflow
     outs = list(range(target.n_out)) if outputs is None else [int(o) for o in outputs]
     if not outs or min(outs) < 0 or max(outs) >= target.n_out:
         raise ValueError(f"outputs: need indices in [0, {target.n_out}), got {outs}")
 
     model = _Model(target.n_in, x_max, max_binaries, fix_last=aff is not None)
+    model.link_deadline = t_start + LINK_SHARE * time_limit
     EF, f_layers = model.network(target)
     link_map = {k: (f_layers[i], c) for k, i, c in links if i < target.depth - 1} if use_links else None
     EG, g_layers = model.network(net, link_map, feas_tol)
@@ -521,7 +517,8 @@ def exact_sup_error(
     integ = np.asarray(model.integ, dtype=np.uint8)
     bigm = np.asarray(model.bigm)
     x_slack = max(x_max, 1.0) if aff is not None else x_max  # a superset box: a sound slack
-    s_float = 2.0 * (_float_slack_net(target, x_slack) + _float_slack_net(net, x_slack))
+    s_float = 2.0 * (float_slack(target.weights, x_slack, target.n_in) + float_slack(net.weights, x_slack, net.n_in)
+                     ) + tiny
     constraints = [LinearConstraint(A, blo, bhi)] if A.shape[0] else []
     D = (EF - EG).tocsr()
     n = target.n_in
@@ -545,9 +542,12 @@ def exact_sup_error(
             "primal_feasibility_tolerance": feas_tol,
             "dual_feasibility_tolerance": feas_tol,
         }
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # HiGHS options passed verbatim
-            res = milp(-f, integrality=integ, bounds=Bounds(lb, ub), constraints=constraints, options=opts)
+        if left <= 0.0:  # the wall-clock cap is spent: the box bound of this objective, no solve (sound)
+            box = float(np.abs(f) @ np.maximum(np.abs(lb), np.abs(ub)))
+            res = OptimizeResult(status=1, x=None, mip_dual_bound=-box, mip_node_count=0)
+        else:
+            with quiet_native_output():  # HiGHS prints some diagnostics itself; options passed verbatim
+                res = milp(-f, integrality=integ, bounds=Bounds(lb, ub), constraints=constraints, options=opts)
         dt = time.perf_counter() - t0
         status = _STATUS.get(int(res.status), "error")
         entry: dict[str, Any] = {"output": j, "sign": int(s), "status": status, "time_s": dt,
@@ -574,6 +574,8 @@ def exact_sup_error(
         c_inf = float(np.max(np.abs(f), initial=0.0))
         s_tol = KAPPA * tau * (float(np.sum((1.0 + bigm) * S)) + (1.0 + c_inf) * float(np.sum(ub - lb)))
         up = dual_max + s_tol + s_float
+        if np.isnan(up):  # e.g. inf·0 in the slack when HiGHS gave up on huge coefficients: no bound
+            up = np.inf
         entry.update({
             "lower": val if x is not None else None,
             "signed_lower": float(s * diff[j]) if x is not None else None,

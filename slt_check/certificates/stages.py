@@ -25,17 +25,11 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from slt_check.certificates.float_safety import TINY, U, float_slack, gamma
 from slt_check.core.nets import ReLUNet
 
 __all__ = ["U", "gamma", "Stage", "UnreadableStage", "stages_of", "reduce_stages", "aggregate", "interval_bounds",
            "float_slack", "stagewise_float_slack", "ticket_float_slack", "TINY"]
-
-U = 2.0**-53  # unit round-off of float64
-
-
-def gamma(n: int) -> float:
-    return (n * U) / (1 - n * U)
-
 
 class UnreadableStage(ValueError):
     """A pair stage whose kept intermediate neuron has several inputs: a valid pruning that the stage
@@ -118,35 +112,19 @@ def aggregate(M: np.ndarray, copies: np.ndarray | None, n_target: int) -> np.nda
 
 
 def interval_bounds(target: ReLUNet, x_max: float) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``[lo, hi]`` of every stage input of ``F`` over the box (index 0 = x)."""
+    """``[lo, hi]`` of every stage input of ``F`` over the box (index 0 = x), widened by the float-safety
+    rule (:mod:`slt_check.certificates.float_safety`): ``γ_{n+2}`` times the magnitude for rounding and
+    :data:`TINY` for underflow, so that they contain the real-arithmetic intervals."""
     lo = np.full(target.n_in, -x_max)
     hi = np.full(target.n_in, x_max)
     out = [(lo, hi)]
     for W in target.dense_weights()[:-1]:
         Wp, Wn = np.maximum(W, 0), np.minimum(W, 0)
         zlo, zhi = Wp @ lo + Wn @ hi, Wp @ hi + Wn @ lo
-        lo, hi = np.maximum(zlo, 0.0), np.maximum(zhi, 0.0)
+        pad = 2.0 * gamma(W.shape[1] + 2) * (np.abs(W) @ np.maximum(np.abs(lo), np.abs(hi))) + TINY
+        lo, hi = np.maximum(zlo - pad, 0.0), np.maximum(zhi + pad, 0.0)
         out.append((lo, hi))
     return out
-
-
-def float_slack(weights: Sequence[Any], x_max: float, n_in: int) -> float:
-    """``L γ_{n+2} ‖|W_L|⋯|W_1| x_max 1‖_∞``: bound on the float evaluation error of a network (the
-    reference bound; layers with no rows, as a compact ticket of a zero weight has, are allowed).
-    Underflow is not counted (at most ``2⁻¹⁰⁷⁵`` per product; :data:`TINY` in the stage-wise bound)."""
-    v = np.full(n_in, x_max)
-    n_max = 1
-    for W in weights:
-        Wa = _abs(W)
-        v = np.asarray(Wa @ v).ravel()
-        fan = int(np.max(np.diff(sp.csr_matrix(W).indptr), initial=0)) if sp.issparse(W) else W.shape[1]
-        n_max = max(n_max, fan)
-    return len(weights) * gamma(n_max + 2) * float(np.max(v, initial=0.0))
-
-
-TINY = 1e-300
-"""Absolute allowance per unit and stage for underflow: a product that lands among the subnormals is
-off by at most ``2⁻¹⁰⁷⁵`` (sums of subnormals are exact), and a row has far fewer than ``10⁷⁰`` of them."""
 
 
 def _pair_chain(red: Sequence[dict[str, Any]], n_layers: int) -> bool:
@@ -176,7 +154,8 @@ def stagewise_float_slack(red: Sequence[dict[str, Any]], x_max: float, n_layers:
     a stored or dense zero weight gives an exact 0 term and an exact addition, so only the ``f_o``
     stored entries of row ``o`` of ``B`` count). The standard model ``fl(a∘b) = (a∘b)(1+θ)``,
     ``|θ| ≤ U``, gives ``fl(Σ_{j≤f} b_j g_j) = Σ_j b_j g_j (1+θ_j)``, ``|θ_j| ≤ γ_f``; underflow adds at most
-    ``2⁻¹⁰⁷⁵`` per product, covered by :data:`TINY`.
+    ``2⁻¹⁰⁷⁵`` per product, covered by :data:`TINY` (also added to ``u``: the float-safety rule of
+    :mod:`slt_check.certificates.float_safety`).
 
     **Rounding inside stage k.** ``ẑ_j = fl(a_j ĥ_i) = a_j ĥ_i (1+θ)``: rounding keeps the sign, so
     ``σ(ẑ_j) = σ(a_j ĥ_i)(1+θ)``, and ``ŷ_o = fl(Σ_j b_oj σ(ẑ_j)) = Σ_j b_oj σ(a_j ĥ_i)(1+θ'_j)`` with
@@ -205,7 +184,7 @@ def stagewise_float_slack(red: Sequence[dict[str, Any]], x_max: float, n_layers:
     value ``/ (1 + γ_{n+3})``; each stage's ``E`` and ``u`` are multiplied by ``1 + 4γ_{n+4}`` to stay
     upper bounds.
 
-    It is at most ``float_slack(weights)`` plus the underflow allowance the reference omits: each of the
+    Its rounding part is at most the rounding part of ``float_slack(weights)``: each of the
     ``l`` terms ``|Ŵ_L|⋯|Ŵ_{k+1}| e_k`` is at most ``γ_{f+2} |B_L||A_L|⋯|B_1||A_1| x_max 1``
     (``|Ŵ| ≤ |B||A|``) and the reference bound counts ``L = 2l``.
     """
@@ -225,7 +204,7 @@ def stagewise_float_slack(red: Sequence[dict[str, Any]], x_max: float, n_layers:
         else:
             E_new = Pa @ E + e
             u_new = Pa @ u
-        E, u = E_new * grow, u_new * grow
+        E, u = E_new * grow, u_new * grow + TINY
     return float(np.max(E))
 
 

@@ -67,7 +67,9 @@ import numpy as np
 from slt_check.certificates.crown import certified_bound_crown as _crown
 from slt_check.certificates.crown import crown_from_reduced
 from slt_check.certificates.exact import exact_sup_error
+from slt_check.certificates.float_safety import FloatRangeError, underflow_allowance
 from slt_check.certificates.stages import (
+    TINY,
     Stage,
     UnreadableStage,
     aggregate,
@@ -162,6 +164,7 @@ def _bound_from_reduced(
     Ws = target.dense_weights()
     if len(red) != len(Ws):
         raise ValueError(f"stages: need one stage per target layer ({len(Ws)}), got {len(red)}")
+    tiny = underflow_allowance([Ws, weights], x_max)  # refuses a box/weights that could overflow
     bounds_in = interval_bounds(target, x_max)
     E = np.zeros(target.n_in)
     in_copies: np.ndarray | None = None
@@ -186,12 +189,12 @@ def _bound_from_reduced(
         else:
             E_new = term + np.abs(r["Pos"]) @ E
         # the bound's own float rounding: a few roundings per term, an n-term sum, one more sum over E
-        E = E_new * (1 + gamma(max(W.shape[1], np.shape(r["Pos"])[1]) + 8))
+        E = E_new * (1 + gamma(max(W.shape[1], np.shape(r["Pos"])[1]) + 8)) + TINY
         per_stage.append(float(E.max()))
         in_copies = copies
     if in_copies is not None and (len(in_copies) != target.n_out or np.any(in_copies != np.arange(target.n_out))):
         raise ValueError("stages: the last stage must map its outputs one-to-one onto the target's")
-    slack = float_slack(Ws, x_max, target.n_in) + ticket_float_slack(weights, red, x_max, target.n_in)
+    slack = float_slack(Ws, x_max, target.n_in) + ticket_float_slack(weights, red, x_max, target.n_in) + tiny
     bound = float(E.max()) + slack
     return {"bound": bound, "per_stage": per_stage, "weight_err": weight_err, "slack": slack}
 
@@ -429,14 +432,19 @@ def sup_error_any(target: ReLUNet, ticket: Any, x_max: float | None = None, **kw
     """:func:`sup_error` for a ticket of any structure: the stage certificate when it can read the
     ticket; otherwise (a kept intermediate neuron with several inputs, as edge-popup masks have) the
     exact MILP of :mod:`slt_check.certificates.exact`, whose upper end is sound up to the solver's tolerances —
-    ``certificate`` then says ``"milp"``. ``ValueError`` when neither applies (the MILP is too large)."""
+    ``certificate`` then says ``"milp"``; ``time_limit`` (default 60 s) is then a wall-clock cap on the
+    whole MILP, after which its upper bound so far is the certificate (``exact_status == "time_limit"``).
+    ``ValueError`` when neither applies (the MILP is too large)."""
     try:
         return sup_error(target, ticket, x_max, **kw)
     except UnreadableStage as stage_exc:
         if x_max is None:
             x_max = ticket.meta.get("x_max")
         try:
-            ex = exact_sup_error(target, ticket, check_positive(x_max, "x_max"))
+            ex = exact_sup_error(target, ticket, check_positive(x_max, "x_max"),
+                                 time_limit=kw.get("time_limit", 60.0))
+        except FloatRangeError:
+            raise
         except ValueError as exc:
             raise ValueError(f"the stage certificate cannot read this ticket ({stage_exc}) and it is too large "
                              f"for the exact MILP ({exc})") from None

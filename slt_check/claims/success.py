@@ -289,7 +289,8 @@ CLAIMS: list[Claim] = [
           "forall", [_T.format("P_main")], measure_xlayer, breaks=("checker: digit base 2",)),
     Claim("X-cert", "Certification soundness: the error found by search ≤ the certified bound (slack: "
           "the smallest certified ÷ found)", "reconstructed", "certify.py (added)", "forall",
-          [_T.format("P_main"), "properties/test_r06_end_to_end.py"], measure_xcert,
+          [_T.format("P_main"), "properties/test_r06_end_to_end.py", "properties/test_x_cert_float_range.py"],
+          measure_xcert,
           breaks=("certificate-0.9",)),
 ]
 

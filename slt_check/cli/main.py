@@ -12,11 +12,12 @@ import json
 import math
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from slt_check.certificates.stages import float_slack
+from slt_check.certificates.float_safety import FloatRangeError, float_slack
 from slt_check.certificates.sup_error import sup_error_any
 from slt_check.constructions import get_construction
 from slt_check.constructions.base import ConstructionFailed
@@ -143,7 +144,8 @@ def _add_scale_out(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="run the trials on a dask.distributed scheduler (dask:tcp://host:port), a local dask "
                    "cluster (dask-local:N) or local processes (processes:N); results are identical to a serial "
-                   "run (every trial is seeded from its case)")
+                   "run (every trial is seeded from its case); a scheduler that does not answer within 30 s "
+                   "stops the command (exit 2)")
     p.add_argument("--workers", type=_count("workers"), default=None,
                    help="start a local dask cluster of N worker processes (same as --scheduler dask-local:N)")
 
@@ -218,6 +220,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="which sound upper bound decides the verdict: the stage propagation certificate "
                    "(default, what builds accept), CROWN linear bounds on the difference network (about 3x "
                    "tighter at full size, under a second), or the smaller of the two (docs/certificates.md)")
+    c.add_argument("--time-limit", type=_float("time_limit"), default=60.0, metavar="SECONDS",
+                   help="wall-clock cap on the exact MILP (--exact, and the fallback for masks the stage "
+                   "certificate cannot read); when it runs out, the MILP's sound upper bound so far decides "
+                   "the verdict, and a note says so")
     c.add_argument("--json", action="store_true", help="print JSON instead of text")
     c.add_argument("--jobs", type=_count("jobs"), default=1, help="worker processes to validate a compact ticket")
     _add_memory(c)
@@ -411,11 +417,19 @@ def cmd_check(args: argparse.Namespace) -> int:
     kw: dict[str, Any] = {"method": "milp"} if args.exact else {}
     if args.certificate != "propagation":
         kw["certificate"] = args.certificate
+    if not 0 < args.time_limit <= 7 * 86400:
+        raise ValueError(f"--time-limit: need 0 < SECONDS ≤ 604800 (a week), got {args.time_limit:g}")
+    kw["time_limit"] = args.time_limit
     try:
         err = sup_error_any(ticket.target, ticket, x_max, rng=args.search_seed, **kw)
+    except FloatRangeError:  # a box or weights beyond float64's safe range: bad input (exit 2)
+        raise
     except ValueError as exc:
         raise TicketRefused(str(exc)) from None
     certificate = err.certificate or "stage propagation"
+    if err.exact_status == "time_limit":
+        print(f"note: the MILP stopped at --time-limit {args.time_limit:g} s before closing its gap; "
+              f"its sound upper bound so far ({err.exact_upper:.4g}) is what it proves", file=sys.stderr)
     meta["sup_error"] = err.as_dict() | {"x_max": x_max}
     eps = meta["problem"]["eps"]
     code = _verdict_code(err, eps)
@@ -462,6 +476,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     argv = [a for a in argv if a != "--debug"]
+    try:  # the environment's default limit is read by every --help: refuse a bad one in one line
+        memory.default_limit()
+    except ValueError as exc:
+        print(f"slt-check: error: environment variable SLT_CHECK_MAX_MEMORY: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -486,7 +505,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
 
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():  # a warning is one line, like an error (no file paths or source)
+            warnings.showwarning = lambda message, *_a, **_k: print(
+                f"{prefix}: warning: {' '.join(str(message).split())}", file=sys.stderr)
+            return int(args.func(args) or 0)
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return EXIT_PIPE

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, fields, is_dataclass
 from typing import Any, ClassVar
 
 from slt_check.core.nets import ReLUNet
-from slt_check.core.validation import check_delta, check_eps, check_positive, check_weight_bound
+from slt_check.core.validation import check_delta, check_eps, check_scale, check_weight_bound
 from slt_check.tickets.ticket import Ticket
 
 __all__ = ["Problem", "Construction", "ConstructionFailed", "construction_options", "meta_common"]
@@ -43,10 +43,10 @@ class Problem:
         if len(ws) < 2 or any(n < 1 for n in ws):
             raise ValueError(f"widths: need (n_0, …, n_l), l ≥ 1, positive integers; got {self.widths!r}")
         object.__setattr__(self, "widths", ws)
-        object.__setattr__(self, "eps", check_eps(self.eps))
+        object.__setattr__(self, "eps", check_scale(check_eps(self.eps), "eps"))
         object.__setattr__(self, "delta", check_delta(self.delta))
-        object.__setattr__(self, "w_max", check_positive(self.w_max, "w_max"))
-        object.__setattr__(self, "x_max", check_positive(self.x_max, "x_max"))
+        object.__setattr__(self, "w_max", check_scale(self.w_max, "w_max"))
+        object.__setattr__(self, "x_max", check_scale(self.x_max, "x_max"))
 
     @property
     def depth(self) -> int:

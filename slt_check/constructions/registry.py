@@ -17,8 +17,9 @@ from slt_check.constructions.factorial import Factorial
 from slt_check.constructions.malach import Malach
 from slt_check.constructions.orseau import Orseau
 from slt_check.constructions.pensia import Pensia
+from slt_check.core.subset_sum import MAX_N
 
-__all__ = ["CONSTRUCTIONS", "get_construction", "option_names"]
+__all__ = ["CONSTRUCTIONS", "get_construction", "option_names", "OPTION_RANGES", "check_option_ranges"]
 
 CONSTRUCTIONS: dict[str, type[Construction]] = {
     cls.name: cls for cls in (Orseau, Pensia, Malach, Factorial, Burkholz, EdgePopup)  # type: ignore[misc]
@@ -29,6 +30,49 @@ CONSTRUCTIONS: dict[str, type[Construction]] = {
 def option_names(cls: type[Any]) -> list[str]:
     """The options a construction class accepts (its init fields but ``name``)."""
     return sorted(f.name for f in fields(cls) if f.init and f.name != "name") if is_dataclass(cls) else []
+
+
+OPTION_RANGES: dict[str, tuple[float, float, bool]] = {
+    # name: (lowest, highest, must be an integer); the constructions check the finer rules
+    "gamma": (1.0, 16.0, False),
+    "n_digits": (1, 200, True),
+    "n_samples": (1, 10**9, True),
+    "window": (1, MAX_N, True),
+    "grow_from": (1, MAX_N, True),
+    "scale": (1e-100, 1e3, False),
+    "C": (1e-3, 1e3, False),
+    "rho": (1, 10**6, True),
+    "k": (1, 10**9, True),
+    "steps": (1, 10**7, True),
+    "lr": (1e-12, 1e3, False),
+    "batch": (1, 10**6, True),
+    "train_seed": (0, 2**63 - 1, True),
+    "k_start": (1, 10**9, True),
+    "time_limit": (1e-3, 7 * 86400.0, False),
+    "sup_phase": (0.0, 1.0, False),
+    "q": (0.0, 1.0, False),
+    "anneal": (0.0, 1.0, False),
+    "leak": (0.0, 1.0, False),
+}
+"""The documented range of every numeric construction option (docs/checking.md, "Limits"): wide enough
+for any real use, narrow enough that no plan formula (``γ^M``, sample counts, widths) overflows
+float64 or asks for an absurd allocation. ``get_construction`` refuses a value outside it (a
+``ValueError`` naming the option and the range), for ``build --option`` and for a file's options."""
+
+
+def check_option_ranges(options: dict[str, Any]) -> None:
+    """``ValueError`` for a numeric option outside :data:`OPTION_RANGES` (or not an integer where one
+    is needed); ``None`` (the default) and non-numeric values pass (the construction checks them)."""
+    for key, value in options.items():
+        if key not in OPTION_RANGES or value is None or isinstance(value, (bool, str)):
+            continue
+        lo, hi, integer = OPTION_RANGES[key]
+        kind = "an integer" if integer else "a number"
+        if not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
+            raise ValueError(f"option {key}: expected {kind} in [{lo:g}, {hi:g}], got {value!r}")
+        if not lo <= value <= hi:  # also false for NaN
+            shown = f"{value:g}" if isinstance(value, float) or abs(value) < 10**15 else f"a {len(str(value))}-digit number"
+            raise ValueError(f"option {key}: must lie in [{lo:g}, {hi:g}], got {shown}")
 
 
 def get_construction(name: str, **options: Any) -> Construction:
@@ -43,6 +87,7 @@ def get_construction(name: str, **options: Any) -> Construction:
     unknown = sorted(set(options) - set(known))
     if unknown:
         raise ValueError(f"option: {name!r} has no option(s) {unknown}; its options are {known}")
+    check_option_ranges(options)
     try:
         return cls(**options)
     except TypeError as exc:  # a wrong value type that the constructor did not name

@@ -48,7 +48,7 @@ import scipy.sparse as sp
 
 from slt_check.core.bounds import biased_bounds
 from slt_check.core.nets import ReLUNet
-from slt_check.core.validation import check_array_bound
+from slt_check.core.validation import check_array_bound, check_scale
 
 __all__ = [
     "AFFINE_KEY",
@@ -133,7 +133,7 @@ def affine_record(net: ReLUNet, w_max: float, b_max: float | None, x_max: float)
     ``ValueError`` if a bias or weight is out of its bound."""
     if not net.has_biases:
         raise ValueError("target: has no biases; build it without the constant-input reduction")
-    b_max = check_bias_bound(net, bias_bound(net) if b_max is None else b_max)
+    b_max = check_scale(check_bias_bound(net, bias_bound(net) if b_max is None else b_max), "b_max")
     w_prime, x_prime = biased_bounds(w_max, b_max, x_max, net.depth)
     return {"n_in": int(net.n_in), "x_max": float(x_max), "w_max": float(w_max), "b_max": float(b_max),
             "w_max_reduced": float(w_prime), "x_max_reduced": float(x_prime)}

@@ -23,6 +23,8 @@ __all__ = [
     "MAX_TARGET_PARAMS",
     "check_target_file",
     "check_real",
+    "MAX_SCALE",
+    "check_scale",
 ]
 
 
@@ -30,6 +32,8 @@ def check_positive(value: Any, name: str) -> float:
     """A finite real number > 0."""
     try:
         v = float(value)
+    except OverflowError:
+        raise ValueError(f"{name}: must be finite and > 0, got a number too large for float64") from None
     except (TypeError, ValueError):
         raise ValueError(f"{name}: expected a positive real number, got {value!r}") from None
     if not math.isfinite(v) or v <= 0:
@@ -129,9 +133,26 @@ def check_real(value: Any, name: str) -> float:
     """A finite real number (``int`` or ``float``, not a bool or a string)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise ValueError(f"{name}: expected a real number, got {value!r} ({type(value).__name__})")
-    v = float(value)
+    try:
+        v = float(value)
+    except OverflowError:
+        raise ValueError(f"{name}: must be finite, got a number too large for float64") from None
     if not math.isfinite(v):
         raise ValueError(f"{name}: must be finite, got {value!r}")
+    return v
+
+
+MAX_SCALE = 1e100
+"""Largest ε, ``w_max``, ``b_max`` and ``x_max`` a problem accepts: far beyond any use, and small enough
+that the plans' formulas (powers, logarithms, sample counts) and the certificates' products stay
+finite in float64 (docs/certificates.md, "Float safety")."""
+
+
+def check_scale(value: Any, name: str) -> float:
+    """A finite real number in ``(0, MAX_SCALE]`` (ε, ``w_max``, ``b_max``, ``x_max``)."""
+    v = check_positive(value, name)
+    if v > MAX_SCALE:
+        raise ValueError(f"{name}: must be ≤ {MAX_SCALE:g} (float64-safe range), got {value!r}; rescale the problem")
     return v
 
 

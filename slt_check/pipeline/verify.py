@@ -48,7 +48,7 @@ from slt_check.constructions.base import Problem, construction_options
 from slt_check.constructions.registry import get_construction
 from slt_check.core.affine import augment, check_bias_bound, read_affine, restore
 from slt_check.core.nets import ReLUNet
-from slt_check.core.validation import check_weight_bound
+from slt_check.core.validation import check_real, check_weight_bound
 from slt_check.io.textio import json_ready
 from slt_check.runtime import memory
 from slt_check.tickets.compact_ticket import FORMAT, read_compact_ticket, read_ticket_meta, spec_to_dict
@@ -98,7 +98,7 @@ def check_meta(meta: Any, *, compact: bool) -> None:
         raise ValueError(f"meta['problem']['widths']: need ≥ 2 positive integers, got {widths!r}")
     for key in ("eps", "delta", "w_max", "x_max"):
         v = _need(prob, key, _NUMBER, "meta['problem']")
-        if not math.isfinite(v):
+        if not math.isfinite(check_real(v, f"meta['problem'][{key!r}]")):
             raise ValueError(f"meta['problem'][{key!r}]: must be finite, got {v!r}")
         if key in meta and meta[key] != v:
             raise ValueError(f"meta[{key!r}] = {meta[key]!r} disagrees with meta['problem'][{key!r}] = {v!r}")

@@ -8,7 +8,8 @@ Executors (:func:`executor_from`):
 
 * ``None`` / ``"serial"``: in this process;
 * ``"processes:N"`` (or ``workers=N``): ``N`` local worker processes (:mod:`slt_check.runtime.workers`);
-* ``"dask:ADDRESS"`` (e.g. ``dask:tcp://10.0.0.5:8786``): a running ``dask.distributed`` scheduler;
+* ``"dask:ADDRESS"`` (e.g. ``dask:tcp://10.0.0.5:8786``): a running ``dask.distributed`` scheduler, which
+  must accept the connection and answer within :data:`CONNECT_TIMEOUT_S` (else ``ValueError``);
   ``"dask-local:N"``: a local dask cluster of ``N`` single-threaded worker processes.
 
 ``slt-check report``, ``compare`` (and ``ledger``) take ``--scheduler`` and ``--workers`` and set the
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import as_completed
 from contextlib import contextmanager
@@ -121,6 +123,11 @@ def executor_from(spec: str | None) -> Iterator[Any]:
 
 _CLIENTS: dict[str, Any] = {}
 
+CONNECT_TIMEOUT_S = 30.0
+"""Seconds a ``dask:ADDRESS`` scheduler has to accept the connection *and* answer the client's
+handshake; past it the command stops with a ``ValueError`` (exit code 2) instead of waiting forever
+(dask's own connect timeout does not cover a peer that accepts and never answers)."""
+
 
 def close_clients() -> None:
     """Close every dask client (and local cluster) this process started."""
@@ -144,10 +151,33 @@ def _dask_client(spec: str) -> Any:
             client = Client(cluster)
             atexit.register(cluster.close)
         else:
-            client = Client(arg)
+            client = _connect(Client, arg, CONNECT_TIMEOUT_S)
         atexit.register(client.close)
         _CLIENTS[spec] = client
     return _CLIENTS[spec]
+
+
+def _connect(client_cls: Any, address: str, timeout: float) -> Any:
+    """``client_cls(address)`` in a daemon thread, waited for at most ``timeout`` seconds (module
+    docstring): ``ValueError`` naming the address when it does not answer or refuses."""
+    box: dict[str, Any] = {}
+
+    def go() -> None:
+        try:
+            box["client"] = client_cls(address, timeout=timeout)
+        except Exception as exc:  # noqa: BLE001 - reported below as one line
+            box["error"] = exc
+
+    th = threading.Thread(target=go, name="slt-check-dask-connect", daemon=True)
+    th.start()
+    th.join(timeout + 1.0)
+    if th.is_alive():
+        raise ValueError(f"--scheduler: {address} did not answer within {timeout:g} s (it accepted the connection, "
+                         "or none was made); give the address of a running dask scheduler (dask:tcp://host:port)")
+    if "error" in box:
+        exc = box["error"]
+        raise ValueError(f"--scheduler: cannot connect to {address}: {type(exc).__name__}: {exc}")
+    return box["client"]
 
 
 def run_trials(
