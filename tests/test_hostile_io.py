@@ -87,3 +87,73 @@ def test_a_state_dict_in_reversed_order_is_read_by_module_index(tmp_path, capsys
     with torch.no_grad():
         ref = m(torch.from_numpy(x)).numpy()
     np.testing.assert_allclose(h, ref, rtol=0, atol=1e-12)  # the certified target is what torch computes
+
+
+# ------------------------------------------------------------------ data: what is written, what is read
+
+
+@pytest.fixture(scope="module")
+def npz_target(tmp_path_factory) -> Path:
+    p = tmp_path_factory.mktemp("npzt") / "m.npz"
+    np.savez(p, W_0=np.array([[0.5, -0.2], [0.1, 0.3]]), W_1=np.array([[0.4, 0.2]]))
+    return p
+
+
+@pytest.fixture(scope="module")
+def dense(tmp_path_factory) -> Path:
+    p = tmp_path_factory.mktemp("dense") / "t.npz"
+    assert main(["build", "--target", "random:2-3-1", "--eps", "0.1", "--sharing", "per_input", "--out", str(p)]) == 0
+    return p
+
+
+def test_the_output_is_never_the_input(npz_target, tmp_path, capsys, monkeypatch):
+    d = tmp_path
+    (d / "m.npz").write_bytes(npz_target.read_bytes())
+    os.symlink(d / "m.npz", d / "link.npz")
+    os.link(d / "m.npz", d / "hard.npz")
+    (d / "sub").mkdir()
+    monkeypatch.chdir(d / "sub")
+    before = (d / "m.npz").read_bytes()
+    for out in (d / "m.npz", d / "link.npz", d / "hard.npz", Path("../m.npz")):
+        rc, _, err = _run(["build", "--target", "npz:../m.npz", *EPS, "--out", str(out)], capsys)
+        assert rc == 2 and "is the input file" in err, out
+    assert (d / "m.npz").read_bytes() == before
+
+
+def test_written_files_keep_their_mode_and_honour_the_umask(npz_target, tmp_path, capsys):
+    out = tmp_path / "t.npz"
+    old = os.umask(0o077)
+    try:
+        assert main(["build", "--target", f"npz:{npz_target}", *EPS, "--out", str(out)]) == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    out.chmod(0o640)
+    assert main(["build", "--target", f"npz:{npz_target}", *EPS, "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640
+
+
+def _duplicate_member(src: Path, dst: Path, member: str, data: bytes) -> None:
+    import warnings
+
+    with zipfile.ZipFile(src) as zi, zipfile.ZipFile(dst, "w") as zo, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Duplicate name": the attack
+        for info in zi.infolist():
+            zo.writestr(info, zi.read(info))
+        zo.writestr(member, data)
+
+
+def test_duplicate_zip_members_are_refused(dense, npz_target, tmp_path, capsys):
+    with zipfile.ZipFile(dense) as z:
+        mask = next(n for n in z.namelist() if n.startswith("mask_"))
+        data = z.read(mask)
+    _duplicate_member(dense, tmp_path / "dup.npz", mask, data)
+    rc, out, err = _run(["check", str(tmp_path / "dup.npz")], capsys)
+    assert rc == 4 and "two members named" in err and "HOLDS" not in out
+    with zipfile.ZipFile(npz_target) as z:
+        w = z.read("W_0.npy")
+    _duplicate_member(npz_target, tmp_path / "dupt.npz", "W_0.npy", w)
+    rc, _, err = _run(["build", "--target", f"npz:{tmp_path / 'dupt.npz'}", *EPS, "--out", str(tmp_path / "o.npz")],
+                      capsys)
+    assert rc == 2 and "twice" in err

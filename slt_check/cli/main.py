@@ -21,7 +21,7 @@ from slt_check.certificates.sup_error import sup_error_any
 from slt_check.constructions import get_construction
 from slt_check.constructions.base import ConstructionFailed
 from slt_check.core.affine import read_affine
-from slt_check.io.safe_io import Terminated, check_output_path, install_signal_handlers
+from slt_check.io.safe_io import Terminated, check_not_an_input, check_output_path, install_signal_handlers
 from slt_check.pipeline.build import (
     DENSE_PARAMS_LIMIT,
     LONG_BUILD_S,
@@ -265,6 +265,9 @@ def float_floor(target: Any, x_max: float) -> float:
 
 def cmd_build(args: argparse.Namespace) -> int:
     check_output_path(args.out, ".npz", "--out")
+    kind, _, source = args.target.partition(":")
+    if kind in ("npz", "torch") and source:
+        check_not_an_input(args.out, [source], "--out")
     opts = _parse_options(args.option)
     if args.sharing:
         if "sharing" in opts:
@@ -386,9 +389,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     if not path.is_file():
-        raise ValueError(f"file: no ticket file at {args.file!r}" + (" (a directory)" if path.is_dir() else ""))
+        raise ValueError(f"file: {args.file!r} is not a regular file (a directory, FIFO or device)" if path.exists()
+                         else f"file: no ticket file at {args.file!r}")
     try:
         ticket = load_ticket(path, jobs=args.jobs, max_bytes=memory.limit())
+    except memory.OverLimit:
+        raise  # bad input (exit 2): the work this file asks for exceeds --max-memory
     except ValueError as exc:
         raise TicketRefused(str(exc)) from None
     meta = ticket.meta
@@ -497,9 +503,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         return fail(EXIT_BAD_INPUT, "error", exc)
     except MemoryError as exc:
+        way_out = ("use --lazy / a larger ε" if args.command == "build" else
+                   "a file that needs more than this machine has is refused; use fewer --jobs" if args.command == "check"
+                   else "use a smaller problem")
         return fail(EXIT_BAD_INPUT, "out of memory",
                     MemoryError("the machine ran out of memory; lower --max-memory so the estimate refuses "
-                                f"such work up front, or use --lazy / a larger ε ({exc})"))
+                                f"such work up front, or {way_out} ({exc})"))
     except OSError as exc:
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
         return fail(EXIT_BAD_INPUT, "error", OSError(f"{exc.strerror or exc}{where}"))

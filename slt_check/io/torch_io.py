@@ -413,7 +413,12 @@ def _torch_load_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {lines[0] if lines else 'no message'}"
 
 
-def load_torch_target(path: str, *, output_relu: bool | None = None) -> ReLUNet:
+TORCH_READ_FACTOR = 5
+"""Peak bytes of loading a ``.pt`` per byte of its records: the tensors, and their float64 copies
+(4× for 2-byte floats)."""
+
+
+def load_torch_target(path: str, *, output_relu: bool | None = None, max_bytes: int | None = None) -> ReLUNet:
     """Load a target network from a ``.pt`` file, safely: a file from a stranger must never run code.
 
     The file must be a ``torch.save`` zip archive (the format since torch 1.6; older files are
@@ -431,8 +436,9 @@ def load_torch_target(path: str, *, output_relu: bool | None = None) -> ReLUNet:
       ``<layer>.bias``), read as ``Linear`` layers in key order with ``ReLU`` between them. A state
       dict does not record an output ReLU, so it comes from the caller: ``output_relu=None`` → ``False``.
 
-    Every failure (missing, empty or directory path, not a torch file, truncated, refused content)
-    is a one-line ``ValueError`` naming the file.
+    ``max_bytes``: refuse a file whose records, read as float64, would need more
+    (:data:`TORCH_READ_FACTOR` bytes per record byte). Every failure (missing, empty or directory path,
+    not a torch file, truncated, refused content) is a one-line ``ValueError`` naming the file.
     """
 
     what = f"target: {path!r}"
@@ -440,16 +446,26 @@ def load_torch_target(path: str, *, output_relu: bool | None = None) -> ReLUNet:
     try:
         with zipfile.ZipFile(path) as zf:
             declared = sum(info.file_size for info in zf.infolist())
+            names = [info.filename for info in zf.infolist()]
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise ValueError(
             f"{what} is not a torch.save zip archive (truncated, saved in the pre-1.6 legacy format, "
             "or not a torch file)"
         ) from None
+    if len(set(names)) != len(names):
+        raise ValueError(f"{what} has two zip members of one name; zip readers disagree on which one counts, "
+                         "so the file is refused")
     limit = 8 * MAX_TARGET_PARAMS + 2**24
     if declared > limit:
         raise ValueError(
             f"{what} declares {declared} bytes of records, more than {limit} (8 bytes × MAX_TARGET_PARAMS="
             f"{MAX_TARGET_PARAMS} + 16 MiB); a target that large cannot be built into a ticket in memory"
+        )
+    if max_bytes is not None and TORCH_READ_FACTOR * declared > max_bytes:
+        raise ValueError(
+            f"{what} declares {declared} bytes of records; reading them as float64 needs about "
+            f"{TORCH_READ_FACTOR * declared / 2**20:.0f} MiB, more than the memory limit of {max_bytes / 2**20:.0f} MiB "
+            "(--max-memory, SLT_CHECK_MAX_MEMORY)"
         )
     torch = _torch()
     allowed = [(record, name) for name, record in _RECORDS.items()]
