@@ -157,3 +157,140 @@ def test_duplicate_zip_members_are_refused(dense, npz_target, tmp_path, capsys):
     rc, _, err = _run(["build", "--target", f"npz:{tmp_path / 'dupt.npz'}", *EPS, "--out", str(tmp_path / "o.npz")],
                       capsys)
     assert rc == 2 and "twice" in err
+
+
+# ------------------------------------------------------------------ memory: estimated before allocated
+
+
+def _arrays(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path) as z:
+        return {k: z[k] for k in z.files}
+
+
+def _with_meta(src: Path, dst: Path, **changes) -> Path:  # noqa: ANN003
+    a = _arrays(src)
+    meta = json.loads(str(a["meta"])) | changes
+    np.savez(dst, **dict(a, meta=np.array(json.dumps(meta))))
+    return dst
+
+
+@pytest.fixture(scope="module")
+def compact(tmp_path_factory) -> Path:
+    p = tmp_path_factory.mktemp("compact") / "c.npz"
+    assert main(["build", "--target", "random:2-3-1", "--eps", "0.1", "--sharing", "per_input", "--lazy",
+                 "--out", str(p)]) == 0
+    return p
+
+
+def _peak(argv: list[str], capsys) -> tuple[int, str, float]:  # noqa: ANN001
+    """Exit code, stderr and the peak of numpy/Python allocations (tracemalloc) of one command."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        rc, _, err = _run(argv, capsys)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return rc, err, peak
+
+
+LIMIT = 64 * 2**20
+
+
+def test_small_files_that_declare_big_work_are_refused_before_allocating(dense, compact, tmp_path, capsys):
+    a = _arrays(dense)
+    a["G_0"] = np.zeros((1000, 40_000), np.int8)  # 38 MiB of int8 < 64 MiB; 343 MiB as float64
+    np.savez_compressed(tmp_path / "int8.npz", **a)
+    m = json.loads(str(_arrays(compact)["meta"]))
+    attacks = {
+        "int8": (["check", str(tmp_path / "int8.npz")], "float64"),
+        "widths": (["check", str(_with_meta(compact, tmp_path / "w.npz", source=m["source"] | {
+            "widths": [2, 400_000_000, 1]}))], "declares a G"),
+        "spec": (["check", str(_with_meta(dense, tmp_path / "s.npz", target_spec="random:2-16000000-1"))],
+                 "problem's widths"),
+        "random build": (["build", "--target", "random:2-4000000-1", "--out", str(tmp_path / "o.npz")],
+                         "memory limit"),
+        "jobs": (["check", str(compact), "--jobs", "48"], "48 worker processes"),
+        "batch": (["build", "--target", "random:2-2-1", "--eps", "0.3", "--construction", "edge-popup",
+                   "--option", "batch=100000000", "--out", str(tmp_path / "o.npz")], "batch"),
+    }
+    for name, (argv, fragment) in attacks.items():
+        limit = LIMIT if name != "batch" else 2**30  # a dense build counts 400 MiB for the interpreter
+        rc, err, peak = _peak([*argv, "--max-memory", str(limit)], capsys)
+        assert rc in (2, 4) and fragment in err, (name, rc, err)
+        assert peak < LIMIT, (name, peak)
+    assert not (tmp_path / "o.npz").exists()
+
+
+# ------------------------------------------------------------------ malformed files: documented codes
+
+
+def test_malformed_metadata_and_results_files_end_in_documented_codes(dense, tmp_path, capsys):
+    deep = '{"x":' * 100_000 + "1" + "}" * 100_000
+    a = _arrays(dense)
+    np.savez(tmp_path / "deep.npz", **dict(a, meta=np.array(deep)))
+    rc, _, err = _run(["check", str(tmp_path / "deep.npz")], capsys)
+    assert rc == 4 and "nested deeper" in err
+    p = _with_meta(dense, tmp_path / "layers.npz", layers=[1, "x", {"layer": "\x1b[2J", "eta": "y"}],
+                   precision="certificate")
+    rc, out, _ = _run(["check", str(p)], capsys)  # informational records: shown escaped, never a crash
+    assert rc == 0 and "\x1b" not in out
+    for i, text in enumerate(['{"claims": {"A": {"verdict": 3}}}', "[1, 2]", "{", deep,
+                              '{"claims": {"A": {"verdict": "holds", "details": {"rate_tests": [{"n": 3}]}}}}']):
+        (tmp_path / f"r{i}.json").write_text(text)
+        rc, _, err = _run(["ledger", "--from", str(tmp_path / f"r{i}.json"), "--check"], capsys)
+        assert rc == 2 and "r" in err, (text[:40], err)
+
+
+@pytest.mark.parametrize("content", ['{"points": [1]}', '{"points": [{"params": 1}]}', '{"meta": 3, "points": []}',
+                                     "[" * 5000 + "]" * 5000])
+def test_a_malformed_sweep_file_is_one_value_error(tmp_path, content):
+    from slt_check.experiments.sweep import run_sweep
+
+    (tmp_path / "s.json").write_text(content)
+    with pytest.raises(ValueError, match="sweep file|nested") as info:
+        run_sweep(tmp_path / "s.json", [{"a": 1}], fn=lambda p: {"r": 1})
+    assert "\n" not in str(info.value)
+
+
+# ------------------------------------------------------------------ messages
+
+
+def test_strings_from_a_file_are_printed_escaped_and_short(npz_target, tmp_path, capsys):
+    t = tmp_path / "t.npz"
+    assert main(["build", "--target", f"npz:{npz_target}", *EPS, "--out", str(t)]) == 0
+    capsys.readouterr()
+    forged = _with_meta(t, tmp_path / "f.npz", target_spec="npz:m\n\x1b[32mHOLDS\u202e" + "x" * 5000)
+    rc, out, _ = _run(["check", str(forged)], capsys)
+    assert rc == 0 and "\x1b" not in out and "\u202e" not in out and "\\x1b[32mHOLDS" in out
+    assert max(len(line) for line in out.splitlines()) < 600
+    a = _arrays(t)  # 30 000 unexpected members: one short line
+    np.savez(tmp_path / "many.npz", **a, **{f"junk_{i}\x1b[2J": np.zeros(0) for i in range(30_000)})
+    rc, _, err = _run(["check", str(tmp_path / "many.npz")], capsys)
+    assert rc == 4 and len(err) < 1200 and "\x1b" not in err and "more characters" in err
+
+
+def test_a_ledger_verdict_cannot_break_the_markdown_table():
+    from slt_check.claims import ledger
+
+    claims = ledger.load_results(ledger.RECORD_PATH)
+    cid = next(iter(claims["claims"]))
+    claims["claims"][cid]["verdict"] = "holds | x |\n| forged | <script>"
+    row = next(line for line in ledger.render_table(claims).splitlines() if line.startswith(f"| {cid} |"))
+    assert row.count(" | ") == 8 and "<script>" not in row and "\n" not in row  # still nine cells
+
+
+def test_late_checks_are_done_up_front(tmp_path, capsys, monkeypatch):
+    long = tmp_path / ("a" * 245 + ".npz")
+    rc, _, err = _run(["build", "--target", "random:2-2-1", "--out", str(long)], capsys)
+    assert rc == 2 and "file name is" in err
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "readme.md").write_text("no markers here\n")
+    rc, _, err = _run(["compare", "--readme", "readme.md", "--eps", "0.1", "0.01", "0.001"], capsys)
+    assert rc == 2 and "markers" in err and not (tmp_path / "results").exists()  # nothing created, nothing run
+    rc, _, err = _run(["compare", "--eps", "0.1", "--out", "new/x.md"], capsys)
+    assert rc == 2 and not (tmp_path / "new").exists()
+    os.mkfifo(tmp_path / "fifo.npz")
+    rc, _, err = _run(["check", str(tmp_path / "fifo.npz")], capsys)
+    assert rc == 2 and "not a regular file" in err
