@@ -206,7 +206,7 @@ def test_small_files_that_declare_big_work_are_refused_before_allocating(dense, 
     attacks = {
         "int8": (["check", str(tmp_path / "int8.npz")], "float64"),
         "widths": (["check", str(_with_meta(compact, tmp_path / "w.npz", source=m["source"] | {
-            "widths": [2, 400_000_000, 1]}))], "declares a G"),
+            "widths": [2, 400_000_000, 1]}))], "to index"),
         "spec": (["check", str(_with_meta(dense, tmp_path / "s.npz", target_spec="random:2-16000000-1"))],
                  "problem's widths"),
         "random build": (["build", "--target", "random:2-4000000-1", "--out", str(tmp_path / "o.npz")],

@@ -256,7 +256,11 @@ def verify_ticket(ticket: Any, *, max_bytes: int | None = None, jobs: int | None
                 f"source: the file's G spec differs from what {con.name!r} samples for this problem and seed "
                 f"{seed} (expected {ref}); a ticket may only prune its construction's G"
             )
-        memory.require(16.0 * plan.get("n_samples", 1) * max(1, jobs or 1) + ticket.n_kept * 24.0
+        need = 16.0 * plan.get("n_samples", 1) + ticket.n_kept * 24.0
+        if need > limit:  # the file's own size: a refused ticket
+            raise ValueError(f"regenerating the kept entries needs about {memory.format_size(need)}, more than the "
+                             f"memory limit of {memory.format_size(limit)}")
+        memory.require(need + 16.0 * plan.get("n_samples", 1) * (max(1, jobs or 1) - 1)
                        + memory.workers_bytes(jobs or 1), limit,
                        f"regenerating the kept entries{f' in {jobs} worker processes' if (jobs or 1) > 1 else ''}",
                        "use fewer --jobs, or run on a machine with more memory")

@@ -288,9 +288,11 @@ def read_compact_ticket(
         raise ValueError(f"{path}: not a compact ticket (format {meta.get('format')!r}, expected {FORMAT!r})")
     spec = spec_from_meta(meta, path)
     n_kept = sum(int(a.size) for k, a in data.items() if k.startswith(("rows_", "bias_rows_")))
-    memory.require(memory.compact_read_bytes(spec.g_widths, n_kept), memory.limit() if max_bytes is None else
-                   int(max_bytes), f"ticket: {str(path)!r} (a G of widths {list(spec.g_widths)[:6]})",
-                   "the file declares a G larger than this machine can index; it is refused")
+    need = memory.compact_read_bytes(spec.g_widths, n_kept)
+    limit = memory.limit() if max_bytes is None else int(max_bytes)
+    if need > limit:  # the file's own declaration: a refused ticket, not a wrong argument
+        raise ValueError(f"{path}: its G of widths {list(spec.g_widths)[:6]} needs about {memory.format_size(need)} "
+                         f"to index, more than the memory limit of {memory.format_size(limit)}; the file is refused")
     n_t = len(spec.widths) - 1
     aff = read_affine(meta)
     expected = {"meta"} | {f"target_{i}" for i in range(n_t)} | {
