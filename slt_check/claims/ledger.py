@@ -123,11 +123,14 @@ def load_results(path: str | Path = RESULTS_PATH) -> dict[str, Any]:
 def check_results(data: Any, what: str) -> None:
     """``ValueError`` unless ``data`` has the shape :func:`render_table` and ``--check`` read: an object
     with a ``claims`` object of objects, each with a text ``verdict``, a ``slack`` that is a number,
-    text or null, and a ``details`` object (if any) whose ``rate_tests`` are objects with numbers."""
+    text or null, and a ``details`` object (if any) whose ``rate_tests`` are objects with numbers; a
+    ``meta`` object with a ``versions`` object and a text ``scale``."""
     if not isinstance(data, dict) or not isinstance(data.get("claims"), dict):
         raise ValueError(f"{what}: has no 'claims' table (an object of claim results)")
-    if not isinstance(data.get("meta", {}), dict):
-        raise ValueError(f"{what}: 'meta' must be an object")
+    meta = data.get("meta", {})
+    if not isinstance(meta, dict) or not isinstance(meta.get("versions", {}), dict) \
+            or not isinstance(meta.get("scale", ""), str):
+        raise ValueError(f"{what}: 'meta' must be an object with a 'versions' object and a text 'scale'")
     for cid, r in data["claims"].items():
         where = f"{what}: claims[{cid[:40]!r}]"
         if not isinstance(r, dict) or not isinstance(r.get("verdict"), str):
@@ -136,7 +139,7 @@ def check_results(data: Any, what: str) -> None:
         if slack is not None and (isinstance(slack, bool) or not isinstance(slack, (int, float, str))):
             raise ValueError(f"{where}: 'slack' must be a number, text or null")
         details = r.get("details", {})
-        tests = details.get("rate_tests", []) if isinstance(details, dict) else None
+        tests = details.get("rate_tests", []) if isinstance(details, dict) else "not a list"
         if not isinstance(tests, (list, type(None))):
             raise ValueError(f"{where}: 'details' must be an object with a list of 'rate_tests'")
         for t in tests or []:
