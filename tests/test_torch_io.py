@@ -307,10 +307,16 @@ def test_state_dicts_load_as_linear_layers_with_relu_between(tmp_path) -> None:
     assert G.output_relu
     np.testing.assert_allclose(G(Xs), np.maximum(_out(model, Xs), 0), rtol=0, atol=1e-12)
     assert target_from_spec(f"torch:{path}", output_relu=True).output_relu
-    # a plain dict with other layer names, float32, key order
-    sd = {"fc1.weight": torch.ones(5, 3), "head.weight": torch.full((1, 5), 0.5)}
-    H = load_torch_target(_save(sd, tmp_path / "named.pt"))
+    # a plain dict, float32, keys in reverse order: the layers run in index order, not key order
+    sd = {"net.2.weight": torch.full((1, 5), 0.5), "net.0.weight": torch.ones(5, 3)}
+    H = load_torch_target(_save(sd, tmp_path / "indexed.pt"))
     assert H.widths == (3, 5, 1) and H.weights[0].dtype == np.float64
+    # names that do not say the order are refused (a state dict records no forward)
+    for name, keys in {"named": ("fc1", "head"), "two stems": ("a.0", "b.1"), "leading zero": ("0", "01")}.items():
+        sd = {f"{keys[0]}.weight": torch.ones(5, 3), f"{keys[1]}.weight": torch.full((1, 5), 0.5)}
+        with pytest.raises(ValueError, match="Sequential index|ambiguous") as info:
+            load_torch_target(_save(sd, tmp_path / f"{name}.pt"))
+        assert "\n" not in str(info.value)
 
 
 def test_state_dict_biases_and_refusals(tmp_path) -> None:

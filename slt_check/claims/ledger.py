@@ -12,7 +12,6 @@ failure rate, …); its meaning per claim is in the claim's ``details``.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,7 +24,7 @@ from slt_check.claims.rates import audit
 from slt_check.io import textio
 from slt_check.io.paths import project_root
 from slt_check.io.safe_io import atomic_write_json, atomic_write_text
-from slt_check.io.textio import json_ready
+from slt_check.io.textio import json_ready, loads_json, md_cell
 from slt_check.tickets.ticket import versions
 
 __all__ = [
@@ -112,19 +111,49 @@ def load_results(path: str | Path = RESULTS_PATH) -> dict[str, Any]:
     if not path.is_file():
         raise ValueError(f"path: no results file at {str(path)!r}; run `slt-check ledger --run` first")
     try:
-        data = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"path: {str(path)!r} is not valid JSON ({exc})") from exc
-    if "claims" not in data:
-        raise ValueError(f"path: {str(path)!r} has no 'claims' table")
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"path: {str(path)!r} is not UTF-8 text") from None
+    data = loads_json(text, f"path: {str(path)!r}")
+    check_results(data, f"path: {str(path)!r}")
     return data
+
+
+def check_results(data: Any, what: str) -> None:
+    """``ValueError`` unless ``data`` has the shape :func:`render_table` and ``--check`` read: an object
+    with a ``claims`` object of objects, each with a text ``verdict``, a ``slack`` that is a number,
+    text or null, and a ``details`` object (if any) whose ``rate_tests`` are objects with numbers; a
+    ``meta`` object with a ``versions`` object and a text ``scale``."""
+    if not isinstance(data, dict) or not isinstance(data.get("claims"), dict):
+        raise ValueError(f"{what}: has no 'claims' table (an object of claim results)")
+    meta = data.get("meta", {})
+    if not isinstance(meta, dict) or not isinstance(meta.get("versions", {}), dict) \
+            or not isinstance(meta.get("scale", ""), str):
+        raise ValueError(f"{what}: 'meta' must be an object with a 'versions' object and a text 'scale'")
+    for cid, r in data["claims"].items():
+        where = f"{what}: claims[{cid[:40]!r}]"
+        if not isinstance(r, dict) or not isinstance(r.get("verdict"), str):
+            raise ValueError(f"{where}: expected an object with a text 'verdict'")
+        slack = r.get("slack")
+        if slack is not None and (isinstance(slack, bool) or not isinstance(slack, (int, float, str))):
+            raise ValueError(f"{where}: 'slack' must be a number, text or null")
+        details = r.get("details", {})
+        tests = details.get("rate_tests", []) if isinstance(details, dict) else "not a list"
+        if not isinstance(tests, (list, type(None))):
+            raise ValueError(f"{where}: 'details' must be an object with a list of 'rate_tests'")
+        for t in tests or []:
+            numbers = ("delta", "k", "n", "ci_low", "ci_high", "power_2delta") if isinstance(t, dict) and t.get("n") \
+                else ("delta",)
+            if not isinstance(t, dict) or not all(isinstance(t.get(k), (int, float)) and not isinstance(t.get(k), bool)
+                                                   for k in numbers) or not isinstance(t.get("verdict", ""), str):
+                raise ValueError(f"{where}: a rate test must be an object with the numbers {', '.join(numbers)}")
 
 
 def _fmt_slack(s: Any) -> str:
     if s is None:
         return "—"
     if isinstance(s, str):
-        return "∞" if s == "inf" else s
+        return "∞" if s == "inf" else md_cell(s, 40)
     if s >= 1e4:
         return f"{s:.2e}"
     return f"{s:.3g}"
@@ -184,8 +213,8 @@ def _fmt_rates(row: dict[str, Any]) -> str:
 
 
 def _md(text: Any) -> str:
-    """A table cell's text: pipes escaped, line breaks and control characters blanked."""
-    return "".join(ch if ch.isprintable() else " " for ch in str(text)).replace("|", "\\|")
+    """A table cell's text (:func:`slt_check.io.textio.md_cell`: printable, ``|`` and ``<`` escaped)."""
+    return md_cell(text, 2000)
 
 
 def verdict_text(row: dict[str, Any]) -> str:

@@ -54,16 +54,27 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    check_output_path(args.out, None, "--out")  # before the (long) run, not after
-    if args.json:
-        check_output_path(args.json, None, "--json")
-
-    t0 = time.perf_counter()
+    # every argument is checked before anything is created or run (the run takes minutes)
     if len(args.eps) < 3:
         raise ValueError("--eps: need at least 3 values of ε to fit slopes")
+    widths = parse_widths(args.widths)
+    if args.readme:
+        readme = Path(args.readme)
+        if not readme.is_file():
+            raise ValueError(f"--readme: no file at {str(readme)!r}")
+        replace_peers_block(readme.read_text(encoding="utf-8"), "")  # its markers must be there
+        check_output_path(readme, None, "--readme")
+    if args.json:
+        check_output_path(args.json, None, "--json")
+    out_dir = Path(args.out).parent
+    if not out_dir.exists() and not out_dir.parent.is_dir():
+        check_output_path(args.out, None, "--out")  # only the default results/ folder is created
+    out_dir.mkdir(exist_ok=True)
+    check_output_path(args.out, None, "--out")
+
+    t0 = time.perf_counter()
     md, raw = peers_table(
-        args.eps, widths=parse_widths(args.widths), delta=args.delta, seed=args.seed,
+        args.eps, widths=widths, delta=args.delta, seed=args.seed,
         target_seed=args.target_seed, n_factorial_seeds=args.factorial_seeds,
         constructions=args.constructions, max_params=args.max_params,
     )

@@ -20,6 +20,7 @@ from pathlib import Path
 from slt_check.claims import ledger
 from slt_check.cli.main import _add_scale_out
 from slt_check.io.safe_io import atomic_write_json
+from slt_check.io.textio import printable
 
 __all__ = ["register", "cmd_ledger"]
 
@@ -73,7 +74,8 @@ def cmd_ledger(args: argparse.Namespace) -> int:
     else:
         results = ledger.load_results(src)
     for cid, r in results["claims"].items():
-        print(f"{cid:16s} {r['verdict']:12s} slack {ledger._fmt_slack(r['slack'])}")
+        print(f"{printable(cid, 40):16s} {printable(r['verdict'], 40):12s} "
+              f"slack {printable(ledger._fmt_slack(r.get('slack')), 40)}")
     if args.check:
         problems = ledger.check_documents(results)
         if ledger.BASELINE_PATH.is_file():

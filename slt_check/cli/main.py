@@ -22,7 +22,8 @@ from slt_check.certificates.sup_error import sup_error_any
 from slt_check.constructions import get_construction
 from slt_check.constructions.base import ConstructionFailed
 from slt_check.core.affine import read_affine
-from slt_check.io.safe_io import Terminated, check_output_path, install_signal_handlers
+from slt_check.io.safe_io import Terminated, check_not_an_input, check_output_path, install_signal_handlers
+from slt_check.io.textio import printable
 from slt_check.pipeline.build import (
     DENSE_PARAMS_LIMIT,
     LONG_BUILD_S,
@@ -65,6 +66,9 @@ share them, ``--json`` included)."""
 
 EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_REFUSED, EXIT_UNSOUND = 0, 1, 2, 3, 4, 5
 EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_PIPE = 70, 130, 143, 141
+
+MAX_ERROR_CHARS = 1000
+"""An error line is cut after this many characters (a file may make a message of any length)."""
 
 DESCRIPTION = """\
 slt_check — build strong lottery tickets by pruning random networks, and check the theorems.
@@ -271,6 +275,9 @@ def float_floor(target: Any, x_max: float) -> float:
 
 def cmd_build(args: argparse.Namespace) -> int:
     check_output_path(args.out, ".npz", "--out")
+    kind, _, source = args.target.partition(":")
+    if kind in ("npz", "torch") and source:
+        check_not_an_input(args.out, [source], "--out")
     opts = _parse_options(args.option)
     if args.sharing:
         if "sharing" in opts:
@@ -309,7 +316,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     ticket.meta["target_sha256"] = target_digest(target)
     ticket.save(args.out)
     _print_summary(ticket, build_s)
-    print(f"saved         {args.out}")
+    print(f"saved         {printable(args.out)}")
     if not result.ok:
         print("FAILED: the construction's success event did not hold (saved because of --allow-failure)",
               file=sys.stderr)
@@ -347,19 +354,24 @@ def _slow_plan_hint(construction: str, opts: dict[str, object], n_weights: int) 
             "per-layer precisions instead (same G, accepted iff certified ≤ ε; see docs/scale.md)")
 
 
+def _g(x: Any) -> str:
+    """A number from a file as ``.3g``, anything else escaped (:func:`printable`)."""
+    return f"{x:.3g}" if isinstance(x, (int, float)) and not isinstance(x, bool) else printable(x, 20)
+
+
 def _print_summary(ticket: Any, build_s: float | None = None) -> None:
     s = ticket.sizes()
     meta = ticket.meta
     plan = meta.get("plan", {})
     opts = meta.get("options", {})
     shown = {k: v for k, v in opts.items() if v is not None}
-    print(f"construction  {meta.get('construction')}  options={json.dumps(shown, sort_keys=True)}  "
+    print(f"construction  {printable(meta.get('construction'))}  options={printable(json.dumps(shown, sort_keys=True))}  "
           f"seed={meta.get('seed')}")
     prob = meta.get("problem", {})
     print(f"problem       ε = {prob.get('eps')}  δ = {prob.get('delta')}  w_max = {prob.get('w_max')}  "
           f"box ‖x‖∞ ≤ x_max = {prob.get('x_max')}  output_relu = {prob.get('output_relu')}")
     print(f"target        widths={list(ticket.target.widths)}  weights={s['target_weights']}  "
-          f"spec={meta.get('target_spec', '-')}  sha256={meta.get('target_sha256', '-')[:16]}…")
+          f"spec={printable(meta.get('target_spec', '-'), 200)}  sha256={printable(str(meta.get('target_sha256', '-'))[:16])}…")
     print(f"G             depth={s['G_depth']}  neurons={s['G_neurons']}  params={s['G_params']}")
     print(f"kept          params={s['kept_params']} ({s['kept_params_per_weight']:.2f}/weight)  "
           f"neurons={s['kept_neurons']}")
@@ -367,10 +379,12 @@ def _print_summary(ticket: Any, build_s: float | None = None) -> None:
     if keys:
         items = (f"{k}={plan[k]:.4g}" if isinstance(plan[k], float) else f"{k}={plan[k]}" for k in keys)
         print("plan          " + "  ".join(items))
-    if meta.get("precision") == "certificate":
+    layers = meta.get("layers")
+    if meta.get("precision") == "certificate" and isinstance(layers, list):  # informational: shown if well formed
         etas = "  ".join(
-            f"η{layer['layer']}={layer['eta']:.3g}" if "eta" in layer else f"M{layer['layer']}={layer['M']}"
-            for layer in meta.get("layers", []))
+            f"η{printable(layer.get('layer'), 8)}={_g(layer['eta'])}" if "eta" in layer
+            else f"M{printable(layer.get('layer'), 8)}={printable(layer.get('M'), 12)}"
+            for layer in layers[:64] if isinstance(layer, dict))
         print(f"selection     per-layer precision from the certificate: {etas}")
     print(f"success       {ticket.ok}")
     if build_s is not None:
@@ -392,9 +406,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     if not path.is_file():
-        raise ValueError(f"file: no ticket file at {args.file!r}" + (" (a directory)" if path.is_dir() else ""))
+        raise ValueError(f"file: {args.file!r} is not a regular file (a directory, FIFO or device)" if path.exists()
+                         else f"file: no ticket file at {args.file!r}")
     try:
         ticket = load_ticket(path, jobs=args.jobs, max_bytes=memory.limit())
+    except memory.OverLimit:
+        raise  # bad input (exit 2): the work this file asks for exceeds --max-memory
     except ValueError as exc:
         raise TicketRefused(str(exc)) from None
     meta = ticket.meta
@@ -443,7 +460,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                "exit_code": code}
         print(json.dumps(out, indent=1, sort_keys=True, default=float))
         return code
-    print(f"file          {args.file}")
+    print(f"file          {printable(args.file)}")
     print(f"certificate   {certificate}")
     print(f"verified      G regenerated from seed {meta['seed']} by {meta['construction']!r}; ticket == "
           "G ⊙ mask bit for bit; stages and target checked")
@@ -500,7 +517,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def fail(code: int, what: str, exc: BaseException) -> int:
         if debug:
             raise exc
-        msg = " ".join(str(exc).split()) or type(exc).__name__
+        msg = printable(" ".join(str(exc).split()) or type(exc).__name__, MAX_ERROR_CHARS)
         print(f"{prefix}: {what}: {msg}", file=sys.stderr)
         return code
 
@@ -519,9 +536,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         return fail(EXIT_BAD_INPUT, "error", exc)
     except MemoryError as exc:
+        way_out = ("use --lazy / a larger ε" if args.command == "build" else
+                   "a file that needs more than this machine has is refused; use fewer --jobs" if args.command == "check"
+                   else "use a smaller problem")
         return fail(EXIT_BAD_INPUT, "out of memory",
                     MemoryError("the machine ran out of memory; lower --max-memory so the estimate refuses "
-                                f"such work up front, or use --lazy / a larger ε ({exc})"))
+                                f"such work up front, or {way_out} ({exc})"))
     except OSError as exc:
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
         return fail(EXIT_BAD_INPUT, "error", OSError(f"{exc.strerror or exc}{where}"))
@@ -532,7 +552,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, documented code
         if debug:
             raise
-        print(f"{prefix}: internal error: {type(exc).__name__}: {' '.join(str(exc).split())} "
+        print(f"{prefix}: internal error: {type(exc).__name__}: "
+              f"{printable(' '.join(str(exc).split()), MAX_ERROR_CHARS)} "
               "(run again with --debug for the traceback, and please report it)", file=sys.stderr)
         return EXIT_INTERNAL
 

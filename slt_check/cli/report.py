@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from slt_check.cli.main import _add_memory, _add_scale_out
 from slt_check.experiments.plotting import FIGURES
 from slt_check.experiments.report import run_report
+from slt_check.io.safe_io import check_output_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,6 +43,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     unknown = [f for f in figs if f not in FIGURES]
     if unknown:
         raise ValueError(f"--figure: unknown {unknown}; choose from {list(FIGURES)}")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out: {args.out!r} is a file; give a folder")
+    check_output_path((out if out.is_dir() else out.parent) / "report.md", ".md", "--out")  # before creating it
     path = run_report(args.out, args.scale, figs, update_repo=args.update_repo, ledger=not args.no_ledger)
     print(f"wrote {path}")
     return 0

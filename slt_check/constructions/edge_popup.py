@@ -74,6 +74,7 @@ from slt_check.constructions.pensia import Pensia
 from slt_check.core.nets import ReLUNet
 from slt_check.core.validation import check_count, check_positive
 from slt_check.io.textio import json_ready
+from slt_check.runtime import memory
 from slt_check.tickets.ticket import Ticket
 
 __all__ = ["EdgePopup", "SOURCES", "train_mask", "certify_general"]
@@ -178,6 +179,10 @@ class EdgePopup(Construction):
     def select(self, target: ReLUNet, G: ReLUNet, spec: Any, problem: Problem) -> Ticket:
         """Train the scores, keep the top-``k`` mask, certify it (see the module docstring)."""
         problem.check_target(target)
+        n_inputs = self.batch + (2**target.n_in if target.n_in <= 10 else 0)
+        memory.require(memory.BYTES_PER_ACTIVATION * n_inputs * float(sum(G.widths)), memory.limit(),
+                       f"training the scores on a batch of {self.batch} inputs",
+                       "use a smaller --option batch (the default is 256)")
         k, k_origin = self.kept_budget(target, G, spec, problem)
         t0 = time.perf_counter()
         masks, info = train_mask(

@@ -29,7 +29,7 @@ from slt_check.claims import ledger
 from slt_check.core.stats import clopper_pearson, slope_ci
 from slt_check.io.paths import project_root, require_project_root
 from slt_check.io.safe_io import atomic_write_text
-from slt_check.io.textio import json_ready, round_sig
+from slt_check.io.textio import json_ready, loads_json, round_sig
 
 __all__ = [
     "PLOTS_DIR",
@@ -102,9 +102,10 @@ def read_json(path: str | os.PathLike[str]) -> Any:
     if not path.is_file():
         raise ValueError(f"path: no results file at {str(path)!r}; run its compute() first")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"path: {str(path)!r} is not valid JSON ({exc})") from exc
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"path: {str(path)!r} is not UTF-8 text") from None
+    return loads_json(text, f"path: {str(path)!r}")
 
 
 def data_path(name: str, config: dict[str, Any] | None = None) -> Path:

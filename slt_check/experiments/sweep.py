@@ -172,8 +172,11 @@ def run_sweep(
         check_output_path(path, ".json", "sweep file")
     if path is not None and Path(path).is_file():
         old = read_json(path)
-        if not isinstance(old, dict) or not isinstance(old.get("points"), list):
-            raise ValueError(f"sweep file: {str(path)!r} is not a sweep file (no 'points' list); move it away")
+        if not isinstance(old, dict) or not isinstance(old.get("points"), list) or not isinstance(
+                old.get("meta", {}), dict) or not all(isinstance(r, dict) and isinstance(r.get("params"), dict)
+                                                      and "result" in r for r in old["points"]):
+            raise ValueError(f"sweep file: {str(path)!r} is not a sweep file (a 'meta' object and a 'points' list "
+                             "of {'params': {…}, 'result': …} records); move it away")
         if old.get("meta", {}).get("code") == code:
             for rec in old["points"]:
                 done[point_key(rec["params"])] = rec

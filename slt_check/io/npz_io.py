@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import os
 import zipfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.lib import format as npformat
 
-__all__ = ["NpzMember", "npz_headers", "read_npy_header", "load_npz", "DEFAULT_MAX_BYTES"]
+__all__ = ["NpzMember", "npz_headers", "read_npy_header", "load_npz", "array_bytes", "DEFAULT_MAX_BYTES"]
 
 DEFAULT_MAX_BYTES = 8 * 2**30
 """Default bound on the total decoded size of the arrays read from one file (8 GiB)."""
@@ -60,6 +61,8 @@ def _open_zip(path: Path, what: str) -> zipfile.ZipFile:
         raise ValueError(f"{what}: no {what} file at {str(path)!r}")
     if path.is_dir():
         raise ValueError(f"{what}: {str(path)!r} is a directory, not an .npz file")
+    if not path.is_file():  # a FIFO or a device would block or never end
+        raise ValueError(f"{what}: {str(path)!r} is not a regular file (a FIFO, socket or device), not an .npz file")
     if path.stat().st_size == 0:
         raise ValueError(f"{what}: {str(path)!r} is empty")
     try:
@@ -76,6 +79,11 @@ def npz_headers(path: str | os.PathLike[str], what: str = "file") -> dict[str, N
     p = Path(path)
     out: dict[str, NpzMember] = {}
     with _open_zip(p, what) as zf:
+        dups = [n for n, c in Counter(info.filename for info in zf.infolist()).items() if c > 1]
+        if dups:
+            dup = dups[0]
+            raise ValueError(f"{what}: {str(p)!r} has two members named {dup[:60]!r}; zip readers disagree on "
+                             "which one counts, so the file is refused")
         for info in zf.infolist():
             if not info.filename.endswith(".npy"):
                 raise ValueError(f"{what}: member {info.filename!r} of {str(p)!r} is not an .npy array")
@@ -93,6 +101,22 @@ def npz_headers(path: str | os.PathLike[str], what: str = "file") -> dict[str, N
     return out
 
 
+def array_bytes(n_elements: float, itemsize: int, kind: str) -> float:
+    """Bytes of reading ``n_elements`` entries of ``itemsize`` bytes and kind ``kind`` (numpy's
+    ``dtype.kind``): the array itself, plus its 8-byte copy (float64 weights, int64 indices) when it
+    is a number of another width (booleans are used as they are)."""
+    convert = kind in "iuf" and not (itemsize == 8 and kind in "fi")
+    return float(n_elements) * (itemsize + (8 if convert else 0))
+
+
+def _read_bytes(m: NpzMember) -> float:
+    """A member's declared size plus its float64 copy (:func:`array_bytes`)."""
+    n = 1.0
+    for d in m.shape:
+        n *= d
+    return array_bytes(n, int(m.dtype.itemsize), m.dtype.kind)
+
+
 def load_npz(
     path: str | os.PathLike[str],
     *,
@@ -106,7 +130,8 @@ def load_npz(
 
     * numeric members must have a dtype kind in ``kinds`` (``b`` bool, ``i``/``u`` integer, ``f``
       float — complex and strings refused), ``text_members`` must be 0-d unicode strings;
-    * the declared total size must be ≤ ``max_bytes``.
+    * the declared total size, counting each numeric array that is not float64 once more as its
+      float64 copy (an ``int8`` array costs 9 bytes per entry), must be ≤ ``max_bytes``.
     ``ValueError`` (naming the member and the limit) otherwise; no data is read before the checks."""
     p = Path(path)
     headers = npz_headers(p, what)
@@ -121,13 +146,13 @@ def load_npz(
                 f"{what}: member {name!r} has dtype {m.dtype}; expected real numbers "
                 f"({', '.join(sorted(kinds))} kinds), e.g. float64"
             )
-        total += m.nbytes
+        total += _read_bytes(m)
     if total > max_bytes:
-        big = max(wanted.values(), key=lambda m: m.nbytes)
+        big = max(wanted.values(), key=_read_bytes)
         raise ValueError(
-            f"{what}: {str(p)!r} declares {total / 2**30:.3g} GiB of arrays (largest: {big.name!r} of shape "
-            f"{big.shape}), more than the limit of {max_bytes / 2**30:.3g} GiB; raise --max-memory if the file "
-            "is trusted and the machine has the memory"
+            f"{what}: {str(p)!r} declares {total / 2**30:.3g} GiB of arrays once read as float64 (largest: "
+            f"{big.name!r} of shape {big.shape[:8]}, {big.dtype}), more than the limit of {max_bytes / 2**30:.3g} "
+            "GiB; raise --max-memory if the file is trusted and the machine has the memory"
         )
     out: dict[str, Any] = {}
     try:

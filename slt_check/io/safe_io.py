@@ -7,6 +7,10 @@
   temporary file is removed and the destination is left as it was.
 * :func:`check_output_path` refuses an output path *before* a long computation starts: a missing or
   non-writable directory, a path that is a directory, a wrong suffix.
+* :func:`check_not_an_input` refuses an output that is one of the command's input files (the same
+  file under another name, a symlink or a hard link included), which the write would replace.
+* The written file keeps the permission bits of the file it replaces; a new file gets the usual
+  ``0o666`` less the umask (a private ``0600`` ticket stays private, ``umask 077`` is honoured).
 * :func:`install_signal_handlers` turns SIGTERM (and SIGHUP) into a :class:`Terminated` exception so
   that ``finally`` blocks — temporary-file removal, worker-pool shutdown — run on ``kill`` as they
   do on Ctrl-C.
@@ -17,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +33,7 @@ __all__ = [
     "atomic_write_text",
     "atomic_write_json",
     "check_output_path",
+    "check_not_an_input",
     "install_signal_handlers",
 ]
 
@@ -57,9 +63,14 @@ def install_signal_handlers() -> None:
             return
 
 
+_TMP_EXTRA = len(".") + len(".") + 8 + len(".tmp")
+"""Bytes :func:`atomic_write`'s temporary name adds to the destination's (``.<name>.<8 random>.tmp``)."""
+
+
 def check_output_path(path: str | os.PathLike[str], suffix: str | None = None, name: str = "out") -> Path:
     """``ValueError`` unless ``path`` can be written: its directory exists and is writable, it is not
-    a directory, and (when ``suffix`` is given) it ends in ``suffix``. Returns it as a ``Path``."""
+    a directory, its name leaves room for the temporary file's on this file system, and (when ``suffix``
+    is given) it ends in ``suffix``. Returns it as a ``Path``. Nothing is created."""
     p = Path(path)
     if suffix is not None and p.suffix != suffix:
         raise ValueError(f"{name}: the file name must end in {suffix}, got {str(p)!r}")
@@ -68,11 +79,48 @@ def check_output_path(path: str | os.PathLike[str], suffix: str | None = None, n
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
         raise ValueError(f"{name}: directory {str(parent)!r} does not exist; create it first")
+    try:
+        name_max = int(os.pathconf(parent, "PC_NAME_MAX"))
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - platforms without pathconf
+        name_max = 255
+    if len(os.fsencode(p.name)) + _TMP_EXTRA > name_max:
+        raise ValueError(
+            f"{name}: the file name is {len(os.fsencode(p.name))} bytes long; with the temporary file's "
+            f"{_TMP_EXTRA} extra bytes it exceeds this file system's limit of {name_max} — use a shorter name"
+        )
     if not os.access(parent, os.W_OK | os.X_OK):
         raise ValueError(f"{name}: directory {str(parent)!r} is not writable")
     if p.exists() and not os.access(p, os.W_OK):
         raise ValueError(f"{name}: {str(p)!r} exists and is not writable")
     return p
+
+
+def check_not_an_input(out: str | os.PathLike[str], inputs: list[str | os.PathLike[str]], name: str = "out") -> None:
+    """``ValueError`` when ``out`` names the same file as one of ``inputs`` (by ``os.path.samefile``
+    when both exist — symlinks, hard links and relative spellings included — else by resolved path):
+    writing it would replace the input the command reads."""
+    o = Path(out)
+    for src in inputs:
+        s = Path(src)
+        try:
+            same = o.resolve() == s.resolve() or (o.exists() and s.exists() and os.path.samefile(o, s))
+        except (OSError, RuntimeError):  # a symlink loop: not the same readable file
+            same = False
+        if same:
+            raise ValueError(
+                f"{name}: {str(o)!r} is the input file {str(s)!r}; writing it would replace the input — "
+                "give another output file"
+            )
+
+
+def _new_file_mode(p: Path) -> int:
+    """The mode a plain ``open(p, "w")`` would leave: the existing file's, else ``0o666 & ~umask``."""
+    try:
+        return stat.S_IMODE(os.stat(p).st_mode)
+    except OSError:
+        mask = os.umask(0o022)  # read the umask (there is no getter), then put it back
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None]) -> Path:
@@ -87,7 +135,7 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, _new_file_mode(p))
         os.replace(tmp, p)
     except BaseException:
         try:

@@ -1,16 +1,21 @@
-"""The one place for plain-data and Markdown helpers: JSON-ready copies of results, and the
-generated blocks between ``<!-- name:start … -->`` / ``<!-- name:end -->`` markers in Markdown files
-(the ledger, the peers table, the README figures)."""
+"""The one place for plain-data and Markdown helpers: JSON-ready copies of results, the generated
+blocks between ``<!-- name:start … -->`` / ``<!-- name:end -->`` markers in Markdown files (the
+ledger, the peers table, the README figures), and the handling of text from untrusted files:
+:func:`loads_json` (bounded nesting), :func:`printable` (what a terminal is shown) and
+:func:`md_cell` (what a Markdown table is given)."""
 
 from __future__ import annotations
 
 import math
+import json
 import re
+import unicodedata
 from typing import Any
 
 import numpy as np
 
-__all__ = ["round_sig", "json_ready", "replace_block", "block_markers"]
+__all__ = ["round_sig", "json_ready", "replace_block", "block_markers", "loads_json", "printable", "md_cell",
+           "MAX_JSON_DEPTH", "MAX_MESSAGE_CHARS"]
 
 
 def round_sig(x: float, digits: int = 12) -> float:
@@ -71,3 +76,55 @@ def replace_block(text: str, name: str, block: str, where: str = "document") -> 
         raise ValueError(f"{where}: no '<!-- {name}:start … -->' … '{end}' markers found")
     stop = text.index(end, m.end())
     return text[: m.end()] + "\n" + block + text[stop:]
+
+
+MAX_JSON_DEPTH = 64
+"""Deepest nesting :func:`loads_json` accepts (slt_check's own files nest at most 6 deep)."""
+
+MAX_MESSAGE_CHARS = 600
+"""Longest untrusted text :func:`printable` shows (the rest is counted, not printed)."""
+
+
+def loads_json(text: str, what: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """``json.loads(text)``, or one ``ValueError`` naming ``what`` for invalid JSON, non-finite
+    constants (``NaN``, ``Infinity``) or nesting deeper than ``max_depth`` (which would exhaust the
+    recursion of any code walking it)."""
+
+    def refuse(c: str) -> Any:
+        raise ValueError(f"{c} is not a finite number")
+
+    try:
+        obj = json.loads(text, parse_constant=refuse)
+    except RecursionError:
+        raise ValueError(f"{what}: nested deeper than {max_depth} levels; not a file slt_check wrote") from None
+    except ValueError as exc:  # json.JSONDecodeError included
+        raise ValueError(f"{what}: not valid JSON ({printable(str(exc), 120)})") from None
+    stack = [(obj, 1)]
+    while stack:
+        x, depth = stack.pop()
+        if depth > max_depth:
+            raise ValueError(f"{what}: nested deeper than {max_depth} levels; not a file slt_check wrote")
+        if isinstance(x, dict):
+            stack.extend((v, depth + 1) for v in x.values())
+        elif isinstance(x, list):
+            stack.extend((v, depth + 1) for v in x)
+    return obj
+
+
+def printable(text: Any, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``str(text)`` safe to print on a terminal: control and format characters (newlines, ANSI escapes,
+    bidirectional overrides, …) become ``\\n``, ``\\x1b``, ``\\u202e`` escapes, and text longer
+    than ``limit`` characters is cut with ``… (N more characters)``."""
+    s = str(text)
+    extra = len(s) - limit
+    if extra > 0:
+        s = s[:limit]
+    out = "".join(ch if ch == " " or unicodedata.category(ch)[0] not in "CZ" else repr(ch)[1:-1]
+                  if ch.isascii() else f"\\u{ord(ch):04x}" for ch in s)
+    return out + (f"… ({extra} more characters)" if extra > 0 else "")
+
+
+def md_cell(text: Any, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """:func:`printable` text for one cell of a Markdown table: ``|`` escaped and ``<`` as ``&lt;``
+    (no table breaks, no HTML tags, no new lines)."""
+    return printable(text, limit).replace("<", "&lt;").replace("|", "\\|")

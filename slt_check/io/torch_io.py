@@ -261,10 +261,61 @@ def net_from_torch(module: Any, *, output_relu: bool | None = None) -> ReLUNet:
     return _assemble(layers, output_relu, "module")
 
 
+_MODULE_KEYS = frozenset({
+    "training", "_parameters", "_buffers", "_non_persistent_buffers_set", "_modules", "_is_full_backward_hook",
+    "_backward_pre_hooks", "_backward_hooks", "_forward_hooks", "_forward_hooks_with_kwargs",
+    "_forward_hooks_always_called", "_forward_pre_hooks", "_forward_pre_hooks_with_kwargs", "_state_dict_hooks",
+    "_state_dict_pre_hooks", "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks",
+})
+"""The attribute names ``torch.nn.Module.__init__`` sets (torch 2.x); everything else in a pickled
+module's ``__dict__`` is a per-class extra (:data:`_EXTRA_KEYS`) or refused."""
+
+_EXTRA_KEYS = {
+    "Sequential": frozenset(), "Identity": frozenset(), "ReLU": frozenset({"inplace"}),
+    "Linear": frozenset({"in_features", "out_features"}), "Flatten": frozenset({"start_dim", "end_dim"}),
+    "Dropout": frozenset({"p", "inplace"}),
+}
+_PARAM_NAMES = {"Linear": frozenset({"weight", "bias"})}
+
+
+def _check_record_state(state: dict[Any, Any], kind: str, where: str) -> dict[str, Any]:
+    """The pickled attribute dict of an allow-listed module, refused unless torch's ``forward`` on it
+    computes what :func:`_layers_from_record` reads.
+
+    An instance attribute that shadows a parameter (``__dict__["weight"]`` beside
+    ``_parameters["weight"]``: torch computes with the attribute), any attribute the class does not
+    set, a buffer, a hook, a child module of a leaf layer or a parameter the layer does not have would
+    each make the two differ, so each is refused. Returns the ``_parameters`` dict."""
+    unknown = sorted(str(k) for k in state if k not in _MODULE_KEYS | _EXTRA_KEYS[kind])
+    if unknown:
+        shadow = [k for k in unknown if k in _PARAM_NAMES.get(kind, ())]
+        why = (f"the instance attribute {shadow[0]!r} shadows its parameter (torch would compute with the "
+               "attribute)" if shadow else f"it carries attributes a torch.nn.{kind} does not have: "
+               f"{', '.join(repr(k[:40]) for k in unknown[:3])}")
+        raise ValueError(f"{where}: refused: {why}; save a plain model (torch.save(model)) or its state dict")
+    params = state.get("_parameters", {})
+    if not isinstance(params, dict):
+        raise ValueError(f"{where}: the torch.nn.{kind} in the file has no _parameters dict")
+    extra = sorted(str(k) for k in params if k not in _PARAM_NAMES.get(kind, ()))
+    if extra:
+        raise ValueError(f"{where}: refused: parameters {extra[:3]} are not those of a torch.nn.{kind}")
+    for key in ("_buffers", *(k for k in _MODULE_KEYS if "hook" in k and k != "_is_full_backward_hook")):
+        value = state.get(key)
+        if value is not None and (not hasattr(value, "__len__") or len(value) != 0):
+            raise ValueError(f"{where}: refused: the torch.nn.{kind} in the file has {key.strip('_')} "
+                             "(they could change what it computes)")
+    if kind != "Sequential" and state.get("_modules"):
+        raise ValueError(f"{where}: refused: the torch.nn.{kind} in the file has child modules")
+    return params
+
+
 def _layers_from_record(obj: _Record, what: str) -> list[_Layer]:
-    """The layers of an unpickled Sequential record, read from the attribute dicts only."""
+    """The layers of an unpickled Sequential record, read from the attribute dicts only — the
+    children in the order of ``_modules`` (the order ``Sequential.forward`` runs them), each checked by
+    :func:`_check_record_state`."""
     if obj.kind != "Sequential":
         raise ValueError(f"{what}: holds a torch.nn.{obj.kind}, not a torch.nn.Sequential or a state dict")
+    _check_record_state(getattr(obj, "state", {}), "Sequential", "the Sequential")
     modules = getattr(obj, "state", {}).get("_modules")
     if not isinstance(modules, dict):
         raise ValueError(f"{what}: the Sequential in the file has no _modules dict")
@@ -277,9 +328,9 @@ def _layers_from_record(obj: _Record, what: str) -> list[_Layer]:
                 f"{where}: unsupported layer {name}; only Linear, ReLU, Flatten, Identity and Dropout"
             )
         state = getattr(child, "state", {})
+        params = _check_record_state(state, child.kind, where)
         if child.kind == "Linear":
-            params = state.get("_parameters")
-            if not isinstance(params, dict) or "weight" not in params:
+            if "weight" not in params:
                 raise ValueError(f"{where}: the Linear in the file has no weight")
             w = _check_tensor(params["weight"], where)
             layers.append(_Layer("linear", where, w, _check_bias(params.get("bias"), w, where)))
@@ -293,22 +344,45 @@ def _layers_from_record(obj: _Record, what: str) -> list[_Layer]:
     return layers
 
 
+_INDEX = re.compile(r"(?:(.*)\.)?(0|[1-9][0-9]{0,8})")
+
+
+def _layer_index(prefix: str, what: str) -> tuple[str, int]:
+    """``"<stem>.<k>"`` or ``"<k>"`` → ``(stem, k)``: a state dict records no forward, so a layer's
+    place is read only from a ``Sequential`` index; other names are refused."""
+    m = _INDEX.fullmatch(prefix)
+    if m is None:
+        raise ValueError(
+            f"{what}: state dict layer {prefix[:60]!r} is not a Sequential index ('0', '2', 'net.4', …); a state "
+            "dict does not say in which order other layers run, so it is refused — save the nn.Sequential "
+            "(torch.save(model)) or name the keys '<index>.weight'"
+        )
+    return m.group(1) or "", int(m.group(2))
+
+
 def _net_from_state_dict(sd: dict[Any, Any], output_relu: bool | None, what: str) -> ReLUNet:
-    """Linear layers in key order (``<prefix>.weight``, optional ``<prefix>.bias``), ReLU between them."""
+    """Linear layers ordered by their Sequential index (``<k>.weight``, optional ``<k>.bias``, all
+    under one stem), ReLU between them — not in key order, which a file may shuffle."""
     torch = _torch()
     groups: dict[str, dict[str, Any]] = {}
     for key, value in sd.items():
         prefix, dot, leaf = key.rpartition(".") if isinstance(key, str) else ("", "", "")
         if not dot or leaf not in ("weight", "bias"):
             raise ValueError(
-                f"{what}: state dict key {key!r} is not '<layer>.weight' or '<layer>.bias'; "
+                f"{what}: state dict key {str(key)[:60]!r} is not '<layer>.weight' or '<layer>.bias'; "
                 "only the Linear layers of a Sequential are understood"
             )
         if not isinstance(value, torch.Tensor):
-            raise ValueError(f"{what}: state dict entry {key!r} is a {type(value).__name__}, not a tensor")
+            raise ValueError(f"{what}: state dict entry {key[:60]!r} is a {type(value).__name__}, not a tensor")
         groups.setdefault(prefix, {})[leaf] = value
+    indexed = {prefix: _layer_index(prefix, what) for prefix in groups}
+    stems = sorted({stem for stem, _ in indexed.values()})
+    if len(stems) > 1:
+        raise ValueError(f"{what}: state dict layers under several names ({', '.join(repr(s[:30]) for s in stems[:3])}); "
+                         "the order of the layers is ambiguous — save the nn.Sequential itself (torch.save(model))")
     layers: list[_Layer] = []
-    for prefix, entries in groups.items():
+    for prefix in sorted(groups, key=lambda p: indexed[p][1]):
+        entries = groups[prefix]
         where = f"{what}: layer {prefix!r}"
         if "weight" not in entries:
             raise ValueError(f"{where} has a bias but no weight")
@@ -339,7 +413,12 @@ def _torch_load_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {lines[0] if lines else 'no message'}"
 
 
-def load_torch_target(path: str, *, output_relu: bool | None = None) -> ReLUNet:
+TORCH_READ_FACTOR = 5
+"""Peak bytes of loading a ``.pt`` per byte of its records: the tensors, and their float64 copies
+(4× for 2-byte floats)."""
+
+
+def load_torch_target(path: str, *, output_relu: bool | None = None, max_bytes: int | None = None) -> ReLUNet:
     """Load a target network from a ``.pt`` file, safely: a file from a stranger must never run code.
 
     The file must be a ``torch.save`` zip archive (the format since torch 1.6; older files are
@@ -357,8 +436,9 @@ def load_torch_target(path: str, *, output_relu: bool | None = None) -> ReLUNet:
       ``<layer>.bias``), read as ``Linear`` layers in key order with ``ReLU`` between them. A state
       dict does not record an output ReLU, so it comes from the caller: ``output_relu=None`` → ``False``.
 
-    Every failure (missing, empty or directory path, not a torch file, truncated, refused content)
-    is a one-line ``ValueError`` naming the file.
+    ``max_bytes``: refuse a file whose records, read as float64, would need more
+    (:data:`TORCH_READ_FACTOR` bytes per record byte). Every failure (missing, empty or directory path,
+    not a torch file, truncated, refused content) is a one-line ``ValueError`` naming the file.
     """
 
     what = f"target: {path!r}"
@@ -366,16 +446,26 @@ def load_torch_target(path: str, *, output_relu: bool | None = None) -> ReLUNet:
     try:
         with zipfile.ZipFile(path) as zf:
             declared = sum(info.file_size for info in zf.infolist())
+            names = [info.filename for info in zf.infolist()]
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise ValueError(
             f"{what} is not a torch.save zip archive (truncated, saved in the pre-1.6 legacy format, "
             "or not a torch file)"
         ) from None
+    if len(set(names)) != len(names):
+        raise ValueError(f"{what} has two zip members of one name; zip readers disagree on which one counts, "
+                         "so the file is refused")
     limit = 8 * MAX_TARGET_PARAMS + 2**24
     if declared > limit:
         raise ValueError(
             f"{what} declares {declared} bytes of records, more than {limit} (8 bytes × MAX_TARGET_PARAMS="
             f"{MAX_TARGET_PARAMS} + 16 MiB); a target that large cannot be built into a ticket in memory"
+        )
+    if max_bytes is not None and TORCH_READ_FACTOR * declared > max_bytes:
+        raise ValueError(
+            f"{what} declares {declared} bytes of records; reading them as float64 needs about "
+            f"{TORCH_READ_FACTOR * declared / 2**20:.0f} MiB, more than the memory limit of {max_bytes / 2**20:.0f} MiB "
+            "(--max-memory, SLT_CHECK_MAX_MEMORY)"
         )
     torch = _torch()
     allowed = [(record, name) for name, record in _RECORDS.items()]

@@ -52,7 +52,7 @@ from slt_check.core.validation import check_real, check_weight_bound
 from slt_check.io.textio import json_ready
 from slt_check.runtime import memory
 from slt_check.tickets.compact_ticket import FORMAT, read_compact_ticket, read_ticket_meta, spec_to_dict
-from slt_check.tickets.targets import target_from_spec
+from slt_check.tickets.targets import parse_widths, target_from_spec
 from slt_check.tickets.ticket import AnyTicket, read_dense_ticket
 
 __all__ = [
@@ -183,6 +183,15 @@ def regenerated_target(meta: dict[str, Any]) -> ReLUNet | None:
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError("meta['target_seed']: a random target needs its non-negative integer seed")
     aff = read_affine(meta)
+    widths = list(meta["problem"]["widths"])
+    if aff is not None:
+        widths = [n - 1 for n in widths[:-1]] + widths[-1:]
+    try:
+        spec_widths = list(parse_widths(spec.split(":")[1]))
+    except ValueError:
+        spec_widths = None
+    if spec_widths != widths:  # before generating it: a spec may declare a huge target
+        raise ValueError(f"meta['target_spec']: {spec[:80]!r} does not have the problem's widths {widths}")
     return target_from_spec(spec, w_max=meta["problem"]["w_max"] if aff is None else aff["w_max"], seed=seed,
                             output_relu=meta["problem"]["output_relu"])
 
@@ -247,8 +256,14 @@ def verify_ticket(ticket: Any, *, max_bytes: int | None = None, jobs: int | None
                 f"source: the file's G spec differs from what {con.name!r} samples for this problem and seed "
                 f"{seed} (expected {ref}); a ticket may only prune its construction's G"
             )
-        memory.require(16.0 * plan.get("n_samples", 1) * max(1, jobs or 1) + ticket.n_kept * 24.0, limit,
-                       "regenerating the kept entries", "run on a machine with more memory")
+        need = 16.0 * plan.get("n_samples", 1) + ticket.n_kept * 24.0
+        if need > limit:  # the file's own size: a refused ticket
+            raise ValueError(f"regenerating the kept entries needs about {memory.format_size(need)}, more than the "
+                             f"memory limit of {memory.format_size(limit)}")
+        memory.require(need + 16.0 * plan.get("n_samples", 1) * (max(1, jobs or 1) - 1)
+                       + memory.workers_bytes(jobs or 1), limit,
+                       f"regenerating the kept entries{f' in {jobs} worker processes' if (jobs or 1) > 1 else ''}",
+                       "use fewer --jobs, or run on a machine with more memory")
         check_stages(meta["stages"], list(ticket.G.widths[1:]), ticket.target)
         ticket.validate_entries(jobs=jobs)
         return

@@ -9,7 +9,13 @@ parameter, per candidate, per kept entry), calibrated on measured peaks (``bench
   17–31 B before verification), plus the candidates;
 * lazy build: per worker one chunk of candidates (``CHUNK_CANDIDATES`` × a few float64 arrays), one
   stream of ``N`` samples, plus the kept entries (3 arrays of 8 B per kept entry);
-* checking a compact ticket: the kept entries and one regenerated stream of ``N`` samples per worker.
+* checking a compact ticket: the kept entries and one regenerated stream of ``N`` samples per worker,
+  plus :data:`WORKER_BYTES` per worker process;
+* reading a file: every numeric array at its declared size *and* its float64 copy
+  (:func:`slt_check.io.npz_io.array_bytes`: a 1-byte ``int8`` array costs 9 bytes per entry once converted); a compact
+  ticket also allocates index arrays over every neuron of the ``G`` its metadata declares
+  (:func:`compact_read_bytes`); a target 3 float64 arrays per weight (:data:`BYTES_PER_TARGET_WEIGHT`);
+* training masks (``edge-popup``): :data:`BYTES_PER_ACTIVATION` per input of the batch and ``G`` neuron.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from typing import Any
 
 __all__ = [
     "DEFAULT_FRACTION",
+    "OverLimit",
     "set_limit",
     "limit",
     "total_memory",
@@ -29,6 +36,9 @@ __all__ = [
     "require",
     "dense_build_bytes",
     "lazy_build_bytes",
+    "compact_read_bytes",
+    "target_bytes",
+    "workers_bytes",
 ]
 
 DEFAULT_FRACTION = 0.6
@@ -38,6 +48,9 @@ BYTES_PER_DENSE_PARAM = 34
 BYTES_PER_CANDIDATE = 8 * 6  # rows, a, b, products and two work arrays (float64/int64)
 BYTES_PER_KEPT = 8 * 3 * 3  # rows, cols, vals; concatenations and sorting copies
 BASELINE = 400 * 2**20  # interpreter, numpy, scipy, torch
+WORKER_BYTES = 100 * 2**20  # a forked worker process's own pages (its interpreter state and buffers)
+BYTES_PER_TARGET_WEIGHT = 8 * 3  # the weights, the draw they come from, the digest's contiguous copy
+BYTES_PER_ACTIVATION = 8 * 6  # pre-activations, activations, their gradients (float64), masks
 
 
 def total_memory() -> int:
@@ -105,10 +118,15 @@ def format_size(n: float) -> str:
     return f"{int(n)} B"
 
 
+class OverLimit(ValueError):  # noqa: N818 - a ValueError: bad input for the CLI (exit 2)
+    """Raised by :func:`require`: the work would exceed the memory limit (nothing was allocated)."""
+
+
 def require(need: float, limit: int, what: str, way_out: str) -> None:
-    """``MemoryError``-free refusal: ``ValueError`` when ``need`` bytes exceed ``limit``."""
+    """``MemoryError``-free refusal: :class:`OverLimit` (a ``ValueError``) when ``need`` bytes exceed
+    ``limit``."""
     if need > limit:
-        raise ValueError(
+        raise OverLimit(
             f"{what} needs about {format_size(need)}, more than the memory limit of {format_size(limit)} "
             f"(--max-memory); {way_out}"
         )
@@ -132,3 +150,19 @@ def lazy_build_bytes(plan: dict[str, Any], n_weights: int, jobs: int, chunk_cand
     kept_per_weight = min(2.0 * n, 4.0 * float(plan.get("M", n)))
     per_worker = BYTES_PER_CANDIDATE * chunk + 8.0 * n
     return BASELINE * max(1, jobs) + per_worker * max(1, jobs) + BYTES_PER_KEPT * kept_per_weight * n_weights
+
+
+def compact_read_bytes(g_widths: Any, n_kept: float) -> float:
+    """Reading a compact ticket: two int64 index arrays over every ``G`` neuron (live sets, CSR row
+    pointers) and :data:`BYTES_PER_KEPT` per kept entry."""
+    return 16.0 * float(sum(float(n) for n in g_widths)) + BYTES_PER_KEPT * float(n_kept)
+
+
+def target_bytes(n_weights: float) -> float:
+    """A target of ``n_weights`` weights in memory: :data:`BYTES_PER_TARGET_WEIGHT` each."""
+    return BYTES_PER_TARGET_WEIGHT * float(n_weights)
+
+
+def workers_bytes(jobs: int) -> float:
+    """The worker processes of ``--jobs N`` (none for ``N = 1``): :data:`WORKER_BYTES` each."""
+    return WORKER_BYTES * (jobs if jobs > 1 else 0)

@@ -260,6 +260,10 @@ def spec_from_meta(meta: dict[str, Any], path: Path) -> SourceSpec:
         for key in ("n_samples", "seed"):
             if not isinstance(src.get(key), int) or isinstance(src.get(key), bool):
                 raise TypeError(f"{key} must be an integer")
+        widths = src.get("widths")
+        if not isinstance(widths, list) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1
+                                                   for n in widths):
+            raise TypeError("widths must be a list of positive integers")
         return spec_from_dict(src)
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"{path}: meta['source'] is not a valid spec of G ({type(exc).__name__}: {exc})") from None
@@ -283,6 +287,12 @@ def read_compact_ticket(
     if meta.get("format") != FORMAT:
         raise ValueError(f"{path}: not a compact ticket (format {meta.get('format')!r}, expected {FORMAT!r})")
     spec = spec_from_meta(meta, path)
+    n_kept = sum(int(a.size) for k, a in data.items() if k.startswith(("rows_", "bias_rows_")))
+    need = memory.compact_read_bytes(spec.g_widths, n_kept)
+    limit = memory.limit() if max_bytes is None else int(max_bytes)
+    if need > limit:  # the file's own declaration: a refused ticket, not a wrong argument
+        raise ValueError(f"{path}: its G of widths {list(spec.g_widths)[:6]} needs about {memory.format_size(need)} "
+                         f"to index, more than the memory limit of {memory.format_size(limit)}; the file is refused")
     n_t = len(spec.widths) - 1
     aff = read_affine(meta)
     expected = {"meta"} | {f"target_{i}" for i in range(n_t)} | {

@@ -27,8 +27,9 @@ import numpy as np
 
 from slt_check.core.nets import ReLUNet
 from slt_check.core.validation import MAX_TARGET_PARAMS, as_rng, check_positive, check_target_file
-from slt_check.io.npz_io import read_npy_header
+from slt_check.io.npz_io import array_bytes, read_npy_header
 from slt_check.io.torch_io import load_torch_target
+from slt_check.runtime import memory
 
 __all__ = [
     "FAMILIES",
@@ -98,6 +99,13 @@ def default_target_seed(seed: int) -> int:
     return int(seed) + TARGET_SEED_OFFSET
 
 
+def _require_target_memory(n_weights: float, what: str) -> None:
+    """``ValueError`` before a target of ``n_weights`` weights (float64-equivalent) is allocated beyond
+    the memory limit (:func:`slt_check.runtime.memory.target_bytes`)."""
+    memory.require(memory.target_bytes(n_weights), memory.limit(), what,
+                   "use a smaller target, or raise --max-memory (SLT_CHECK_MAX_MEMORY) if the machine has the memory")
+
+
 def random_target(
     widths: Sequence[int],
     w_max: float = 1.0,
@@ -121,6 +129,7 @@ def random_target(
             f"widths: {'-'.join(map(str, ws))} has {n} weights, more than MAX_TARGET_PARAMS={MAX_TARGET_PARAMS}; "
             "a target that large cannot be built into a ticket in memory"
         )
+    _require_target_memory(n, f"target: random:{'-'.join(map(str, ws))}")
     gen = as_rng(rng)
     weights = [_layer(gen, (b, a), w_max, family) for a, b in zip(ws[:-1], ws[1:], strict=False)]
     biases = [_bias(gen, b, a, w_max, family) for a, b in zip(ws[:-1], ws[1:], strict=False)] if bias else None
@@ -279,6 +288,7 @@ def load_npz_target(path: str, *, output_relu: bool | None = None) -> ReLUNet:
                     f"{what}: its arrays declare {n} weights, more than MAX_TARGET_PARAMS={MAX_TARGET_PARAMS}; "
                     "a target that large cannot be built into a ticket in memory (nothing was read)"
                 )
+            _require_target_memory(sum(array_bytes(s[0] * s[1], d.itemsize, d.kind) for s, _, d in headers) / 8, what)
             bkeys = _bias_keys(list(members), keys, what)
             bheaders = []
             for bkey, (shape, _, _) in zip(bkeys, headers, strict=True):
@@ -330,7 +340,7 @@ def target_from_spec(spec: str, *, w_max: float = 1.0, seed: int = 0, output_rel
             bias=bias,
         )
     if kind == "torch":
-        return load_torch_target(rest, output_relu=output_relu)
+        return load_torch_target(rest, output_relu=output_relu, max_bytes=memory.limit())
     if kind == "npz":
         return load_npz_target(rest, output_relu=output_relu)
     raise ValueError(

@@ -45,6 +45,7 @@ from slt_check.core.affine import augment, network_on_x, read_affine, restore
 from slt_check.core.nets import ReLUNet, Shaped
 from slt_check.io.npz_io import load_npz
 from slt_check.io.safe_io import atomic_write
+from slt_check.io.textio import loads_json
 from slt_check.io.torch_io import ticket_to_torch
 from slt_check.runtime import memory
 
@@ -338,10 +339,7 @@ def _meta_of(data: dict[str, np.ndarray], path: Path) -> dict[str, Any]:
     """The JSON object stored as ``meta`` (``ValueError`` if absent, not JSON, or not an object)."""
     if "meta" not in data:
         raise ValueError(f"{path}: missing 'meta'; not a slt_check ticket file")
-    try:
-        meta = json.loads(str(data["meta"]))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: 'meta' is not valid JSON ({exc})") from None
+    meta = loads_json(str(data["meta"]), f"{path}: 'meta'")
     if not isinstance(meta, dict):
         raise ValueError(f"{path}: 'meta' must be a JSON object, got {type(meta).__name__}")
     return meta
