@@ -65,15 +65,15 @@ def estimate_text(con: Any, problem: ConvProblem, plan: dict[str, Any]) -> tuple
     ``8M ln(2M)`` per kernel entry and half, the coupon-collector time of ``M`` tiles of probability
     ``≥ 1/(8M)``; dacunha: all ``N`` per column and output)."""
     rows = sum(c * o for c, o in zip(problem.columns, problem.outputs, strict=True))
+    halves = [2 if signed else 1 for signed in problem.signed_inputs()]
     if "M" in plan:
         M = int(plan["M"])
         per = min(int(plan["n_samples"]), int(8 * M * math.log(2 * M) + 1))
-        halves = 2
     else:
-        per, halves = int(plan["n_samples"]), 1
-    values = rows * per * halves
+        per, halves = int(plan["n_samples"]), [1] * len(halves)
+    values = sum(c * o * h * per for c, o, h in zip(problem.columns, problem.outputs, halves, strict=True))
     s = values * NS_PER_CANDIDATE * 1e-9
-    return s, (f"estimate: {rows} kernel entries × ≈{per} candidates ({halves} half/halves) ≈ {values:.3g} values "
+    return s, (f"estimate: {rows} kernel entries × ≈{per} candidates per half ≈ {values:.3g} values "
                f"≈ {s:.0f} s of selection; G has {plan['G_params']:.3g} parameters (never materialised)")
 
 
