@@ -109,3 +109,15 @@ def test_cli_build_check_export(tmp_path, capsys) -> None:  # noqa: ANN001
     assert main(["check", out]) == 4
     assert main(["build", "--target", f"random-cnn:{ARCH}", "--construction", "pensia", "--out", out]) == 2
     assert main(["build", "--target", "random-cnn:1x5x5:conv2k9", "--out", out]) == 2
+
+
+def test_exact_milp_brackets_found_and_certified() -> None:
+    from slt_check.certificates.conv_exact import exact_conv, unroll
+
+    net = random_cnn("1x3x3:conv1k2,relu,flatten,linear2", seed=3, w_max=1.0)
+    x = np.random.default_rng(0).uniform(-1, 1, (5, 1, 3, 3))
+    assert np.abs(unroll(net)(x.reshape(5, -1)) - net.forward(x)).max() < 1e-12
+    r = build_conv(net, get_conv_construction("conv-orseau", precision="certificate"),
+                   problem_for(net, 0.05, 0.1, w_max=1.0), 0)
+    ex = exact_conv(net, r.ticket.as_convnet(), 1.0, time_limit=30)
+    assert r.found <= ex.upper + 1e-12 and ex.lower <= r.certified

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from slt_check.certificates.conv_exact import exact_conv
 from slt_check.constructions.conv_2l import CONV_CONSTRUCTIONS, ConvProblem, get_conv_construction
 from slt_check.core.conv import ConvNet
 from slt_check.io.safe_io import atomic_write, check_output_path
@@ -155,6 +156,8 @@ def summary(ticket: ConvTicket, build_s: float | None = None) -> None:
                                                                  else "NOT CERTIFIED")
         print(f"sup error     certified ≤ {e['certified']:.4g}   found {e['found']:.4g}   ε = {prob['eps']:g}  "
               f"on [{e['lo']:g}, {e['hi']:g}]  → {verdict}")
+        if e.get("exact_upper") is not None:
+            print(f"exact         {e['exact_lower']:.6g} ≤ sup error ≤ {e['exact_upper']:.6g}  ({e.get('exact_status')})")
 
 
 def read_verified(path: str, max_bytes: int) -> ConvTicket:
@@ -182,6 +185,11 @@ def cmd_check_cnn(args: argparse.Namespace, max_bytes: int) -> int:
     lo, hi = (prob["lo"], prob["hi"]) if args.x_max is None else (-args.x_max, args.x_max)
     m = measure_conv(ticket, lo, hi, search_seed=args.search_seed)
     ticket.meta["sup_error"] = {"certified": m["certified"], "found": m["found"], "lo": lo, "hi": hi}
+    if args.exact:
+        if lo != -hi:
+            raise ValueError("--exact: the MILP models a symmetric box [−x, x]; pass --x-max")
+        ex = exact_conv(ticket.target, ticket.as_convnet(), hi, time_limit=120.0)
+        ticket.meta["sup_error"].update(exact_lower=ex.lower, exact_upper=ex.upper, exact_status=ex.status)
     code = _code(m["certified"], m["found"], prob["eps"])
     if args.json:
         print(json.dumps({"file": args.file, "kind": "cnn", "sizes": ticket.sizes(), "plan": ticket.meta["plan"],

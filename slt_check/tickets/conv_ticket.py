@@ -178,6 +178,24 @@ class ConvTicket:
         mask_B = torch.from_numpy(wb != 0).to(dtype).reshape(B.weight.shape)
         return A, (mask_a, mask_b), B, mask_B
 
+    def as_convnet(self) -> ConvNet:
+        """The ticket itself as a :class:`ConvNet`: every weighted target layer becomes its kept ``A``
+        channels (``conv``/``linear``, one entry each), a ReLU and ``B`` (``1×1`` conv / ``linear``)."""
+        layers: list[ConvLayer] = []
+        t = 0
+        for L in self.target.layers:
+            if L.kind not in ("conv", "linear"):
+                layers.append(ConvLayer(L.kind, kernel=L.kernel, stride=L.stride))
+                continue
+            A, _, B, _ = self.pair_modules(t)
+            aw, bw = A.weight.detach().numpy().copy(), B.weight.detach().numpy().copy()
+            ab = None if A.bias is None else A.bias.detach().numpy().copy()
+            k = aw.shape[-1] if L.kind == "conv" else 0
+            layers += [ConvLayer(L.kind, aw, ab, padding=L.padding, kernel=k, out=aw.shape[0]), ConvLayer("relu"),
+                       ConvLayer(L.kind, bw, None, kernel=1 if L.kind == "conv" else 0, out=bw.shape[0])]
+            t += 1
+        return ConvNet(self.target.input_shape, layers)
+
     # ---- checks --------------------------------------------------------------------------------
     def validate(self, spec: ConvSourceSpec) -> None:
         """``ValueError`` unless every kept value equals ``G``'s entry regenerated from ``spec`` bit for bit."""
