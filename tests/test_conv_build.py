@@ -31,7 +31,8 @@ def test_g_is_the_seeds_not_the_targets() -> None:
     spec = con.spec(prob, 0)
     for t in range(3):
         k1, k2 = r1.ticket.keeps[t], r2.ticket.keeps[t]
-        common = set(zip(k1.q.tolist(), k1.s.tolist(), strict=True)) & set(zip(k2.q.tolist(), k2.s.tolist(), strict=True))
+        common = set(zip(k1.q.tolist(), k1.s.tolist(), strict=True)) & set(
+            zip(k2.q.tolist(), k2.s.tolist(), strict=True))
         assert common
         for q, s in list(common)[:20]:
             a, _ = column_candidates(spec, t, np.array([q]), s + 1)

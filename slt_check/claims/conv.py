@@ -111,7 +111,8 @@ def measure_width(rows: list[dict[str, Any]]) -> dict[str, Any]:
         rs = [r for r in rows if r["construction"] == name]
         x = [math.log(1 / r["eps"]) for r in rs]
         out[name] = {"N_slope": slope_ci(x, [r["n_samples"] for r in rs]),
-                     "kept_slope": slope_ci(x, [r["kept_per_param"] for r in rs]) if "kept_per_param" in rs[0] else None,
+                     "kept_slope": (slope_ci(x, [r["kept_per_param"] for r in rs])
+                                    if "kept_per_param" in rs[0] else None),
                      "N_over_log": [float(r["n_samples"] / xx) for r, xx in zip(rs, x, strict=True)],
                      "max_certified_over_eps": float(np.max([r.get("certified", 0) / r["eps"] for r in rs]))}
     return out

@@ -157,7 +157,8 @@ def summary(ticket: ConvTicket, build_s: float | None = None) -> None:
         print(f"sup error     certified ≤ {e['certified']:.4g}   found {e['found']:.4g}   ε = {prob['eps']:g}  "
               f"on [{e['lo']:g}, {e['hi']:g}]  → {verdict}")
         if e.get("exact_upper") is not None:
-            print(f"exact         {e['exact_lower']:.6g} ≤ sup error ≤ {e['exact_upper']:.6g}  ({e.get('exact_status')})")
+            print(f"exact         {e['exact_lower']:.6g} ≤ sup error ≤ {e['exact_upper']:.6g}  "
+                  f"({e.get('exact_status')})")
 
 
 def read_verified(path: str, max_bytes: int) -> ConvTicket:
@@ -216,7 +217,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         ticket = read_verified(str(path), 2**34)
         module = ticket_to_torch_cnn(ticket)
         atomic_write(args.torch, lambda fh: torch.save(module, fh))
-        back = load_torch_cnn(args.torch, input_shape=ticket.target.input_shape)  # read back with the restricted loader: no code runs
+        # read back with the restricted loader: no code runs
+        back = load_torch_cnn(args.torch, input_shape=ticket.target.input_shape)
         diff = _reproduces(ticket, back)
         print(f"exported      {args.torch}: {len(module)} modules (Conv2d/Linear pairs with pruning masks)")
         print(f"reproduces    max |exported(x) − ticket(x)| = {diff:.3g} on 64 points of the box (float64)")

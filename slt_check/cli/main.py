@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from slt_check.certificates.stages import float_slack
-from slt_check.cli import cnn as cnn_cli
 from slt_check.certificates.sup_error import sup_error_any
+from slt_check.cli import cnn as cnn_cli
 from slt_check.constructions import get_construction
 from slt_check.constructions.base import ConstructionFailed
 from slt_check.core.affine import read_affine

@@ -41,8 +41,15 @@ from slt_check.certificates.conv_bounds import certify_conv, sensitivities
 from slt_check.constructions.rules import ExactSubsetSum, GreedyDigits
 from slt_check.constructions.sample_counts import PENSIA_C, pensia_samples
 from slt_check.core import bounds
-from slt_check.core.conv import (ConvNet, conv_plan_orseau, conv_precision, fan_ins, layer_shapes, parse_arch,
-                                  torch_threads)
+from slt_check.core.conv import (
+    ConvNet,
+    conv_plan_orseau,
+    conv_precision,
+    fan_ins,
+    layer_shapes,
+    parse_arch,
+    torch_threads,
+)
 from slt_check.core.laws import Hyperbolic, Uniform
 from slt_check.core.validation import check_count, check_delta, check_eps, check_positive
 from slt_check.io.textio import json_ready
@@ -364,7 +371,8 @@ CONV_CONSTRUCTIONS: dict[str, type[ConvConstruction]] = {c.name: c for c in (DaC
 def get_conv_construction(name: str, **options: Any) -> ConvConstruction:
     """Instantiate a convolutional construction; ``ValueError`` for an unknown name or option."""
     if name not in CONV_CONSTRUCTIONS:
-        raise ValueError(f"construction: {name!r} does not build CNN tickets; choose one of {sorted(CONV_CONSTRUCTIONS)}")
+        raise ValueError(f"construction: {name!r} does not build CNN tickets; "
+                         f"choose one of {sorted(CONV_CONSTRUCTIONS)}")
     cls = CONV_CONSTRUCTIONS[name]
     known = sorted(f.name for f in fields(cls))
     unknown = sorted(set(options) - set(known))
