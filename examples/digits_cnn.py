@@ -80,7 +80,7 @@ def run(out: Path, quick: bool, seed: int = 0, eps: float = 0.01) -> dict:
     acc_target = accuracy(target.forward(xte[:, None]), yte)
     res: dict = {"arch": ARCH, "box": box.tolist(), "eps": eps, "target_test_accuracy": acc_target,
                  "target_params": target.n_params, "constructions": {}}
-    boxarg = f"--box={box[0]!r},{box[1]!r}"
+    boxarg = f"--box={float(box[0])!r},{float(box[1])!r}"
     cert = ["--option", "precision=certificate"]
     runs = [("conv-orseau", [])] if quick else [("conv-orseau", []), ("conv-orseau", cert),
                                                 ("dacunha", cert)]

@@ -180,7 +180,8 @@ def _layer_from_record(rec: _Rec, where: str) -> ConvLayer | None:
 
 
 def _infer_shape(layers: list[ConvLayer]) -> tuple[int, int, int]:
-    """A square input ``(C, H, H)`` that makes the first ``Linear`` fit; ``ValueError`` when none or several."""
+    """The square input ``(C, H, H)`` that makes the first ``Linear`` fit with no row cropped by a pooling
+    layer; ``ValueError`` when there is none or several."""
     first = next(L for L in layers if L.kind in ("conv", "linear"))
     if first.kind != "conv":
         raise ValueError("the first layer is not a Conv2d; give the input shape (--input-shape CxHxW)")
@@ -188,12 +189,13 @@ def _infer_shape(layers: list[ConvLayer]) -> tuple[int, int, int]:
     fits = []
     for H in range(1, 1025):
         try:
+            shapes = [(C, H, H)] + layer_shapes((C, H, H), layers)
             ConvNet((C, H, H), layers)
         except ValueError:
             continue
-        fits.append(H)
-        if len(fits) > 1:
-            break
+        # average pooling floors: of the sizes that fit, keep those that no pooling layer crops
+        if all((shapes[i][1] - L.kernel) % L.stride == 0 for i, L in enumerate(layers) if L.kind == "avgpool"):
+            fits.append(H)
     if len(fits) != 1:
         raise ValueError("cannot infer the input shape from the layers; give it (--input-shape CxHxW)")
     return (C, fits[0], fits[0])
