@@ -122,3 +122,15 @@ def test_exact_milp_brackets_found_and_certified() -> None:
                    problem_for(net, 0.05, 0.1, w_max=1.0), 0)
     ex = exact_conv(net, r.ticket.as_convnet(), 1.0, time_limit=30)
     assert r.found <= ex.upper + 1e-12 and ex.lower <= r.certified
+
+
+@pytest.mark.filterwarnings("ignore:Sparse CSR tensor support is in beta")
+def test_large_linear_layers_export_sparse() -> None:
+    r, _, _ = _build()
+    x = torch.from_numpy(np.random.default_rng(0).uniform(-1, 1, (6, 1, 5, 5)))
+    with pytest.raises(ValueError, match="sparse Conv2d"):
+        ticket_to_torch_cnn(r.ticket, dense_limit=10)
+    m = ticket_to_torch_cnn(r.ticket, dense_limit=5000)  # the conv A layers stay dense, the linear one is sparse
+    assert m[-3].weight.layout == torch.sparse_csr and m[-3].weight.values().numel() == int((r.ticket.keeps[2].q < 32).sum())
+    with torch.no_grad():
+        assert (m(x) - r.ticket.torch_fn()(x)).abs().max() < 1e-12

@@ -278,12 +278,13 @@ def module_from_net(net: ConvNet) -> Any:
     return torch.nn.Sequential(*mods)
 
 
-def ticket_to_torch_cnn(ticket: Any, max_entries: int = 50_000_000) -> Any:
+def ticket_to_torch_cnn(ticket: Any, dense_limit: int = 20_000_000) -> Any:
     """The ticket as a float64 ``nn.Sequential``: each weighted target layer becomes ``A`` (``Conv2d``
     ``k×k`` / ``Linear``) → ``ReLU`` → ``B`` (``Conv2d`` ``1×1`` / ``Linear``) over the kept channels
     of ``G`` (pruned channels are left out), each weight with its ``prune.custom_from_mask`` mask
     (``weight_orig`` holds the kept values of ``G`` and zeros where pruned); the weightless layers are
-    copied. ``ValueError`` when the dense ``A``/``B`` weights would exceed ``max_entries``."""
+    copied. A ``Linear`` ``A`` over more than ``dense_limit`` entries (e.g. the first linear layer of an
+    MNIST CNN) is written with a sparse CSR weight holding exactly its kept entries, no mask."""
     import torch
     from torch.nn.utils import prune
 
@@ -291,13 +292,9 @@ def ticket_to_torch_cnn(ticket: Any, max_entries: int = 50_000_000) -> Any:
     t = 0
     for L in ticket.target.layers:
         if L.kind in ("conv", "linear"):
-            k = ticket.keeps[t]
-            n = int(k.q.size) * (int(np.prod(L.weight.shape[1:]))) + int(k.q.size) * L.out
-            if n > max_entries:
-                raise ValueError(f"export: layer {t} would need {n} dense entries (> {max_entries}); "
-                                 "export a smaller ticket")
-            A, (mask_a, mask_ab), B, mask_b = ticket.pair_modules(t)
-            prune.custom_from_mask(A, "weight", mask_a)
+            A, (mask_a, mask_ab), B, mask_b = ticket.pair_modules(t, dense_limit=dense_limit)
+            if mask_a is not None:
+                prune.custom_from_mask(A, "weight", mask_a)
             if mask_ab is not None:
                 prune.custom_from_mask(A, "bias", mask_ab)
             prune.custom_from_mask(B, "weight", mask_b)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,9 +145,13 @@ class ConvTicket:
 
         return fn
 
-    def pair_modules(self, t: int, dtype: Any = None) -> tuple[Any, Any, Any, Any]:
+    def pair_modules(self, t: int, dtype: Any = None, dense_limit: int | None = None) -> tuple[Any, Any, Any, Any]:
         """The literal ``G`` layers of layer ``t`` restricted to its kept channels, as torch modules
-        with their masks: ``(A, A_masks, B, B_mask)`` (``A_masks``: weight mask and bias mask or None)."""
+        with their masks: ``(A, A_masks, B, B_mask)`` (``A_masks``: weight mask and bias mask or None).
+
+        A ``Linear`` ``A`` with more than ``dense_limit`` dense entries gets a sparse CSR weight holding
+        exactly the kept entries (its sparsity pattern is its mask: ``A_masks[0]`` is None then); a
+        convolution that large is refused (``ValueError``)."""
         import torch
 
         dtype = dtype or torch.float64
@@ -155,27 +160,48 @@ class ConvTicket:
         n_ch = max(int(k.q.size), 1)
         cin = L.weight.shape[1]
         bias_ch = k.q == P0
+        idx = np.flatnonzero(~bias_ch)
+        sparse = dense_limit is not None and n_ch * P0 > dense_limit
+        if sparse and L.kind == "conv":
+            raise ValueError(f"export: layer {t}'s k×k convolution over {n_ch} kept channels has {n_ch * P0} "
+                             f"entries (> {dense_limit}); torch has no sparse Conv2d")
         if L.kind == "conv":
             A = torch.nn.Conv2d(cin, n_ch, L.kernel, padding=L.padding, bias=L.has_bias, dtype=dtype)
             B = torch.nn.Conv2d(n_ch, L.out, 1, bias=False, dtype=dtype)
         else:
-            A = torch.nn.Linear(cin, n_ch, bias=L.has_bias, dtype=dtype)
+            A = torch.nn.Linear(1, 1, bias=L.has_bias, dtype=dtype)  # real sizes set below (no dense alloc)
+            A.in_features, A.out_features = cin, n_ch
             B = torch.nn.Linear(n_ch, L.out, bias=False, dtype=dtype)
-        wa = np.zeros((n_ch, P0))
-        idx = np.flatnonzero(~bias_ch)
-        wa[idx, k.q[idx]] = k.a[idx]
+        mb = np.zeros((L.out, n_ch), bool)
+        mb[k.o, k.c] = True
         wb = np.zeros((L.out, n_ch))
         wb[k.o, k.c] = k.b
         with torch.no_grad():
-            A.weight.copy_(torch.from_numpy(wa).reshape(A.weight.shape))
+            if sparse:
+                ind = torch.from_numpy(np.stack([idx, k.q[idx]]))
+                w = torch.sparse_coo_tensor(ind, torch.from_numpy(k.a[idx]).to(dtype), (n_ch, P0),
+                                            check_invariants=True)
+                with warnings.catch_warnings():  # "sparse CSR support is in beta": linear layers work
+                    warnings.simplefilter("ignore", UserWarning)
+                    A.weight = torch.nn.Parameter(w.coalesce().to_sparse_csr(), requires_grad=False)
+                mask_a = None
+            else:
+                ma = np.zeros((n_ch, P0), bool)
+                ma[idx, k.q[idx]] = True
+                wa = np.zeros((n_ch, P0))
+                wa[idx, k.q[idx]] = k.a[idx]
+                if L.kind == "linear":
+                    A.weight = torch.nn.Parameter(torch.from_numpy(wa).to(dtype))
+                else:
+                    A.weight.copy_(torch.from_numpy(wa).reshape(A.weight.shape))
+                mask_a = torch.from_numpy(ma).to(dtype).reshape(A.weight.shape)
             B.weight.copy_(torch.from_numpy(wb).reshape(B.weight.shape))
             mask_b = None
             if L.has_bias:
                 ba = np.where(bias_ch, k.a, 0.0) if k.q.size else np.zeros(1)
-                A.bias.copy_(torch.from_numpy(ba))
+                A.bias = torch.nn.Parameter(torch.from_numpy(ba).to(dtype))
                 mask_b = torch.from_numpy(bias_ch if k.q.size else np.zeros(1, bool)).to(dtype)
-        mask_a = torch.from_numpy(wa != 0).to(dtype).reshape(A.weight.shape)
-        mask_B = torch.from_numpy(wb != 0).to(dtype).reshape(B.weight.shape)
+        mask_B = torch.from_numpy(mb).to(dtype).reshape(B.weight.shape)
         return A, (mask_a, mask_b), B, mask_B
 
     def as_convnet(self) -> ConvNet:
