@@ -134,3 +134,12 @@ def test_large_linear_layers_export_sparse() -> None:
     assert m[-3].weight.layout == torch.sparse_csr and m[-3].weight.values().numel() == int((r.ticket.keeps[2].q < 32).sum())
     with torch.no_grad():
         assert (m(x) - r.ticket.torch_fn()(x)).abs().max() < 1e-12
+
+
+@pytest.mark.parametrize("given,want", [("-0.5,2", (-0.5, 2.0)), (["-0.5", "2"], (-0.5, 2.0)), (None, (-3.0, 3.0))])
+def test_box_forms(given, want) -> None:  # noqa: ANN001
+    from slt_check.cli.cnn import parse_box
+
+    assert parse_box(given, 3.0) == want
+    with pytest.raises(ValueError):
+        parse_box("2,-1", 1.0)

@@ -42,11 +42,12 @@ class Refused(ValueError):
     """A CNN ticket file failed verification (``slt-check`` exit code 4)."""
 
 
-def parse_box(text: str | None, x_max: float) -> tuple[float, float]:
-    """``"LO,HI"`` → ``(lo, hi)``; None → ``(−x_max, x_max)``."""
+def parse_box(text: str | list[str] | None, x_max: float) -> tuple[float, float]:
+    """``"LO,HI"`` (or ``["LO", "HI"]``, ``["LO,HI"]``) → ``(lo, hi)``; None → ``(−x_max, x_max)``."""
     if text is None:
         return -float(x_max), float(x_max)
-    parts = str(text).split(",")
+    text = ",".join(text) if isinstance(text, list) else str(text)
+    parts = [p for p in text.split(",") if p.strip()]
     try:
         lo, hi = (float(p) for p in parts)
     except ValueError:

@@ -172,9 +172,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "torch state dict, which does not record it")
     b.add_argument("--input-shape", default=None, metavar="CxHxW",
                    help="input shape of a whole CNN module (default: inferred for a square input)")
-    b.add_argument("--box", default=None, metavar="LO,HI",
+    b.add_argument("--box", default=None, nargs="+", metavar="LO,HI",
                    help="CNN input box lo ≤ x ≤ hi per input, in the target's own units (e.g. normalised "
-                   "MNIST pixels: --box=-0.4242,2.8215); default [−x_max, x_max]")
+                   "MNIST pixels: --box=-0.4242,2.8215 or --box -0.4242 2.8215); default [−x_max, x_max]")
     b.add_argument("--eps", type=_float("eps"), default=1e-2, help="target sup error ε (> 0)")
     b.add_argument("--delta", type=_float("delta"), default=0.05, help="failure probability δ ∈ (0,1)")
     b.add_argument("--seed", type=_seed, default=0, help="seed of G (and of a random target)")
