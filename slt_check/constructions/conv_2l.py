@@ -137,7 +137,7 @@ class ConvProblem:
         if target.w_max() > self.w_max:
             raise ValueError(f"target: a weight of magnitude {target.w_max():.6g} exceeds --w-max {self.w_max:g}")
         b = target.b_max()
-        if b is not None and (self.b_max is None or b > self.b_max):
+        if b is not None and b > (self.b_max or 0.0):
             raise ValueError(f"target: a bias of magnitude {b:.6g} exceeds --b-max {self.b_max}")
 
     def as_dict(self) -> dict[str, Any]:

@@ -40,10 +40,9 @@ def problem_for(target: ConvNet, eps: float, delta: float, *, w_max: float | Non
                 b_max: float | None = None, lo: float = -1.0, hi: float = 1.0) -> ConvProblem:
     """The problem of a target: declared ``w_max`` (default: the target's own max ``|w|``) and ``b_max``
     (default: the target's own max ``|b|``, None without biases)."""
-    tb = target.b_max()
+    tb = target.b_max() or None  # all-zero biases: nothing to bound
     return ConvProblem(target.arch, eps, delta, w_max if w_max is not None else target.w_max(),
-                       (b_max if b_max is not None else tb) if tb is not None or b_max is not None else None,
-                       float(lo), float(hi))
+                       b_max if b_max is not None else tb, float(lo), float(hi))
 
 
 def measure_conv(ticket: ConvTicket, lo: Any, hi: Any, *, search_seed: int = 0, steps: int = 40,
