@@ -166,7 +166,7 @@ def read_verified(path: str, max_bytes: int) -> ConvTicket:
     """Read and verify a CNN ticket file; :class:`Refused` when it is not what its seed gives."""
     try:
         ticket = read_conv_ticket(path, max_bytes=max_bytes)
-        verify_conv(ticket)
+        verify_conv(ticket, progress=sys.stderr.isatty())
     except ValueError as exc:
         raise Refused(str(exc)) from None
     digest = cnn_digest(ticket.target)

@@ -71,7 +71,7 @@ def build_conv(target: ConvNet, construction: ConvConstruction, problem: ConvPro
     t0 = time.perf_counter()
     ticket = construction.select(target, problem, seed, progress=progress)
     t1 = time.perf_counter()
-    ticket.validate(construction.spec(problem, seed, ticket.meta["plan"]))
+    ticket.validate(construction.spec(problem, seed, ticket.meta["plan"]), progress=progress)
     t2 = time.perf_counter()
     timings = {"select": t1 - t0, "validate": t2 - t1}
     cert = found = None
@@ -85,7 +85,7 @@ def build_conv(target: ConvNet, construction: ConvConstruction, problem: ConvPro
     return ConvResult(ticket, cert, found, ticket.ok, timings)
 
 
-def verify_conv(ticket: ConvTicket) -> tuple[ConvConstruction, ConvProblem]:
+def verify_conv(ticket: ConvTicket, progress: bool = False) -> tuple[ConvConstruction, ConvProblem]:
     """``ValueError`` unless the file is what its construction builds from its seed (module doc)."""
     meta = ticket.meta
     try:
@@ -102,5 +102,5 @@ def verify_conv(ticket: ConvTicket) -> tuple[ConvConstruction, ConvProblem]:
         raise ValueError("ticket: the recorded plan is not the one its construction computes for its problem")
     if seed < 0:
         raise ValueError("ticket: negative seed")
-    ticket.validate(con.spec(problem, seed, plan))
+    ticket.validate(con.spec(problem, seed, plan), progress=progress)
     return con, problem

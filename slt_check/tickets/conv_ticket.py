@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from slt_check._version import __version__
 from slt_check.core.conv import ConvLayer, ConvNet, forward_layers, parse_arch
@@ -223,10 +224,13 @@ class ConvTicket:
         return ConvNet(self.target.input_shape, layers)
 
     # ---- checks --------------------------------------------------------------------------------
-    def validate(self, spec: ConvSourceSpec) -> None:
-        """``ValueError`` unless every kept value equals ``G``'s entry regenerated from ``spec`` bit for bit."""
+    def validate(self, spec: ConvSourceSpec, progress: bool = False) -> None:
+        """``ValueError`` unless every kept value equals ``G``'s entry regenerated from ``spec`` bit for bit
+        (``progress``: a bar over the kept columns)."""
         if tuple(spec.columns) != tuple(_columns(L) for L in self.target.weighted):
             raise ValueError("ticket: the spec of G does not match the target's layers")
+        bar = tqdm(total=sum(np.unique(k.q).size for k in self.keeps), desc="validate against the seed",
+                   unit="col", disable=not progress, leave=False)
         for t, k in enumerate(self.keeps):
             if k.s.size and k.s.max() >= spec.n_samples:
                 raise ValueError(f"ticket: layer {t} keeps sample {int(k.s.max())} ≥ N = {spec.n_samples}")
@@ -246,6 +250,8 @@ class ConvTicket:
                 c = k.c[en]
                 if not np.array_equal(b[pos[inv[c]], k.s[c], k.o[en]], k.b[en]):
                     raise ValueError(f"ticket: layer {t}: a kept B entry is not G's entry (seed {spec.seed})")
+                bar.update(sel.size)
+        bar.close()
 
     def sizes(self) -> dict[str, Any]:
         kept = sum(k.n_kept for k in self.keeps)
