@@ -70,6 +70,8 @@ class ConvTicket:
         self.target, self.keeps, self.meta = target, keeps, meta
         for t, (k, L) in enumerate(zip(keeps, target.weighted, strict=True)):
             P = _columns(L)
+            if k.s.size and k.s.min() < 0:
+                raise ValueError(f"ticket: layer {t} keeps a negative sample index")
             if k.q.size and (k.q.min() < 0 or k.q.max() >= P):
                 raise ValueError(f"ticket: layer {t} keeps a channel of column ≥ {P}")
             if k.o.size and (k.o.min() < 0 or k.o.max() >= L.out or k.c.min() < 0 or k.c.max() >= k.q.size):
