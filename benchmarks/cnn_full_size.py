@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from slt_check.cli.cnn import estimate_text
-from slt_check.constructions.conv_2l import get_conv_construction
+from slt_check.constructions.conv_registry import get_conv_construction
 from slt_check.pipeline.conv_build import build_conv, problem_for
 from slt_check.tickets.conv_targets import random_cnn
 from slt_check.tickets.targets import default_target_seed

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from slt_check.claims.base import pytest_params
 from slt_check.claims.conv import CONV_CASES, measure_conv_width, run_conv_case, width_table
-from slt_check.constructions.conv_2l import get_conv_construction
+from slt_check.constructions.conv_registry import get_conv_construction
 from slt_check.pipeline.conv_build import build_conv, problem_for
 from slt_check.tickets.conv_targets import random_cnn
 

@@ -8,7 +8,7 @@ import torch
 
 from slt_check.certificates.conv_bounds import certify_conv
 from slt_check.cli.main import main
-from slt_check.constructions.conv_2l import get_conv_construction
+from slt_check.constructions.conv_registry import get_conv_construction
 from slt_check.io.torch_cnn import ticket_to_torch_cnn
 from slt_check.pipeline.conv_build import build_conv, measure_conv, problem_for, verify_conv
 from slt_check.sources.conv_source import column_candidates
@@ -136,10 +136,37 @@ def test_large_linear_layers_export_sparse() -> None:
         assert (m(x) - r.ticket.torch_fn()(x)).abs().max() < 1e-12
 
 
-@pytest.mark.parametrize("given,want", [("-0.5,2", (-0.5, 2.0)), (["-0.5", "2"], (-0.5, 2.0)), (None, (-3.0, 3.0))])
+@pytest.mark.parametrize("given,want", [("-0.5,2", (-0.5, 2.0)), (["-0.5", "2"], (-0.5, 2.0)),
+                                        (None, (-3.0, 3.0))])
 def test_box_forms(given, want) -> None:  # noqa: ANN001
     from slt_check.cli.cnn import parse_box
 
     assert parse_box(given, 3.0) == want
     with pytest.raises(ValueError):
         parse_box("2,-1", 1.0)
+
+
+def test_burkholz_conv_depth_l_plus_1(tmp_path, capsys) -> None:  # noqa: ANN001
+    from slt_check.tickets.conv_ticket import read_conv_ticket as read
+
+    arch = "1x4x4:conv2k2,relu,flatten,linear2"
+    net = random_cnn(arch, seed=1, w_max=1.0)
+    con = get_conv_construction("burkholz-conv")
+    prob = problem_for(net, 0.05, 0.1, w_max=1.0)
+    r = build_conv(net, con, prob, 0)
+    assert r.ok and r.found <= r.certified <= prob.eps
+    assert len(r.ticket.as_convnet().weighted) == len(net.weighted) + 1  # depth L + 1
+    x = np.random.default_rng(1).uniform(-1, 1, (2000, 1, 4, 4))
+    with torch.no_grad():
+        err = np.abs(r.ticket.torch_fn()(torch.from_numpy(x)).numpy() - net.forward(x)).max()
+    assert err <= r.certified
+    r.ticket.save(tmp_path / "b.npz")
+    t = read(tmp_path / "b.npz")
+    verify_conv(t)
+    t.val[1][0] = np.nextafter(t.val[1][0], 9.0)
+    with pytest.raises(ValueError, match="not G's entry"):
+        verify_conv(t)
+    biased = random_cnn("1x4x4:conv2k2b,relu,flatten,linear2", seed=1, w_max=1.0)
+    with pytest.raises(ValueError, match="bias-free"):
+        con.plan(problem_for(biased, 0.05, 0.1, w_max=1.0))
+    assert main(["export", str(tmp_path / "b.npz"), "--torch", str(tmp_path / "b.pt")]) == 0

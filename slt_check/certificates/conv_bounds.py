@@ -34,7 +34,7 @@ import numpy as np
 from slt_check.certificates.stages import gamma
 from slt_check.core.conv import ConvNet
 
-__all__ = ["certify_conv", "found_error", "box_arrays", "sensitivities"]
+__all__ = ["certify_conv", "certify_copies", "found_error", "box_arrays", "sensitivities"]
 
 U = 2.0**-53
 TINY = 2.0**-1022
@@ -181,3 +181,80 @@ def found_error(
             size = (hi_t - lo_t) * (0.1 * (1.0 - step / steps))
             x = torch.minimum(torch.maximum(x + size * grad.sign(), lo_t), hi_t)
     return {"found": best, "x": best_x}
+
+
+def _expand(t: Any, cmap: np.ndarray | None) -> Any:
+    """Target-unit tensor ``t`` (batch, units, …) read at the target unit each ticket unit tracks."""
+    if cmap is None:
+        return t
+    torch = _torch()
+    return t.index_select(1, torch.from_numpy(np.asarray(cmap, dtype=np.int64)))
+
+
+def certify_copies(target: ConvNet, lo: Any, hi: Any, stages: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Certified sup error of a ticket whose hidden units are *copies* of target units (the depth-``L+1``
+    layout, :mod:`slt_check.constructions.conv_burkholz`). Weighted target layer ``t`` is one stage:
+
+    * the first (``"Wp"``, ``"Wm"``, ``"Sp"``, ``"Sm"``: effective kernels over the input, one row per
+      ticket output unit): ``e' = |Ŵ± − W[copy]| (u + e)⁺/(e − l)⁺ + 2γ_{K+3} S (…) + γ_{P+2}|W[copy]| |h|``;
+    * a later one (``"D"``: the kept ``G`` kernel over ticket units, ``"Dhat"``: its sums over the copies
+      of each target input unit): ``T_g − z_o = Σ D (ĥ − h) + (D̂ − W_o) h``, so
+      ``e' = |D| e + |D̂ − W[copy]| |h| + 2γ_{K+3} |D| (|h| + e) + γ_{P+2} |W[copy]| |h|``;
+
+    ``"copy"``: the target unit of each ticket output unit (None: the identity, the last layer), and
+    ``"K"`` the most kept entries of a row. ReLU, pooling and flatten act per unit as in
+    :func:`certify_conv` (target bounds read through the copy map)."""
+    torch = _torch()
+    import torch.nn.functional as F
+
+    lo_a, hi_a = box_arrays(target, lo, hi)
+    with torch.no_grad():
+        l = torch.from_numpy(lo_a)[None]
+        u = torch.from_numpy(hi_a)[None]
+        e = torch.zeros_like(l)
+        cmap: np.ndarray | None = None
+        k = 0
+        for L in target.layers:
+            if L.kind in ("conv", "linear"):
+                d = stages[k]
+                W = L.weight
+                P = int(np.prod(W.shape[1:]))
+                K = int(d["K"])
+                up = 1.0 + 4.0 * gamma(P + K + 8)
+                copy = d["copy"]
+                Wexp = W if copy is None else W[np.asarray(copy)]
+                c = (l + u) / 2
+                r = (u - l) / 2 * (1 + 4 * U) + 2 * U * c.abs() + TINY
+                mag = torch.maximum(l.abs(), u.abs())
+                c2 = _apply(L, c, W, L.bias)
+                r2 = (_apply(L, r, np.abs(W)) + gamma(P + 2) * _apply(L, c.abs(), np.abs(W))) * up
+                if "Wp" in d:
+                    pos, neg = torch.clamp(u + e, min=0.0), torch.clamp(e - l, min=0.0)
+                    e2 = (_apply(L, pos, np.abs(d["Wp"] - Wexp)) + _apply(L, neg, np.abs(d["Wm"] - Wexp))
+                          + 2.0 * gamma(K + 3) * (_apply(L, pos, d["Sp"]) + _apply(L, neg, d["Sm"])))
+                else:
+                    aD = np.abs(d["D"])
+                    e2 = (_apply(L, e, aD) + _apply(L, mag, np.abs(d["Dhat"] - Wexp))
+                          + 2.0 * gamma(K + 3) * _apply(L, _expand(mag, cmap) + e, aD))
+                e = (e2 + gamma(P + 2) * _apply(L, mag, np.abs(Wexp))) * up + TINY
+                l = c2 - r2 - (c2.abs() * 4 * U + TINY)
+                u = c2 + r2 + (c2.abs() * 4 * U + TINY)
+                cmap = None if copy is None else np.asarray(copy)
+                k += 1
+            elif L.kind == "relu":
+                e = torch.minimum(e, torch.clamp(_expand(u, cmap) + e, min=0.0))
+                l, u = torch.clamp(l, min=0.0), torch.clamp(u, min=0.0)
+            elif L.kind == "flatten":
+                if cmap is not None and l.dim() == 4:
+                    hw = l.shape[2] * l.shape[3]
+                    f = np.arange(e.shape[1] * hw)
+                    cmap = cmap[f // hw] * hw + f % hw
+                l, u, e = (v.reshape(1, -1) for v in (l, u, e))
+            elif L.kind == "avgpool":
+                g = 1.0 + 4.0 * gamma(L.kernel**2 + 2)
+                pl, pu = F.avg_pool2d(l, L.kernel, L.stride), F.avg_pool2d(u, L.kernel, L.stride)
+                slack = F.avg_pool2d(torch.maximum(l.abs(), u.abs()), L.kernel, L.stride) * (g - 1.0) + TINY
+                l, u = pl - slack, pu + slack
+                e = F.avg_pool2d(e, L.kernel, L.stride) * g + TINY
+        per = e.reshape(-1).numpy().copy()
+    return {"bound": float(per.max()), "per_output": per}

@@ -28,7 +28,7 @@ import numpy as np
 
 from slt_check.certificates.conv_bounds import certify_conv
 from slt_check.claims.base import Claim, RateCase, rate_result
-from slt_check.constructions.conv_2l import get_conv_construction
+from slt_check.constructions.conv_registry import get_conv_construction
 from slt_check.core.stats import RateVerdict, n_for_power, slope_ci
 from slt_check.pipeline.conv_build import problem_for
 from slt_check.runtime.trials import run_trials

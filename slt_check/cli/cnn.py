@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from slt_check.certificates.conv_exact import exact_conv
-from slt_check.constructions.conv_2l import CONV_CONSTRUCTIONS, ConvProblem, get_conv_construction
+from slt_check.constructions.conv_2l import ConvProblem
+from slt_check.constructions.conv_registry import CONV_CONSTRUCTIONS, get_conv_construction
 from slt_check.core.conv import ConvNet
 from slt_check.io.safe_io import atomic_write, check_output_path
 from slt_check.io.torch_cnn import load_torch_cnn, ticket_to_torch_cnn

@@ -56,8 +56,7 @@ from slt_check.io.textio import json_ready
 from slt_check.sources.conv_source import ConvSourceSpec, column_candidates
 from slt_check.tickets.conv_ticket import ConvTicket, LayerKeep
 
-__all__ = ["ConvProblem", "ConvConstruction", "ConvOrseau", "DaCunha", "CONV_CONSTRUCTIONS",
-           "get_conv_construction"]
+__all__ = ["ConvProblem", "ConvConstruction", "ConvOrseau", "DaCunha"]
 
 BATCH_VALUES = 2**23
 """Candidate values (``columns × L × outputs``) generated at once by the selection (64 MiB)."""
@@ -362,23 +361,3 @@ class DaCunha(ConvConstruction):
             found.append(_gather(cb, a, b, pos, row_q, row_o, N))
             bar.update(int(row_q.size))
         return (*(np.concatenate(x) for x in zip(*found, strict=True)), failed)
-
-
-CONV_CONSTRUCTIONS: dict[str, type[ConvConstruction]] = {c.name: c for c in (DaCunha, ConvOrseau)}
-"""The convolutional constructions by name (``slt-check build --construction`` on a CNN target)."""
-
-
-def get_conv_construction(name: str, **options: Any) -> ConvConstruction:
-    """Instantiate a convolutional construction; ``ValueError`` for an unknown name or option."""
-    if name not in CONV_CONSTRUCTIONS:
-        raise ValueError(f"construction: {name!r} does not build CNN tickets; "
-                         f"choose one of {sorted(CONV_CONSTRUCTIONS)}")
-    cls = CONV_CONSTRUCTIONS[name]
-    known = sorted(f.name for f in fields(cls))
-    unknown = sorted(set(options) - set(known))
-    if unknown:
-        raise ValueError(f"option: {name!r} has no option(s) {unknown}; its options are {known}")
-    try:
-        return cls(**options)
-    except TypeError as exc:
-        raise ValueError(f"option: {name!r} refused its options {options!r} ({exc})") from None

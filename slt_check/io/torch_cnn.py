@@ -288,6 +288,14 @@ def ticket_to_torch_cnn(ticket: Any, dense_limit: int = 20_000_000) -> Any:
     import torch
     from torch.nn.utils import prune
 
+    if not hasattr(ticket, "pair_modules"):  # the depth-L+1 layout: G's layers with their masks
+        module = module_from_net(ticket.as_convnet())
+        weighted = [m for m in module if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+        for t, m in enumerate(weighted):
+            mask = torch.zeros(m.weight.numel(), dtype=m.weight.dtype)
+            mask[torch.from_numpy(ticket.idx[t])] = 1.0
+            prune.custom_from_mask(m, "weight", mask.reshape(m.weight.shape))
+        return module
     mods: list[Any] = []
     t = 0
     for L in ticket.target.layers:

@@ -27,10 +27,12 @@ import numpy as np
 from tqdm import tqdm
 
 from slt_check._version import __version__
+from slt_check.certificates.conv_bounds import certify_conv
 from slt_check.core.conv import ConvLayer, ConvNet, forward_layers, parse_arch
 from slt_check.io.npz_io import load_npz
 from slt_check.io.safe_io import atomic_write
 from slt_check.sources.conv_source import ConvSourceSpec, column_candidates
+from slt_check.tickets.conv_copies_ticket import read_copies_ticket
 
 __all__ = ["ConvTicket", "LayerKeep", "read_conv_ticket", "is_conv_ticket"]
 
@@ -113,6 +115,10 @@ class ConvTicket:
             out.append({"Ep": np.abs(e["Wp"] - L.weight), "Em": np.abs(e["Wm"] - L.weight), "Eb": eb,
                         "Sp": e["Sp"], "Sm": e["Sm"], "Sb": e["Sb"], "K": e["K"]})
         return out
+
+    def certified(self, lo: Any, hi: Any) -> float:
+        """The certified sup error over the box (:func:`~slt_check.certificates.conv_bounds.certify_conv`)."""
+        return float(certify_conv(self.target, lo, hi, self.deviations())["bound"])
 
     def torch_fn(self) -> Any:
         """The ticket as a differentiable torch float64 function of a batch (effective kernels)."""
@@ -299,12 +305,14 @@ def is_conv_ticket(path: str | os.PathLike[str]) -> bool:
     return isinstance(meta, dict) and meta.get("kind") == "cnn"
 
 
-def read_conv_ticket(path: str | os.PathLike[str], max_bytes: int = 2**34) -> ConvTicket:
+def read_conv_ticket(path: str | os.PathLike[str], max_bytes: int = 2**34) -> Any:
     """Read a CNN ticket file (no pickles; header limits first); ``ValueError`` on anything malformed."""
     what = f"ticket: {str(path)!r}"
     data = load_npz(path, what=what, max_bytes=max_bytes)
     try:
         meta = json.loads(str(data["meta"]))
+        if meta.get("layout") == "copies":
+            return read_copies_ticket(data, meta)
         shape, layers = parse_arch(meta["arch"])
         n_w = sum(L.kind in ("conv", "linear") for L in layers)
         weighted = [L for L in layers if L.kind in ("conv", "linear")]
