@@ -131,7 +131,8 @@ def test_large_linear_layers_export_sparse() -> None:
     with pytest.raises(ValueError, match="sparse Conv2d"):
         ticket_to_torch_cnn(r.ticket, dense_limit=10)
     m = ticket_to_torch_cnn(r.ticket, dense_limit=5000)  # the conv A layers stay dense, the linear one is sparse
-    assert m[-3].weight.layout == torch.sparse_csr and m[-3].weight.values().numel() == int((r.ticket.keeps[2].q < 32).sum())
+    assert m[-3].weight.layout == torch.sparse_csr
+    assert m[-3].weight.values().numel() == int((r.ticket.keeps[2].q < 32).sum())
     with torch.no_grad():
         assert (m(x) - r.ticket.torch_fn()(x)).abs().max() < 1e-12
 
