@@ -1,7 +1,8 @@
 """Claims C-conv-* (ours): the convolutional 2L constructions (slt_check/claims/conv.py states them).
 
-* C-conv-sound (∀): for hypothesis-drawn small CNN targets (conv/linear/avgpool, biases or not), boxes
-  and seeds, the ticket's certified sup error bounds the found error and the error at 256 random inputs;
+* C-conv-sound (∀): for hypothesis-drawn small CNN targets (conv/linear/avgpool, biases or not), boxes,
+  seeds and the three constructions (2L stage certificate; the copies certificate of burkholz-conv), the
+  ticket's certified sup error bounds the found error and the error at 256 random inputs;
 * C-conv-delta (probability): the pre-registered cases of ``CONV_CASES`` (n = n_for_power(δ) seeds each),
   failures counted, one-sided exact binomial test (slow);
 * C-conv-width (growth): plan width and kept parameters per target parameter against ln(1/ε) on a
@@ -13,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from slt_check.claims.base import pytest_params
@@ -34,13 +35,15 @@ def _archs(draw: st.DrawFn) -> str:
 
 
 @pytest.mark.claim("C-conv-sound")
-@settings(max_examples=8, deadline=None)
-@given(_archs(), st.integers(0, 2**31), st.sampled_from(["conv-orseau", "dacunha"]),
+@settings(max_examples=10, deadline=None)
+@given(_archs(), st.integers(0, 2**31), st.sampled_from(["conv-orseau", "dacunha", "burkholz-conv"]),
        st.sampled_from([(-1.0, 1.0), (0.0, 1.0), (-0.5, 2.0)]))
 def test_certificate_is_sound(arch: str, seed: int, name: str, box: tuple[float, float]) -> None:
     net = random_cnn(arch, seed, w_max=1.0)
+    assume(name != "burkholz-conv" or net.b_max() is None)  # burkholz-conv: bias-free targets only
+    opts = {} if name == "burkholz-conv" else {"precision": "certificate"}
     prob = problem_for(net, 0.05, 0.1, w_max=1.0, b_max=1.0 if net.b_max() is not None else None, lo=box[0], hi=box[1])
-    r = build_conv(net, get_conv_construction(name, precision="certificate"), prob, seed % 1000)
+    r = build_conv(net, get_conv_construction(name, **opts), prob, seed % 1000)
     x = np.random.default_rng(seed).uniform(box[0], box[1], (256, *net.input_shape))
     with torch.no_grad():
         err = np.abs(r.ticket.torch_fn()(torch.from_numpy(x)).numpy() - net.forward(x)).max()

@@ -190,7 +190,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--output-relu", action=argparse.BooleanOptionalAction, default=None,
                    help="ReLU on the output layer; default: a torch model's own (a trailing ReLU is an "
                    "output ReLU), none for random and npz targets")
-    b.add_argument("--construction", default="orseau", help="registered construction name")
+    b.add_argument("--construction", default="orseau",
+                   help="registered construction name (CNN targets: conv-orseau — the default for them —, "
+                   "dacunha or burkholz-conv)")
     b.add_argument("--sharing", default=None, choices=["per_weight", "per_input"],
                    help="neuron sharing of the depth-2l constructions (orseau default per_weight)")
     b.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
