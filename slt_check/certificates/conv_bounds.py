@@ -77,13 +77,11 @@ def _bcast_bias(L: Any, v: np.ndarray | None, like: Any) -> Any:
     return vt.reshape(1, -1, 1, 1).expand_as(like) if L.kind == "conv" else vt.reshape(1, -1).expand_as(like)
 
 
-def certify_conv(target: ConvNet, lo: Any, hi: Any, dev: Sequence[dict[str, Any]] | None) -> dict[str, Any]:
-    """Certified bound on ``sup_{lo ≤ x ≤ hi} ‖F(x) − T(x)‖∞`` (module doc).
-
-    ``dev[t]`` for weighted layer ``t``: ``Ep``, ``Em`` (``|Ŵ± − W|``, the shape of ``W``), ``Eb``
-    (``|b̂ − b|`` or None), ``Sp``, ``Sm``, ``Sb`` (``Σ|ab|``, same shapes) and ``K`` (int).
-    ``dev=None``: the ticket is the target itself (only the float evaluation terms remain).
-    Returns ``bound`` (max over outputs), ``per_output`` and the target's output bounds."""
+def _propagate(target: ConvNet, lo: Any, hi: Any, step: Callable[..., tuple[Any, int, Any]]) -> tuple[Any, Any, Any]:
+    """The stage-wise propagation shared by the certificates: target interval bounds ``[l, u]`` and the
+    ticket's deviation bound ``e`` (on ticket units, read through the copy map ``cmap``) through every
+    layer; ``step(k, L, l, u, e, mag, cmap) -> (e', K, cmap')`` bounds the deviation after weighted layer
+    ``k`` (before the upward rounding applied here). Returns the final ``e``, ``l``, ``u``."""
     torch = _torch()
     import torch.nn.functional as F
 
@@ -92,35 +90,32 @@ def certify_conv(target: ConvNet, lo: Any, hi: Any, dev: Sequence[dict[str, Any]
         l = torch.from_numpy(lo_a)[None]
         u = torch.from_numpy(hi_a)[None]
         e = torch.zeros_like(l)
+        cmap: np.ndarray | None = None
         k = 0
         for L in target.layers:
             if L.kind in ("conv", "linear"):
-                W = L.weight
-                aW = np.abs(W)
+                W, aW = L.weight, np.abs(L.weight)
                 P = int(np.prod(W.shape[1:]))
-                d = None if dev is None else dev[k]
-                K = 0 if d is None else int(d["K"])
-                up = 1.0 + 4.0 * gamma(P + K + 8)
                 c = (l + u) / 2
                 r = (u - l) / 2 * (1 + 4 * U) + 2 * U * c.abs() + TINY
                 mag = torch.maximum(l.abs(), u.abs())
                 c2 = _apply(L, c, W, L.bias)
+                e2, K, cmap_next = step(k, L, l, u, e, mag, cmap)
+                up = 1.0 + 4.0 * gamma(P + K + 8)
                 r2 = (_apply(L, r, aW) + gamma(P + 2) * (_apply(L, c.abs(), aW) + _bcast_bias(L, L.bias, c2))) * up
-                e2 = _apply(L, e, aW) + gamma(P + 2) * (_apply(L, mag, aW) + _bcast_bias(L, L.bias, c2))
-                if d is not None:
-                    pos = torch.clamp(u + e, min=0.0)
-                    neg = torch.clamp(e - l, min=0.0)
-                    e2 = e2 + _apply(L, pos, d["Ep"]) + _apply(L, neg, d["Em"]) + _bcast_bias(L, d.get("Eb"), c2)
-                    s = _apply(L, pos, d["Sp"]) + _apply(L, neg, d["Sm"]) + _bcast_bias(L, d.get("Sb"), c2)
-                    e2 = e2 + 2.0 * gamma(K + 3) * s
                 e = e2 * up + TINY
                 l = c2 - r2 - (c2.abs() * 4 * U + TINY)
                 u = c2 + r2 + (c2.abs() * 4 * U + TINY)
+                cmap = cmap_next
                 k += 1
             elif L.kind == "relu":
-                e = torch.minimum(e, torch.clamp(u + e, min=0.0))
+                e = torch.minimum(e, torch.clamp(_expand(u, cmap) + e, min=0.0))
                 l, u = torch.clamp(l, min=0.0), torch.clamp(u, min=0.0)
             elif L.kind == "flatten":
+                if cmap is not None and l.dim() == 4:
+                    hw = l.shape[2] * l.shape[3]
+                    f = np.arange(e.shape[1] * hw)
+                    cmap = cmap[f // hw] * hw + f % hw
                 l, u, e = (v.reshape(1, -1) for v in (l, u, e))
             elif L.kind == "avgpool":
                 g = 1.0 + 4.0 * gamma(L.kernel**2 + 2)
@@ -128,7 +123,34 @@ def certify_conv(target: ConvNet, lo: Any, hi: Any, dev: Sequence[dict[str, Any]
                 slack = F.avg_pool2d(torch.maximum(l.abs(), u.abs()), L.kernel, L.stride) * (g - 1.0) + TINY
                 l, u = pl - slack, pu + slack
                 e = F.avg_pool2d(e, L.kernel, L.stride) * g + TINY
-        per = e.reshape(-1).numpy().copy()
+    return e, l, u
+
+
+def certify_conv(target: ConvNet, lo: Any, hi: Any, dev: Sequence[dict[str, Any]] | None) -> dict[str, Any]:
+    """Certified bound on ``sup_{lo ≤ x ≤ hi} ‖F(x) − T(x)‖∞`` (module doc).
+
+    ``dev[t]`` for weighted layer ``t``: ``Ep``, ``Em`` (``|Ŵ± − W|``, the shape of ``W``), ``Eb``
+    (``|b̂ − b|`` or None), ``Sp``, ``Sm``, ``Sb`` (``Σ|ab|``, same shapes) and ``K`` (int).
+    ``dev=None``: the ticket is the target itself (only the float evaluation terms remain).
+    Returns ``bound`` (max over outputs), ``per_output`` and the target's output bounds."""
+    torch = _torch()
+
+    def step(k: int, L: Any, l: Any, u: Any, e: Any, mag: Any, cmap: Any) -> tuple[Any, int, Any]:
+        aW = np.abs(L.weight)
+        P = int(np.prod(L.weight.shape[1:]))
+        m = _apply(L, mag, aW)
+        e2 = _apply(L, e, aW) + gamma(P + 2) * (m + _bcast_bias(L, L.bias, m))
+        d = None if dev is None else dev[k]
+        if d is None:
+            return e2, 0, None
+        pos, neg = torch.clamp(u + e, min=0.0), torch.clamp(e - l, min=0.0)
+        like = _apply(L, pos, d["Ep"])
+        e2 = e2 + like + _apply(L, neg, d["Em"]) + _bcast_bias(L, d.get("Eb"), like)
+        s = _apply(L, pos, d["Sp"]) + _apply(L, neg, d["Sm"]) + _bcast_bias(L, d.get("Sb"), like)
+        return e2 + 2.0 * gamma(int(d["K"]) + 3) * s, int(d["K"]), None
+
+    e, l, u = _propagate(target, lo, hi, step)
+    per = e.reshape(-1).numpy().copy()
     return {"bound": float(per.max()), "per_output": per, "out_lo": l.reshape(-1).numpy().copy(),
             "out_hi": u.reshape(-1).numpy().copy()}
 
@@ -205,56 +227,24 @@ def certify_copies(target: ConvNet, lo: Any, hi: Any, stages: Sequence[dict[str,
     ``"K"`` the most kept entries of a row. ReLU, pooling and flatten act per unit as in
     :func:`certify_conv` (target bounds read through the copy map)."""
     torch = _torch()
-    import torch.nn.functional as F
 
-    lo_a, hi_a = box_arrays(target, lo, hi)
-    with torch.no_grad():
-        l = torch.from_numpy(lo_a)[None]
-        u = torch.from_numpy(hi_a)[None]
-        e = torch.zeros_like(l)
-        cmap: np.ndarray | None = None
-        k = 0
-        for L in target.layers:
-            if L.kind in ("conv", "linear"):
-                d = stages[k]
-                W = L.weight
-                P = int(np.prod(W.shape[1:]))
-                K = int(d["K"])
-                up = 1.0 + 4.0 * gamma(P + K + 8)
-                copy = d["copy"]
-                Wexp = W if copy is None else W[np.asarray(copy)]
-                c = (l + u) / 2
-                r = (u - l) / 2 * (1 + 4 * U) + 2 * U * c.abs() + TINY
-                mag = torch.maximum(l.abs(), u.abs())
-                c2 = _apply(L, c, W, L.bias)
-                r2 = (_apply(L, r, np.abs(W)) + gamma(P + 2) * _apply(L, c.abs(), np.abs(W))) * up
-                if "Wp" in d:
-                    pos, neg = torch.clamp(u + e, min=0.0), torch.clamp(e - l, min=0.0)
-                    e2 = (_apply(L, pos, np.abs(d["Wp"] - Wexp)) + _apply(L, neg, np.abs(d["Wm"] - Wexp))
-                          + 2.0 * gamma(K + 3) * (_apply(L, pos, d["Sp"]) + _apply(L, neg, d["Sm"])))
-                else:
-                    aD = np.abs(d["D"])
-                    e2 = (_apply(L, e, aD) + _apply(L, mag, np.abs(d["Dhat"] - Wexp))
-                          + 2.0 * gamma(K + 3) * _apply(L, _expand(mag, cmap) + e, aD))
-                e = (e2 + gamma(P + 2) * _apply(L, mag, np.abs(Wexp))) * up + TINY
-                l = c2 - r2 - (c2.abs() * 4 * U + TINY)
-                u = c2 + r2 + (c2.abs() * 4 * U + TINY)
-                cmap = None if copy is None else np.asarray(copy)
-                k += 1
-            elif L.kind == "relu":
-                e = torch.minimum(e, torch.clamp(_expand(u, cmap) + e, min=0.0))
-                l, u = torch.clamp(l, min=0.0), torch.clamp(u, min=0.0)
-            elif L.kind == "flatten":
-                if cmap is not None and l.dim() == 4:
-                    hw = l.shape[2] * l.shape[3]
-                    f = np.arange(e.shape[1] * hw)
-                    cmap = cmap[f // hw] * hw + f % hw
-                l, u, e = (v.reshape(1, -1) for v in (l, u, e))
-            elif L.kind == "avgpool":
-                g = 1.0 + 4.0 * gamma(L.kernel**2 + 2)
-                pl, pu = F.avg_pool2d(l, L.kernel, L.stride), F.avg_pool2d(u, L.kernel, L.stride)
-                slack = F.avg_pool2d(torch.maximum(l.abs(), u.abs()), L.kernel, L.stride) * (g - 1.0) + TINY
-                l, u = pl - slack, pu + slack
-                e = F.avg_pool2d(e, L.kernel, L.stride) * g + TINY
-        per = e.reshape(-1).numpy().copy()
+    def step(k: int, L: Any, l: Any, u: Any, e: Any, mag: Any, cmap: Any) -> tuple[Any, int, Any]:
+        d = stages[k]
+        W = L.weight
+        P = int(np.prod(W.shape[1:]))
+        K = int(d["K"])
+        Wexp = W if d["copy"] is None else W[np.asarray(d["copy"])]
+        if "Wp" in d:
+            pos, neg = torch.clamp(u + e, min=0.0), torch.clamp(e - l, min=0.0)
+            e2 = (_apply(L, pos, np.abs(d["Wp"] - Wexp)) + _apply(L, neg, np.abs(d["Wm"] - Wexp))
+                  + 2.0 * gamma(K + 3) * (_apply(L, pos, d["Sp"]) + _apply(L, neg, d["Sm"])))
+        else:
+            aD = np.abs(d["D"])
+            e2 = (_apply(L, e, aD) + _apply(L, mag, np.abs(d["Dhat"] - Wexp))
+                  + 2.0 * gamma(K + 3) * _apply(L, _expand(mag, cmap) + e, aD))
+        e2 = e2 + gamma(P + 2) * _apply(L, mag, np.abs(Wexp))
+        return e2, K, None if d["copy"] is None else np.asarray(d["copy"])
+
+    e, _, _ = _propagate(target, lo, hi, step)
+    per = e.reshape(-1).numpy().copy()
     return {"bound": float(per.max()), "per_output": per}

@@ -34,7 +34,8 @@ from slt_check.core.bounds import n_digits, per_weight_precision, samples_per_gr
 from slt_check.core.validation import check_finite_array
 
 __all__ = ["ConvLayer", "ConvNet", "parse_arch", "arch_string", "layer_shapes", "fan_ins",
-           "conv_precision", "conv_plan_orseau", "MAX_CNN_PARAMS", "torch_threads", "forward_layers"]
+           "conv_precision", "conv_plan_orseau", "MAX_CNN_PARAMS", "torch_threads", "forward_layers",
+           "layers_fn"]
 
 MAX_CNN_PARAMS = 50_000_000
 """Largest target (weights + biases) a CNN file or spec may declare."""
@@ -251,6 +252,16 @@ def forward_layers(layers: Sequence[ConvLayer], t: Any, weights: Sequence[Any] |
         elif L.kind == "avgpool":
             t = F.avg_pool2d(t, L.kernel, L.stride)
     return t
+
+
+def layers_fn(layers: Sequence[ConvLayer], input_shape: Sequence[int], weights: Sequence[Any] | None = None) -> Any:
+    """``layers`` (see :func:`forward_layers`) as a torch float64 function ``(batch, …) -> (batch, n_out)``."""
+
+    def fn(x: Any) -> Any:
+        x = x.reshape(-1, *input_shape)
+        return forward_layers(layers, x, weights).reshape(x.shape[0], -1)
+
+    return fn
 
 
 def conv_precision(eps: float, fanins: Sequence[int], w_max: float, x_max: float) -> float:

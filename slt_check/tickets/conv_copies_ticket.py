@@ -19,7 +19,7 @@ import numpy as np
 
 from slt_check._version import __version__
 from slt_check.certificates.conv_bounds import certify_copies
-from slt_check.core.conv import ConvLayer, ConvNet, forward_layers, layer_shapes, parse_arch
+from slt_check.core.conv import ConvLayer, ConvNet, layer_shapes, layers_fn, parse_arch
 from slt_check.io.safe_io import atomic_write
 from slt_check.sources.source import block_rng
 
@@ -121,20 +121,10 @@ class CopiesTicket:
         return float(certify_copies(self.target, lo, hi, self.stages())["bound"])
 
     def torch_fn(self) -> Any:
-        net = self.as_convnet()
-
-        def fn(x: Any) -> Any:
-            x = x.reshape(-1, *self.target.input_shape)
-            return forward_layers(net.layers, x).reshape(x.shape[0], -1)
-
-        return fn
+        return layers_fn(self.as_convnet().layers, self.target.input_shape)
 
     def target_fn(self) -> Any:
-        def fn(x: Any) -> Any:
-            x = x.reshape(-1, *self.target.input_shape)
-            return forward_layers(self.target.layers, x).reshape(x.shape[0], -1)
-
-        return fn
+        return layers_fn(self.target.layers, self.target.input_shape)
 
     def validate(self, spec: dict[str, Any], progress: bool = False) -> None:
         """``ValueError`` unless every kept value is ``G``'s entry regenerated from ``spec`` (seed, law)."""

@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from slt_check._version import __version__
 from slt_check.certificates.conv_bounds import certify_conv
-from slt_check.core.conv import ConvLayer, ConvNet, forward_layers, parse_arch
+from slt_check.core.conv import ConvLayer, ConvNet, layers_fn, parse_arch
 from slt_check.io.npz_io import load_npz
 from slt_check.io.safe_io import atomic_write
 from slt_check.sources.conv_source import ConvSourceSpec, column_candidates
@@ -138,21 +138,11 @@ class ConvTicket:
                 return F.linear(torch.relu(x), Wp, bh) - F.linear(torch.relu(-x), Wm)
 
             pairs.append(pair)
-
-        def fn(x: Any) -> Any:
-            x = x.reshape(-1, *self.target.input_shape)
-            return forward_layers(self.target.layers, x, pairs).reshape(x.shape[0], -1)
-
-        return fn
+        return layers_fn(self.target.layers, self.target.input_shape, pairs)
 
     def target_fn(self) -> Any:
         """The target as a torch float64 function of a batch."""
-
-        def fn(x: Any) -> Any:
-            x = x.reshape(-1, *self.target.input_shape)
-            return forward_layers(self.target.layers, x).reshape(x.shape[0], -1)
-
-        return fn
+        return layers_fn(self.target.layers, self.target.input_shape)
 
     def pair_modules(self, t: int, dtype: Any = None, dense_limit: int | None = None) -> tuple[Any, Any, Any, Any]:
         """The literal ``G`` layers of layer ``t`` restricted to its kept channels, as torch modules
