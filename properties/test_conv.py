@@ -18,7 +18,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from slt_check.claims.base import pytest_params
-from slt_check.claims.conv import CONV_CASES, measure_conv_width, run_conv_case, width_table
+from slt_check.claims.conv import CONV_CASES, LINEAR_TOL, measure_conv_width, measure_width, run_conv_case, width_table
 from slt_check.constructions.conv_registry import get_conv_construction
 from slt_check.pipeline.conv_build import build_conv, problem_for
 from slt_check.tickets.conv_targets import random_cnn
@@ -63,13 +63,9 @@ def test_failure_rate_at_plan_width(case) -> None:  # noqa: ANN001
 
 @pytest.mark.claim("C-conv-width")
 def test_plan_width_is_log_linear_in_one_over_eps() -> None:
-    rows = width_table(measure=False)
-    for name in ("conv-orseau", "dacunha"):
-        N = np.array([r["n_samples"] for r in rows if r["construction"] == name], dtype=float)
-        x = np.log(1 / np.array([r["eps"] for r in rows if r["construction"] == name]))
-        assert np.all(np.diff(N) > 0)
-        ratio = N[1:] / x[1:]
-        assert ratio.max() <= 2 * ratio.min()  # ~ ln(1/ε) (times a slowly growing log), not a power of 1/ε
+    res = measure_width(width_table(measure=False))
+    for fit in res.values():  # N linear in ln(1/ε) (conv-orseau: times a slowly growing log), not a power
+        assert fit["N_slope"]["low"] > 0 and fit["N_rel_residual"] <= LINEAR_TOL
 
 
 @pytest.mark.slow

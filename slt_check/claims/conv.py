@@ -35,7 +35,7 @@ from slt_check.runtime.trials import run_trials
 from slt_check.tickets.conv_targets import random_cnn
 
 __all__ = ["CONV_CASES", "conv_outcomes", "run_conv_case", "measure_conv_delta", "width_table", "measure_width",
-           "WIDTH_EPS", "WIDTH_ARCH", "CONV_CLAIMS", "measure_conv_width"]
+           "WIDTH_EPS", "WIDTH_ARCH", "CONV_CLAIMS", "measure_conv_width", "LINEAR_TOL"]
 
 CASE_ARCH = "1x4x4:conv2k2,relu,flatten,linear2b"
 WIDTH_ARCH = "1x5x5:conv2k3p1,relu,conv2k3,relu,flatten,linear2"
@@ -104,6 +104,17 @@ def width_table(constructions: tuple[str, ...] = ("conv-orseau", "dacunha"), see
     return rows
 
 
+LINEAR_TOL = 0.1
+"""Largest relative distance of a point from the least-squares line in ``ln(1/ε)`` (C-conv-width);
+measured: 0.8 % (conv-orseau ``N``), 2.3 % and 3.3 % (kept per parameter, conv-orseau and dacunha)."""
+
+
+def _rel_residual(x: list[float], y: list[float]) -> float:
+    b, a = np.polyfit(np.asarray(x), np.asarray(y, dtype=float), 1)
+    yy = np.asarray(y, dtype=float)
+    return float(np.max(np.abs(yy - (a + b * np.asarray(x))) / yy))
+
+
 def measure_width(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Slopes of ``N`` and of kept parameters per target parameter against ``ln(1/ε)``, per construction."""
     out: dict[str, Any] = {}
@@ -114,20 +125,23 @@ def measure_width(rows: list[dict[str, Any]]) -> dict[str, Any]:
                      "kept_slope": (slope_ci(x, [r["kept_per_param"] for r in rs])
                                     if "kept_per_param" in rs[0] else None),
                      "N_over_log": [float(r["n_samples"] / xx) for r, xx in zip(rs, x, strict=True)],
+                     "N_rel_residual": _rel_residual(x, [r["n_samples"] for r in rs]),
+                     "kept_rel_residual": (_rel_residual(x, [r["kept_per_param"] for r in rs])
+                                           if "kept_per_param" in rs[0] else None),
                      "max_certified_over_eps": float(np.max([r.get("certified", 0) / r["eps"] for r in rs]))}
     return out
 
 
 def measure_conv_width(scale: str = "ci") -> dict[str, Any]:
-    """The ledger entry of C-conv-width: holds when, per construction, the plan's ``N`` has a slope
-    against ``ln(1/ε)`` whose interval is finite and positive, ``N/ln(1/ε)`` does not grow by more than a
-    factor 2 over the grid (log-linear, not polynomial in ``1/ε``), and every measured ticket is
-    certified ≤ ε."""
+    """The ledger entry of C-conv-width: holds when, per construction, the plan's ``N`` and (measured)
+    the kept parameters per target parameter are linear in ``ln(1/ε)`` — a positive slope whose 95 %
+    interval excludes 0, every point within :data:`LINEAR_TOL` (relative) of the least-squares line — and
+    every measured ticket is certified ≤ ε."""
     rows = width_table(measure=scale != "smoke")
     res = measure_width(rows)
-    ok = all(r["N_slope"] is not None and r["N_slope"]["low"] > 0
-             and max(r["N_over_log"][1:]) <= 2 * min(r["N_over_log"][1:]) and r["max_certified_over_eps"] <= 1
-             for r in res.values())
+    ok = all(r["N_slope"] is not None and r["N_slope"]["low"] > 0 and r["N_rel_residual"] <= LINEAR_TOL
+             and (r["kept_slope"] is None or (r["kept_slope"]["low"] > 0 and r["kept_rel_residual"] <= LINEAR_TOL))
+             and r["max_certified_over_eps"] <= 1 for r in res.values())
     return {"verdict": "holds" if ok else "violated", "slack": None, "details": {"rows": rows, "fits": res}}
 
 
