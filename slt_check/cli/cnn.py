@@ -36,9 +36,10 @@ DEFAULT_CNN_CONSTRUCTION = "conv-orseau"
 """The construction a CNN build uses when ``--construction`` is left at the MLP default (``orseau``)."""
 REPRODUCE_POINTS = 16
 """Points of the box on which ``export`` compares the written module with the ticket."""
-NS_PER_CANDIDATE = 60.0
-"""Measured cost of one candidate value read by the conv-orseau selection (draw, product, tile scan),
-in nanoseconds, on one core of the shared 2-core machine; the up-front estimate uses it."""
+NS_PER_CANDIDATE = 130.0
+"""CPU nanoseconds per estimated candidate value of a whole build (selection with its prefix rounds,
+validation against the seed, certificate, search), measured on the full-size benchmark: 87 s CPU for
+6.6e8 estimated values (one core of the shared 2-core machine). Wall time under load is longer."""
 
 
 class Refused(ValueError):
@@ -79,7 +80,7 @@ def estimate_text(con: Any, problem: ConvProblem, plan: dict[str, Any]) -> tuple
     values = sum(c * o * h * per for c, o, h in zip(problem.columns, problem.outputs, halves, strict=True))
     s = values * NS_PER_CANDIDATE * 1e-9
     return s, (f"estimate: {rows} kernel entries × ≈{per} candidates per half ≈ {values:.3g} values "
-               f"≈ {s:.0f} s of selection; G has {plan['G_params']:.3g} parameters (never materialised)")
+               f"≈ {s:.0f} s CPU for the build; G has {plan['G_params']:.3g} parameters (never materialised)")
 
 
 def cmd_build_cnn(args: argparse.Namespace, target_seed: int) -> int:
