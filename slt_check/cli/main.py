@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 
 from slt_check.certificates.float_safety import FloatRangeError, float_slack
 from slt_check.certificates.sup_error import sup_error_any
+from slt_check.cli import cnn as cnn_cli
 from slt_check.constructions import get_construction
 from slt_check.constructions.base import ConstructionFailed
 from slt_check.core.affine import read_affine
@@ -35,6 +36,7 @@ from slt_check.pipeline.build import (
 from slt_check.pipeline.verify import load_ticket, target_digest
 from slt_check.runtime import memory, trials
 from slt_check.runtime.memory import DEFAULT_FRACTION, default_limit, format_size, parse_size
+from slt_check.tickets.conv_ticket import is_conv_ticket
 from slt_check.tickets.targets import default_target_seed, target_from_spec
 
 COMMAND_MODULES: tuple[str, ...] = (
@@ -42,6 +44,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "slt_check.cli.ledger",
     "slt_check.cli.report",
     "slt_check.cli.compare",
+    "slt_check.cli.cnn",  # export (and the CNN side of build and check)
 )
 
 EXIT_CODES: dict[int, str] = {
@@ -165,14 +168,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     b.add_argument("--target", required=True,
                    help="random:<n0-n1-…-nl>[:family] (families: uniform, normal, sparse, corners, "
-                   "kaiming), torch:<model.pt> (nn.Sequential of Linear(bias=False)+ReLU; loaded "
-                   "without running code), or npz:<file.npz> with W_0, W_1, …")
+                   "kaiming), torch:<model.pt> (nn.Sequential of Linear+ReLU; loaded "
+                   "without running code), npz:<file.npz> with W_0, W_1, …; CNNs: random-cnn:<arch> "
+                   "(e.g. random-cnn:1x28x28:conv32k3p1,relu,flatten,linear10, Kaiming-scaled) or "
+                   "torch:<cnn.pt> (Conv2d/ReLU/Flatten/Linear/AvgPool2d, whole module or state dict with "
+                   "--arch; pruning masks applied); see docs/cnn.md")
+    b.add_argument("--arch", default=None,
+                   help="CNN architecture CxHxW:layer,… (convCkK[pP][b], linearN[b], relu, flatten, avgK[sS]) for a "
+                   "torch state dict, which does not record it")
+    b.add_argument("--input-shape", default=None, metavar="CxHxW",
+                   help="input shape of a whole CNN module (default: inferred for a square input)")
+    b.add_argument("--box", default=None, nargs="+", metavar="LO,HI",
+                   help="CNN input box lo ≤ x ≤ hi per input, in the target's own units (e.g. normalised "
+                   "MNIST pixels: --box=-0.4242,2.8215 or --box -0.4242 2.8215); default [−x_max, x_max]")
     b.add_argument("--eps", type=_float("eps"), default=1e-2, help="target sup error ε (> 0)")
     b.add_argument("--delta", type=_float("delta"), default=0.05, help="failure probability δ ∈ (0,1)")
     b.add_argument("--seed", type=_seed, default=0, help="seed of G (and of a random target)")
     b.add_argument("--target-seed", type=_seed, default=None,
                    help="seed of a random target (default: --seed + 1_000_003)")
-    b.add_argument("--w-max", type=_float("w_max"), default=1.0, help="declared bound on |target weights|")
+    b.add_argument("--w-max", type=_float("w_max"), default=None,
+                   help="declared bound on |target weights| (default 1; for a CNN target its own max |w|)")
     b.add_argument("--b-max", type=_float("b_max"), default=None,
                    help="declared bound on |target biases| (default: the target's own max |b|). Targets with "
                    "biases (torch Linear(bias=True), npz b_k, random:<widths>[:family]:bias) are built on the "
@@ -181,7 +196,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--output-relu", action=argparse.BooleanOptionalAction, default=None,
                    help="ReLU on the output layer; default: a torch model's own (a trailing ReLU is an "
                    "output ReLU), none for random and npz targets")
-    b.add_argument("--construction", default="orseau", help="registered construction name")
+    b.add_argument("--construction", default="orseau",
+                   help="registered construction name (CNN targets: conv-orseau — the default for them —, "
+                   "dacunha or burkholz-conv)")
     b.add_argument("--sharing", default=None, choices=["per_weight", "per_input"],
                    help="neuron sharing of the depth-2l constructions (orseau default per_weight)")
     b.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
@@ -217,6 +234,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--target", default=None,
                    help="the target you expect (same syntax as build --target): the file's target must "
                    "equal it bit for bit")
+    c.add_argument("--arch", default=None, help="architecture of a --target torch state dict (CNN tickets)")
     c.add_argument("--search-seed", type=_seed, default=0, help="seed of the adversarial search")
     c.add_argument("--exact", action="store_true",
                    help="also compute the exact sup error by mixed-integer programming (small tickets)")
@@ -283,8 +301,14 @@ def cmd_build(args: argparse.Namespace) -> int:
         if "sharing" in opts:
             raise ValueError("--sharing: given twice (also as --option sharing=…)")
         opts["sharing"] = args.sharing
-    con = get_construction(args.construction, **opts)  # unknown options are refused here
     tseed = args.target_seed if args.target_seed is not None else default_target_seed(args.seed)
+    if cnn_cli.wants_cnn(args):
+        return cnn_cli.cmd_build_cnn(args, tseed)
+    if args.arch or args.input_shape or args.box:
+        raise ValueError("--arch, --input-shape, --box: only for CNN targets (random-cnn:… or a torch CNN)")
+    if args.w_max is None:
+        args.w_max = 1.0
+    con = get_construction(args.construction, **opts)  # unknown options are refused here
     output_relu = args.output_relu
     if output_relu is None and not args.target.startswith("torch:"):
         output_relu = False
@@ -408,6 +432,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise ValueError(f"file: {args.file!r} is not a regular file (a directory, FIFO or device)" if path.exists()
                          else f"file: no ticket file at {args.file!r}")
+    if is_conv_ticket(path):
+        return cnn_cli.cmd_check_cnn(args, memory.limit())
     try:
         ticket = load_ticket(path, jobs=args.jobs, max_bytes=memory.limit())
     except memory.OverLimit:
@@ -529,7 +555,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return EXIT_PIPE
-    except TicketRefused as exc:
+    except (TicketRefused, cnn_cli.Refused) as exc:
         return fail(EXIT_REFUSED, "ticket refused", exc)
     except ConstructionFailed as exc:
         return fail(EXIT_FAILED, "construction failed", exc)

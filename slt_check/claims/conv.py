@@ -1,0 +1,161 @@
+"""Claims **C-conv-*** (ours) — the convolutional 2L constructions (:mod:`slt_check.constructions.conv_2l`).
+
+Domain: CNN targets of ``Conv2d`` (stride 1, zero padding, any ``k``), ``ReLU``, ``Flatten``, ``Linear``,
+``AvgPool2d``, with or without biases, ``|w| ≤ w_max``, ``|b| ≤ b_max``, inputs in a box ``[lo, hi]``;
+the sup error over the box; ``G`` from the seed only.
+
+* **C-conv-delta** — at the plan width (``precision="r8"``: every kernel entry within ``η`` of
+  :func:`slt_check.core.conv.conv_precision`, the plan's ``N`` channels per patch column),
+  ``P(no certified ε-ticket) ≤ δ``. Pre-registered table :data:`CONV_CASES`: per seed ``s`` of
+  ``seed_grid(master, n)``, ``n = n_for_power(δ)``, the target ``random_cnn(arch, s + 1_000_003)``
+  (Kaiming-uniform) and ``G`` from ``s``; a draw fails when the success event fails or the certified sup
+  error (:func:`slt_check.certificates.conv_bounds.certify_conv`, sound) exceeds ε — never re-drawn.
+* **C-conv-width** — the width per kernel parameter is logarithmic in ``1/ε``: the plan's ``N`` and the
+  measured kept parameters per target parameter grow linearly in ``ln(1/ε)`` (conv-orseau:
+  ``N = ⌈8M ln(2MW/δ)⌉``, ``M = ⌈log_γ(w/((γ−1)η))⌉``; dacunha: ``N = ⌈C log₂(2W/min(η, δ))⌉``), with
+  ``η ∝ ε``. :func:`width_table` measures it on a pre-registered seed; :func:`measure_width` reports the
+  slopes (OLS with a confidence interval, :func:`slt_check.core.stats.slope_ci`).
+* **C-conv-sound** — the certificate is sound: ``found ≤ certified`` and every sampled input's error is
+  ``≤ certified`` (a ∀-property; ``properties/test_conv.py``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from slt_check.certificates.conv_bounds import certify_conv
+from slt_check.claims.base import Claim, RateCase, rate_result
+from slt_check.constructions.conv_registry import get_conv_construction
+from slt_check.core.stats import RateVerdict, n_for_power, slope_ci
+from slt_check.pipeline.conv_build import problem_for
+from slt_check.runtime.trials import run_trials
+from slt_check.tickets.conv_targets import random_cnn
+
+__all__ = ["CONV_CASES", "conv_outcomes", "run_conv_case", "measure_conv_delta", "width_table", "measure_width",
+           "WIDTH_EPS", "WIDTH_ARCH", "CONV_CLAIMS", "measure_conv_width", "LINEAR_TOL"]
+
+CASE_ARCH = "1x4x4:conv2k2,relu,flatten,linear2b"
+WIDTH_ARCH = "1x5x5:conv2k3p1,relu,conv2k3,relu,flatten,linear2"
+WIDTH_EPS = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5)
+
+
+def _case(label: str, construction: str, master: int) -> RateCase:
+    return RateCase("C-conv-delta", label, 0.1, n_for_power(0.1), master,
+                    {"arch": CASE_ARCH, "eps": 0.05, "construction": construction, "options": {}})
+
+
+CONV_CASES: list[RateCase] = [
+    _case(f"{CASE_ARCH}, conv-orseau r8, ε=0.05", "conv-orseau", 7200),
+    _case(f"{CASE_ARCH}, dacunha r8, ε=0.05", "dacunha", 7201),
+]
+
+
+def _trial(arg: tuple[dict[str, Any], float, int]) -> dict[str, Any]:
+    P, delta, s = arg
+    net = random_cnn(P["arch"], s + 1_000_003, w_max=1.0)
+    con = get_conv_construction(P["construction"], **P["options"])
+    prob = problem_for(net, P["eps"], delta, w_max=1.0, b_max=1.0 if net.b_max() is not None else None)
+    ticket = con.select(net, prob, s)
+    cert = certify_conv(net, prob.lo, prob.hi, ticket.deviations())["bound"]
+    return {"fail": bool(not ticket.ok or cert > P["eps"]), "ok": ticket.ok, "certified": float(cert)}
+
+
+def conv_outcomes(case: RateCase) -> list[dict[str, Any]]:
+    """Every draw of a case (:func:`slt_check.runtime.trials.run_trials`)."""
+    return run_trials(_trial, [(case.params, case.delta, s) for s in case.seeds()], desc=f"C-conv {case.label}")
+
+
+def run_conv_case(case: RateCase) -> RateVerdict:
+    """Failures over the case's seeds and the verdict."""
+    return case.verdict(sum(o["fail"] for o in conv_outcomes(case)))
+
+
+def measure_conv_delta(scale: str = "ci") -> dict[str, Any]:
+    """The ledger entry of C-conv-delta: every case of :data:`CONV_CASES`."""
+    outs = [conv_outcomes(c) for c in CONV_CASES]
+    verdicts = [c.verdict(sum(o["fail"] for o in out)) for c, out in zip(CONV_CASES, outs, strict=True)]
+    worst = max(o["certified"] for out in outs for o in out)
+    return rate_result(verdicts, CONV_CASES, largest_certified=worst,
+                       summary=f"largest certified {worst:.3g} (ε = 0.05)")
+
+
+def width_table(constructions: tuple[str, ...] = ("conv-orseau", "dacunha"), seed: int = 0,
+                eps_grid: tuple[float, ...] = WIDTH_EPS, delta: float = 0.05,
+                measure: bool = True) -> list[dict[str, Any]]:
+    """Plan width ``N`` and (``measure``) kept parameters per target parameter of :data:`WIDTH_ARCH`
+    at each ε, target ``random_cnn(WIDTH_ARCH, seed + 1_000_003)`` and ``G`` from ``seed``."""
+    net = random_cnn(WIDTH_ARCH, seed + 1_000_003, w_max=1.0)
+    rows = []
+    for name in constructions:
+        con = get_conv_construction(name)
+        for eps in eps_grid:
+            prob = problem_for(net, eps, delta, w_max=1.0)
+            plan = con.plan(prob)
+            row = {"construction": name, "eps": eps, "n_samples": plan["n_samples"], "M": plan.get("M"),
+                   "G_params": plan["G_params"]}
+            if measure:
+                t = con.select(net, prob, seed)
+                row.update(kept_per_param=t.sizes()["kept_params_per_weight"], success=t.ok,
+                           certified=certify_conv(net, prob.lo, prob.hi, t.deviations())["bound"])
+            rows.append(row)
+    return rows
+
+
+LINEAR_TOL = 0.1
+"""Largest relative distance of a point from the least-squares line in ``ln(1/ε)`` (C-conv-width);
+measured: 0.8 % (conv-orseau ``N``), 2.3 % and 3.3 % (kept per parameter, conv-orseau and dacunha)."""
+
+
+def _rel_residual(x: list[float], y: list[float]) -> float:
+    b, a = np.polyfit(np.asarray(x), np.asarray(y, dtype=float), 1)
+    yy = np.asarray(y, dtype=float)
+    return float(np.max(np.abs(yy - (a + b * np.asarray(x))) / yy))
+
+
+def measure_width(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Slopes of ``N`` and of kept parameters per target parameter against ``ln(1/ε)``, per construction."""
+    out: dict[str, Any] = {}
+    for name in sorted({r["construction"] for r in rows}):
+        rs = [r for r in rows if r["construction"] == name]
+        x = [math.log(1 / r["eps"]) for r in rs]
+        out[name] = {"N_slope": slope_ci(x, [r["n_samples"] for r in rs]),
+                     "kept_slope": (slope_ci(x, [r["kept_per_param"] for r in rs])
+                                    if "kept_per_param" in rs[0] else None),
+                     "N_over_log": [float(r["n_samples"] / xx) for r, xx in zip(rs, x, strict=True)],
+                     "N_rel_residual": _rel_residual(x, [r["n_samples"] for r in rs]),
+                     "kept_rel_residual": (_rel_residual(x, [r["kept_per_param"] for r in rs])
+                                           if "kept_per_param" in rs[0] else None),
+                     "max_certified_over_eps": float(np.max([r.get("certified", 0) / r["eps"] for r in rs]))}
+    return out
+
+
+def measure_conv_width(scale: str = "ci") -> dict[str, Any]:
+    """The ledger entry of C-conv-width: holds when, per construction, the plan's ``N`` and (measured)
+    the kept parameters per target parameter are linear in ``ln(1/ε)`` — a positive slope whose 95 %
+    interval excludes 0, every point within :data:`LINEAR_TOL` (relative) of the least-squares line — and
+    every measured ticket is certified ≤ ε."""
+    rows = width_table(measure=scale != "smoke")
+    res = measure_width(rows)
+    ok = all(r["N_slope"] is not None and r["N_slope"]["low"] > 0 and r["N_rel_residual"] <= LINEAR_TOL
+             and (r["kept_slope"] is None or (r["kept_slope"]["low"] > 0 and r["kept_rel_residual"] <= LINEAR_TOL))
+             and r["max_certified_over_eps"] <= 1 for r in res.values())
+    return {"verdict": "holds" if ok else "violated", "slack": None, "details": {"rows": rows, "fits": res}}
+
+
+_P = "properties/"
+CONV_CLAIMS: list[Claim] = [
+    Claim("C-conv-delta", "CNN 2L constructions (conv-orseau ours; dacunha after da Cunha et al. 2022, constants "
+          "ours): at the plan width N per patch column, P(no certified ε-ticket over the box) ≤ δ", "reconstructed",
+          "ours: slt_check.constructions.conv_2l", "probability", [_P + "test_conv.py"], measure_conv_delta),
+    Claim("C-conv-width", "CNN 2L constructions: channels per patch column N and kept parameters per target "
+          "parameter grow linearly in ln(1/ε) (per kernel parameter, not per pixel)", "reconstructed",
+          "ours: slt_check.core.conv.conv_plan_orseau, pensia_samples", "growth", [_P + "test_conv.py"],
+          measure_conv_width),
+    Claim("C-conv-sound", "The stage-wise interval certificate through convolutions is sound in float64: "
+          "found ≤ certified and every sampled input's error ≤ certified", "reconstructed",
+          "ours: slt_check.certificates.conv_bounds", "forall", [_P + "test_conv.py"], None),
+]
+"""Registry rows of the C-conv claims, ready to be appended to :data:`slt_check.claims.catalog.CLAIMS`."""
