@@ -3,8 +3,8 @@
 * C-conv-sound (∀): for hypothesis-drawn small CNN targets (conv/linear/avgpool, biases or not), boxes,
   seeds and the three constructions (2L stage certificate; the copies certificate of burkholz-conv), the
   ticket's certified sup error bounds the found error and the error at 256 random inputs;
-* C-conv-delta (probability): the pre-registered cases of ``CONV_CASES`` (n = n_for_power(δ) seeds each),
-  failures counted, one-sided exact binomial test (slow);
+* C-conv-delta (probability): the two-stage rate claim ``CONV_RATE`` over its domain (a screen, then the
+  worst cells confirmed on fresh seeds with ``n_for_power(δ, α)`` draws);
 * C-conv-width (growth): plan width and kept parameters per target parameter against ln(1/ε) on a
   pre-registered seed; log-linear (slow for the measured part).
 """
@@ -17,8 +17,8 @@ import torch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from slt_check.claims.base import pytest_params
-from slt_check.claims.conv import CONV_CASES, LINEAR_TOL, measure_conv_width, measure_width, run_conv_case, width_table
+from slt_check.claims.conv import CONV_RATE, LINEAR_TOL, measure_conv_width, measure_width, width_table
+from slt_check.claims.rates import describe, profile_scale
 from slt_check.constructions.conv_registry import get_conv_construction
 from slt_check.pipeline.conv_build import build_conv, problem_for
 from slt_check.tickets.conv_targets import random_cnn
@@ -53,12 +53,10 @@ def test_certificate_is_sound(arch: str, seed: int, name: str, box: tuple[float,
     assert r.found <= r.certified and err <= r.certified
 
 
-@pytest.mark.slow
 @pytest.mark.claim("C-conv-delta")
-@pytest.mark.parametrize("case", pytest_params(CONV_CASES))
-def test_failure_rate_at_plan_width(case) -> None:  # noqa: ANN001
-    v = run_conv_case(case)
-    assert v.verdict == case.expect, str(v)
+def test_failure_rate_at_plan_width_over_domain() -> None:
+    res = CONV_RATE.result(profile_scale())
+    assert res["verdict"] == CONV_RATE.expect, describe(res)
 
 
 @pytest.mark.claim("C-conv-width")

@@ -29,6 +29,7 @@ import numpy as np
 from slt_check.certificates.sup_error import sup_error
 from slt_check.claims import biases as claims_biases
 from slt_check.claims import checks as C
+from slt_check.claims import conv as claims_conv
 from slt_check.claims import peers as claims_peers
 from slt_check.claims import sampling as claims_sampling
 from slt_check.claims import success as claims_success
@@ -428,6 +429,7 @@ RATE_CLAIMS: dict[str, RateClaim] = {
     "P-main": claims_success.PMAIN_RATE,
     **claims_peers.RATE_CLAIMS,
     "B-bias": claims_biases.BIAS_RATE,
+    "C-conv-delta": claims_conv.CONV_RATE,
 }
 """Every two-stage rate claim of the suite (R10 is measured by P-main's); the Bonferroni split of
 :func:`slt_check.core.screening.confirmation_alpha` counts them."""
@@ -459,7 +461,7 @@ def all_claims() -> list[Claim]:
     """Our claims plus the peers' ``PEER_CLAIMS`` (:mod:`slt_check.claims.peers`)."""
     out = list(CLAIMS)
     seen = {c.id for c in out}
-    for c in claims_peers.PEER_CLAIMS:
+    for c in [*claims_peers.PEER_CLAIMS, *claims_conv.CONV_CLAIMS]:
         if c.id in seen:
             raise ValueError(f"claims_peers: claim id {c.id!r} duplicates an existing claim")
         seen.add(c.id)

@@ -6,9 +6,9 @@ the sup error over the box; ``G`` from the seed only.
 
 * **C-conv-delta** — at the plan width (``precision="r8"``: every kernel entry within ``η`` of
   :func:`slt_check.core.conv.conv_precision`, the plan's ``N`` channels per patch column),
-  ``P(no certified ε-ticket) ≤ δ``. Pre-registered table :data:`CONV_CASES`: per seed ``s`` of
-  ``seed_grid(master, n)``, ``n = n_for_power(δ)``, the target ``random_cnn(arch, s + 1_000_003)``
-  (Kaiming-uniform) and ``G`` from ``s``; a draw fails when the success event fails or the certified sup
+  ``P(no certified ε-ticket) ≤ δ`` over its domain — a two-stage rate claim (:data:`CONV_RATE`): per draw
+  with seed ``s`` the target ``random_cnn(arch, s + 1_000_003)`` (Kaiming-uniform) and ``G`` from ``s``;
+  a draw fails when the success event fails or the certified sup
   error (:func:`slt_check.certificates.conv_bounds.certify_conv`, sound) exceeds ε — never re-drawn.
 * **C-conv-width** — the width per kernel parameter is logarithmic in ``1/ε``: the plan's ``N`` and the
   measured kept parameters per target parameter grow linearly in ``ln(1/ε)`` (conv-orseau:
@@ -27,30 +27,21 @@ from typing import Any
 import numpy as np
 
 from slt_check.certificates.conv_bounds import certify_conv
-from slt_check.claims.base import Claim, RateCase, rate_result
+from slt_check.claims.base import Claim
+from slt_check.claims.rates import Preregistration, RateClaim, design
 from slt_check.constructions.conv_registry import get_conv_construction
-from slt_check.core.stats import RateVerdict, n_for_power, slope_ci
+from slt_check.core.screening import Cell
+from slt_check.core.stats import slope_ci
 from slt_check.pipeline.conv_build import problem_for
 from slt_check.runtime.trials import run_trials
 from slt_check.tickets.conv_targets import random_cnn
 
-__all__ = ["CONV_CASES", "conv_outcomes", "run_conv_case", "measure_conv_delta", "width_table", "measure_width",
+__all__ = ["CONV_RATE", "measure_conv_delta", "width_table", "measure_width",
            "WIDTH_EPS", "WIDTH_ARCH", "CONV_CLAIMS", "measure_conv_width", "LINEAR_TOL"]
 
 CASE_ARCH = "1x4x4:conv2k2,relu,flatten,linear2b"
 WIDTH_ARCH = "1x5x5:conv2k3p1,relu,conv2k3,relu,flatten,linear2"
 WIDTH_EPS = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5)
-
-
-def _case(label: str, construction: str, master: int) -> RateCase:
-    return RateCase("C-conv-delta", label, 0.1, n_for_power(0.1), master,
-                    {"arch": CASE_ARCH, "eps": 0.05, "construction": construction, "options": {}})
-
-
-CONV_CASES: list[RateCase] = [
-    _case(f"{CASE_ARCH}, conv-orseau r8, ε=0.05", "conv-orseau", 7200),
-    _case(f"{CASE_ARCH}, dacunha r8, ε=0.05", "dacunha", 7201),
-]
 
 
 def _trial(arg: tuple[dict[str, Any], float, int]) -> dict[str, Any]:
@@ -63,23 +54,33 @@ def _trial(arg: tuple[dict[str, Any], float, int]) -> dict[str, Any]:
     return {"fail": bool(not ticket.ok or cert > P["eps"]), "ok": ticket.ok, "certified": float(cert)}
 
 
-def conv_outcomes(case: RateCase) -> list[dict[str, Any]]:
-    """Every draw of a case (:func:`slt_check.runtime.trials.run_trials`)."""
-    return run_trials(_trial, [(case.params, case.delta, s) for s in case.seeds()], desc=f"C-conv {case.label}")
+_ARCHS = (CASE_ARCH, "1x5x5:conv2k3p1,relu,flatten,linear2", "2x4x4:conv2k2b,relu,avg2,flatten,linear2")
+_CONSTRUCTIONS = ("conv-orseau", "dacunha")
 
 
-def run_conv_case(case: RateCase) -> RateVerdict:
-    """Failures over the case's seeds and the verdict."""
-    return case.verdict(sum(o["fail"] for o in conv_outcomes(case)))
+def _conv_cells(n_cells: int, eps: tuple[float, ...], deltas: tuple[float, ...]) -> tuple[Cell, ...]:
+    return tuple(Cell(c.label, c.delta, {**c.params, "options": {}})
+                 for c in design(n_cells, arch=_ARCHS, construction=_CONSTRUCTIONS, eps=eps, delta=deltas))
+
+
+CONV_RATE = RateClaim(
+    "C-conv-delta",
+    {"architecture": _ARCHS, "construction": _CONSTRUCTIONS, "ε": (0.1, 0.05, 1e-2), "δ": (0.1, 0.02)},
+    {"smoke": _conv_cells(4, (0.1, 0.05), (0.1,)),
+     "ci": _conv_cells(8, (0.1, 0.05, 1e-2), (0.1,)),
+     "full": _conv_cells(24, (0.1, 0.05, 1e-2), (0.1, 0.02))},
+    _trial, 2026_1206_41, (Preregistration(2026_1206_42, "pending"),),
+    files=("slt_check.constructions.conv_2l", "slt_check.core.conv", "slt_check.certificates.conv_bounds"),
+    n_screen={"smoke": 3, "ci": 6, "full": 10},
+)
+"""C-conv-delta over its domain (two stages, :mod:`slt_check.claims.rates`): every draw its own Kaiming target
+``random_cnn(arch, s + 1_000_003)``. The ci grid screens δ = 0.1 (a CNN draw costs about 0.1–0.3 s); δ = 0.02 is
+in the full grid."""
 
 
 def measure_conv_delta(scale: str = "ci") -> dict[str, Any]:
-    """The ledger entry of C-conv-delta: every case of :data:`CONV_CASES`."""
-    outs = [conv_outcomes(c) for c in CONV_CASES]
-    verdicts = [c.verdict(sum(o["fail"] for o in out)) for c, out in zip(CONV_CASES, outs, strict=True)]
-    worst = max(o["certified"] for out in outs for o in out)
-    return rate_result(verdicts, CONV_CASES, largest_certified=worst,
-                       summary=f"largest certified {worst:.3g} (ε = 0.05)")
+    """The ledger entry of C-conv-delta: the two-stage result of :data:`CONV_RATE`."""
+    return CONV_RATE.result(scale)
 
 
 def width_table(constructions: tuple[str, ...] = ("conv-orseau", "dacunha"), seed: int = 0,
