@@ -33,7 +33,6 @@ from slt_check.constructions.conv_registry import get_conv_construction
 from slt_check.core.screening import Cell
 from slt_check.core.stats import slope_ci
 from slt_check.pipeline.conv_build import problem_for
-from slt_check.runtime.trials import run_trials
 from slt_check.tickets.conv_targets import random_cnn
 
 __all__ = ["CONV_RATE", "measure_conv_delta", "width_table", "measure_width",
@@ -69,7 +68,7 @@ CONV_RATE = RateClaim(
     {"smoke": _conv_cells(4, (0.1, 0.05), (0.1,)),
      "ci": _conv_cells(8, (0.1, 0.05, 1e-2), (0.1,)),
      "full": _conv_cells(24, (0.1, 0.05, 1e-2), (0.1, 0.02))},
-    _trial, 2026_1206_41, (Preregistration(2026_1206_42, "pending"),),
+    _trial, 2026_1206_41, (Preregistration(2026_1206_42, "e15f2e3"),),
     files=("slt_check.constructions.conv_2l", "slt_check.core.conv", "slt_check.certificates.conv_bounds"),
     n_screen={"smoke": 3, "ci": 6, "full": 10},
 )
