@@ -56,7 +56,7 @@ BIAS_RATE = RateClaim(
     (Preregistration(2026_1206_32, "659891b"),
      Preregistration(2026_1206_33, "825539c", "construction changed: pensia cells use the union plan, after the first "
                      "confirmation found pensia's default width blind to δ (63/1374 at δ = 0.02)"),
-     Preregistration(2026_1206_34, "pending", "construction changed: the reduction refuses bias bounds above "
+     Preregistration(2026_1206_34, "51e6395", "construction changed: the reduction refuses bias bounds above "
                      "1e100 (float safety); confirmed again on the final code")),
     files=("slt_check.core.affine", "slt_check.constructions.pensia", "slt_check.constructions.orseau",
            "slt_check.constructions.two_layer"),
