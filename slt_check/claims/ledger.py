@@ -309,7 +309,7 @@ def stale_case_tables(results: dict[str, Any]) -> list[str]:
             out.append(f"{cid}: recorded without a two-stage result; run `slt-check ledger --run --claims {cid}`")
             continue
         now = _clean([c.row() for c in claim.cells(ts.get("scale", "ci"))])
-        if rec.get("grid") != now:
+        if (rec.get("grid") or rec.get("rate", {}).get("grid")) != now:
             out.append(f"{cid}: the screen grid in the code differs from the recorded one; "
                        f"run `slt-check ledger --run --scale {ts.get('scale', 'ci')} --claims {cid}`")
     return out + audit(list(RATE_CLAIMS.values()), results)
