@@ -158,6 +158,7 @@ def test_a_scheduler_that_never_answers_times_out(monkeypatch: pytest.MonkeyPatc
 
     th = threading.Thread(target=accept, daemon=True)
     th.start()
+    monkeypatch.setattr(trials, "_DEFAULT", trials._DEFAULT)  # main() sets the process-wide executor: restore it
     monkeypatch.setattr(trials, "CONNECT_TIMEOUT_S", 1.0)
     monkeypatch.setattr("slt_check.cli.report.run_report",
                         lambda *a, **k: trials.run_trials(lambda c: c, [1, 2], desc="probe"))
