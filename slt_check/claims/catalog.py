@@ -31,6 +31,7 @@ from slt_check.claims import biases as claims_biases
 from slt_check.claims import checks as C
 from slt_check.claims import peers as claims_peers
 from slt_check.claims import sampling as claims_sampling
+from slt_check.claims import search_vs_construction as claims_search
 from slt_check.claims import success as claims_success
 from slt_check.claims.base import KINDS, SCALES, SOURCES, VERDICTS, Claim, forall_result, merge_results
 from slt_check.core import bounds
@@ -427,7 +428,7 @@ def all_claims() -> list[Claim]:
     """Our claims plus the peers' ``PEER_CLAIMS`` (:mod:`slt_check.claims.peers`)."""
     out = list(CLAIMS)
     seen = {c.id for c in out}
-    for c in claims_peers.PEER_CLAIMS:
+    for c in [*claims_peers.PEER_CLAIMS, claims_search.CLAIM]:
         if c.id in seen:
             raise ValueError(f"claims_peers: claim id {c.id!r} duplicates an existing claim")
         seen.add(c.id)
