@@ -173,7 +173,9 @@ def _case(label: str, delta: float, master: int, expect: str = "holds", why: str
 
 
 RATE_CASES: list[RateCase] = [
-    _case("pensia G,2-2-1,ε=0.1,k,per-layer", 0.4, 2026_1206, target="random:2-2-1", eps=0.1, source="pensia",
+    # δ = 0.2 pre-registered from the exploratory benchmark on seeds 0–19 (edge-popup 2/20 at k per layer,
+    # the construction 17/20 on the same G) and the tuning seeds 1000–1002; run on other seeds.
+    _case("pensia G,2-2-1,ε=0.1,k,per-layer", 0.2, 2026_1206, target="random:2-2-1", eps=0.1, source="pensia",
           budget="per_layer", mult=1),
 ]
 """Pre-registered cases: the event counted is *edge-popup reaches certified ε* (module docstring)."""
