@@ -53,8 +53,10 @@ def _results(cfg: dict[str, Any]) -> dict[str, Any]:
         return json.loads(path.read_text())
     if cfg["source"] == "run":
         bench = _bench()
-        cell = bench._c("random:2-2-1", "pensia", mult=1, seeds=2, steps=40)
-        return bench.run([cell], 600.0, None, Path(cfg["data_dir"]) / "tiny_bench.json", None, log=False)
+        cell = bench._c("random:2-2-1", "pensia", mult=1, seeds=2)
+        out = Path(cfg.get("data_dir") or ROOT / "plots" / "out" / "tiny") / "tiny_bench.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return bench.run([cell], 600.0, None, out, None, log=False)
     raise ValueError(f"source: expected 'benchmark' or 'run', got {cfg['source']!r}")
 
 
