@@ -2,9 +2,10 @@
 
 * the full rate cases (``RATE_CASES``, ``n = n_for_power(δ)`` pre-registered seeds; the event counted is
   edge-popup's certified success) — slow;
-* a ci-scale variant: the first 6 seeds of the first case, whose counts must agree with what the same
-  trials give when re-run (determinism), whose construction succeeds on every seed (its ≤ δ event at
-  these seeds), and whose searched tickets are bracketed found ≤ certified.
+* a ci-scale variant: the first 6 seeds of the first case: the search keeps the construction's count on
+  every seed, found ≤ certified, success iff certified ≤ ε, and a re-run of one trial gives the same
+  found error (determinism);
+* the checker catches a broken "search" handed the construction's own mask (slow).
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ def test_search_vs_construction_ci_scale() -> None:
     outs = [trial((dict(case.params), sd)) for sd in seeds]
     for o in outs:
         s = o["search"]
-        assert o["construction"]["success"], o["construction"]
         assert s["k"] == o["construction"]["kept"]  # the same budget on the same G
         if s["certified"] is not None:
             assert s["found"] <= s["certified"] * (1 + 1e-9) + 1e-12

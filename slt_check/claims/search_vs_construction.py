@@ -143,8 +143,19 @@ def construction_trial(cell: dict[str, Any], seed: int) -> dict[str, Any]:
 
 def trial(arg: tuple[dict[str, Any], int]) -> dict[str, Any]:
     """One seed of one cell (module docstring): ``{"construction": …, "search": …}``; the search part
-    is absent for a construction-only cell (``cell["search"]`` False)."""
-    cell, seed = arg
+    is absent for a construction-only cell (``cell["search"]`` False). Torch runs on one thread here
+    (these ``G`` are small: more threads only add overhead), restored afterwards."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return _trial(*arg)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _trial(cell: dict[str, Any], seed: int) -> dict[str, Any]:
     con = construction_trial(cell, seed)
     out: dict[str, Any] = {"seed": int(seed), "construction": con}
     if not cell.get("search", True):
