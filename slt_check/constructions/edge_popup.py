@@ -4,30 +4,26 @@ same random source ``G`` as a constructive strong-ticket construction.
 The constructions of this package *prove* that a ticket exists in ``G`` at a logarithmic width; in
 practice tickets are *found* by training one real score ``s_e`` per weight ``e`` of the frozen
 ``G`` and keeping the ``k`` weights of largest ``|s_e|``. This module does exactly that, on the ``G``
-that ``source`` (``"orseau"`` or ``"pensia"``) samples — same depth-``2l`` layout, law and width
-formula: :meth:`EdgePopup.sample_G` and :meth:`EdgePopup.plan` delegate to the source construction
-(with ``n_samples`` passed through), so a ticket is verified against its seed like any other.
+that ``source`` (``"orseau"`` with its ``sharing``, ``"pensia"`` or ``"malach"``) samples — same layout,
+law and width formula: :meth:`EdgePopup.sample_G` and :meth:`EdgePopup.plan` delegate to the source
+construction (with ``n_samples`` and ``sharing`` passed through), so a ticket is verified against its
+seed like any other.
 
-**Training** (torch, float64, every draw from ``torch.Generator(train_seed)``):
+**Training**: :func:`slt_check.constructions.edge_popup_train.train_mask` (torch, float64, every draw
+from ``torch.Generator(train_seed)``): straight-through scores, a global or per-layer top-``k``
+budget (``budget``), ``k`` or ``fraction`` of ``G``, optional cubic budget annealing and surrogate ReLU
+gradient, uniform or Kaiming-uniform scores, Adam or SGD with momentum 0.9, constant or cosine
+learning rate, weight decay; MSE then a sup-directed loss on the worst ``q`` of each batch; the mask
+with the smallest error on 4096 validation points is kept. For a biased target (built on ``[x; 1]``,
+:mod:`slt_check.core.affine`) the pipeline calls :meth:`EdgePopup.with_affine`, so every training and
+validation input keeps the constant coordinate at 1 and the MILP fixes it.
 
-* mask ``m_t = 1{|s_e| is among the k_t largest |s|}`` over all layers jointly (global top-``k``);
-  the forward uses ``Ŵ = G ⊙ (m + |s| − sg(|s|))`` (``sg``: stop-gradient), i.e. the value
-  ``G ⊙ m`` with the straight-through gradient ``∂L/∂s_e = ∂L/∂Ŵ_e · G_e · sign(s_e)``;
-* kept budget ``k_t``: cubic annealing (Zhu & Gupta 2017) ``k_t = k + (k_0 − k)(1 − t/T_a)³`` from
-  ``k_0 = min(P, k_start·k)`` (``P`` the parameters of ``G``) to ``k`` over the first ``T_a = anneal ·
-  steps`` steps, then ``k`` — a ``k ≪ P`` mask drawn at random rarely connects input to output
-  through ``2l`` layers, and a disconnected mask has zero gradient;
-* surrogate ReLU gradient in training only: the forward value is ``σ(z)`` exactly, the backward
-  slope is ``1`` for ``z > 0`` and ``leak`` for ``z ≤ 0`` — without it a hidden layer that is zero on
-  the batch (the ``G`` bottleneck between two stages has only ``n_i`` units) stops every gradient
-  and the mask freezes (observed);
-* phase 1 (the first ``1 − sup_phase`` of the steps), mean squared error on ``x ~ U([−x_max,
-  x_max]^{n_0})`` (batch ``batch``, plus the ``2^{n_0}`` corners when ``n_0 ≤ 10``):
-  ``L = mean_i ‖F(x_i) − Ĝ(x_i)‖²``;
-* phase 2 (sup-directed), the loss of the worst ``q`` of the batch: with ``e_i = ‖F(x_i) −
-  Ĝ(x_i)‖_∞``, ``L = mean_{i ∈ top-⌈q·batch⌉(e)} e_i²``;
-* Adam (learning rate ``lr``); in phase 2 the mask with the smallest max error on a fixed
-  validation set (4096 uniform points and the corners, drawn from the same generator) is kept.
+**Checkpoints and progress**: at 4 evenly spaced evaluations, a best mask whose validation error is
+``≤ ε`` is certified by the MILP at once and the training stops at the first certified success;
+``progress=True`` shows a bar with the best validation error (a lower bound) and prints every
+certified error with the best so far. ``milp_when="found_le_eps"`` skips the final MILP when the
+found error is already above ε (the search fails on that true lower bound; ``certified_at_select``
+is then ``None``).
 
 **Acceptance** (a construction failure is reported, never re-drawn): ``meta["success"]`` is
 ``certified ≤ ε`` with ``certified`` the upper end of :func:`slt_check.certificates.exact.exact_sup_error`
@@ -46,7 +42,7 @@ any pairing of hidden units, so a ticket that does not track the target's hidden
 tightness only, never soundness. ``found`` is the float64 error at the MILP's best point and at the
 worst validation point (a true lower bound).
 
-``k`` (kept weights): an integer, or ``None`` = the kept count of the source construction's own
+``k`` (kept weights): an integer, ``fraction`` of ``G``'s parameters, or (neither) the kept count of the source construction's own
 ticket for this target on the same ``G`` (its ``select``), so that both methods get the same
 budget. The choice of ``k`` never affects ``G``. ``k`` larger than ``P`` keeps all of ``G``.
 
