@@ -54,7 +54,8 @@ random:2-2-1, 14 798 parameters, 200 steps of 132 inputs: 4.5 s), plus :data:`S_
 S_FIXED = 0.35
 
 
-def _c(target: str, source: str, eps: float = 0.1, budget: str = "per_layer", seeds: int = 20, **kw: Any) -> dict[str, Any]:
+def _c(target: str, source: str, eps: float = 0.1, budget: str = "per_layer", seeds: int = 20,
+       **kw: Any) -> dict[str, Any]:
     return {"target": target, "source": source, "eps": eps, "budget": budget, "n_seeds": seeds, **kw}
 
 
@@ -100,7 +101,6 @@ def cell_label(c: dict[str, Any]) -> str:
 
 def estimate_s(cell: dict[str, Any]) -> float:
     """Rough CPU seconds of a cell (G parameters from the source's plan)."""
-    from slt_check.constructions import get_construction
     from slt_check.pipeline.build import prepare
 
     F = svc.make_target(cell["target"], 0)
@@ -132,7 +132,8 @@ def summarize(cell: dict[str, Any], trials: list[dict[str, Any]]) -> dict[str, A
             "n_samples": con[0]["n_samples"] if con else None, "n_formula": con[0]["n_formula"] if con else None},
         "search": rate(sum(s["success"] for s in srch), len(srch)) | {
             "kept": q([s["kept"] for s in srch]), "found": q([s["found"] for s in srch]),
-            "certified": q([s["certified"] for s in srch]), "n_certified": sum(s["certified"] is not None for s in srch),
+            "certified": q([s["certified"] for s in srch]),
+            "n_certified": sum(s["certified"] is not None for s in srch),
             "time_s": q([s["time_s"] for s in srch])},
     }
 
@@ -174,7 +175,8 @@ def run(cells: list[dict[str, Any]], budget_s: float, deadline: float | None, ou
         used = time.process_time() - c0
         late = deadline is not None and time.time() + e * 2.5 > deadline
         if used + e > budget_s or late:
-            res["cells"].append({"cell": cell, "label": cell_label(cell), "status": "not run (budget)", "estimate_s": e})
+            res["cells"].append({"cell": cell, "label": cell_label(cell), "status": "not run (budget)",
+                                 "estimate_s": e})
             continue
         t0, cpu0 = time.time(), time.process_time()
         trials = [svc.trial((cell, sd)) for sd in SEEDS[: cell["n_seeds"]]]
@@ -226,7 +228,8 @@ def markdown(res: dict[str, Any]) -> str:
             continue
         s, k = row["summary"]["construction"], row["summary"]["search"]
         width = f"{s['n_samples']}" + (" (N_f)" if s["n_samples"] == s["n_formula"] else f" (N_f {s['n_formula']})")
-        lines.append(f"| {c['target']} | {c['eps']} | {width} | {row['label']} | {_ci(s)} | {_q(s['kept'], '{:.0f}')} | "
+        lines.append(f"| {c['target']} | {c['eps']} | {width} | {row['label']} | {_ci(s)} | "
+                     f"{_q(s['kept'], '{:.0f}')} | "
                      f"{_ci(k)} | {_q(k['kept'], '{:.0f}')} | {_q(k['found'])} | {_q(k['certified'])} "
                      f"({k['n_certified']}) | {_q(k['time_s'])} |")
     tun = res.get("tuning")

@@ -17,13 +17,12 @@ draws from the data JSON only. Not registered in :data:`slt_check.experiments.pl
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from slt_check.experiments.plotting import data_path, read_json, save_figure, style, write_json
+from slt_check.experiments.plotting import data_path, load_figure_module, read_json, write_json
 from slt_check.tickets.ticket import versions
 
 NAME = "edge_popup_same_g"
@@ -136,23 +135,7 @@ def caption(data: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="read benchmarks/results/edge_popup_same_g_quick.json")
-    ap.add_argument("--tiny", action="store_true", help="run 2 seeds of one tiny cell instead of reading a benchmark")
-    ap.add_argument("--data-dir", type=Path, default=None, help="default plots/data")
-    ap.add_argument("--out", type=Path, default=ROOT / "plots" / "out" / "figures")
-    a = ap.parse_args(argv)
-    cfg = dict(CONFIGS["tiny" if a.tiny else "quick" if a.quick else "full"])
-    if a.data_dir is not None:
-        cfg["data_dir"] = str(a.data_dir)
-    elif a.tiny:
-        cfg["data_dir"] = str(ROOT / "plots" / "out" / "tiny")
-    data = compute(cfg)
-    with style():
-        paths = save_figure(render(data), a.out / f"fig_{NAME}")
-    print("wrote", data_path(NAME, cfg), *paths)
-    print(caption(data))
-    return 0
+    return load_figure_module("edge_popup").figure_main(sys.modules[__name__], argv, "edge_popup_same_g_quick.json")
 
 
 if __name__ == "__main__":

@@ -53,7 +53,8 @@ def test_checker_catches_a_search_handed_the_construction_mask(monkeypatch: pyte
         cert = certify_general(target, t, problem.x_max, time_limit=5.0)
         t.meta.update({"k": int(t.n_kept), "certified_at_select": cert["certified"], "found_at_select": cert["found"],
                        "success": cert["certified"] <= problem.eps, "milp_runs": 1, "timing_train_s": 0.0,
-                       "training": {"valid_max_error": cert["found"], "kept_per_layer": [int(m.sum()) for m in t.masks]}})
+                       "training": {"valid_max_error": cert["found"],
+                                    "kept_per_layer": [int(m.sum()) for m in t.masks]}})
         return t
 
     monkeypatch.setattr(EdgePopup, "select", cheat)

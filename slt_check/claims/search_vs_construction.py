@@ -67,10 +67,11 @@ MILP_S = 10.0
 @functools.lru_cache(maxsize=4)
 def digits_target(pool: int = 4, hidden: int = 3, classes: tuple[int, ...] = (0, 1), seed: int = 0) -> ReLUNet:
     """A trained digits MLP with biases: scikit-learn's 8×8 digits of ``classes``, pixels/16 averaged
-    over ``pool`` vertical bands (``8/pool`` columns each) to ``pool`` features in ``[0, 1]``, ``MLPClassifier(hidden, relu, adam lr 0.05, random_state=seed)``
-    on a stratified 80/20 split (``random_state=seed``); layer ``l`` scaled to ``W_l / c_l``, ``b_l / (c_1⋯c_l)``
-    with ``c_l`` the smallest making both ``≤ 1`` (the network is ``F / (c_1⋯c_l)``: predictions unchanged). Two classes give
-    one logit (``n_out = 1``); the test accuracy is in :func:`digits_accuracy`."""
+    over ``pool`` vertical bands (``8/pool`` columns each) to ``pool`` features in ``[0, 1]``,
+    ``MLPClassifier(hidden, relu, adam lr 0.05, random_state=seed)`` on a stratified 80/20 split
+    (``random_state=seed``); layer ``l`` scaled to ``W_l / c_l``, ``b_l / (c_1⋯c_l)`` with ``c_l`` the
+    smallest making both ``≤ 1`` (the network is ``F / (c_1⋯c_l)``: predictions unchanged). Two classes
+    give one logit (``n_out = 1``); the test accuracy is in :func:`digits_accuracy`."""
     net, _ = _digits(pool, hidden, classes, seed)
     return net
 

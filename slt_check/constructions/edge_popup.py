@@ -42,9 +42,9 @@ any pairing of hidden units, so a ticket that does not track the target's hidden
 tightness only, never soundness. ``found`` is the float64 error at the MILP's best point and at the
 worst validation point (a true lower bound).
 
-``k`` (kept weights): an integer, ``fraction`` of ``G``'s parameters, or (neither) the kept count of the source construction's own
-ticket for this target on the same ``G`` (its ``select``), so that both methods get the same
-budget. The choice of ``k`` never affects ``G``. ``k`` larger than ``P`` keeps all of ``G``.
+``k`` (kept weights): an integer, ``fraction`` of ``G``'s parameters, or (neither) the kept count of
+the source construction's own ticket for this target on the same ``G`` (its ``select``), so that
+both methods get the same budget. The choice of ``k`` never affects ``G``. ``k`` larger than ``P`` keeps all of ``G``.
 
 The ticket is ``mask ⊙ G`` (a :class:`~slt_check.tickets.ticket.Ticket`); ``meta["stages"] = "pairs"``
 names the depth-``2l`` layout (stage ``i`` = ``G`` layers ``2i, 2i+1``), ``meta["certificate"] =
