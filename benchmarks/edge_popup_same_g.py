@@ -66,26 +66,24 @@ CELLS: list[dict[str, Any]] = [
     _c(R221, "pensia", mult=1), _c(R221, "pensia", mult=1, budget="global"), _c(R221, "pensia", mult=2),
     _c(R221, "pensia", mult=4), _c(R221, "pensia", fraction=0.5),
     _c(R221, "orseau", mult=1, **PI), _c(R221, "orseau", mult=1, budget="global", **PI),
-    _c(R221, "orseau", mult=4, **PI),
     _c(DIG, "pensia", mult=1), _c(DIG, "pensia", mult=1, budget="global"), _c(DIG, "pensia", mult=4),
     _c(DIG, "pensia", fraction=0.5),
-    _c(R221, "orseau", mult=1, budget="global"), _c(R221, "malach", mult=1, seeds=2),
     _c(R231, "pensia", mult=1), _c(R231, "pensia", mult=4), _c(R231, "pensia", fraction=0.5),
     _c(R342, "pensia", mult=1), _c(R342, "pensia", fraction=0.5),
     # ε = 0.03
     _c(R221, "pensia", 0.03, mult=1), _c(R221, "pensia", 0.03, mult=4), _c(DIG, "pensia", 0.03, mult=1),
-    # the paper's recipe as written, and 4× the steps
-    _c(R221, "pensia", mult=1, recipe="paper"), _c(R221, "orseau", mult=1, recipe="paper", **PI),
-    _c(R221, "pensia", mult=1, steps=800),
-    # orseau per_weight, malach, digits on orseau's G (costly: fewer seeds where stated)
-    _c(R221, "orseau", mult=1),
-    # widths below the formula (the construction's own kept count at that width)
+    # the paper's recipe as written, 4× the steps, widths below the formula (the construction's own
+    # kept count at that width)
+    _c(R221, "pensia", mult=1, recipe="paper"), _c(R221, "pensia", mult=1, steps=800),
     _c(R221, "pensia", mult=1, n_samples=16), _c(R221, "pensia", mult=4, n_samples=16),
     _c(R221, "pensia", mult=1, n_samples=8), _c(R221, "orseau", mult=1, n_samples=128, **PI),
-    _c(R221, "malach", mult=1, n_samples=632, seeds=10),
+    # the costly G (orseau per_weight, malach, orseau on digits): fewer seeds where stated
+    _c(R221, "orseau", mult=1, budget="global", seeds=10), _c(R221, "malach", mult=1, n_samples=632, seeds=10),
+    _c(R221, "orseau", mult=4, **PI), _c(R221, "orseau", mult=1, recipe="paper", **PI),
+    _c(R221, "malach", mult=1, seeds=2), _c(R221, "orseau", mult=1, seeds=10),
     _c(DIG, "orseau", mult=1, seeds=3, **PI),
 ]
-"""The cells, most informative first (defaults: ε = 0.1, per-layer budget, 20 seeds, formula width,
+"""The cells, most informative per CPU second first (defaults: ε = 0.1, per-layer budget, 20 seeds, formula width,
 the tuned recipe, 200 steps of 128 inputs)."""
 QUICK_CELLS = [_c(R221, "pensia", mult=1, seeds=2), _c(R221, "pensia", mult=1, budget="global", seeds=2),
                _c(DIG, "pensia", mult=1, seeds=2)]
@@ -158,13 +156,19 @@ def tune(log: bool = True) -> dict[str, Any]:
 
 
 def run(cells: list[dict[str, Any]], budget_s: float, deadline: float | None, out: Path, tuning: dict[str, Any] | None,
-        log: bool = True) -> dict[str, Any]:
-    """Run the cells in order under the CPU budget and the wall deadline; write the JSON after each."""
+        log: bool = True, resume: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Run the cells in order under the CPU budget and the wall deadline; write the JSON after each.
+    ``resume``: an earlier result whose done cells (same cell dict) are kept, not re-run (their CPU
+    seconds count against the budget). The deadline uses the wall/CPU ratio observed so far (≥ 2.5)."""
+    done_before = {json.dumps(r["cell"], sort_keys=True): r for r in (resume or {}).get("cells", [])
+                   if r["status"] == "done"}
     torch.set_num_threads(1)
     est = [estimate_s(c) for c in cells]
     print(f"estimate: {sum(est):.0f} CPU s for {len(cells)} cells (budget {budget_s:.0f} s); per cell: "
           + ", ".join(f"{e:.0f}" for e in est), flush=True)
     c0, w0 = time.process_time(), time.time()
+    cpu_before = sum(r["cpu_s"] for r in done_before.values())
+    ratio = [2.5]
     res: dict[str, Any] = {"description": __doc__, "settings": {
         "seeds": SEEDS, "steps": svc.STEPS, "batch": svc.BATCH, "milp_s": svc.MILP_S, "delta_G": svc.DELTA_G,
         "recipes": svc.RECIPES, "tuned": svc.TUNED, "budget_s": budget_s, "torch_threads": 1,
@@ -172,8 +176,12 @@ def run(cells: list[dict[str, Any]], budget_s: float, deadline: float | None, ou
         "digits_test_accuracy": svc.digits_accuracy(), "digits_widths": list(svc.digits_target().widths)},
         "versions": versions() | {"torch": torch.__version__}, "tuning": tuning, "cells": []}
     for cell, e in zip(cells, est, strict=True):
-        used = time.process_time() - c0
-        late = deadline is not None and time.time() + e * 2.5 > deadline
+        prev = done_before.get(json.dumps(json_ready(cell), sort_keys=True))
+        if prev is not None:
+            res["cells"].append(prev)
+            continue
+        used = time.process_time() - c0 + cpu_before
+        late = deadline is not None and time.time() + e * max(ratio) > deadline
         if used + e > budget_s or late:
             res["cells"].append({"cell": cell, "label": cell_label(cell), "status": "not run (budget)",
                                  "estimate_s": e})
@@ -184,15 +192,17 @@ def run(cells: list[dict[str, Any]], budget_s: float, deadline: float | None, ou
                "cpu_s": time.process_time() - cpu0, "wall_s": time.time() - t0, "trials": trials,
                "summary": summarize(cell, trials)}
         res["cells"].append(row)
+        ratio.append(row["wall_s"] / max(row["cpu_s"], 1e-3))
         if log:
             s = row["summary"]
             print(f"{cell['target']} ε={cell['eps']} {row['label']}: construction {s['construction']['successes']}/"
                   f"{s['construction']['n']}, search {s['search']['successes']}/{s['search']['n']} "
                   f"(found median {s['search']['found'][1]:.3g}) cpu {row['cpu_s']:.0f} s", flush=True)
-        res["cpu_s"], res["wall_s"] = time.process_time() - c0, time.time() - w0
+        res["cpu_s"], res["wall_s"] = time.process_time() - c0 + cpu_before, time.time() - w0
         atomic_write_json(out, json_ready(res))
         atomic_write_text(out.with_suffix(".md"), markdown(res))
-    res["cpu_s"], res["wall_s"] = time.process_time() - c0, time.time() - w0
+    res["cpu_s"], res["wall_s"] = time.process_time() - c0 + cpu_before, time.time() - w0
+    res["wall_s_resumed_cells"] = sum(r["wall_s"] for r in done_before.values())
     atomic_write_json(out, json_ready(res))
     atomic_write_text(out.with_suffix(".md"), markdown(res))
     return res
@@ -249,6 +259,7 @@ def main() -> None:
     ap.add_argument("--tune-only", action="store_true", help="run the recipe tuning and print it")
     ap.add_argument("--tuning-json", type=Path, default=None, help="a tuning result to record (from --tune-only)")
     ap.add_argument("--markdown-only", action="store_true", help="rewrite the .md table from the JSON")
+    ap.add_argument("--resume", action="store_true", help="keep the done cells of the existing JSON")
     args = ap.parse_args()
     out = OUT_QUICK if args.quick else OUT
     if args.markdown_only:
@@ -258,8 +269,9 @@ def main() -> None:
         torch.set_num_threads(1)
         print(json.dumps(tune()), flush=True)
         return
-    tuning = json.loads(args.tuning_json.read_text()) if args.tuning_json else None
-    res = run(QUICK_CELLS if args.quick else CELLS, args.budget_s, args.deadline_unix, out, tuning)
+    resume = json.loads(out.read_text()) if args.resume and out.is_file() else None
+    tuning = json.loads(args.tuning_json.read_text()) if args.tuning_json else (resume or {}).get("tuning")
+    res = run(QUICK_CELLS if args.quick else CELLS, args.budget_s, args.deadline_unix, out, tuning, resume=resume)
     print(f"wrote {out} and {out.with_suffix('.md')}: CPU {res['cpu_s']:.0f} s, wall {res['wall_s']:.0f} s",
           file=sys.stderr)
 
