@@ -20,6 +20,12 @@ The **claim** ``S-search`` (registered in :mod:`slt_check.claims.catalog`) count
 its kept count, edge-popup reaches certified ε with probability ≤ δ". Its cases (:data:`RATE_CASES`)
 were pre-registered from the exploratory benchmark ``benchmarks/edge_popup_same_g.py`` (seeds 0–19
 and the tuning seeds 1000–1002), and run on ``seed_grid(master, n_for_power(δ))`` — other seeds.
+
+Domain: random:2-2-1 (uniform weights), ε = 0.1, pensia's ``G`` at its formula width, ``k`` = pensia's
+kept count, per-layer top-k, the tuned recipe, 200 steps of 128 inputs. What would change it: a
+recipe or schedule (more steps, restarts, a loss on the certificate) under which the same cell succeeds
+on more than 2δ of fresh seeds, a budget above ``k`` (the claim is *at equal kept count*), or another
+``G``/target; the benchmark measures several of these beside the claim.
 """
 
 from __future__ import annotations
