@@ -90,11 +90,16 @@ QUICK_CELLS = [_c(R221, "pensia", mult=1, seeds=2), _c(R221, "pensia", mult=1, b
 
 
 def cell_label(c: dict[str, Any]) -> str:
-    """``pensia·k·per_layer`` style label of a cell's method and budget."""
+    """``pensia · k per_layer`` style label of a cell's method and budget."""
     src = c["source"] + ("/" + c["sharing"] if c.get("sharing") else "")
-    bud = f"{c['fraction']:.0%} of G" if c.get("fraction") else ("k" if c.get("mult", 1) == 1 else f"{c['mult']}k")
     extra = "".join(f", {k}={c[k]}" for k in ("recipe", "steps", "n_samples") if k in c)
-    return f"{src} | {bud} {c['budget']}{extra}"
+    return f"{src} · {budget_label(c)}{extra}"
+
+
+def budget_label(c: dict[str, Any]) -> str:
+    """``k per_layer``, ``4k global``, ``50% of G per_layer``."""
+    bud = f"{c['fraction']:.0%} of G" if c.get("fraction") else ("k" if c.get("mult", 1) == 1 else f"{c['mult']}k")
+    return f"{bud} {c['budget']}"
 
 
 def estimate_s(cell: dict[str, Any]) -> float:
@@ -234,11 +239,11 @@ def markdown(res: dict[str, Any]) -> str:
     for row in res["cells"]:
         c = row["cell"]
         if row["status"] != "done":
-            lines.append(f"| {c['target']} | {c['eps']} | — | {row['label']} | not run | | | | | | |")
+            lines.append(f"| {c['target']} | {c['eps']} | — | {cell_label(c)} | not run | | | | | | |")
             continue
         s, k = row["summary"]["construction"], row["summary"]["search"]
         width = f"{s['n_samples']}" + (" (N_f)" if s["n_samples"] == s["n_formula"] else f" (N_f {s['n_formula']})")
-        lines.append(f"| {c['target']} | {c['eps']} | {width} | {row['label']} | {_ci(s)} | "
+        lines.append(f"| {c['target']} | {c['eps']} | {width} | {cell_label(c)} | {_ci(s)} | "
                      f"{_q(s['kept'], '{:.0f}')} | "
                      f"{_ci(k)} | {_q(k['kept'], '{:.0f}')} | {_q(k['found'])} | {_q(k['certified'])} "
                      f"({k['n_certified']}) | {_q(k['time_s'])} |")

@@ -65,6 +65,7 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
     cfg = {**CONFIGS["full"], **config}
     res = _results(cfg)
     tuned = res["settings"]["tuned"]
+    bench = _bench()
     points = []
     for row in res["cells"]:
         c = row["cell"]
@@ -75,7 +76,7 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
         base = {"target": c["target"], "eps": c["eps"], "source": src}
         points.append(base | {"method": "construction", "budget": "construction", "kept": s["kept"][1],
                               "successes": s["successes"], "n": s["n"], "ci95": s["ci95"]})
-        points.append(base | {"method": "search", "budget": row["label"].split(" | ")[1], "mode": c["budget"],
+        points.append(base | {"method": "search", "budget": bench.budget_label(c), "mode": c["budget"],
                               "kept": k["kept"][1], "successes": k["successes"], "n": k["n"], "ci95": k["ci95"]})
     data = {"name": NAME, "config": {k: v for k, v in cfg.items() if k != "data_dir"}, "tuned": tuned,
             "points": points, "cells": len(res["cells"]),
