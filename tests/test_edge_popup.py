@@ -173,3 +173,15 @@ def test_biased_target_trains_on_the_constant_plane() -> None:
     err = np.max(np.abs(t.target(Z) - t.network()(Z)))
     assert err <= t.meta["certified_at_select"] * (1 + 1e-9) + 1e-12
     assert t.meta["found_at_select"] <= t.meta["certified_at_select"] * (1 + 1e-9) + 1e-12
+    assert t.meta["certificate_detail"]["argmax"][-1] == 1.0  # the MILP's worst input is on the plane
+
+
+def test_train_mask_fixed_last_draws_on_the_plane() -> None:
+    from slt_check.constructions.edge_popup_train import train_mask
+
+    problem = Problem.for_target(TARGET, 0.1, 0.05)
+    G, _ = get_construction("pensia", n_samples=8).sample_G(problem, 0)
+    _, info = train_mask(TARGET, G, 40, x_max=1.0, steps=30, lr=0.03, batch=32, train_seed=0, fixed_last=True)
+    assert np.all(info["_worst_points"][:, -1] == 1.0)
+    _, free = train_mask(TARGET, G, 40, x_max=1.0, steps=30, lr=0.03, batch=32, train_seed=0)
+    assert not np.all(free["_worst_points"][:, -1] == 1.0)
