@@ -88,6 +88,7 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
 def render(data: dict[str, Any]) -> Any:
     """One panel per (target, ε): success rate (95 % CP bars) against kept weights (log)."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
 
     panels = list(dict.fromkeys((p["target"], p["eps"]) for p in data["points"]))
     ncol = min(3, max(1, len(panels)))
@@ -110,6 +111,9 @@ def render(data: dict[str, Any]) -> Any:
             if search:
                 ax.annotate(p["budget"], (p["kept"], r), textcoords="offset points", xytext=(4, 4), fontsize=6)
         ax.set_xscale("log")
+        kept = [p["kept"] for p in data["points"] if (p["target"], p["eps"]) == (target, eps)]
+        ax.set_xlim(min(kept) / 1.6, max(kept) * 1.6)
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_ylim(-0.05, 1.05)
         ax.set_title(f"{target.removeprefix('random:')}, ε = {eps}", fontsize="medium")
         ax.set_xlabel("kept weights (median over seeds)")
