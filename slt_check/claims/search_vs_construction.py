@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from slt_check.claims.base import Claim, RateCase, exact_recheck, rate_result, recheck_summary
+from slt_check.claims.base import Claim, RateCase, exact_recheck, pick, rate_result, recheck_summary
 from slt_check.core.nets import ReLUNet
 from slt_check.core.stats import RateVerdict, n_for_power
 from slt_check.pipeline.build import build, build_ticket
@@ -199,22 +199,31 @@ RATE_CASES: list[RateCase] = [
 """Pre-registered cases: the event counted is *edge-popup reaches certified ε* (module docstring)."""
 
 
-def case_outcomes(case: RateCase) -> list[dict[str, Any]]:
-    """Every trial of a case, serially or on workers (:func:`slt_check.runtime.trials.run_trials`)."""
-    return run_trials(trial, [(dict(case.params), sd) for sd in case.seeds()], desc=f"S-search {case.label}")
+SMOKE_SEEDS = 8
+"""Seeds per case at ``smoke`` scale (the first of its pre-registered grid; the verdict is then
+mostly ``inconclusive``); ``ci`` and ``full`` run the whole ``n_for_power(δ)`` grid."""
 
 
-def run_case(case: RateCase) -> tuple[RateVerdict, list[dict[str, Any]]]:
-    """The case's verdict on its pre-registered seeds (the event: edge-popup's success), and the trials."""
-    outs = case_outcomes(case)
-    return case.verdict(sum(bool(o["search"]["success"]) for o in outs)), outs
+def case_outcomes(case: RateCase, n: int | None = None) -> list[dict[str, Any]]:
+    """The trials of a case on its first ``n`` (default all) pre-registered seeds, serially or on
+    workers (:func:`slt_check.runtime.trials.run_trials`)."""
+    return run_trials(trial, [(dict(case.params), sd) for sd in case.seeds()[:n]], desc=f"S-search {case.label}")
+
+
+def run_case(case: RateCase, n: int | None = None) -> tuple[RateVerdict, list[dict[str, Any]]]:
+    """The case's verdict on its first ``n`` (default all) pre-registered seeds (the event: edge-popup's
+    success), and the trials."""
+    outs = case_outcomes(case, n)
+    return case.verdict(sum(bool(o["search"]["success"]) for o in outs), n=len(outs)), outs
 
 
 def measure(scale: str) -> dict[str, Any]:
-    """The ledger's measure: every case at every scale (a case is already sized by ``n_for_power``)."""
+    """The ledger's measure: every case on its whole seed grid (``ci``, ``full``; sized by
+    ``n_for_power``), or on its first :data:`SMOKE_SEEDS` seeds (``smoke``)."""
+    n = pick(scale, SMOKE_SEEDS, None, None)
     verdicts, summaries = [], []
     for c in RATE_CASES:
-        v, outs = run_case(c)
+        v, outs = run_case(c, n)
         verdicts.append(v)
         summaries.append(recheck_summary(c.label, [{"fail": o["search"]["success"], "certificate_fail": False,
                                                     "rescued": False, "rechecked": False, "inconsistent": False,
