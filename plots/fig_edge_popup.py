@@ -166,22 +166,28 @@ def caption(data: dict[str, Any]) -> str:
             f"{data['cells_not_run']}/{data['cells']}.")
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="read benchmarks/results/edge_popup_quick.json")
+def figure_main(mod: Any, argv: list[str] | None, quick_json: str) -> int:
+    """The command line of a benchmark-reading figure ``mod`` (its ``NAME``, ``CONFIGS``, ``compute``,
+    ``render``, ``caption``): ``--quick`` reads ``quick_json``, ``--tiny`` runs a tiny cell."""
+    ap = argparse.ArgumentParser(description=mod.__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help=f"read benchmarks/results/{quick_json}")
     ap.add_argument("--tiny", action="store_true", help="run one tiny cell (seconds) instead of reading a benchmark")
     ap.add_argument("--data-dir", type=Path, default=None, help="default plots/data")
     ap.add_argument("--out", type=Path, default=ROOT / "plots" / "out" / "figures")
     a = ap.parse_args(argv)
-    cfg = dict(CONFIGS["tiny" if a.tiny else "quick" if a.quick else "full"])
+    cfg = dict(mod.CONFIGS["tiny" if a.tiny else "quick" if a.quick else "full"])
     if a.data_dir is not None:
         cfg["data_dir"] = str(a.data_dir)
-    data = compute(cfg)
+    data = mod.compute(cfg)
     with style():
-        paths = save_figure(render(data), a.out / f"fig_{NAME}")
-    print("wrote", data_path(NAME, cfg), *paths)
-    print(caption(data))
+        paths = save_figure(mod.render(data), a.out / f"fig_{mod.NAME}")
+    print("wrote", data_path(mod.NAME, cfg), *paths)
+    print(mod.caption(data))
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return figure_main(sys.modules[__name__], argv, "edge_popup_quick.json")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,13 @@ def _build(eps: float = 0.1, seed: int = 0, **opts: object):
 @pytest.mark.parametrize(
     "opts",
     [
-        {"source": "malach"},
+        {"source": "burkholz"},
+        {"budget": "layer"},
+        {"k": 10, "fraction": 0.5},
+        {"fraction": 0.0},
+        {"optimizer": "rmsprop"},
+        {"weight_decay": -1.0},
+        {"milp_when": "never"},
         {"k": 0},
         {"k": 2.5},
         {"n_samples": 0},
@@ -123,3 +129,59 @@ def test_a_failed_search_does_not_claim_a_probability_event() -> None:
         build_ticket(F, 1e-4, 0.1, 0, construction="edge-popup", source="pensia")
     msg = str(exc.value)
     assert "search" in msg and "probability ≤ δ" not in msg and "misses ?" not in msg
+
+
+# ------------------------------------------------------------------------------ budgets and recipes
+def test_per_layer_budget_keeps_the_same_fraction_in_every_layer() -> None:
+    from slt_check.constructions.edge_popup_train import layer_budgets
+
+    assert layer_budgets(40, [100, 300], "global") is None
+    assert layer_budgets(40, [100, 300], "per_layer") == [10, 30]
+    assert layer_budgets(1, [100, 300], "per_layer") == [1, 1]  # at least one per layer
+    assert layer_budgets(10_000, [100, 300], "per_layer") == [100, 300]  # capped at the layer
+    t = _build(budget="per_layer", k=40)
+    sizes = [m.size for m in t.masks]
+    assert t.meta["training"]["kept_per_layer"] == layer_budgets(40, sizes, "per_layer")
+    assert [int(m.sum()) for m in t.masks] == layer_budgets(40, sizes, "per_layer")
+
+
+def test_fraction_budget_and_paper_recipe() -> None:
+    t = _build(k=None, fraction=0.5, init="kaiming", optimizer="sgd", lr=0.1, schedule="cosine",
+               weight_decay=5e-4, k_start=1, anneal=0.0, leak=0.0, sup_phase=0.0, steps=40)
+    P = t.G.n_params
+    assert t.meta["k"] == round(0.5 * P) and t.n_kept == round(0.5 * P)
+    assert t.meta["options"]["optimizer"] == "sgd"
+    verify_ticket(t)
+
+
+def test_found_above_eps_skips_the_milp_and_fails() -> None:
+    t = _build(eps=1e-4, milp_when="found_le_eps")
+    assert t.meta["milp_runs"] == 0 and t.meta["certified_at_select"] is None
+    assert t.meta["success"] is False and t.meta["found_at_select"] > 1e-4
+
+
+def test_biased_target_trains_on_the_constant_plane() -> None:
+    """A biased target is built on [x; 1]: edge-popup's inputs keep the last coordinate at 1, so its
+    validation error is the error on the box of x (checked against a float64 evaluation there)."""
+    from slt_check.tickets.targets import target_from_spec
+
+    F = target_from_spec("random:2-2-1:bias")
+    t = build_ticket(F, 0.1, 0.05, 0, construction="edge-popup", allow_failure=True, **(FAST | {"budget": "per_layer"}))
+    assert "affine" in t.meta
+    X = np.random.default_rng(0).uniform(-1, 1, size=(4000, 2))
+    Z = np.hstack([X, np.ones((len(X), 1))])
+    err = np.max(np.abs(t.target(Z) - t.network()(Z)))
+    assert err <= t.meta["certified_at_select"] * (1 + 1e-9) + 1e-12
+    assert t.meta["found_at_select"] <= t.meta["certified_at_select"] * (1 + 1e-9) + 1e-12
+    assert t.meta["certificate_detail"]["argmax"][-1] == 1.0  # the MILP's worst input is on the plane
+
+
+def test_train_mask_fixed_last_draws_on_the_plane() -> None:
+    from slt_check.constructions.edge_popup_train import train_mask
+
+    problem = Problem.for_target(TARGET, 0.1, 0.05)
+    G, _ = get_construction("pensia", n_samples=8).sample_G(problem, 0)
+    _, info = train_mask(TARGET, G, 40, x_max=1.0, steps=30, lr=0.03, batch=32, train_seed=0, fixed_last=True)
+    assert np.all(info["_worst_points"][:, -1] == 1.0)
+    _, free = train_mask(TARGET, G, 40, x_max=1.0, steps=30, lr=0.03, batch=32, train_seed=0)
+    assert not np.all(free["_worst_points"][:, -1] == 1.0)

@@ -32,6 +32,7 @@ from slt_check.claims import checks as C
 from slt_check.claims import conv as claims_conv
 from slt_check.claims import peers as claims_peers
 from slt_check.claims import sampling as claims_sampling
+from slt_check.claims import search_vs_construction as claims_search
 from slt_check.claims import success as claims_success
 from slt_check.claims.base import KINDS, SCALES, SOURCES, VERDICTS, Claim, forall_result
 from slt_check.claims.rates import RateClaim
@@ -461,7 +462,7 @@ def all_claims() -> list[Claim]:
     """Our claims plus the peers' ``PEER_CLAIMS`` (:mod:`slt_check.claims.peers`)."""
     out = list(CLAIMS)
     seen = {c.id for c in out}
-    for c in [*claims_peers.PEER_CLAIMS, *claims_conv.CONV_CLAIMS]:
+    for c in [*claims_peers.PEER_CLAIMS, *claims_conv.CONV_CLAIMS, claims_search.CLAIM]:
         if c.id in seen:
             raise ValueError(f"claims_peers: claim id {c.id!r} duplicates an existing claim")
         seen.add(c.id)

@@ -205,7 +205,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="extra construction option (JSON value), e.g. --option n_samples=500; "
                         "for large targets --option precision=certificate (pensia, malach, factorial: "
                         "select to the per-layer precisions the target's certificate needs instead of "
-                        "R8's worst-case η; same G, accepted iff certified ≤ ε)")
+                        "R8's worst-case η; same G, accepted iff certified ≤ ε). Edge-popup "
+                        "(--construction edge-popup) searches a mask on a construction's G: "
+                        "source=orseau|pensia|malach, budget=per_layer|global, k=<kept weights> or "
+                        "fraction=<of G>, steps=…, lr=…, optimizer=adam|sgd, schedule=constant|cosine, "
+                        "init=uniform|kaiming; it prints its progress and the best certified error so far "
+                        "(progress=false to silence), and a failed search saves nothing without --allow-failure")
     b.add_argument("--out", required=True, help="output ticket file (.npz; checked before the build)")
     b.add_argument("--allow-failure", action="store_true",
                    help="save the ticket even when the sampled G is too small (failure event; exit 3)")
@@ -301,6 +306,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         if "sharing" in opts:
             raise ValueError("--sharing: given twice (also as --option sharing=…)")
         opts["sharing"] = args.sharing
+    if args.construction == "edge-popup":  # a search: show its progress and every certified error
+        opts.setdefault("progress", True)
     tseed = args.target_seed if args.target_seed is not None else default_target_seed(args.seed)
     if cnn_cli.wants_cnn(args):
         return cnn_cli.cmd_build_cnn(args, tseed)

@@ -212,6 +212,8 @@ def build_ticket(
         ("build it lazily (lazy=True, --lazy), " if supports_lazy(con) else "")
         + "use a larger ε, fewer samples or a smaller target, or raise the limit (--max-memory)",
     )
+    if affine is not None and hasattr(con, "with_affine"):  # a search that must draw inputs on [x; 1]
+        con = con.with_affine(affine)
     t0 = time.perf_counter()
     G, spec = _sample_G(con, problem, seed, plan)
     t1 = time.perf_counter()

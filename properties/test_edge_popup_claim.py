@@ -1,0 +1,64 @@
+"""S-search (added): search vs construction on the same G (slt_check.claims.search_vs_construction).
+
+* the full rate cases (``RATE_CASES``, ``n = n_for_power(δ)`` pre-registered seeds; the event counted is
+  edge-popup's certified success) — slow;
+* a ci-scale variant: the first 6 seeds of the first case: the search keeps the construction's count on
+  every seed, found ≤ certified, success iff certified ≤ ε, and a re-run of one trial gives the same
+  found error (determinism);
+* the checker catches a broken "search" handed the construction's own mask (slow).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from slt_check.claims.base import RateCase, pytest_params
+from slt_check.claims.search_vs_construction import RATE_CASES, run_case, trial
+
+pytest.importorskip("torch")
+
+
+@pytest.mark.slow
+@pytest.mark.claim("S-search")
+@pytest.mark.parametrize("case", pytest_params(RATE_CASES))
+def test_search_success_rate(case: RateCase) -> None:
+    v, _ = run_case(case)
+    assert v.verdict == "holds", str(v)
+
+
+@pytest.mark.claim("S-search")
+def test_search_vs_construction_ci_scale() -> None:
+    case = RATE_CASES[0]
+    seeds = case.seeds()[:6]
+    outs = [trial((dict(case.params), sd)) for sd in seeds]
+    for o in outs:
+        s = o["search"]
+        assert s["k"] == o["construction"]["kept"]  # the same budget on the same G
+        if s["certified"] is not None:
+            assert s["found"] <= s["certified"] * (1 + 1e-9) + 1e-12
+        assert s["success"] == (s["certified"] is not None and s["certified"] <= case.params["eps"])
+    again = trial((dict(case.params), seeds[0]))
+    assert again["search"]["found"] == outs[0]["search"]["found"]
+
+
+@pytest.mark.slow
+@pytest.mark.claim("S-search")
+def test_checker_catches_a_search_handed_the_construction_mask(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Broken variant: a "search" that returns the construction's own mask (certified by the same MILP)
+    succeeds on every seed, and the claim's count reports it violated on 8 seeds (0.2⁸ < α)."""
+    from slt_check.constructions.edge_popup import EdgePopup, certify_general
+
+    def cheat(self, target, G, spec, problem):  # noqa: ANN001, ANN202
+        t = self.source_construction().select(target, G, spec, problem)
+        cert = certify_general(target, t, problem.x_max, time_limit=5.0)
+        t.meta.update({"k": int(t.n_kept), "certified_at_select": cert["certified"], "found_at_select": cert["found"],
+                       "success": cert["certified"] <= problem.eps, "milp_runs": 1, "timing_train_s": 0.0,
+                       "training": {"valid_max_error": cert["found"],
+                                    "kept_per_layer": [int(m.sum()) for m in t.masks]}})
+        return t
+
+    monkeypatch.setattr(EdgePopup, "select", cheat)
+    case = RATE_CASES[0]
+    outs = [trial((dict(case.params), sd)) for sd in case.seeds()[:8]]
+    k = sum(bool(o["search"]["success"]) for o in outs)
+    assert case.verdict(k, n=len(outs)).verdict == "violated"
