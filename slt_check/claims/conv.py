@@ -149,7 +149,8 @@ _P = "properties/"
 CONV_CLAIMS: list[Claim] = [
     Claim("C-conv-delta", "CNN 2L constructions (conv-orseau ours; dacunha after da Cunha et al. 2022, constants "
           "ours): at the plan width N per patch column, P(no certified ε-ticket over the box) ≤ δ", "reconstructed",
-          "ours: slt_check.constructions.conv_2l", "probability", [_P + "test_conv.py"], measure_conv_delta),
+          "ours: slt_check.constructions.conv_2l", "probability", [_P + "test_conv.py"], measure_conv_delta,
+          breaks=("conv-orseau-width-quarter",)),
     Claim("C-conv-width", "CNN 2L constructions: channels per patch column N and kept parameters per target "
           "parameter grow linearly in ln(1/ε) (per kernel parameter, not per pixel)", "reconstructed",
           "ours: slt_check.core.conv.conv_plan_orseau, pensia_samples", "growth", [_P + "test_conv.py"],

@@ -31,6 +31,7 @@ from slt_check.certificates.conv_bounds import certify_conv
 from slt_check.core.conv import ConvLayer, ConvNet, layers_fn, parse_arch
 from slt_check.io.npz_io import load_npz
 from slt_check.io.safe_io import atomic_write
+from slt_check.io.textio import loads_json
 from slt_check.sources.conv_source import ConvSourceSpec, column_candidates
 from slt_check.tickets.conv_copies_ticket import read_copies_ticket
 
@@ -289,7 +290,7 @@ def _columns(L: ConvLayer) -> int:
 def is_conv_ticket(path: str | os.PathLike[str]) -> bool:
     """Whether a ticket file holds a CNN ticket (its ``meta`` says ``kind = "cnn"``)."""
     try:
-        meta = json.loads(str(load_npz(path, names={"meta"})["meta"]))
+        meta = loads_json(str(load_npz(path, names={"meta"})["meta"]), "meta")
     except (ValueError, KeyError, OSError):
         return False
     return isinstance(meta, dict) and meta.get("kind") == "cnn"
@@ -300,7 +301,7 @@ def read_conv_ticket(path: str | os.PathLike[str], max_bytes: int = 2**34) -> An
     what = f"ticket: {str(path)!r}"
     data = load_npz(path, what=what, max_bytes=max_bytes)
     try:
-        meta = json.loads(str(data["meta"]))
+        meta = loads_json(str(data["meta"]), f"{what}: meta")
         if meta.get("layout") == "copies":
             return read_copies_ticket(data, meta)
         shape, layers = parse_arch(meta["arch"])
