@@ -1,8 +1,9 @@
 """S-search (added): search vs construction on the same G (slt_check.claims.search_vs_construction).
 
-* the full rate cases (``RATE_CASES``, ``n = n_for_power(δ)`` pre-registered seeds; the event counted is
-  edge-popup's certified success) — slow;
-* a ci-scale variant: the first 6 seeds of the first case: the search keeps the construction's count on
+* the two-stage rate claim (``SEARCH_RATE``: a screen over three targets and two ε on pensia's G,
+  the worst cells confirmed with ``n_for_power(δ, α)`` fresh seeds; the event counted is edge-popup's
+  certified success) — slow (about a second a draw);
+* a ci-scale variant: 6 seeds of the first cell: the search keeps the construction's count on
   every seed, found ≤ certified, success iff certified ≤ ε, and a re-run of one trial gives the same
   found error (determinism);
 * the checker catches a broken "search" handed the construction's own mask (slow).
@@ -12,32 +13,33 @@ from __future__ import annotations
 
 import pytest
 
-from slt_check.claims.base import RateCase, pytest_params
-from slt_check.claims.search_vs_construction import RATE_CASES, run_case, trial
+from slt_check.claims.rates import describe, profile_scale
+from slt_check.claims.search_vs_construction import SEARCH_RATE, trial
+from slt_check.core.screening import cell_seeds
+from slt_check.core.stats import rate_verdict
 
 pytest.importorskip("torch")
 
 
 @pytest.mark.slow
 @pytest.mark.claim("S-search")
-@pytest.mark.parametrize("case", pytest_params(RATE_CASES))
-def test_search_success_rate(case: RateCase) -> None:
-    v, _ = run_case(case)
-    assert v.verdict == "holds", str(v)
+def test_search_success_rate_over_domain() -> None:
+    res = SEARCH_RATE.result(profile_scale())
+    assert res["verdict"] == "holds", describe(res)
 
 
 @pytest.mark.claim("S-search")
 def test_search_vs_construction_ci_scale() -> None:
-    case = RATE_CASES[0]
-    seeds = case.seeds()[:6]
-    outs = [trial((dict(case.params), sd)) for sd in seeds]
+    cell = SEARCH_RATE.cells("ci")[0]
+    seeds = cell_seeds(SEARCH_RATE.screen_master, 0, 6)
+    outs = [trial((dict(cell.params), sd)) for sd in seeds]
     for o in outs:
         s = o["search"]
         assert s["k"] == o["construction"]["kept"]  # the same budget on the same G
         if s["certified"] is not None:
             assert s["found"] <= s["certified"] * (1 + 1e-9) + 1e-12
-        assert s["success"] == (s["certified"] is not None and s["certified"] <= case.params["eps"])
-    again = trial((dict(case.params), seeds[0]))
+        assert s["success"] == (s["certified"] is not None and s["certified"] <= cell.params["eps"])
+    again = trial((dict(cell.params), seeds[0]))
     assert again["search"]["found"] == outs[0]["search"]["found"]
 
 
@@ -58,7 +60,7 @@ def test_checker_catches_a_search_handed_the_construction_mask(monkeypatch: pyte
         return t
 
     monkeypatch.setattr(EdgePopup, "select", cheat)
-    case = RATE_CASES[0]
-    outs = [trial((dict(case.params), sd)) for sd in case.seeds()[:8]]
+    cell = SEARCH_RATE.cells("ci")[0]
+    outs = [trial((dict(cell.params), sd)) for sd in cell_seeds(SEARCH_RATE.screen_master, 0, 8)]
     k = sum(bool(o["search"]["success"]) for o in outs)
-    assert case.verdict(k, n=len(outs)).verdict == "violated"
+    assert rate_verdict(k, len(outs), cell.delta).verdict == "violated"

@@ -431,6 +431,7 @@ RATE_CLAIMS: dict[str, RateClaim] = {
     **claims_peers.RATE_CLAIMS,
     "B-bias": claims_biases.BIAS_RATE,
     "C-conv-delta": claims_conv.CONV_RATE,
+    "S-search": claims_search.SEARCH_RATE,
 }
 """Every two-stage rate claim of the suite (R10 is measured by P-main's); the Bonferroni split of
 :func:`slt_check.core.screening.confirmation_alpha` counts them."""

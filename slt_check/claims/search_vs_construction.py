@@ -17,9 +17,10 @@ construction ``S`` with its options, width of ``G``, budget, training recipe):
 
 The **claim** ``S-search`` (registered in :mod:`slt_check.claims.catalog`) counts edge-popup
 *successes* as the event of a rate claim: "on the construction's ``G`` at its formula width and at
-its kept count, edge-popup reaches certified ε with probability ≤ δ". Its cases (:data:`RATE_CASES`)
-were pre-registered from the exploratory benchmark ``benchmarks/edge_popup_same_g.py`` (seeds 0–19
-and the tuning seeds 1000–1002), and run on ``seed_grid(master, n_for_power(δ))`` — other seeds.
+its kept count, edge-popup reaches certified ε with probability ≤ δ", measured in two stages over its
+domain (:data:`SEARCH_RATE`); δ = 0.2 was set from the exploratory benchmark
+``benchmarks/edge_popup_same_g.py`` (seeds 0–19 and the tuning seeds 1000–1002), and the screen and
+the confirmations run on other seeds.
 
 Domain: random:2-2-1 (uniform weights), ε = 0.1, pensia's ``G`` at its formula width, ``k`` = pensia's
 kept count, per-layer top-k, the tuned recipe, 200 steps of 128 inputs. What would change it: a
@@ -36,15 +37,15 @@ from typing import Any
 
 import numpy as np
 
-from slt_check.claims.base import Claim, RateCase, exact_recheck, pick, rate_result, recheck_summary
+from slt_check.claims.base import Claim, exact_recheck
+from slt_check.claims.rates import Preregistration, RateClaim
 from slt_check.core.nets import ReLUNet
-from slt_check.core.stats import RateVerdict, n_for_power
+from slt_check.core.screening import Cell
 from slt_check.pipeline.build import build, build_ticket
-from slt_check.runtime.trials import run_trials
 from slt_check.tickets.targets import random_target
 
 __all__ = ["RECIPES", "TARGET_SEED_OFFSET", "make_target", "digits_target", "construction_trial", "trial",
-           "RATE_CASES", "run_case", "case_outcomes", "measure", "CLAIM"]
+           "SEARCH_RATE", "rate_trial", "measure", "CLAIM"]
 
 TARGET_SEED_OFFSET = 1_000_003
 DELTA_G = 0.05
@@ -186,52 +187,48 @@ def _trial(cell: dict[str, Any], seed: int) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------ the claim
-def _case(label: str, delta: float, master: int, expect: str = "holds", why: str = "", **cell: Any) -> RateCase:
-    return RateCase("S-search", label, delta, n_for_power(delta), master, cell, expect=expect, why=why)
+def rate_trial(arg: tuple[dict[str, Any], float, int]) -> dict[str, Any]:
+    """One draw of the rate claim: the event counted (``fail``) is *edge-popup reaches certified ε* on
+    the construction's own ``G`` at its kept count; the construction's success on the same ``G`` is
+    kept beside it."""
+    P, _delta, seed = arg
+    o = trial((dict(P), seed))
+    return {"fail": bool(o["search"]["success"]), "construction_success": bool(o["construction"]["success"])}
 
 
-RATE_CASES: list[RateCase] = [
-    # δ = 0.2 pre-registered from the exploratory benchmark on seeds 0–19 (edge-popup 2/20 at k per layer,
-    # the construction 17/20 on the same G) and the tuning seeds 1000–1002; run on other seeds.
-    _case("pensia G,2-2-1,ε=0.1,k,per-layer", 0.2, 2026_1206, target="random:2-2-1", eps=0.1, source="pensia",
-          budget="per_layer", mult=1),
-]
-"""Pre-registered cases: the event counted is *edge-popup reaches certified ε* (module docstring)."""
+def _cells(targets: tuple[str, ...], eps: tuple[float, ...]) -> tuple[Cell, ...]:
+    return tuple(Cell(f"pensia G,{t.removeprefix('random:')},ε={e:g},k,per-layer", 0.2,
+                      {"target": t, "eps": e, "source": "pensia", "budget": "per_layer", "mult": 1})
+                 for t in targets for e in eps)
 
 
-SMOKE_SEEDS = 8
-"""Seeds per case at ``smoke`` scale (the first of its pre-registered grid; the verdict is then
-mostly ``inconclusive``); ``ci`` and ``full`` run the whole ``n_for_power(δ)`` grid."""
-
-
-def case_outcomes(case: RateCase, n: int | None = None) -> list[dict[str, Any]]:
-    """The trials of a case on its first ``n`` (default all) pre-registered seeds, serially or on
-    workers (:func:`slt_check.runtime.trials.run_trials`)."""
-    return run_trials(trial, [(dict(case.params), sd) for sd in case.seeds()[:n]], desc=f"S-search {case.label}")
-
-
-def run_case(case: RateCase, n: int | None = None) -> tuple[RateVerdict, list[dict[str, Any]]]:
-    """The case's verdict on its first ``n`` (default all) pre-registered seeds (the event: edge-popup's
-    success), and the trials."""
-    outs = case_outcomes(case, n)
-    return case.verdict(sum(bool(o["search"]["success"]) for o in outs), n=len(outs)), outs
+SEARCH_RATE = RateClaim(
+    "S-search",
+    {"target": ("random:2-2-1", "random:2-3-1", "random:3-4-2"), "ε": (0.1, 0.03), "δ (bound on the search's "
+     "success)": (0.2,), "G": ("pensia at its formula width",), "budget": ("per-layer top-k at the construction's "
+                                                                          "kept count",)},
+    {"smoke": _cells(("random:2-2-1",), (0.1,)),
+     "ci": _cells(("random:2-2-1", "random:2-3-1", "random:3-4-2"), (0.1, 0.03)),
+     "full": _cells(("random:2-2-1", "random:2-3-1", "random:3-4-2"), (0.1, 0.03))},
+    rate_trial, 2026_1206_51, (Preregistration(2026_1206_52, "pending"),),
+    files=("slt_check.constructions.edge_popup", "slt_check.claims.search_vs_construction:_trial"),
+    n_screen={"smoke": 2, "ci": 4, "full": 10},
+)
+"""S-search in two stages (:mod:`slt_check.claims.rates`): δ = 0.2 was set from the exploratory benchmark
+(seeds 0–19: edge-popup 2/20 at k per layer, the construction 17/20 on the same G) and the tuning seeds
+1000–1002; the screen and the confirmations run on other seeds. The event counted is the search's success."""
 
 
 def measure(scale: str) -> dict[str, Any]:
-    """The ledger's measure: every case on its whole seed grid (``ci``, ``full``; sized by
-    ``n_for_power``), or on its first :data:`SMOKE_SEEDS` seeds (``smoke``)."""
-    n = pick(scale, SMOKE_SEEDS, None, None)
-    verdicts, summaries = [], []
-    for c in RATE_CASES:
-        v, outs = run_case(c, n)
-        verdicts.append(v)
-        summaries.append(recheck_summary(c.label, [{"fail": o["search"]["success"], "certificate_fail": False,
-                                                    "rescued": False, "rechecked": False, "inconsistent": False,
-                                                    "milp_s": 0.0} for o in outs]))
-        summaries[-1]["construction_successes"] = sum(bool(o["construction"]["success"]) for o in outs)
-    return rate_result(verdicts, RATE_CASES, counts=summaries,
-                       summary="; ".join(f"{s['label']}: edge-popup {s['k']}/{s['n']} certified ≤ ε, construction "
-                                         f"{s['construction_successes']}/{s['n']}" for s in summaries))
+    """The ledger's measure: the two-stage result, with the construction's successes on the same draws."""
+
+    def extra(ts: Any, outcomes: list[list[dict[str, Any]]]) -> dict[str, Any]:
+        parts = [f"{sc.cell.label}: edge-popup {sum(o['fail'] for o in out)}/{len(out)} certified ≤ ε, construction "
+                 f"{sum(o['construction_success'] for o in out)}/{len(out)}"
+                 for (sc, _), out in zip(ts.confirmed, outcomes, strict=True)]
+        return {"summary": "; ".join(parts)}
+
+    return SEARCH_RATE.result(scale, extra=extra)
 
 
 CLAIM = Claim(
