@@ -82,7 +82,7 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
                      "ok": [s["ok"] for s in seeds]})
     results, where = ledger_record(cfg)
     pd = ledger_claim(results, "P-depth")
-    lrows = [dict(c["details"]) for c in pd["details"]["checks"]]
+    lrows = [dict(r) for r in pd["details"]["rows"]]  # every depth, l = 1 (the anchor) included
     fails = [f for r in rows for f in r["failed"]]
     data = {"name": NAME, "config": {k: v for k, v in cfg.items() if k not in ("data_dir", "ledger_results")},
             "rows": rows, "ledger_depth": {"rows": lrows, "verdict": pd["verdict"], "case": dict(DEPTH_CASE),

@@ -363,10 +363,10 @@ def measure_depth_digits() -> dict[str, Any]:
     if any(r["minimal_M"] is None for r in rows):
         return forall_result([C.Check("P-depth", False, None, {"rows": rows, "why": "no working M"})])
     m1 = rows[0]["minimal_M"]
-    checks = []
-    for r in rows[1:]:  # l = 1 is the bound's own anchor (M_min(1) ≤ M_min(1)): it cannot fail
-        lim = bounds.depth_linear_digit_bound(m1, r["depth"], c["width"], c["w_max"])
-        checks.append(C.Check("P-depth", r["minimal_M"] <= lim, lim / r["minimal_M"], {**r, "bound": lim}))
+    for r in rows:
+        r["bound"] = bounds.depth_linear_digit_bound(m1, r["depth"], c["width"], c["w_max"])
+    # l = 1 is the bound's own anchor (M_min(1) ≤ M_min(1) + 1): it cannot fail, so it is not a check
+    checks = [C.Check("P-depth", r["minimal_M"] <= r["bound"], r["bound"] / r["minimal_M"], dict(r)) for r in rows[1:]]
     summary = "fewest digits M_min(l), l = 1…4: " + ", ".join(str(r["minimal_M"]) for r in rows) + \
         " (plan: " + ", ".join(str(r["plan_M"]) for r in rows) + ")"
     return forall_result(checks, rows=rows, summary=summary,

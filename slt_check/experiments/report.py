@@ -385,7 +385,7 @@ def shared_quantity_mismatches(data: dict[str, dict[str, Any]], results: dict[st
                 out.append(f"report slack row for {label} differs from the figure's smallest slack")
     dep = data.get("depth")
     if dep:
-        led = [c["details"] for c in details("P-depth").get("checks", [])]
+        led = list(details("P-depth").get("rows", []))
         keys = ("depth", "minimal_M", "plan_M", "bound")
         mine = dep["ledger_depth"]["rows"]
         if len(mine) != len(led) or not all(close(a.get(k), b.get(k)) for a, b in zip(mine, led, strict=False)
