@@ -158,26 +158,23 @@ def _coverage_no_union() -> None:
     coverage.step = step
 
 
-def _conv_orseau_width_quarter() -> None:
-    orig = conv.conv_plan_orseau
+def _quarter_plan(fn: Callable[..., dict[str, Any]], key: str) -> Callable[..., dict[str, Any]]:
+    """``fn`` with the plan's ``key`` (a count) divided by 4."""
 
-    def conv_plan_orseau(*a: Any, **k: Any) -> dict[str, Any]:  # a quarter of the planned channels
-        plan = dict(orig(*a, **k))
-        plan["n_samples"] = max(1, plan["n_samples"] // 4)
-        return plan
+    def plan(*a: Any, **k: Any) -> dict[str, Any]:
+        out = dict(fn(*a, **k))
+        out[key] = max(1, out[key] // 4)
+        return out
 
-    conv.conv_plan_orseau = conv_2l.conv_plan_orseau = conv_plan_orseau
+    return plan
 
 
-def _burkholz_union_rho_quarter() -> None:
-    orig = bounds.burkholz_union_plan
+def _conv_orseau_width_quarter() -> None:  # a quarter of the planned channels per patch column
+    conv.conv_plan_orseau = conv_2l.conv_plan_orseau = _quarter_plan(conv.conv_plan_orseau, "n_samples")
 
-    def burkholz_union_plan(*a: Any, **k: Any) -> dict[str, Any]:  # a quarter of the copies planned
-        plan = dict(orig(*a, **k))
-        plan["rho"] = max(1, plan["rho"] // 4)
-        return plan
 
-    bounds.burkholz_union_plan = burkholz_union_plan
+def _burkholz_union_rho_quarter() -> None:  # a quarter of the copies planned
+    bounds.burkholz_union_plan = _quarter_plan(bounds.burkholz_union_plan, "rho")
 
 
 _P = "properties/"
