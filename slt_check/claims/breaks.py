@@ -23,8 +23,6 @@ Run one by hand: ``python -m slt_check.claims.breaks orseau-width-half``.
 * ``dead-half-flipped`` — layers ≥ 2 simulate their weights with the dead ``a < 0`` half (P-depth: no
   number of digits works beyond depth 1);
 * ``coverage-no-union`` — the universal-coverage step keeps only the sums that include the new sample;
-* ``conv-orseau-width-quarter`` — conv-orseau's ``N`` divided by 4 (12/12 failures on a 1x5x5 target,
-  ε = 0.05, exploratory seeds 100–111).
 * ``burkholz-union-rho-quarter`` — the union plan's ``ρ`` divided by 4 (3/12 failures at 2-3-2,
   ε = 0.05, δ = 0.1 on exploratory seeds 5000–5011).
 """
@@ -44,8 +42,8 @@ import numpy as np
 from slt_check.certificates import precision
 from slt_check.certificates import sup_error as certify
 from slt_check.claims import checks
-from slt_check.constructions import conv_2l, malach, rules, sample_counts
-from slt_check.core import affine, bounds, conv, coverage, digits, nets
+from slt_check.constructions import malach, rules, sample_counts
+from slt_check.core import affine, bounds, coverage, digits, nets
 from slt_check.pipeline import build as pipeline_build
 from slt_check.sources import lazy, selection
 
@@ -169,10 +167,6 @@ def _quarter_plan(fn: Callable[..., dict[str, Any]], key: str) -> Callable[..., 
     return plan
 
 
-def _conv_orseau_width_quarter() -> None:  # a quarter of the planned channels per patch column
-    conv.conv_plan_orseau = conv_2l.conv_plan_orseau = _quarter_plan(conv.conv_plan_orseau, "n_samples")
-
-
 def _burkholz_union_rho_quarter() -> None:  # a quarter of the copies planned
     bounds.burkholz_union_plan = _quarter_plan(bounds.burkholz_union_plan, "rho")
 
@@ -201,8 +195,6 @@ MUTATIONS: dict[str, Mutation] = {m.name: m for m in [
              (_P + "test_peers_pensia.py",), ("P-pensia-log",)),
     Mutation("bias-column-dropped", "the build's constant-input reduction drops the bias column",
              _bias_column_dropped, (_P + "test_biases.py",), ("B-bias",)),
-    Mutation("conv-orseau-width-quarter", "conv-orseau's planned channels per patch column divided by 4",
-             _conv_orseau_width_quarter, (_P + "test_conv.py",), ("C-conv-delta",)),
     Mutation("burkholz-union-rho-quarter", "the union plan's ρ divided by 4", _burkholz_union_rho_quarter,
              (_P + "test_peers_burkholz.py",), ("P-burkholz-depth",)),
 ]}
