@@ -71,7 +71,7 @@ CONV_RATE = RateClaim(
      "full": _conv_cells(24, (0.1, 0.05, 1e-2), (0.1, 0.02))},
     _trial, 2026_1206_41,
     (Preregistration(2026_1206_42, "e15f2e3"),
-     Preregistration(2026_1206_43, "pending", "the ci grid widened to the full factorial after the smoke grid "
+     Preregistration(2026_1206_43, "7e68574", "the ci grid widened to the full factorial after the smoke grid "
                      "confirmed a dacunha cell the 8-cell ci design had left out (39/235 at δ = 0.1)")),
     files=("slt_check.constructions.conv_2l", "slt_check.core.conv", "slt_check.certificates.conv_bounds"),
     n_screen={"smoke": 3, "ci": 6, "full": 10}, expect="violated",
