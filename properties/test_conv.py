@@ -56,7 +56,8 @@ def test_certificate_is_sound(arch: str, seed: int, name: str, box: tuple[float,
 @pytest.mark.claim("C-conv-delta")
 def test_failure_rate_at_plan_width_over_domain() -> None:
     res = CONV_RATE.result(profile_scale())
-    assert res["verdict"] == CONV_RATE.expect, describe(res)
+    want = CONV_RATE.expected(profile_scale())
+    assert res["verdict"] == want if want else res["verdict"] != "vacuous", describe(res)
 
 
 @pytest.mark.claim("C-conv-width")

@@ -49,7 +49,7 @@ def test_success_rate_at_plan_width_over_domain() -> None:
     ledger records it)."""
     claim = RATE_CLAIMS["P-burkholz-depth"]
     res = claim.result(profile_scale())
-    assert res["verdict"] == claim.expect, describe(res)
+    assert res["verdict"] == claim.expected(profile_scale()), describe(res)
 
 
 @pytest.mark.claim("P-burkholz-depth")
@@ -58,4 +58,4 @@ def test_success_rate_at_plan_width_smoke_grid() -> None:
     rest; a union plan with a quarter of its ρ fails it."""
     claim = RATE_CLAIMS["P-burkholz-depth"]
     res = claim.result("smoke")
-    assert res["verdict"] == claim.expect, describe(res)
+    assert res["verdict"] == claim.expected("smoke"), describe(res)

@@ -99,7 +99,8 @@ class RateClaim:
     n_screen: trials per cell in the screen, per scale.
     files: the code the draws run — modules or ``module:function`` (:func:`fingerprint`; its hash is
         recorded with each confirmation: a change requires a new confirmation master).
-    expect: ``holds`` or a recorded finding (``violated``): the property test asserts it.
+    expect: ``holds`` or a recorded finding (``violated``): the property test asserts it; a mapping
+        scale → verdict where the grids of two scales measured different verdicts (a borderline rate).
     why: the finding, when ``expect`` is not ``holds``.
     """
 
@@ -111,7 +112,7 @@ class RateClaim:
     confirmations: tuple[Preregistration, ...]
     n_screen: Mapping[str, int] = field(default_factory=lambda: {"smoke": 4, "ci": 8, "full": 20})
     files: tuple[str, ...] = ()
-    expect: str = "holds"
+    expect: str | Mapping[str, str] = "holds"
     why: str = ""
     at_least: int = AT_LEAST
     cap: int = CONFIRM_CAP
@@ -126,6 +127,11 @@ class RateClaim:
             labels = [c.label for c in cells]
             if len(set(labels)) != len(labels):
                 raise ValueError(f"grids: claim {self.id!r} has duplicate cell labels at scale {scale!r}")
+
+    def expected(self, scale: str) -> str | None:
+        """The verdict the property test asserts at ``scale`` (``None``: a borderline claim not yet
+        measured at this scale; the test then only requires a verdict that is not ``vacuous``)."""
+        return self.expect if isinstance(self.expect, str) else self.expect.get(scale)
 
     @property
     def confirm_master(self) -> int:
