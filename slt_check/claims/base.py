@@ -32,7 +32,7 @@ from slt_check.core.stats import ALPHA_CLAIM, RateVerdict, combine_verdicts, rat
 
 __all__ = ["Claim", "RateCase", "SOURCES", "KINDS", "VERDICTS", "SCALES", "pick", "forall_result",
            "rate_result", "merge_results", "pytest_params", "RECHECK_TIME_LIMIT", "exact_recheck",
-           "recheck_summary", "recheck_line"]
+           "recheck_summary", "recheck_line", "recheck_extra"]
 
 SOURCES = ("confirmed", "confirmed (qualitative); constants ours", "third-party", "reconstructed")
 """``confirmed``: the paper's text or review states it, constants included; ``confirmed
@@ -266,3 +266,11 @@ def recheck_line(summaries: Sequence[dict[str, Any]]) -> str:
         f"{s['label']}: {s['k_certificate']} → {s['k']} ({s['rescued_by_milp']} rescued"
         + (f", {s['milp_inconsistent']} inconsistent solves" if s["milp_inconsistent"] else "")
         + ")" for s in summaries)
+
+
+def recheck_extra(ts: Any, outcomes: Sequence[Sequence[dict[str, Any]]]) -> dict[str, Any]:
+    """The ``extra`` of a two-stage rate claim whose trials carry :func:`exact_recheck` outcomes: one
+    :func:`recheck_summary` per confirmed cell (``ts``: a :class:`slt_check.core.screening.TwoStage`)
+    and their :func:`recheck_line`."""
+    summaries = [recheck_summary(sc.cell.label, out) for (sc, _), out in zip(ts.confirmed, outcomes, strict=True)]
+    return {"exact_recheck": summaries, "summary": recheck_line(summaries)}

@@ -22,7 +22,7 @@ import numpy as np
 
 from slt_check.certificates import precision
 from slt_check.certificates.sup_error import certified_bound, stages_of, sup_error
-from slt_check.claims.base import Claim, merge_results, recheck_line, recheck_summary
+from slt_check.claims.base import Claim, merge_results, recheck_extra
 from slt_check.claims.rates import Preregistration, RateClaim, design, grid, with_targets
 from slt_check.claims.trials import compact_trial, ticket_trial
 from slt_check.constructions import Problem, get_construction, sample_counts
@@ -197,12 +197,7 @@ def _measure_rates(claim_id: str, scale: str) -> dict[str, Any]:
     c = RATE_CLAIMS[claim_id]
     if c.trial is not ticket_trial:  # a coverage event, or the compact path's certificate: no MILP re-check
         return c.result(scale)
-    return c.result(scale, extra=_recheck_extra)
-
-
-def _recheck_extra(ts: Any, outcomes: list[list[dict[str, Any]]]) -> dict[str, Any]:
-    summaries = [recheck_summary(sc.cell.label, out) for (sc, _), out in zip(ts.confirmed, outcomes, strict=True)]
-    return {"exact_recheck": summaries, "summary": recheck_line(summaries)}
+    return c.result(scale, extra=recheck_extra)
 
 
 def _measure_depth3(scale: str) -> dict[str, Any]:

@@ -44,8 +44,7 @@ from slt_check.claims.base import (
     exact_recheck,
     forall_result,
     merge_results,
-    recheck_line,
-    recheck_summary,
+    recheck_extra,
 )
 from slt_check.claims.rates import Preregistration, RateClaim, design, with_targets
 from slt_check.claims.trials import ticket_trial
@@ -234,12 +233,7 @@ formula width ``N_w = ⌈8M ln(2MW/δ)⌉``; two stages (:mod:`slt_check.claims.
 @functools.lru_cache(maxsize=4)
 def pmain_rate(scale: str = "ci") -> dict[str, Any]:
     """P-main's (and R10's) two-stage result at ``scale`` (once per process)."""
-    return PMAIN_RATE.result(scale, extra=_recheck_extra)
-
-
-def _recheck_extra(ts: Any, outcomes: list[list[dict[str, Any]]]) -> dict[str, Any]:
-    summaries = [recheck_summary(sc.cell.label, out) for (sc, _), out in zip(ts.confirmed, outcomes, strict=True)]
-    return {"exact_recheck": summaries, "summary": recheck_line(summaries)}
+    return PMAIN_RATE.result(scale, extra=recheck_extra)
 
 
 def measure_r10(scale: str = "ci") -> dict[str, Any]:
