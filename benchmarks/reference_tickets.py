@@ -27,7 +27,7 @@ from slt_check.core.nets import ReLUNet
 from slt_check.pipeline.build import build_compact_ticket, build_ticket
 from slt_check.tickets.targets import random_target
 
-VOLATILE = {"timing_s", "versions"}
+VOLATILE = {"timing_s", "versions", "build_s", "certify_s", "validate_s"}
 
 CASES: list[dict[str, Any]] = [
     {"name": "orseau-per_weight-2-3-1", "widths": (2, 3, 1), "eps": 0.1, "seed": 3, "construction": "orseau"},
