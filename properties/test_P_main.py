@@ -1,5 +1,5 @@
-"""Claims **P-main** and **R10** (one two-stage rate claim, ``slt_check.claims.success.PMAIN_RATE``)
-and **R9**, **X-layer**, **X-cert** (∀, on the pre-registered grid of problems
+"""Claims **P-main** and **R10** (one two-stage rate claim, ``slt_check.claims.success.PMAIN_RATE``, run by
+``properties/test_rate_claims.py``) and **R9**, **X-layer**, **X-cert** (∀, on the pre-registered grid of problems
 ``slt_check.claims.success.PMAIN_CASE``: 251 problems, depth 1–3, widths ≤ 4, both sharings, output
 ReLU on/off, each with its own ``G`` at the formula width; the ledger reads the same runs).
 
@@ -19,14 +19,6 @@ from __future__ import annotations
 import pytest
 
 from slt_check.claims import success as S
-from slt_check.claims.rates import describe, profile_scale
-
-
-@pytest.mark.claim("P-main")
-@pytest.mark.claim("R10")
-def test_success_rate_over_domain() -> None:
-    res = S.pmain_rate(profile_scale())
-    assert res["verdict"] == "holds", describe(res)
 
 
 @pytest.mark.claim("R9")

@@ -5,7 +5,7 @@
 * (b) end to end: tickets of biased random targets at the formula width (pensia, R8 precision) meet a
   certified sup error ≤ ε over ``‖x‖∞ ≤ x_max`` with probability ≥ 1 − δ over the domain of
   :data:`slt_check.claims.biases.BIAS_RATE` (pensia and orseau, biases up to 3·w_max, x_max from 0.5
-  to 3), in two stages with power ≥ 0.9 at 2δ;
+  to 3), in two stages with power ≥ 0.9 at 2δ (run by ``properties/test_rate_claims.py``);
   on hypothesis-drawn small targets ``found ≤ exact ≤ certified`` with the MILP fixing the constant
   coordinate to 1;
 * (c) a broken variant is caught: a build whose reduction drops the bias column (monkeypatched) gives
@@ -20,8 +20,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from slt_check.certificates.sup_error import sup_error
-from slt_check.claims.biases import BIAS_RATE
-from slt_check.claims.rates import describe, profile_scale
 from slt_check.core import affine
 from slt_check.core.nets import ReLUNet
 from slt_check.core.stats import seed_grid
@@ -65,14 +63,6 @@ def test_found_le_exact_le_certified(F: ReLUNet, seed: int) -> None:
     assert e.exact_lower <= e.certified
     true_err = np.max(np.abs(F(e.argmax[None, :-1]) - r.ticket.network_on_x()(e.argmax[None, :-1])))
     assert true_err <= e.certified
-
-
-@pytest.mark.claim("B-bias")
-def test_end_to_end_rate_over_domain() -> None:
-    """(b) the rate claim :data:`slt_check.claims.biases.BIAS_RATE` over its domain (the ledger runs
-    the same): screened, the worst cells confirmed on fresh seeds with power ≥ 0.9 at 2δ."""
-    res = BIAS_RATE.result(profile_scale())
-    assert res["verdict"] == "holds", describe(res)
 
 
 @pytest.mark.claim("B-bias")

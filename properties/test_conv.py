@@ -4,7 +4,8 @@
   seeds and the three constructions (2L stage certificate; the copies certificate of burkholz-conv), the
   ticket's certified sup error bounds the found error and the error at 256 random inputs;
 * C-conv-delta (probability): the two-stage rate claim ``CONV_RATE`` over its domain (a screen, then the
-  worst cells confirmed on fresh seeds with ``n_for_power(δ, α)`` draws);
+  worst cells confirmed on fresh seeds with ``n_for_power(δ, α)`` draws), run by
+  ``properties/test_rate_claims.py``;
 * C-conv-width (growth): plan width and kept parameters per target parameter against ln(1/ε) on a
   pre-registered seed; log-linear (slow for the measured part).
 """
@@ -17,8 +18,7 @@ import torch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from slt_check.claims.conv import CONV_RATE, LINEAR_TOL, measure_conv_width, measure_width, width_table
-from slt_check.claims.rates import describe, profile_scale
+from slt_check.claims.conv import LINEAR_TOL, measure_conv_width, measure_width, width_table
 from slt_check.constructions.conv_registry import get_conv_construction
 from slt_check.pipeline.conv_build import build_conv, problem_for
 from slt_check.tickets.conv_targets import random_cnn
@@ -51,13 +51,6 @@ def test_certificate_is_sound(arch: str, seed: int, name: str, box: tuple[float,
     with torch.no_grad():
         err = np.abs(r.ticket.torch_fn()(torch.from_numpy(x)).numpy() - net.forward(x)).max()
     assert r.found <= r.certified and err <= r.certified
-
-
-@pytest.mark.claim("C-conv-delta")
-def test_failure_rate_at_plan_width_over_domain() -> None:
-    res = CONV_RATE.result(profile_scale())
-    want = CONV_RATE.expected(profile_scale())
-    assert res["verdict"] == want if want else res["verdict"] != "vacuous", describe(res)
 
 
 @pytest.mark.claim("C-conv-width")

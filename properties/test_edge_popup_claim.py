@@ -2,7 +2,7 @@
 
 * the two-stage rate claim (``SEARCH_RATE``: a screen over three targets and two ε on pensia's G,
   the worst cells confirmed with ``n_for_power(δ, α)`` fresh seeds; the event counted is edge-popup's
-  certified success) — slow (about a second a draw);
+  certified success) — slow (about a second a draw), run by ``properties/test_rate_claims.py``;
 * a ci-scale variant: 6 seeds of the first cell: the search keeps the construction's count on
   every seed, found ≤ certified, success iff certified ≤ ε, and a re-run of one trial gives the same
   found error (determinism);
@@ -13,19 +13,11 @@ from __future__ import annotations
 
 import pytest
 
-from slt_check.claims.rates import describe, profile_scale
 from slt_check.claims.search_vs_construction import SEARCH_RATE, trial
 from slt_check.core.screening import cell_seeds
 from slt_check.core.stats import rate_verdict
 
 pytest.importorskip("torch")
-
-
-@pytest.mark.slow
-@pytest.mark.claim("S-search")
-def test_search_success_rate_over_domain() -> None:
-    res = SEARCH_RATE.result(profile_scale())
-    assert res["verdict"] == "holds", describe(res)
 
 
 @pytest.mark.claim("S-search")

@@ -4,9 +4,9 @@
   depth ``L + 1``, widths ``(n_0, 2ρn_0, ρn_1, …, ρn_{L−1}, n_L)``, is ``G ⊙ mask`` bit for bit, and
   its success flag is the certificate's (``ok ⇔ certified ≤ ε``, at the ticket's own ε).
 * **P-burkholz-depth**, probability part: at the plan width, ``P(no certified ε-ticket) ≤ δ`` over
-  its domain (``slt_check.claims.peers.RATE_CLAIMS["P-burkholz-depth"]``), in two stages (the ledger
-  runs the same); the test asserts the recorded verdict (``expect``: ``holds``, or a recorded finding
-  that must still stand).
+  its domain (``slt_check.claims.peers.RATE_CLAIMS["P-burkholz-depth"]``), in two stages, run by
+  ``properties/test_rate_claims.py`` (the ci grid takes about 10 minutes on 2 cores, so it is slow
+  there and the default run measures the smoke grid) and the ledger alike.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from slt_check.certificates.sup_error import certified_bound, stages_of
-from slt_check.claims.peers import RATE_CLAIMS
-from slt_check.claims.rates import describe, profile_scale
 from slt_check.constructions.burkholz import burkholz_widths
 from slt_check.pipeline.build import build_ticket
 from slt_check.pipeline.verify import verify_ticket
@@ -42,20 +40,3 @@ def test_depth_is_L_plus_1(widths, seed, rho, eps):
     assert t.ok == (cert <= eps)
 
 
-@pytest.mark.slow
-@pytest.mark.claim("P-burkholz-depth")
-def test_success_rate_at_plan_width_over_domain() -> None:
-    """The profile's grid (ci: 12 cells, δ = 0.1 and 0.02; about 10 minutes on 2 cores, so slow: the
-    ledger records it)."""
-    claim = RATE_CLAIMS["P-burkholz-depth"]
-    res = claim.result(profile_scale())
-    assert res["verdict"] == claim.expected(profile_scale()), describe(res)
-
-
-@pytest.mark.claim("P-burkholz-depth")
-def test_success_rate_at_plan_width_smoke_grid() -> None:
-    """CI's share: the smoke grid (small targets, δ = 0.1), screened and confirmed with power like the
-    rest; a union plan with a quarter of its ρ fails it."""
-    claim = RATE_CLAIMS["P-burkholz-depth"]
-    res = claim.result("smoke")
-    assert res["verdict"] == claim.expected("smoke"), describe(res)

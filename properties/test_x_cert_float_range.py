@@ -40,7 +40,7 @@ EXTREMES = [5e-324, 1e-323, 1e-320, 2.2250738585072014e-308, 1e-300, 1e-200, 1e-
             1e250, 5e307, 1e308, 1.7976931348623157e308]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def ticket(kind: str) -> Any:
     """One small seeded ticket per structure (built once)."""
     if kind == "single":

@@ -21,13 +21,44 @@ ROOT = ledger.ROOT
 MARK = re.compile(r"""pytest\.mark\.claim\(\s*["']([A-Za-z0-9_.-]+)["']\s*\)""")
 
 
+RATE_TEST = "properties/test_rate_claims.py"
+
+
+def _rate_test_params() -> list:
+    """The parameters of the registry-parametrised rate test, as pytest collects them."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("slt_test_rate_claims", ROOT / RATE_TEST)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod._params()
+
+
 def _markers() -> dict[str, set[str]]:
+    """Claim markers by test file: written in the source, or — for the registry-parametrised rate
+    test — carried by its collected parameters."""
     found: dict[str, set[str]] = {}
     for d in ("properties", "tests"):
         for f in (ROOT / d).rglob("test_*.py"):
             for cid in MARK.findall(f.read_text()):
                 found.setdefault(cid, set()).add(str(f.relative_to(ROOT)))
+    for p in _rate_test_params():
+        for m in p.marks:
+            if m.name == "claim":
+                found.setdefault(m.args[0], set()).add(RATE_TEST)
     return found
+
+
+def test_every_rate_claim_is_a_parameter_of_the_rate_test() -> None:
+    """Each distinct rate claim of the registry is run by ``test_rate_claims.py`` under the claim markers
+    of every row it measures (P-main's also carries R10's), and nothing else is."""
+    from slt_check.claims.registry import rate_claims
+
+    got: dict[str, set[str]] = {}
+    for p in _rate_test_params():
+        got.setdefault(p.values[0].id, set()).update(m.args[0] for m in p.marks if m.name == "claim")
+    assert got == {rid: set(ids) for rid, (_, ids) in rate_claims().items()}
+    assert got["P-main"] == {"P-main", "R10"}
 
 
 def _ledger_rows() -> dict[str, str]:

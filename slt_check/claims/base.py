@@ -21,46 +21,66 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from slt_check.certificates.exact import exact_sup_error
+from slt_check.claims.rates import RateClaim
 from slt_check.core.stats import ALPHA_CLAIM, RateVerdict, combine_verdicts, rate_power, rate_verdict, seed_grid
 
 __all__ = ["Claim", "RateCase", "SOURCES", "KINDS", "VERDICTS", "SCALES", "pick", "forall_result",
            "rate_result", "merge_results", "pytest_params", "RECHECK_TIME_LIMIT", "exact_recheck",
            "recheck_summary", "recheck_line", "recheck_extra"]
 
-SOURCES = ("confirmed", "confirmed (qualitative); constants ours", "third-party", "reconstructed")
+SOURCES = ("confirmed", "confirmed (qualitative); constants ours", "third-party", "reconstructed", "user")
 """``confirmed``: the paper's text or review states it, constants included; ``confirmed
 (qualitative); constants ours``: the statement is confirmed in substance, the formula's constants are
-our reconstruction; ``third-party``: only summaries say it; ``reconstructed``: our R1–R12."""
+our reconstruction; ``third-party``: only summaries say it; ``reconstructed``: our R1–R12 and our
+added checks; ``user``: a claim a user or a plugin adds (neither the paper's nor ours)."""
 KINDS = ("forall", "probability", "frequency", "growth", "fixed")
 VERDICTS = ("holds", "violated", "inconclusive", "vacuous", "not tested")
 SCALES = ("smoke", "ci", "full")
 
+Measure = Callable[[str], dict[str, Any]]
+
 
 @dataclass(frozen=True)
 class Claim:
-    """One testable statement.
+    """One testable statement, and everything the suite derives from it.
+
+    A claim is defined once, in the module of its group (or a plugin's); the ledger row, the
+    generated claim tables of README.md and properties/README.md, the staleness check and — for a
+    probability claim — the property test (``properties/test_rate_claims.py``, parametrised over the
+    registry :func:`slt_check.claims.registry.all_claims`) are all read from this record.
 
     Attributes
     ----------
     id: the marker string, e.g. ``"R2"``, ``"P-main"``.
     statement: short statement (with its formula).
-    source: one of :data:`SOURCES`.
+    source: one of :data:`SOURCES` (provenance).
     tag: provenance tag, e.g. ``"R2"``, ``"C: Fig. 1"``.
     kind: one of :data:`KINDS`.
     tests: paths of the property tests carrying ``@pytest.mark.claim(id)``.
-    measure: ``callable(scale) -> {"verdict", "slack", "details"}``, or ``None`` (not measured).
-    breaks: broken variants of the library its check is seen to catch (names of
-        :data:`slt_check.claims.breaks.MUTATIONS` or of ``tests/test_checker_detects.py`` variants).
+    measure: ``callable(scale) -> {"verdict", "slack", "details"}``, or ``None``: then the rate
+        claim's two-stage result (``rate.result(scale)``) when ``rate`` is set, else not measured.
+    breaks: broken variants of the library its check is seen to catch (names of the mutations of
+        ``tests/support/breaks.py`` or of ``tests/test_checker_detects.py`` variants).
     sanity: ``True`` for a row no library bug can flip (a fact of the mathematics or of NumPy's
         sampling, e.g. the pair-search cost of P-fig1): kept and rendered apart, not counted among
         the verdicts.
+    rate: the probability part (:class:`slt_check.claims.rates.RateClaim`: domain, grids, trial,
+        pre-registered masters, expected verdict), ``None`` for other kinds. Two rows may share one
+        (R10 is measured by P-main's draws); it is run once.
+    slack_definition: what the slack column means for this claim (theory ÷ empirical), when its
+        result does not state it.
+    title: a short name for the generated claim tables; ``doc``: the documentation anchor that
+        states the claim with its formula; ``code``: the library files it checks (paths under
+        ``slt_check/``, or a plugin's); ``figure``: the figure that draws it (``plots/fig_<name>.py``).
+    cases: the pre-registered case table of a claim that is not a rate claim (JSON-able; recorded
+        with its result, so that ``slt-check ledger --check`` sees a table changed since).
     """
 
     id: str
@@ -69,18 +89,36 @@ class Claim:
     tag: str
     kind: str
     tests: tuple[str, ...] | list[str] = field(default_factory=tuple)
-    measure: Callable[[str], dict[str, Any]] | None = None
+    measure: Measure | None = None
     breaks: tuple[str, ...] | list[str] = field(default_factory=tuple)
     sanity: bool = False
+    rate: RateClaim | None = None
+    slack_definition: str | None = None
+    title: str | None = None
+    doc: str | None = None
+    code: tuple[str, ...] | list[str] = field(default_factory=tuple)
+    figure: str | None = None
+    cases: Any = None
 
     def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not self.id or any(ch.isspace() or ch in "|,`" for ch in self.id):
+            raise ValueError(f"id: a claim id is a non-empty string without spaces, '|', ',' or '`', got {self.id!r}")
         if self.source not in SOURCES:
             raise ValueError(f"source: claim {self.id!r} has source {self.source!r}; use one of {SOURCES}")
         if self.kind not in KINDS:
             raise ValueError(f"kind: claim {self.id!r} has kind {self.kind!r}; use one of {KINDS}")
-        object.__setattr__(self, "tests", tuple(self.tests))
-        object.__setattr__(self, "breaks", tuple(self.breaks))
+        if self.rate is not None and self.kind != "probability":
+            raise ValueError(f"rate: claim {self.id!r} has a rate claim but kind {self.kind!r}; use 'probability'")
+        for name in ("tests", "breaks", "code"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
         object.__setattr__(self, "sanity", bool(self.sanity))
+        if self.measure is None and self.rate is not None:
+            object.__setattr__(self, "measure", self.rate.result)
+
+    @property
+    def expected(self) -> str | Mapping[str, str]:
+        """The verdict the claim is expected to have (a rate claim's pre-registered ``expect``)."""
+        return self.rate.expect if self.rate is not None else "holds"
 
 
 def pick(scale: str, smoke: Any, ci: Any, full: Any) -> Any:

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from slt_check.claims.base import Claim
 from slt_check.claims.rates import Preregistration, RateClaim, design, with_targets
 from slt_check.claims.trials import ticket_trial
 from slt_check.core.screening import Cell
 
-__all__ = ["BIAS_RATE", "measure_bbias"]
+__all__ = ["BIAS_RATE", "CLAIMS", "measure_bbias"]
 
 _SHAPES_CI = ((2, 3, 2), (8, 1), (8, 3, 1), (2, 2, 2, 1))
 _SHAPES_FULL = _SHAPES_CI + ((4, 6, 2), (3, 4, 4, 2))
@@ -80,3 +81,19 @@ def measure_bbias(scale: str = "ci") -> dict[str, Any]:
                            f"found > certified on {unsound} of {len(draws)} confirmation draws"}
 
     return BIAS_RATE.result(scale, extra=extra)
+
+
+_P = "properties/"
+CLAIMS: list[Claim] = [
+    Claim("B-bias", "Targets with biases (ours): F(x) = F'([x;1]) exactly, with W'_k = [[W_k, b_k],[0…0, 1]] "
+          "(hidden), W'_l = [W_l, b_l]; tickets of biased targets built for F' with w_max' = max(w_max, b_max, 1), "
+          "x_max' = max(x_max, 1) meet certified sup error ≤ ε on ‖x‖∞ ≤ x_max with probability ≥ 1−δ "
+          "(orseau, both sharings; pensia with its union plan, whose width accounts for δ); "
+          "found ≤ exact ≤ certified on [x;1]. Broken by: dropping the bias column of the reduction, a search "
+          "off the constant plane, a certificate that ignores biases", "reconstructed",
+          "ours: constant-input reduction (slt_check.core.affine, added)", "probability",
+          [_P + "test_biases.py", _P + "test_rate_claims.py"], measure_bbias,
+          breaks=("bias-column-dropped",), rate=BIAS_RATE,
+          title="targets with biases", doc="docs/biases.md", code=("core/affine.py", "pipeline/build.py")),
+]
+"""B-bias's registry row."""

@@ -42,8 +42,8 @@ from slt_check.core.stats import seed_grid
 from slt_check.pipeline.build import build_ticket
 from slt_check.tickets.targets import random_target
 
-__all__ = ["Claim", "SOURCES", "KINDS", "VERDICTS", "SCALES", "CLAIMS", "RATE_CLAIMS", "SLACK_DEFINITIONS",
-           "all_claims", "get_claim",
+__all__ = ["Claim", "SOURCES", "KINDS", "VERDICTS", "SCALES", "CLAIMS", "RATE_CLAIMS",
+           "all_claims", "rate_claims", "get_claim",
            "e2e_cases", "e2e_runs"]
 
 
@@ -353,30 +353,46 @@ _SUCCESS = {c.id: c for c in claims_success.CLAIMS}
 CLAIMS: list[Claim] = [
     Claim("R1", "Hyperbolic law p(w)=1/(2|w|ln(β/α)) on α≤|w|≤β: P(|w|∈[a,γa]) = lnγ/ln(β/α) for every "
           "[a,γa]⊆[α,β] (scale invariance; ln|w| uniform), P(w>0)=½", "third-party", "R1 (law named [3P])",
-          "frequency", [_D], _m_r1, breaks=("checker: uniform magnitudes, not log-uniform",)),
+          "frequency", [_D], _m_r1, breaks=("checker: uniform magnitudes, not log-uniform",),
+          slack_definition="the 5σ tolerance ÷ the largest |z| of an interval frequency against ln γ / ln(β/α)",
+          title="hyperbolic interval law", doc="docs/reconstruction.md#r1", code=("core/laws.py",)),
     Claim("R2", "Greedy base-γ digits, one v_k∈[γ^-k,γ^(1-k)] per k≤M, u∈[0,1/(γ−1)]: 0 ≤ r ≤ γ^-M/(γ−1) "
           "whenever γ ≤ φ (γ∈{1.2, 3/2, φ}); base 3/2 confirmed", "reconstructed", "R2 (base 3/2: C)",
-          "forall", [_G], _m_r2, breaks=("checker: digit base 2",)),
+          "forall", [_G], _m_r2, breaks=("checker: digit base 2",),
+          slack_definition="the greedy residual bound γ^-M/(γ−1) ÷ the largest residual seen",
+          title="greedy base-γ digits", doc="docs/reconstruction.md#r2", code=("core/digits.py",)),
     Claim("R2b", "Base 2 fails: v_1=1, v_k=2^-k, u=0.999 leaves residual ≥ 0.49 for every M ≤ 50",
-          "reconstructed", "R2b", "fixed", [_G], _m_r2b, breaks=("checker: base-3/2 digits give no counterexample",)),
+          "reconstructed", "R2b", "fixed", [_G], _m_r2b, breaks=("checker: base-3/2 digits give no counterexample",),
+          slack_definition="the smallest residual over M ÷ 0.49",
+          title="base 2 fails", doc="docs/reconstruction.md#r2b", code=("core/digits.py",)),
     Claim("R3", "ReLU pair identity b·σ(ax) = (ab)σ(x) (a>0), −(ab)σ(−x) (a<0); two halves: "
           "|ŵ⁺σ(x)−ŵ⁻σ(−x)−wx| ≤ max|ŵ^±−w|·|x|", "confirmed", "R3 (C: Review 1)", "forall", [_W], _m_r3,
-          breaks=("relu6",)),
+          breaks=("relu6",),
+          title="ReLU pair identity", doc="docs/reconstruction.md#r3", code=("sources/selection.py",)),
     Claim("R4", "One weight: one product per tile with the sign of w, greedy ⇒ every tile covered, "
           "sign(ŵ)∈{sign w,0}, |ŵ|≤|w|, |w|−|ŵ| ≤ w_max γ^-M/(γ−1)", "reconstructed", "R4", "forall",
-          [_W], _m_r4, breaks=("tile-index-floor",)),
+          [_W], _m_r4, breaks=("tile-index-floor",),
+          slack_definition="the bound w_max γ^-M/(γ−1) ÷ the largest gap |w| − |ŵ| seen",
+          title="one weight", doc="docs/reconstruction.md#r4", code=("core/digits.py", "constructions/rules.py")),
     Claim("X-tile-edge", "Implementation check (added): a product exactly on the lower edge w_max·γ^-k "
           "of T_k is classified into T_k (digits.tile_index), so one product per tile always covers "
           "every digit", "reconstructed", "digits.tile_index (added)", "fixed", [_W], _m_tile_edge,
-          breaks=("tile-index-floor",)),
+          breaks=("tile-index-floor",),
+          slack_definition="R4's bound ÷ the largest gap seen with products on the tiles' lower edges",
+          title="tile edges", doc="docs/reconstruction.md#r4", code=("core/digits.py",)),
     Claim("R7", "Product of two hyperbolics with α=√w_max γ^(-3M/4), β=√w_max γ^(M/4): every tile "
           "P(|ab|∈T_k) ≥ 1/(2M), every category (sign a, sign ab, k) ≥ 1/(8M)", "reconstructed", "R7",
-          "frequency", [_D], _m_r7, breaks=("checker: uniform law",)),
+          "frequency", [_D], _m_r7, breaks=("checker: uniform law",),
+          slack_definition="the smallest tile or category frequency seen ÷ its bound 1/(2M) or 1/(8M)",
+          title="product tile probabilities", doc="docs/reconstruction.md#r7", code=("core/laws.py", "core/bounds.py")),
     _SAMPLING["R5"],
     _SAMPLING["R6"],
     _SAMPLING["R12"],
     Claim("R8", "Error propagation: |Ŵ^±−W| ≤ η ⇒ ‖F(x)−Ĝ(x)‖∞ ≤ e_l ≤ η l x_max Π n_(i−1)(w_max+1)",
-          "reconstructed", "R8", "forall", [_E], _m_r8, breaks=("checker: R8 bound halved",)),
+          "reconstructed", "R8", "forall", [_E], _m_r8, breaks=("checker: R8 bound halved",),
+          slack_definition="e_l ÷ the largest error seen, smallest over the draws",
+          title="error propagation",
+          doc="docs/reconstruction.md#r8", code=("core/bounds.py", "certificates/sup_error.py")),
     _SUCCESS["X-layer"],
     _SUCCESS["R9"],
     _SUCCESS["P-main"],
@@ -384,83 +400,60 @@ CLAIMS: list[Claim] = [
     Claim("R-mask", "Pruning only: Ĝ = G⊙mask (bitwise, G reproducible from its seed, independent of "
           "F); each kept intermediate neuron has one input; ≤ 2M neurons per weight; ≤ 4MW kept weights",
           "reconstructed", "R-mask (binary mask: C)", "forall", [_T], _m_e2e("mask", "R-mask"),
-          breaks=("checker: ticket ≠ G⊙mask", "checker: weight planted in G")),
+          breaks=("checker: ticket ≠ G⊙mask", "checker: weight planted in G"),
+          slack_definition="the bound on kept neurons or weights ÷ the count, smallest over the tickets",
+          title="pruning only",
+          doc="docs/reconstruction.md#r-mask",
+          code=("tickets/ticket.py", "pipeline/verify.py", "constructions/rules.py")),
     Claim("R-sign", "Never overshoot: each simulated ŵ^±_ij has the sign of w_ij (or is 0) and "
           "|ŵ^±_ij| ≤ |w_ij|", "reconstructed", "R-sign", "forall", [_T], _m_e2e("sign", "R-sign"),
-          breaks=("checker: overshooting extra neuron",)),
+          breaks=("checker: overshooting extra neuron",),
+          title="never overshoot", doc="docs/reconstruction.md#r-sign", code=("constructions/rules.py",)),
     _SUCCESS["X-cert"],
     Claim("R-outrelu", "Invariance to an output ReLU: R8 and the end-to-end guarantee hold with and "
           "without a ReLU on the last layer", "reconstructed", "R-outrelu", "forall", [_I, _T],
-          _m_outrelu, breaks=("certificate-0.9",)),
-    Claim("B-bias", "Targets with biases (ours): F(x) = F'([x;1]) exactly, with W'_k = [[W_k, b_k],[0…0, 1]] "
-          "(hidden), W'_l = [W_l, b_l]; tickets of biased targets built for F' with w_max' = max(w_max, b_max, 1), "
-          "x_max' = max(x_max, 1) meet certified sup error ≤ ε on ‖x‖∞ ≤ x_max with probability ≥ 1−δ "
-          "(orseau, both sharings; pensia with its union plan, whose width accounts for δ); "
-          "found ≤ exact ≤ certified on [x;1]. Broken by: dropping the bias column of the reduction, a search "
-          "off the constant plane, a certificate that ignores biases", "reconstructed",
-          "ours: constant-input reduction (slt_check.core.affine, added)", "probability",
-          [_P + "test_biases.py"], claims_biases.measure_bbias, breaks=("bias-column-dropped",)),
+          _m_outrelu, breaks=("certificate-0.9",),
+          slack_definition="the smaller of R8's slack and ε ÷ the certified error with an output ReLU",
+          title="output ReLU",
+          doc="docs/reconstruction.md#r-outrelu", code=("core/nets.py", "certificates/sup_error.py")),
+    *claims_biases.CLAIMS,
     Claim("P-size", "Size: #neurons(G) = Σn_i + W·N_w, N_w ≤ 8M ln(2MW/δ)+1 (counted on sampled G's); the "
           "minimal working N_w measured on sampled G's grows logarithmically (not polynomially) in 1/ε",
           "confirmed (qualitative); constants ours",
           "C: abstract ('logarithmic factor'); 8M ln(2MW/δ) ours", "growth", [_Z], _m_psize,
-          breaks=("checker: wider than the formula",)),
+          breaks=("checker: wider than the formula",),
+          title="sizes", doc="docs/reconstruction.md#sizes", code=("core/bounds.py", "experiments/minwidth.py")),
     Claim("P-depth", "Depth: the digits needed, measured on built tickets of depth l = 1–4, grow at most "
           "linearly: M_min(l) ≤ M_min(1) + (l−1)⌈log_γ(n(w_max+1))⌉ + log_γ l + 1",
           "confirmed (qualitative); constants ours", "C: abstract, Review 1 ('except depth'); bound ours",
-          "growth", [_Z], _m_pdepth, breaks=("dead-half-flipped",)),
+          "growth", [_Z], _m_pdepth, breaks=("dead-half-flipped",),
+          title="depth", doc="docs/reconstruction.md#r10", code=("core/bounds.py", "experiments/minwidth.py")),
     Claim("R11", "Hyperbolic vs uniform: mean pairs to cover 2M categories ≤ 8M(ln 2M+1) (hyperbolic); "
           "under U[−1,1] the mean grows ≥ γ^5/2 per +5 digits (M ≥ 15)", "third-party",
           "R11 ('hyperbolic is crucial' [3P])", "growth", [_H], _m_r11,
-          breaks=("checker: uniform law in the cost check",)),
+          breaks=("checker: uniform law in the cost check",),
+          slack_definition="the bound 8M(ln 2M + 1) ÷ the mean pairs to cover, or the uniform growth ÷ γ^5/2, smallest",
+          title="hyperbolic vs uniform",
+          doc="docs/reconstruction.md#r11", code=("core/laws.py", "constructions/malach.py")),
     Claim("P-fig1", "Fig. 1 caption: previous work needs about 1/ε² sampled neurons per weight. Measured: "
           "the U[−1,1] pair search costs the exact 1/P(η) ∝ η^-κ, κ≈1 for interior weights (w = 0.05, 0.37, "
           "0.9) and κ≈2 at the edge |w| = 1 (the caption's 1/ε²); the digit construction O(log 1/η)",
           "confirmed",
           "C: Fig. 1 caption ('1/ε²'); interior κ ours", "growth", [_H], _m_fig1,
-          breaks=("checker: pair search at half the cost",), sanity=True),
+          breaks=("checker: pair search at half the cost",), sanity=True,
+          slack_definition="the pair-search cost's band ÷ its spread (sanity row)",
+          title="Figure 1",
+          doc="docs/reconstruction.md#r11", code=("constructions/malach.py", "constructions/sample_counts.py")),
     Claim("R-scale", "Scaling covariance: (w, w_max, α, β) → (cw, c·w_max, √c α, √c β), c=4^k, fixed U's: "
           "same neurons, ŵ^± × c exactly", "reconstructed", "R-scale", "forall", [_I], _m_scale,
-          breaks=("tile-index-unscaled",)),
+          breaks=("tile-index-unscaled",),
+          title="scaling covariance", doc="docs/reconstruction.md#r-scale", code=("core/laws.py", "core/digits.py")),
 ]
 
 
-RATE_CLAIMS: dict[str, RateClaim] = {
-    **claims_sampling.RATE_CLAIMS,
-    "P-main": claims_success.PMAIN_RATE,
-    **claims_peers.RATE_CLAIMS,
-    "B-bias": claims_biases.BIAS_RATE,
-    "C-conv-delta": claims_conv.CONV_RATE,
-    "S-search": claims_search.SEARCH_RATE,
-}
-"""Every two-stage rate claim of the suite (R10 is measured by P-main's); the Bonferroni split of
-:func:`slt_check.core.screening.confirmation_alpha` counts them."""
-
-
-SLACK_DEFINITIONS: dict[str, str] = {
-    "R1": "the 5σ tolerance ÷ the largest |z| of an interval frequency against ln γ / ln(β/α)",
-    "R2": "the greedy residual bound γ^-M/(γ−1) ÷ the largest residual seen",
-    "R2b": "the smallest residual over M ÷ 0.49",
-    "R4": "the bound w_max γ^-M/(γ−1) ÷ the largest gap |w| − |ŵ| seen",
-    "X-tile-edge": "R4's bound ÷ the largest gap seen with products on the tiles' lower edges",
-    "R7": "the smallest tile or category frequency seen ÷ its bound 1/(2M) or 1/(8M)",
-    "R8": "e_l ÷ the largest error seen, smallest over the draws",
-    "X-layer": "R4's per-layer bound ÷ the largest per-layer deviation, smallest over the tickets",
-    "R9": "ε ÷ the certified sup error, smallest over the covered draws",
-    "X-cert": "certified ÷ found, smallest over the draws (1: a found input attains the certificate)",
-    "R-mask": "the bound on kept neurons or weights ÷ the count, smallest over the tickets",
-    "R-outrelu": "the smaller of R8's slack and ε ÷ the certified error with an output ReLU",
-    "R11": "the bound 8M(ln 2M + 1) ÷ the mean pairs to cover, or the uniform growth ÷ γ^5/2, smallest",
-    "P-fig1": "the pair-search cost's band ÷ its spread (sanity row)",
-    "P-pensia-log": "2 × the first decade's increment of n* ÷ the last decade's",
-    "LB-counting": "the measured minimal cover (or the planned candidates) ÷ the counting bound, smallest",
-}
-"""The slack of the claims that do not state it in their result (theory ÷ empirical, one definition
-each; the rate claims state δ ÷ the worst confirmed cell's Clopper–Pearson upper limit)."""
-
-
 def all_claims() -> list[Claim]:
-    """Our claims plus the peers' ``PEER_CLAIMS`` (:mod:`slt_check.claims.peers`)."""
+    """The suite's own claims in ledger order: :data:`CLAIMS`, then the peers', the CNN claims and
+    S-search (the registry :func:`slt_check.claims.registry.all_claims` adds the plugins')."""
     out = list(CLAIMS)
     seen = {c.id for c in out}
     for c in [*claims_peers.PEER_CLAIMS, *claims_conv.CONV_CLAIMS, claims_search.CLAIM]:
@@ -469,6 +462,16 @@ def all_claims() -> list[Claim]:
         seen.add(c.id)
         out.append(c)
     return out
+
+
+def rate_claims(claims: list[Claim]) -> dict[str, RateClaim]:
+    """The distinct rate claims of ``claims`` by their id (R10 shares P-main's)."""
+    return {c.rate.id: c.rate for c in claims if c.rate is not None}
+
+
+RATE_CLAIMS: dict[str, RateClaim] = rate_claims(all_claims())
+"""Every two-stage rate claim of the suite, read from the claims' ``rate`` (R10 is measured by
+P-main's); the Bonferroni split of :func:`slt_check.core.screening.confirmation_alpha` counts them."""
 
 
 def get_claim(claim_id: str) -> Claim:

@@ -35,7 +35,7 @@ from slt_check.core.stats import slope_ci
 from slt_check.pipeline.conv_build import problem_for
 from slt_check.tickets.conv_targets import random_cnn
 
-__all__ = ["CONV_RATE", "measure_conv_delta", "width_table", "measure_width",
+__all__ = ["CONV_RATE", "width_table", "measure_width",
            "WIDTH_EPS", "WIDTH_ARCH", "CONV_CLAIMS", "measure_conv_width", "LINEAR_TOL"]
 
 CASE_ARCH = "1x4x4:conv2k2,relu,flatten,linear2b"
@@ -83,10 +83,6 @@ CONV_RATE = RateClaim(
 ``random_cnn(arch, s + 1_000_003)``. The ci grid screens δ = 0.1 (a CNN draw costs about 0.1–0.3 s); δ = 0.02 is
 in the full grid."""
 
-
-def measure_conv_delta(scale: str = "ci") -> dict[str, Any]:
-    """The ledger entry of C-conv-delta: the two-stage result of :data:`CONV_RATE`."""
-    return CONV_RATE.result(scale)
 
 
 def width_table(constructions: tuple[str, ...] = ("conv-orseau", "dacunha"), seed: int = 0,
@@ -156,13 +152,17 @@ _P = "properties/"
 CONV_CLAIMS: list[Claim] = [
     Claim("C-conv-delta", "CNN 2L constructions (conv-orseau ours; dacunha after da Cunha et al. 2022, constants "
           "ours): at the plan width N per patch column, P(no certified ε-ticket over the box) ≤ δ", "reconstructed",
-          "ours: slt_check.constructions.conv_2l", "probability", [_P + "test_conv.py"], measure_conv_delta),
+          "ours: slt_check.constructions.conv_2l", "probability", [_P + "test_rate_claims.py"], rate=CONV_RATE,
+          title="CNN failure rate",
+          doc="docs/cnn.md#claims", code=("constructions/conv_2l.py", "certificates/conv_bounds.py")),
     Claim("C-conv-width", "CNN 2L constructions: channels per patch column N and kept parameters per target "
           "parameter grow linearly in ln(1/ε) (per kernel parameter, not per pixel)", "reconstructed",
           "ours: slt_check.core.conv.conv_plan_orseau, pensia_samples", "growth", [_P + "test_conv.py"],
-          measure_conv_width),
+          measure_conv_width,
+          title="CNN width", doc="docs/cnn.md#claims", code=("core/conv.py", "constructions/conv_2l.py")),
     Claim("C-conv-sound", "The stage-wise interval certificate through convolutions is sound in float64: "
           "found ≤ certified and every sampled input's error ≤ certified", "reconstructed",
-          "ours: slt_check.certificates.conv_bounds", "forall", [_P + "test_conv.py"], None),
+          "ours: slt_check.certificates.conv_bounds", "forall", [_P + "test_conv.py"], None,
+          title="CNN certificate", doc="docs/cnn.md#certificate", code=("certificates/conv_bounds.py",)),
 ]
 """Registry rows of the C-conv claims, ready to be appended to :data:`slt_check.claims.catalog.CLAIMS`."""

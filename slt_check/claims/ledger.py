@@ -12,6 +12,7 @@ failure rate, …); its meaning per claim is in the claim's ``details``.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,10 +20,11 @@ from typing import Any
 
 from tqdm import tqdm
 
-from slt_check.claims.catalog import RATE_CLAIMS, SCALES, SLACK_DEFINITIONS, Claim, all_claims
+from slt_check.claims import registry
+from slt_check.claims.base import SCALES, Claim
+from slt_check.claims.plugin import ClaimGroup
 from slt_check.claims.rates import audit
 from slt_check.io import textio
-from slt_check.io.paths import project_root
 from slt_check.io.safe_io import atomic_write_json, atomic_write_text
 from slt_check.io.textio import json_ready, loads_json, md_cell
 from slt_check.tickets.ticket import versions
@@ -40,6 +42,11 @@ __all__ = [
     "baseline_from_results",
     "stale_case_tables",
     "merge_recorded",
+    "suite_group",
+    "groups",
+    "results_for",
+    "update_group",
+    "check_group",
     "ROOT",
     "RESULTS_PATH",
     "RECORD_PATH",
@@ -47,7 +54,7 @@ __all__ = [
     "VERDICT_ORDER",
 ]
 
-ROOT = project_root() or Path.cwd()
+ROOT = registry.ROOT
 """The checkout (:func:`slt_check.io.paths.project_root`); outside one, the working directory."""
 RESULTS_PATH = ROOT / "results" / "claims.json"
 RECORD_PATH = ROOT / "properties" / "ledger_results.json"
@@ -75,7 +82,7 @@ def run_measures(scale: str = "ci", ids: Sequence[str] | None = None,
 
     if scale not in SCALES:
         raise ValueError(f"scale: expected one of {SCALES}, got {scale!r}")
-    claims = [c for c in all_claims() if ids is None or c.id in ids]
+    claims = [c for c in registry.all_claims() if ids is None or c.id in ids]
     if ids is not None:
         missing = set(ids) - {c.id for c in claims}
         if missing:
@@ -86,8 +93,11 @@ def run_measures(scale: str = "ci", ids: Sequence[str] | None = None,
         t0 = time.perf_counter()
         res = c.measure(scale) if c.measure is not None else {
             "verdict": "not tested", "slack": None, "details": {}}
+        details = dict(res.get("details", {}))
+        if c.cases is not None:
+            details["case_table"] = c.cases
         out[c.id] = {**_row(c), "verdict": res["verdict"], "slack": res["slack"],
-                     "details": res.get("details", {}), "wall_s": round(time.perf_counter() - t0, 3)}
+                     "details": details, "wall_s": round(time.perf_counter() - t0, 3)}
     return _clean({"meta": {"scale": scale, "versions": _versions(),
                             "wall_s": round(time.perf_counter() - t_all, 3)},
                    "claims": out})
@@ -226,9 +236,11 @@ def verdict_text(row: dict[str, Any]) -> str:
     return row.get("verdict", "not tested")
 
 
-def render_table(results: dict[str, Any]) -> str:
-    """The ledger as a markdown table, one row per registered claim (registry order), with the
-    verdict, rate tests and slack from ``results`` (``"not tested"`` where a claim has no result)."""
+def render_table(results: dict[str, Any], claims: Sequence[Claim] | None = None) -> str:
+    """The ledger as a markdown table, one row per claim of ``claims`` (default: the suite's, in
+    registry order), with the verdict, rate tests and slack from ``results`` (``"not tested"`` where
+    a claim has no result)."""
+    claims = list(suite_group().claims if claims is None else claims)
     rows = results.get("claims", {})
     meta = results.get("meta", {})
     lines = [
@@ -245,62 +257,113 @@ def render_table(results: dict[str, Any]) -> str:
         "breaks caught |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for c in all_claims():
+    for c in claims:
         if not c.sanity:
             lines.append(_row_line(c, rows.get(c.id, {})))
     lines += ["", "**Sanity rows**: checks that no library bug can flip (facts of the mathematics or of "
               "NumPy's sampling); kept, shown apart, not counted among the verdicts.", "",
               "| id | statement | source | tag | test(s) | result | measured | slack | breaks caught |",
               "|---|---|---|---|---|---|---|---|---|"]
-    for c in all_claims():
-        if c.sanity:
-            lines.append(_row_line(c, rows.get(c.id, {})))
-    return "\n".join(lines) + "\n"
+    sanity = [_row_line(c, rows.get(c.id, {})) for c in claims if c.sanity]
+    if not sanity:
+        return "\n".join(lines[:-5]) + "\n"
+    return "\n".join(lines + sanity) + "\n"
 
 
 def _row_line(c: Claim, r: dict[str, Any]) -> str:
-    if r and not r.get("details", {}).get("slack_definition") and c.id in SLACK_DEFINITIONS:
-        r = {**r, "details": {**r.get("details", {}), "slack_definition": SLACK_DEFINITIONS[c.id]}}
+    if r and not r.get("details", {}).get("slack_definition") and c.slack_definition:
+        r = {**r, "details": {**r.get("details", {}), "slack_definition": c.slack_definition}}
     tests = "<br>".join(f"`{t}`" for t in c.tests) or "—"
-    rc = RATE_CLAIMS.get("P-main" if c.id == "R10" else c.id)
-    stmt = c.statement + (f". Domain: {rc.domain_text()}" if rc is not None else "")
+    stmt = c.statement + (f". Domain: {c.rate.domain_text()}" if c.rate is not None else "")
     breaks = "<br>".join(_md(b) for b in c.breaks) or "none shown"
     return (f"| {c.id} | {_md(stmt)} | {c.source} | {_md(c.tag)} | {tests} | {_md(verdict_text(r))} | "
             f"{_fmt_rates(r)} | {_fmt_slack(r.get('slack'))} | {breaks} |")
 
 
-def replace_block(text: str, block: str, where: str = "document") -> str:
-    """Replace what lies between the ledger markers in ``text`` by ``block``."""
-    return textio.replace_block(text, "ledger", block, where)
+def replace_block(text: str, block: str, where: str = "document", name: str = "ledger") -> str:
+    """Replace what lies between the ``name`` markers in ``text`` by ``block``."""
+    return textio.replace_block(text, name, block, where)
 
 
-def _docs(files: Sequence[Path] | None) -> Sequence[Path]:
-    return (LEDGER_FILE,) if files is None else files
+def suite_group() -> ClaimGroup:
+    """The suite's claim group (:func:`slt_check.claims.registry.builtin_group`), with this module's
+    paths :data:`LEDGER_FILE`, :data:`RECORD_PATH` and :data:`BASELINE_PATH` (read at call time)."""
+    return dataclasses.replace(registry.builtin_group(), ledger=LEDGER_FILE, record=RECORD_PATH,
+                               baseline=BASELINE_PATH)
+
+
+def groups() -> list[ClaimGroup]:
+    """The suite's group (:func:`suite_group`), then every installed plugin's."""
+    return [suite_group(), *registry.groups()[1:]]
+
+
+def results_for(group: ClaimGroup, results: dict[str, Any]) -> dict[str, Any]:
+    """The part of ``results`` that belongs to ``group`` (its claims' rows, the run's meta)."""
+    ids = {c.id for c in group.claims}
+    return {"meta": results.get("meta", {}), "claims": {k: v for k, v in results.get("claims", {}).items() if k in ids}}
+
+
+_NEW_LEDGER = ("# Claims ledger: {name}\n\nGenerated by `slt-check ledger`.\n\n"
+               "<!-- ledger:start -->\n<!-- ledger:end -->\n")
+
+
+def _rendered(group: ClaimGroup, results: dict[str, Any]) -> dict[Path, str]:
+    """Every generated file of ``group`` as it should read: its ledger (created from a header when
+    missing) and its generated tables."""
+    out: dict[Path, str] = {}
+    path = Path(group.ledger)
+    old = path.read_text() if path.is_file() else _NEW_LEDGER.format(name=group.name)
+    out[path] = replace_block(old, render_table(results, group.claims), str(path))
+    for table_path, blocks in group.tables.items():
+        text = out.get(Path(table_path)) or Path(table_path).read_text()
+        for name, render in blocks.items():
+            text = replace_block(text, render(group.claims), str(table_path), name)
+        out[Path(table_path)] = text
+    return out
+
+
+def update_group(group: ClaimGroup, results: dict[str, Any]) -> list[Path]:
+    """Render ``group``'s ledger and generated tables from ``results``; returns the files changed."""
+    changed = []
+    for path, text in _rendered(group, results).items():
+        if not path.is_file() or path.read_text() != text:
+            atomic_write_text(path, text)
+            changed.append(path)
+    return changed
 
 
 def update_documents(results: dict[str, Any], files: Sequence[Path] | None = None) -> list[Path]:
-    """Render the table into every file (default ``paper_claims.md``, between its markers); returns
-    the files changed."""
-    table = render_table(results)
-    changed = []
-    for f in _docs(files):
+    """Render the suite's ledger (``paper_claims.md``, or ``files``) and its generated claim tables
+    from ``results``; returns the files changed."""
+    group = suite_group()
+    changed = update_group(group, results)
+    for f in files or ():
         old = Path(f).read_text()
-        new = replace_block(old, table, str(f))
+        new = replace_block(old, render_table(results, group.claims), str(f))
         if new != old:
             atomic_write_text(f, new)
             changed.append(Path(f))
     return changed
 
 
-def stale_case_tables(results: dict[str, Any]) -> list[str]:
-    """Rate claims whose screen grid in the code differs from the one the results were measured with
-    (the ledger would show numbers of another table), plus the pre-registration audit
+def stale_case_tables(results: dict[str, Any], claims: Sequence[Claim] | None = None) -> list[str]:
+    """Claims whose pre-registered table in the code differs from the one their results were
+    measured with (the ledger would show numbers of another table): a rate claim's screen grid, or
+    another claim's ``cases``; plus the pre-registration audit of the rate claims
     (:func:`slt_check.claims.rates.audit`: shared or re-used master seeds, a construction changed
     since its confirmation without a new master, masters not yet fixed at a commit)."""
 
+    claims = list(suite_group().claims if claims is None else claims)
     out = []
     rows = results.get("claims", {})
-    for cid, claim in RATE_CLAIMS.items():
+    rates = {c.rate.id: c.rate for c in claims if c.rate is not None}
+    for c in claims:
+        if c.id not in rows or c.rate is not None or c.cases is None:
+            continue
+        if rows[c.id].get("details", {}).get("case_table") != _clean(c.cases):
+            out.append(f"{c.id}: its case table in the code differs from the recorded one; "
+                       f"run `slt-check ledger --run --claims {c.id}`")
+    for cid, claim in rates.items():
         rec = rows.get(cid, {}).get("details", {})
         ts = rec.get("two_stage")
         if cid not in rows:
@@ -312,7 +375,7 @@ def stale_case_tables(results: dict[str, Any]) -> list[str]:
         if (rec.get("grid") or rec.get("rate", {}).get("grid")) != now:
             out.append(f"{cid}: the screen grid in the code differs from the recorded one; "
                        f"run `slt-check ledger --run --scale {ts.get('scale', 'ci')} --claims {cid}`")
-    return out + audit(list(RATE_CLAIMS.values()), results)
+    return out + audit(list(rates.values()), results)
 
 
 def merge_recorded(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
@@ -338,13 +401,22 @@ def merge_recorded(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str,
     return _clean({"meta": meta, "claims": claims})
 
 
+def check_group(group: ClaimGroup, results: dict[str, Any]) -> list[str]:
+    """Problems of ``group``: generated files that differ from their rendering of ``results``, and
+    case tables that changed since the results were measured."""
+    problems = [f"{path}: generated block is stale; run `slt-check ledger`"
+                for path, text in _rendered(group, results).items()
+                if not path.is_file() or path.read_text() != text]
+    return problems + stale_case_tables(results, group.claims)
+
+
 def check_documents(results: dict[str, Any], files: Sequence[Path] | None = None) -> list[str]:
-    """Problems: files whose ledger block differs from the rendered results, and case tables that
-    changed since the results were measured."""
+    """Problems of the suite's group (:func:`check_group`), and of extra ``files`` whose ledger block
+    differs from the rendered results."""
     table = render_table(results)
-    problems = [f"{f}: ledger block is stale; run `slt-check ledger`" for f in _docs(files)
-                if replace_block(Path(f).read_text(), table, str(f)) != Path(f).read_text()]
-    return problems + stale_case_tables(results)
+    return check_group(suite_group(), results) + [
+        f"{f}: ledger block is stale; run `slt-check ledger`" for f in files or ()
+        if replace_block(Path(f).read_text(), table, str(f)) != Path(f).read_text()]
 
 
 # ------------------------------------------------------------------------------ CI regression
@@ -355,9 +427,9 @@ REGRESSION_SCALE = "smoke"
 
 
 def regression_ids() -> list[str]:
-    """Claims the regression test re-measures: every claim that is not a probability claim (those
-    are asserted by their own property tests on their case tables) plus X-cert and the peers'."""
-    return [c.id for c in all_claims() if c.kind != "probability"]
+    """Claims the regression test re-measures: every claim of the suite that is not a probability
+    claim (those are asserted by ``properties/test_rate_claims.py``)."""
+    return [c.id for c in suite_group().claims if c.kind != "probability"]
 
 
 def baseline_from_results(results: dict[str, Any], band: float = FLOOR_BAND) -> dict[str, Any]:

@@ -173,7 +173,7 @@ RATE_CLAIMS: dict[str, RateClaim] = {
                              widths=((2, 2, 1), (2, 3, 2), (3, 4, 2), (4, 6, 2), (8, 3, 1), (2, 2, 2, 1), (8, 8, 2)),
                              eps=(0.1, 0.05, 1e-2), delta=(0.1, 0.02, 0.005), family=("uniform", "kaiming"))},
         ticket_trial, 2026_1206_27, (Preregistration(2026_1206_28, "659891b"),), files=_BURKHOLZ_FILES,
-        n_screen={"smoke": 3, "ci": 6, "full": 8}),
+        n_screen={"smoke": 3, "ci": 6, "full": 8}, slow_at=("ci", "full"), fallback="smoke"),
     # pensia's certificate-aware selection at depth 3 and ε = 1e-5, on the compact path (≈ 2 s a draw;
     # the property test is slow). First seen: 3/10 failures at δ = 0.01 (160–190 weights missed by the
     # fixed 32-candidate window at η_i ≈ 1e-9). The plan does not depend on δ here (min(η, δ) = η),
@@ -186,6 +186,7 @@ RATE_CLAIMS: dict[str, RateClaim] = {
          for s in ("smoke", "ci", "full")},
         compact_trial, 2026_1206_29, (Preregistration(2026_1206_30, "659891b"),), files=_PRECISION_FILES,
         n_screen={"smoke": 2, "ci": 4, "full": 4}, at_least=1, cap=1, expect="violated",
+        slow_at=("smoke", "ci", "full"),
         why="depth 3: the stage bound alone exceeds ε on about 3 in 10 draws (weights missed by the fixed "
             "32-candidate window at η_i ≈ 1e-9)"),
 }
@@ -360,43 +361,61 @@ _TP = "properties/test_peers_pensia.py"
 _TM = "properties/test_peers_malach.py"
 _TB = "properties/test_peers_burkholz.py"
 _TL = "properties/test_peers_counting.py"
+_TR = "properties/test_rate_claims.py"
 
 PEER_CLAIMS: list[Claim] = [
     Claim("P-pensia-log", "Pensia et al.: width C·log(d_{i−1}d_i l/min{ε,δ}); exact random subset "
           "sum of U[−1,1] samples covers [−½,½] with n* = O(log 1/ε) (equal increments per decade)",
           "third-party", "Pensia et al. 2020 (third-party width formula; C: a reviewer's log(dl/ε))", "growth", [_TP],
-          _m(check_pensia_log, n_seeds=(10, 30, 100)), breaks=("coverage-no-union",)),
+          _m(check_pensia_log, n_seeds=(10, 30, 100)), breaks=("coverage-no-union",),
+          slack_definition="2 × the first decade's increment of n* ÷ the last decade's",
+          title="Pensia et al.: log width",
+          doc="docs/reconstruction.md#pensia", code=("constructions/pensia.py", "core/coverage.py")),
     Claim("P-pensia-delta", "pensia at N = ⌈3·log₂(2W/min(η,δ))⌉ (C = 3 of their Exp. 1): "
           "P(sup error > ε) ≤ δ, the sup error on the tightest sound bound (the certificate, else the "
           "exact MILP's proven upper bound)", "third-party", "Pensia et al. 2020 (C not explicit; ours: 3)",
-          "probability", [_TP], lambda scale: _measure_rates("P-pensia-delta", scale)),
+          "probability", [_TR], lambda scale: _measure_rates("P-pensia-delta", scale),
+          rate=RATE_CLAIMS["P-pensia-delta"],
+          title="Pensia et al.: failure rate",
+          doc="docs/reconstruction.md#pensia", code=("constructions/pensia.py", "core/subset_sum_grow.py")),
     Claim("X-prec", "Certificate-aware selection (added): pensia at the G of its union plan "
           "(delta_rule=union: width from δ and the union over every subset-sum instance), selecting to the "
           "target's per-layer η_i: P(sup error > ε) ≤ δ (the certificate, else the exact MILP's proven upper "
           "bound); every ticket's certified error ≤ B(per-layer max |ŵ−w|) is its sanity check",
-          "reconstructed", "precision.py (added)", "probability", [_TP], _measure_xprec,
-          breaks=("precision-bound-half",)),
+          "reconstructed", "precision.py (added)", "probability", [_TP, _TR], _measure_xprec,
+          breaks=("precision-bound-half",), rate=RATE_CLAIMS["X-prec"],
+          title="certificate-aware selection",
+          doc="docs/reconstruction.md#pensia", code=("certificates/precision.py", "constructions/pensia.py")),
     Claim("X-prec-depth3", "pensia's certificate-aware selection at depth 3, at its plan width, on the "
           "compact path: P(no certified ε-ticket) ≤ δ (64-32-16-4 Kaiming target, ε = 1e-5)", "reconstructed",
-          "precision.py (added)", "probability", [_TP], _measure_depth3,
-          breaks=("precision-bound-half",)),
+          "precision.py (added)", "probability", [_TR], _measure_depth3,
+          breaks=("precision-bound-half",), rate=RATE_CLAIMS["X-prec-depth3"],
+          title="certificate-aware selection at depth 3",
+          doc="docs/peers.md#pensia-at-depth-3", code=("certificates/precision.py", "sources/lazy.py")),
     Claim("P-malach-poly", "Malach et al.: pair search, 2 kept neurons per weight; samples per weight "
           "grow polynomially, ~1/η (interior weights) to ~1/η² (|w| at the edge of the product law); "
           "at N = ⌈ln(1/δ)/p⌉ the worst weight is missed w.p. ≤ δ", "confirmed (qualitative); constants ours",
-          "Malach et al. 2020 (C: Orseau Fig. 1 caption '1/ε²'; interior 1/η ours)", "probability", [_TM],
+          "Malach et al. 2020 (C: Orseau Fig. 1 caption '1/ε²'; interior 1/η ours)", "probability", [_TM, _TR],
           _measure_malach,
-          breaks=("malach-N-quarter",)),
+          breaks=("malach-N-quarter",), rate=RATE_CLAIMS["P-malach-poly"],
+          title="Malach et al.",
+          doc="docs/reconstruction.md#malach", code=("constructions/malach.py", "constructions/sample_counts.py")),
     Claim("P-burkholz-depth", "Burkholz 2022: a depth-(L+1) random network contains an ε-ticket of "
           "a depth-L target; at the width of our union plan (delta_rule=union: ρ from δ and the union over "
           "every subset-sum instance, disjoint groups of exact subset sums, both signs in layers ≥ 2, "
           "per-layer η with the copies' amplification) P(no ε-ticket) ≤ δ (the certificate, else the exact "
           "MILP's proven upper bound). The default plan (ρ = N_pensia(ρW), δ-blind) fails on wider targets: "
           "see the findings", "confirmed (qualitative); constants ours",
-          "Burkholz 2022 (C: abstract; layout and ρ ours)", "probability", [_TB], _measure_burkholz,
-          breaks=("burkholz-union-rho-quarter",)),
+          "Burkholz 2022 (C: abstract; layout and ρ ours)", "probability", [_TB, _TR], _measure_burkholz,
+          breaks=("burkholz-union-rho-quarter",), rate=RATE_CLAIMS["P-burkholz-depth"],
+          title="Burkholz",
+          doc="docs/reconstruction.md#burkholz", code=("constructions/burkholz.py", "core/bounds.py")),
     Claim("LB-counting", "Counting bound: n candidates give 2^n subsets, so ε-covering a range R "
           "needs n ≥ log₂(R/(2ε)); measured minimal covers n* of every law respect it, and every "
           "construction's plan does", "reconstructed", "counting lower bound (third-party)", "forall",
           [_TL, "tests/test_coverage.py"], _m(check_counting, n_seeds=(5, 20, 100)),
-          breaks=("checker: cover solver over-claiming (n*/4)",), sanity=True),
+          breaks=("checker: cover solver over-claiming (n*/4)",), sanity=True,
+          slack_definition="the measured minimal cover (or the planned candidates) ÷ the counting bound, smallest",
+          title="counting lower bound",
+          doc="docs/reconstruction.md#peers", code=("core/bounds.py", "core/coverage.py")),
 ]

@@ -102,6 +102,10 @@ class RateClaim:
     expect: ``holds`` or a recorded finding (``violated``): the property test asserts it; a mapping
         scale → verdict where the grids of two scales measured different verdicts (a borderline rate).
     why: the finding, when ``expect`` is not ``holds``.
+    slow_at: scales whose run is too long for the default test run (the property test is marked
+        ``slow`` there); ``fallback``: the scale the default run measures instead (``None``: none).
+    requires: modules the trial imports beyond the core dependencies (e.g. ``"torch"``); the property
+        test is skipped, saying so, where one is missing.
     """
 
     id: str
@@ -116,8 +120,16 @@ class RateClaim:
     why: str = ""
     at_least: int = AT_LEAST
     cap: int = CONFIRM_CAP
+    slow_at: frozenset[str] | tuple[str, ...] = frozenset()
+    fallback: str | None = None
+    requires: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "slow_at", frozenset(self.slow_at))
+        object.__setattr__(self, "requires", tuple(self.requires))
+        if self.fallback is not None and (self.fallback in self.slow_at or self.fallback not in self.grids):
+            raise ValueError(f"fallback: claim {self.id!r} falls back to {self.fallback!r}, which must be a "
+                             f"scale with a grid ({sorted(self.grids)}) and not slow")
         if not self.confirmations:
             raise ValueError(f"confirmations: claim {self.id!r} needs at least one confirmation master")
         masters = [self.screen_master] + [p.master for p in self.confirmations]

@@ -27,7 +27,7 @@ from slt_check.claims.rates import Preregistration, RateClaim, grid
 from slt_check.core import bounds
 from slt_check.core.screening import Cell
 
-__all__ = ["RATE_CLAIMS", "CLAIMS", "measure", "union_bound_N", "r5_trial", "r6_trial", "r12_trial"]
+__all__ = ["RATE_CLAIMS", "CLAIMS", "union_bound_N", "r5_trial", "r6_trial", "r12_trial"]
 
 
 def union_bound_N(M: int, groups: int, target_bound: float = 0.25) -> int:
@@ -102,27 +102,21 @@ RATE_CLAIMS: dict[str, RateClaim] = {
 """The rate claims of this group (two stages: :mod:`slt_check.claims.rates`)."""
 
 
-def measure(claim_id: str):  # noqa: ANN201
-    """``measure(scale)`` of a claim of this group: the two-stage run of :data:`RATE_CLAIMS`."""
-
-    def m(scale: str) -> dict[str, Any]:
-        return RATE_CLAIMS[claim_id].result(scale)
-
-    return m
-
-
-_T = "properties/test_{}.py"
+_T = "properties/test_rate_claims.py"
 
 CLAIMS: list[Claim] = [
     Claim("R5", "Group coverage: N_w = ⌈8M ln(2MW/δ)⌉ ⇒ P(some group misses a category) ≤ δ",
-          "reconstructed", "R5", "probability", [_T.format("R5")], measure("R5"),
-          breaks=("orseau-width-half", "checker: N_w far below the bound")),
+          "reconstructed", "R5", "probability", [_T], rate=RATE_CLAIMS["R5"],
+          breaks=("orseau-width-half", "checker: N_w far below the bound"),
+          title="group coverage", doc="docs/reconstruction.md#r5", code=("core/bounds.py",)),
     Claim("R6", "Categorical covering: N = ⌈(4/p)(m+ln(K/δ))⌉ ⇒ P(∃ category with < m draws) ≤ δ "
           "(batch lemma; 'covering argument' confirmed in words)", "reconstructed", "R6 (C in words)",
-          "probability", [_T.format("R6")], measure("R6"), breaks=("checker: N below the covering bound",),
-          sanity=True),
+          "probability", [_T], rate=RATE_CLAIMS["R6"], breaks=("checker: N below the covering bound",),
+          sanity=True,
+          title="categorical covering", doc="docs/reconstruction.md#r6", code=("core/bounds.py",)),
     Claim("R12", "Union bound over groups/layers: P(some group misses) ≤ Σ ≤ 2MW(1−1/(8M))^N",
           "confirmed (qualitative); constants ours", "R12 (C: Review 1, in substance; 1/(8M) ours)",
-          "probability", [_T.format("R12")], measure("R12"),
-          breaks=("category-prob-double",)),
+          "probability", [_T], rate=RATE_CLAIMS["R12"],
+          breaks=("category-prob-double",),
+          title="union bound", doc="docs/reconstruction.md#r12", code=("core/bounds.py",)),
 ]

@@ -212,7 +212,7 @@ SEARCH_RATE = RateClaim(
      "full": _cells(("random:2-2-1", "random:2-3-1", "random:3-4-2"), (0.1, 0.03))},
     rate_trial, 2026_1206_51, (Preregistration(2026_1206_52, "3b4a58a"),),
     files=("slt_check.constructions.edge_popup", "slt_check.claims.search_vs_construction:_trial"),
-    n_screen={"smoke": 2, "ci": 4, "full": 10},
+    n_screen={"smoke": 2, "ci": 4, "full": 10}, slow_at=("smoke", "ci", "full"), requires=("torch",),
 )
 """S-search in two stages (:mod:`slt_check.claims.rates`): δ = 0.2 was set from the exploratory benchmark
 (seeds 0–19: edge-popup 2/20 at k per layer, the construction 17/20 on the same G) and the tuning seeds
@@ -236,5 +236,8 @@ CLAIM = Claim(
     "kept count k, edge-popup (per-layer top-k, tuned recipe, 200 steps) reaches certified sup error ≤ ε "
     "with probability ≤ δ (the event counted is the search's success; MILP-certified)", "reconstructed",
     "ours: edge-popup (Ramanujan et al. 2020) on the constructions' G", "probability",
-    ["properties/test_edge_popup_claim.py"], measure, breaks=("checker: search handed the construction's mask",))
+    ["properties/test_rate_claims.py", "properties/test_edge_popup_claim.py"], measure,
+    breaks=("checker: search handed the construction's mask",), rate=SEARCH_RATE,
+          title="search vs construction",
+          doc="docs/edge-popup-findings.md", code=("constructions/edge_popup.py", "constructions/edge_popup_train.py"))
 """The ledger row (registered in :mod:`slt_check.claims.catalog`)."""

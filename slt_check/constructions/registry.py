@@ -17,14 +17,28 @@ from slt_check.constructions.factorial import Factorial
 from slt_check.constructions.malach import Malach
 from slt_check.constructions.orseau import Orseau
 from slt_check.constructions.pensia import Pensia
+from slt_check.core.plugins import plugin_objects
 from slt_check.core.subset_sum import MAX_N
 
-__all__ = ["CONSTRUCTIONS", "get_construction", "option_names", "OPTION_RANGES", "check_option_ranges"]
+__all__ = ["CONSTRUCTIONS", "all_constructions", "get_construction", "option_names", "OPTION_RANGES",
+           "check_option_ranges"]
 
 CONSTRUCTIONS: dict[str, type[Construction]] = {
     cls.name: cls for cls in (Orseau, Pensia, Malach, Factorial, Burkholz, EdgePopup)  # type: ignore[misc]
 }
 """Construction classes by their ``name``."""
+
+
+def _check_construction(name: str, cls: Any) -> None:
+    if not (isinstance(cls, type) and issubclass(cls, Construction)) or getattr(cls, "name", None) != name:
+        raise ValueError(f"construction {name!r}: a plugin construction must be a Construction subclass "
+                         f"whose ``name`` is its entry-point name, got {cls!r}")
+
+
+def all_constructions() -> dict[str, type[Construction]]:
+    """Every construction by name: the built-ins (:data:`CONSTRUCTIONS`) and those of installed plugins
+    (entry-point group ``slt_check.constructions``, :mod:`slt_check.core.plugins`)."""
+    return {**CONSTRUCTIONS, **plugin_objects("slt_check.constructions", CONSTRUCTIONS, _check_construction)}
 
 
 def option_names(cls: type[Any]) -> list[str]:
@@ -80,9 +94,11 @@ def get_construction(name: str, **options: Any) -> Construction:
 
     ``ValueError`` for an unknown name, an unknown option (naming the valid ones) or a value the
     construction refuses."""
-    if name not in CONSTRUCTIONS:
-        raise ValueError(f"construction: unknown construction {name!r}; choose one of {sorted(CONSTRUCTIONS)}")
-    cls = CONSTRUCTIONS[name]
+    known_classes = CONSTRUCTIONS if name in CONSTRUCTIONS else all_constructions()
+    if name not in known_classes:
+        raise ValueError(f"construction: unknown construction {name!r}; choose one of {sorted(known_classes)} "
+                         "(a plugin's construction is found once its package is installed)")
+    cls = known_classes[name]
     known = option_names(cls)
     unknown = sorted(set(options) - set(known))
     if unknown:

@@ -19,9 +19,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from slt_check.core.plugins import plugin_objects
 from slt_check.core.validation import check_positive
 
-__all__ = ["Law", "Hyperbolic", "Uniform", "Product", "LAWS", "make_law"]
+__all__ = ["Law", "Hyperbolic", "Uniform", "Product", "LAWS", "all_laws", "make_law"]
 
 
 class Law(Protocol):
@@ -178,10 +179,28 @@ def product_magnitude_cdf(law: Product, t: np.ndarray) -> np.ndarray:
 
 
 LAWS: dict[str, Any] = {"hyperbolic": Hyperbolic, "uniform": Uniform}
+"""The built-in laws by name; plugins add theirs with the entry-point group ``slt_check.laws``
+(:mod:`slt_check.core.plugins`)."""
+
+
+def _check_law(name: str, cls: Any) -> None:
+    if not callable(cls) or getattr(cls, "name", name) != name:
+        raise ValueError(f"law {name!r}: a plugin law must be a class whose ``name`` is its entry-point "
+                         f"name, got {cls!r}")
+
+
+def all_laws() -> dict[str, Any]:
+    """Every law by name: the built-ins (:data:`LAWS`) and those of installed plugins."""
+    return {**LAWS, **plugin_objects("slt_check.laws", LAWS, _check_law)}
 
 
 def make_law(name: str, **params: Any) -> Any:
-    """Build a law by registry name: ``make_law("hyperbolic", alpha=1e-3, beta=1.0)``."""
-    if name not in LAWS:
-        raise ValueError(f"law: unknown law {name!r}; choose one of {sorted(LAWS)}")
-    return LAWS[name](**params)
+    """Build a law by registry name: ``make_law("hyperbolic", alpha=1e-3, beta=1.0)``.
+
+    A law's ``params()`` minus ``"law"`` must be its constructor's keywords: compact tickets record
+    the law as ``params()`` and read it back through this function."""
+    laws = LAWS if name in LAWS else all_laws()
+    if name not in laws:
+        raise ValueError(f"law: unknown law {name!r}; choose one of {sorted(laws)} (a plugin's law is "
+                         "found once its package is installed)")
+    return laws[name](**params)
