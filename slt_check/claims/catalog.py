@@ -34,7 +34,7 @@ from slt_check.claims import peers as claims_peers
 from slt_check.claims import sampling as claims_sampling
 from slt_check.claims import search_vs_construction as claims_search
 from slt_check.claims import success as claims_success
-from slt_check.claims.base import KINDS, SCALES, SOURCES, VERDICTS, Claim, forall_result
+from slt_check.claims.base import KINDS, SCALES, SOURCES, VERDICTS, Claim, forall_result, pick
 from slt_check.claims.rates import RateClaim
 from slt_check.core import bounds
 from slt_check.core.laws import Hyperbolic
@@ -51,17 +51,11 @@ __all__ = ["Claim", "SOURCES", "KINDS", "VERDICTS", "SCALES", "CLAIMS", "RATE_CL
 # Each measure runs the check functions of :mod:`slt_check.claims.checks` at an effort set by ``scale``.
 # Effort per scale: (smoke, ci, full).
 
-def _pick(scale: str, smoke: Any, ci: Any, full: Any) -> Any:
-    if scale not in SCALES:
-        raise ValueError(f"scale: expected one of {SCALES}, got {scale!r}")
-    return {"smoke": smoke, "ci": ci, "full": full}[scale]
-
-
 _result = forall_result
 
 
 def _m_r1(scale: str) -> dict[str, Any]:
-    n = _pick(scale, 10**5, 10**6, 10**7)
+    n = pick(scale, 10**5, 10**6, 10**7)
     out = []
     for s in seed_grid(101, 3):
         rng = np.random.default_rng(s)
@@ -87,7 +81,7 @@ def _digit_batch(gamma: float, M: int, n: int, rng: np.random.Generator) -> tupl
 
 
 def _m_r2(scale: str) -> dict[str, Any]:
-    n = _pick(scale, 300, 3000, 30000)
+    n = pick(scale, 300, 3000, 30000)
     rng = np.random.default_rng(2)
     out = []
     for gamma in (1.2, 1.5, bounds.PHI):
@@ -110,7 +104,7 @@ def _m_r2b(scale: str) -> dict[str, Any]:
 
 
 def _m_r3(scale: str) -> dict[str, Any]:
-    n = _pick(scale, 10**4, 10**5, 10**6)
+    n = pick(scale, 10**4, 10**5, 10**6)
     rng = np.random.default_rng(3)
     a = rng.standard_normal(n) * 10.0 ** rng.uniform(-8, 8, n)
     b = rng.standard_normal(n) * 10.0 ** rng.uniform(-8, 8, n)
@@ -121,7 +115,7 @@ def _m_r3(scale: str) -> dict[str, Any]:
 
 
 def _m_r4(scale: str) -> dict[str, Any]:
-    n = _pick(scale, 200, 2000, 20000)
+    n = pick(scale, 200, 2000, 20000)
     rng = np.random.default_rng(4)
     out = []
     for _ in range(n):
@@ -137,7 +131,7 @@ def _m_tile_edge(scale: str) -> dict[str, Any]:
     lost when every product sits exactly on its tile's lower edge)."""
 
     cex = C.check_tile_edge(0.15625, 0.3, 21, np.array([0.0, 0.5] + [0.0] * 6 + [0.5] + [0.0] * 12))
-    n = _pick(scale, 200, 2000, 20000)
+    n = pick(scale, 200, 2000, 20000)
     rng = np.random.default_rng(44)
     misclassified, bound_broken = 0, 0
     for _ in range(n):
@@ -168,7 +162,7 @@ def _m_r7(scale: str) -> dict[str, Any]:
 
 
 def _m_r8(scale: str, output_relu: bool | None = None, claim: str = "R8") -> dict[str, Any]:
-    n = _pick(scale, 10, 60, 400)
+    n = pick(scale, 10, 60, 400)
     rng = np.random.default_rng(8)
     out = []
     for i in range(n):
@@ -190,7 +184,7 @@ def e2e_cases(scale: str) -> list[dict[str, Any]]:
     """The pre-registered end-to-end grid of a scale (the reference shapes and values): targets,
     ``w_max``, ``x_max``, ``ε``, ``δ``, sharing and output ReLU, seeds from ``seed_grid(12345, n)``."""
 
-    n = _pick(scale, 4, 16, 64)
+    n = pick(scale, 4, 16, 64)
     shapes = [(3, 4, 4, 2), (2, 4, 3, 1), (1, 1), (4, 3), (2, 2, 2, 2, 2)]
     cases = []
     for i, s in enumerate(seed_grid(12345, n)):
@@ -328,7 +322,7 @@ def _m_fig1(scale: str) -> dict[str, Any]:
 
 
 def _m_scale(scale: str) -> dict[str, Any]:
-    n = _pick(scale, 50, 300, 3000)
+    n = pick(scale, 50, 300, 3000)
     rng = np.random.default_rng(21)
     out = []
     for _ in range(n):

@@ -22,7 +22,7 @@ import numpy as np
 
 from slt_check.certificates import precision
 from slt_check.certificates.sup_error import certified_bound, stages_of, sup_error
-from slt_check.claims.base import Claim, merge_results, recheck_extra
+from slt_check.claims.base import Claim, merge_results, pick, recheck_extra
 from slt_check.claims.rates import Preregistration, RateClaim, design, grid, with_targets
 from slt_check.claims.trials import compact_trial, ticket_trial
 from slt_check.constructions import Problem, get_construction, sample_counts
@@ -47,14 +47,6 @@ __all__ = [
     "check_burkholz_depth",
     "check_counting",
 ]
-
-_SCALE = {"smoke": 0, "ci": 1, "full": 2}
-
-
-def _pick(scale: str, *vals: Any) -> Any:
-    if scale not in _SCALE:
-        raise ValueError(f"scale: expected one of {tuple(_SCALE)}, got {scale!r}")
-    return vals[_SCALE[scale]]
 
 
 def _verdict(holds: bool, slack: float | None, **details: Any) -> dict[str, Any]:
@@ -135,6 +127,7 @@ RATE_CLAIMS: dict[str, RateClaim] = {
          "full": _peer_cells(80, "pensia", 8000, widths=_SHAPES_FULL, eps=(0.1, 0.05, 1e-2, 1e-3),
                              delta=(0.1, 0.04, 0.02, 0.005), family=_FAMILIES)},
         ticket_trial, 2026_1206_21, (Preregistration(2026_1206_22, "659891b"),), files=_PENSIA_FILES,
+        extra=recheck_extra,
         expect="violated", why="N depends on min(η, δ) = η for every δ ≥ η, so the failure rate does not "
         "shrink with δ (first seen at 2-3-2, ε = 0.05, δ = 0.02: 56/1425)"),
     # certificate-aware selection on pensia's G of the union plan (whose width accounts for δ; the
@@ -148,7 +141,8 @@ RATE_CLAIMS: dict[str, RateClaim] = {
                            eps=(1e-1, 1e-2, 1e-3), delta=(0.1, 0.02), family=_FAMILIES),
          "full": _peer_cells(60, "pensia", 8100, _XPREC_OPTS, widths=_SHAPES_FULL,
                              eps=(1e-1, 1e-2, 1e-3), delta=(0.1, 0.02, 0.005), family=_FAMILIES)},
-        ticket_trial, 2026_1206_23, (Preregistration(2026_1206_24, "659891b"),), files=_PRECISION_FILES),
+        ticket_trial, 2026_1206_23, (Preregistration(2026_1206_24, "659891b"),), files=_PRECISION_FILES,
+        extra=recheck_extra),
     # pair search at N = ⌈ln(1/δ)/p(w)⌉, law U[−√2, √2]: interior and edge weights
     "P-malach-poly": RateClaim(
         "P-malach-poly", {"w": (0.05, 0.37, 0.9, 1.0), "η": (1e-1, 1e-2, 1e-3), "δ": (0.1, 0.02)},
@@ -173,7 +167,7 @@ RATE_CLAIMS: dict[str, RateClaim] = {
                              widths=((2, 2, 1), (2, 3, 2), (3, 4, 2), (4, 6, 2), (8, 3, 1), (2, 2, 2, 1), (8, 8, 2)),
                              eps=(0.1, 0.05, 1e-2), delta=(0.1, 0.02, 0.005), family=("uniform", "kaiming"))},
         ticket_trial, 2026_1206_27, (Preregistration(2026_1206_28, "659891b"),), files=_BURKHOLZ_FILES,
-        n_screen={"smoke": 3, "ci": 6, "full": 8}, slow_at=("ci", "full"), fallback="smoke"),
+        n_screen={"smoke": 3, "ci": 6, "full": 8}, slow_at=("ci", "full"), fallback="smoke", extra=recheck_extra),
     # pensia's certificate-aware selection at depth 3 and ε = 1e-5, on the compact path (≈ 2 s a draw;
     # the property test is slow). First seen: 3/10 failures at δ = 0.01 (160–190 weights missed by the
     # fixed 32-candidate window at η_i ≈ 1e-9). The plan does not depend on δ here (min(η, δ) = η),
@@ -194,19 +188,12 @@ RATE_CLAIMS: dict[str, RateClaim] = {
 fixed target (seed ``base + i``)."""
 
 
-def _measure_rates(claim_id: str, scale: str) -> dict[str, Any]:
-    c = RATE_CLAIMS[claim_id]
-    if c.trial is not ticket_trial:  # a coverage event, or the compact path's certificate: no MILP re-check
-        return c.result(scale)
-    return c.result(scale, extra=recheck_extra)
-
-
 def _measure_depth3(scale: str) -> dict[str, Any]:
     """X-prec-depth3 costs about 2 s a draw: measured at the ci and full scales only."""
     if scale == "smoke":
         return {"verdict": "not tested", "slack": None,
                 "details": {"summary": "slow (about 2 s a draw): measured at the ci and full scales only"}}
-    return _measure_rates("X-prec-depth3", scale)
+    return RATE_CLAIMS["X-prec-depth3"].result(scale)
 
 
 def _with_recheck_line(res: dict[str, Any]) -> dict[str, Any]:
@@ -257,8 +244,8 @@ def _precision_trial(arg: tuple[Any, float, int, bool]) -> dict[str, Any]:
 def _measure_xprec(scale: str) -> dict[str, Any]:
     """X-prec's verdict is its rate; the soundness check (certified ≤ B(per-layer deviation)) is a
     sanity check of the precision bound, reported beside it and not counted."""
-    res = _measure_rates("X-prec", scale)
-    res["details"]["sanity_soundness"] = check_precision_soundness(n_seeds=_pick(scale, 5, 20, 60))
+    res = RATE_CLAIMS["X-prec"].result(scale)
+    res["details"]["sanity_soundness"] = check_precision_soundness(n_seeds=pick(scale, 5, 20, 60))
     return res
 
 
@@ -280,8 +267,8 @@ def check_malach_growth(etas: Sequence[float] = (1e-1, 1e-2, 1e-3), n_seeds: int
 
 
 def _measure_malach(scale: str) -> dict[str, Any]:
-    return _with_recheck_line(merge_results({"rate": _measure_rates("P-malach-poly", scale),
-                                             "growth": check_malach_growth(n_seeds=_pick(scale, 10, 30, 100))},
+    return _with_recheck_line(merge_results({"rate": RATE_CLAIMS["P-malach-poly"].result(scale),
+                                             "growth": check_malach_growth(n_seeds=pick(scale, 10, 30, 100))},
                                             slack_from="rate"))
 
 
@@ -313,7 +300,7 @@ def _burkholz_depth_trial(arg: tuple[tuple[int, ...], float, int, int, int]) -> 
 
 
 def _measure_burkholz(scale: str) -> dict[str, Any]:
-    return _with_recheck_line(merge_results({"rate": _measure_rates("P-burkholz-depth", scale),
+    return _with_recheck_line(merge_results({"rate": RATE_CLAIMS["P-burkholz-depth"].result(scale),
                                              "depth": check_burkholz_depth()}, slack_from="rate"))
 
 
@@ -351,7 +338,7 @@ def check_counting(
 # ------------------------------------------------------------------------------ registry
 def _m(fn: Any, **by_scale: Any) -> Any:
     def measure(scale: str) -> dict[str, Any]:
-        kw = {k: _pick(scale, *v) for k, v in by_scale.items()}
+        kw = {k: pick(scale, *v) for k, v in by_scale.items()}
         return fn(**kw)
 
     return measure
@@ -374,8 +361,7 @@ PEER_CLAIMS: list[Claim] = [
     Claim("P-pensia-delta", "pensia at N = ⌈3·log₂(2W/min(η,δ))⌉ (C = 3 of their Exp. 1): "
           "P(sup error > ε) ≤ δ, the sup error on the tightest sound bound (the certificate, else the "
           "exact MILP's proven upper bound)", "third-party", "Pensia et al. 2020 (C not explicit; ours: 3)",
-          "probability", [_TR], lambda scale: _measure_rates("P-pensia-delta", scale),
-          rate=RATE_CLAIMS["P-pensia-delta"],
+          "probability", [_TR], rate=RATE_CLAIMS["P-pensia-delta"],
           title="Pensia et al.: failure rate",
           doc="docs/reconstruction.md#pensia", code=("constructions/pensia.py", "core/subset_sum_grow.py")),
     Claim("X-prec", "Certificate-aware selection (added): pensia at the G of its union plan "

@@ -121,12 +121,9 @@ def rate_claim(
         grids = {s: tuple(Cell(c.label, c.delta, {**c.params, "construction": construction}) for c in cells)
                  for s, cells in grids.items()}
     rate = RateClaim(id, domain, grids, trial or ticket_trial, screen_master, tuple(confirmations),
-                     files=tuple(files), expect=expect, why=why, **rate_options)
-
-    def measure(scale: str) -> dict[str, Any]:
-        return rate.result(scale, extra=recheck_extra if trial is None else None)
-
-    return Claim(id, statement, source, tag or f"{source}: {id}", "probability", tuple(tests), measure,
+                     files=tuple(files), expect=expect, why=why,
+                     extra=recheck_extra if trial is None else None, **rate_options)
+    return Claim(id, statement, source, tag or f"{source}: {id}", "probability", tuple(tests),
                  breaks=tuple(breaks), rate=rate,
                  slack_definition="δ ÷ the 95 % Clopper–Pearson upper limit of the failure rate, smallest over "
                                   "the confirmed cells")

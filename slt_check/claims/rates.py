@@ -106,6 +106,8 @@ class RateClaim:
         ``slow`` there); ``fallback``: the scale the default run measures instead (``None``: none).
     requires: modules the trial imports beyond the core dependencies (e.g. ``"torch"``); the property
         test is skipped, saying so, where one is missing.
+    extra: ``extra(two_stage, outcomes) -> dict`` added to the result's details (e.g. the exact
+        re-check summary of ticket draws, :func:`slt_check.claims.base.recheck_extra`).
     """
 
     id: str
@@ -123,6 +125,7 @@ class RateClaim:
     slow_at: frozenset[str] | tuple[str, ...] = frozenset()
     fallback: str | None = None
     requires: tuple[str, ...] = ()
+    extra: Callable[[TwoStage, list[list[dict[str, Any]]]], dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "slow_at", frozenset(self.slow_at))
@@ -194,7 +197,9 @@ class RateClaim:
     def result(self, scale: str, extra: Callable[[TwoStage, list[list[dict[str, Any]]]], dict[str, Any]]
                | None = None) -> dict[str, Any]:
         """The ledger result of :meth:`run`: verdict, slack (δ ÷ the worst confirmed cell's
-        Clopper–Pearson upper limit), the rate tests (one per confirmation) and the two-stage record."""
+        Clopper–Pearson upper limit), the rate tests (one per confirmation) and the two-stage record,
+        with ``extra`` (default: the claim's own :attr:`extra`) added to the details."""
+        extra = self.extra if extra is None else extra
         fp = self.fingerprint()  # of the code the draws run, read before they run
         ts, outcomes = self.run(scale)
         tests = [v for _, v in ts.confirmed]

@@ -225,6 +225,7 @@ PMAIN_RATE = RateClaim(
      "ci": _orseau_cells(30, _SHAPES_CI, (1e-1, 1e-2, 1e-3), (0.1, 0.02), 7000),
      "full": _orseau_cells(120, _SHAPES_FULL, (1e-1, 1e-2, 1e-3), (0.1, 0.02), 7000)},
     ticket_trial, 2026_1206_11, (Preregistration(2026_1206_12, "659891b"),), files=_ORSEAU_FILES,
+    extra=recheck_extra,
 )
 """P-main and R10 as one rate claim: every cell one fixed target (seed ``7000 + i``), ``G`` at the
 formula width ``N_w = ⌈8M ln(2MW/δ)⌉``; two stages (:mod:`slt_check.claims.rates`)."""
@@ -233,7 +234,7 @@ formula width ``N_w = ⌈8M ln(2MW/δ)⌉``; two stages (:mod:`slt_check.claims.
 @functools.lru_cache(maxsize=4)
 def pmain_rate(scale: str = "ci") -> dict[str, Any]:
     """P-main's (and R10's) two-stage result at ``scale`` (once per process)."""
-    return PMAIN_RATE.result(scale, extra=recheck_extra)
+    return PMAIN_RATE.result(scale)
 
 
 def measure_r10(scale: str = "ci") -> dict[str, Any]:
