@@ -171,3 +171,13 @@ def test_rate_claim_builds_ticket_draws_of_the_named_construction() -> None:
         Claim("X", "s", "user", "t", "forall", (), rate=c.rate)
     with pytest.raises(ValueError, match="a claim id is"):
         Claim("X Y", "s", "user", "t", "fixed", ())
+
+
+def test_ci_installs_the_example_plugin() -> None:
+    """CI installs ``examples/laplace_plugin`` (README's test command) so that its tests and its claim run."""
+    import os
+
+    if not os.environ.get("CI"):
+        pytest.skip("outside CI the example plugin is optional (pip install -e examples/laplace_plugin)")
+    assert "laplace" in all_constructions() and "laplace" in all_laws()
+    assert "LAP-delta" in [c.id for c in registry.all_claims()]
