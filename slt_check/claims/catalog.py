@@ -35,6 +35,7 @@ from slt_check.claims import sampling as claims_sampling
 from slt_check.claims import search_vs_construction as claims_search
 from slt_check.claims import success as claims_success
 from slt_check.claims.base import KINDS, SCALES, SOURCES, VERDICTS, Claim, forall_result, pick
+from slt_check.claims.problems import problem_grid
 from slt_check.claims.rates import RateClaim
 from slt_check.core import bounds
 from slt_check.core.laws import Hyperbolic
@@ -184,23 +185,7 @@ def e2e_cases(scale: str) -> list[dict[str, Any]]:
     """The pre-registered end-to-end grid of a scale (the reference shapes and values): targets,
     ``w_max``, ``x_max``, ``ε``, ``δ``, sharing and output ReLU, seeds from ``seed_grid(12345, n)``."""
 
-    n = pick(scale, 4, 16, 64)
-    shapes = [(3, 4, 4, 2), (2, 4, 3, 1), (1, 1), (4, 3), (2, 2, 2, 2, 2)]
-    cases = []
-    for i, s in enumerate(seed_grid(12345, n)):
-        rng = np.random.default_rng(s)
-        cases.append({
-            "widths": shapes[i % len(shapes)],
-            "w_max": float(rng.choice([0.3, 1.0, 2.5])),
-            "x_max": float(rng.choice([0.5, 1.0, 3.0])),
-            "eps": float(rng.choice([1e-1, 1e-2, 1e-4])),
-            "delta": float(rng.choice([0.05, 0.1])),
-            "sharing": ("per_weight", "per_input")[i % 2],
-            "output_relu": bool((i // 2) % 2),
-            "family": ("corners", "uniform", "normal")[i % 3],
-            "seed": int(s),
-        })
-    return cases
+    return problem_grid(12345, pick(scale, 4, 16, 64), [(3, 4, 4, 2), (2, 4, 3, 1), (1, 1), (4, 3), (2, 2, 2, 2, 2)])
 
 
 def e2e_runs(scale: str) -> list[dict[str, Any]]:

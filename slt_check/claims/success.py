@@ -46,6 +46,7 @@ from slt_check.claims.base import (
     merge_results,
     recheck_extra,
 )
+from slt_check.claims.problems import problem_grid
 from slt_check.claims.rates import Preregistration, RateClaim, design, with_targets
 from slt_check.claims.trials import ticket_trial
 from slt_check.constructions.base import Problem
@@ -69,22 +70,7 @@ PMAIN_CASE = RateCase("P-main", "grid of problems, δ=0.1", 0.1, n_for_power(0.1
 
 def grid_problems(case: RateCase = PMAIN_CASE) -> list[dict[str, Any]]:
     """The problems of P-main's grid, one per seed of ``seed_grid(master, n)``."""
-    shapes = case.params["shapes"]
-    out = []
-    for i, s in enumerate(case.seeds()):
-        rng = np.random.default_rng(s)
-        out.append({
-            "widths": tuple(shapes[i % len(shapes)]),
-            "w_max": float(rng.choice([0.3, 1.0, 2.5])),
-            "x_max": float(rng.choice([0.5, 1.0, 3.0])),
-            "eps": float(rng.choice([1e-1, 1e-2, 1e-4])),
-            "delta": case.delta,
-            "sharing": ("per_weight", "per_input")[i % 2],
-            "output_relu": bool((i // 2) % 2),
-            "family": ("corners", "uniform", "normal")[i % 3],
-            "seed": int(s),
-        })
-    return out
+    return problem_grid(case.master, case.n, case.params["shapes"], delta=case.delta)
 
 
 class _Sup:
