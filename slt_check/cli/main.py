@@ -20,8 +20,8 @@ from typing import Any, NoReturn
 from slt_check.certificates.float_safety import FloatRangeError, float_slack
 from slt_check.certificates.sup_error import sup_error_any
 from slt_check.cli import cnn as cnn_cli
-from slt_check.constructions import get_construction
 from slt_check.constructions.base import ConstructionFailed
+from slt_check.constructions.registry import get_construction
 from slt_check.core.affine import read_affine
 from slt_check.io.safe_io import Terminated, check_not_an_input, check_output_path, install_signal_handlers
 from slt_check.io.textio import printable

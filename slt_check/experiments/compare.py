@@ -23,9 +23,10 @@ from typing import Any
 import numpy as np
 
 from slt_check.certificates.sup_error import certified_bound, stages_of
-from slt_check.constructions import Problem, get_construction
+from slt_check.constructions.base import Problem
 from slt_check.constructions.factorial import FACTORIAL_LAWS, FACTORIAL_RULES
 from slt_check.constructions.min_candidates import factorial_min_candidates
+from slt_check.constructions.registry import get_construction
 from slt_check.core import bounds
 from slt_check.core.coverage import COVERAGE_LAWS, minimal_samples
 from slt_check.core.stats import seed_grid, slope_ci
