@@ -173,12 +173,12 @@ def test_burkholz_G_independent_of_target():
 
 
 def test_factorial_min_candidates_is_minimal():
-    from slt_check.constructions.min_candidates import factorial_min_candidates
+    from slt_check.claims.min_candidates import factorial_min_candidates
     from slt_check.constructions.rules import ExactSubsetSum
 
     m = factorial_min_candidates("uniform", "exact_subset_sum", 1e-3, [1, 2, 3])
-    import slt_check.constructions.min_candidates as cmp
-    from slt_check.constructions.min_candidates import factorial_law
+    import slt_check.claims.min_candidates as cmp
+    from slt_check.claims.min_candidates import factorial_law
 
     law = factorial_law("uniform", 1)
     for s, n, w in zip([1, 2, 3], m["n_star"], m["w"], strict=True):
