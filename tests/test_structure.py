@@ -40,15 +40,18 @@ def _sources() -> dict[str, tuple[ast.Module, bool]]:
     return out
 
 
-def _edges(name: str, tree: ast.Module, is_package: bool, mods: set[str]) -> set[str]:
+def _edges(name: str, tree: ast.Module, is_package: bool, mods: set[str], packages: frozenset[str] = frozenset()
+           ) -> set[str]:
     """The modules that ``name`` makes Python run or read, by the broadest static definition:
 
     * every ``import`` and ``from … import`` statement, wherever it stands (module level, inside a
       function or a class, under ``if TYPE_CHECKING``), relative ones resolved;
     * ``import a.b.c`` runs ``a.b`` and ``a.b.c``; ``from a.b import c`` reads the package ``a.b`` (its
       ``__init__``) and runs ``a.b.c`` when that is a module;
-    * a string constant that names a module (``"slt_check.cli.ledger"``, or
-      ``"slt_check.core.bounds:n_digits"``): what ``importlib.import_module`` is handed.
+    * a string constant that names a module file (``"slt_check.cli.ledger"``), or anything in one
+      (``"slt_check.core.bounds:n_digits"``): what ``importlib.import_module`` is handed. A bare
+      package name (one of ``packages``) is not counted: such a string is an entry-point group
+      (``"slt_check.constructions"``), and a package's ``__init__`` holds nothing to import by name.
 
     A package that contains ``name`` runs before ``name`` does, so it is an edge only when ``name``
     reads it explicitly (``from slt_check.constructions import sample_counts`` inside
@@ -79,13 +82,16 @@ def _edges(name: str, tree: ast.Module, is_package: bool, mods: set[str]) -> set
                 if a.name.split(".")[0] == ROOT:
                     add(a.name, False)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            add(node.value.partition(":")[0], False)
+            module, colon, _ = node.value.partition(":")
+            if colon or module not in packages:
+                add(module, False)
     return deps
 
 
 def _graph_of(sources: dict[str, tuple[ast.Module, bool]]) -> dict[str, set[str]]:
     mods = set(sources)
-    return {m: _edges(m, tree, is_package, mods) for m, (tree, is_package) in sources.items()}
+    packages = frozenset(m for m, (_, is_package) in sources.items() if is_package)
+    return {m: _edges(m, tree, is_package, mods, packages) for m, (tree, is_package) in sources.items()}
 
 
 def _graph() -> tuple[dict[str, set[str]], list[tuple[str, int, str]]]:
@@ -239,4 +245,7 @@ def test_a_loop_through_a_module_named_by_a_string_is_detected() -> None:
     assert _planted(**{"slt_check.z.main": 'SRC = "slt_check.z.ledger:f"\n',
                        "slt_check.z.ledger": "import slt_check.z.main\n"}) == [
         ["slt_check.z.ledger", "slt_check.z.main"]]
+    # an entry-point group that happens to be a package's name is no import
+    assert _planted(**{"slt_check.z.__init__": "from slt_check.z.main import X\n",
+                       "slt_check.z.main": 'GROUPS = ("slt_check.z",)\n'}) == []
 
