@@ -39,9 +39,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from slt_check.constructions import get_construction
 from slt_check.constructions.base import Problem
 from slt_check.constructions.edge_popup import certify_general, train_mask
+from slt_check.constructions.registry import get_construction
 from slt_check.io.safe_io import atomic_write_json
 from slt_check.io.textio import json_ready
 from slt_check.io.torch_io import net_from_torch

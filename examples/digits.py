@@ -36,8 +36,8 @@ from typing import Any
 
 import numpy as np
 
-from slt_check.constructions import CONSTRUCTIONS, ConstructionFailed, get_construction
-from slt_check.constructions.base import Problem
+from slt_check.constructions.base import ConstructionFailed, Problem
+from slt_check.constructions.registry import CONSTRUCTIONS, get_construction
 from slt_check.core.nets import ReLUNet
 from slt_check.io.textio import json_ready
 from slt_check.io.torch_io import net_from_torch, net_to_torch

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from slt_check.claims.conv import WIDTH_EPS, measure_width, width_table
-from slt_check.constructions import get_construction
 from slt_check.constructions.base import Problem
+from slt_check.constructions.registry import get_construction
 from slt_check.experiments.plotting import read_json, save_figure, style, write_json
 
 ROOT = Path(__file__).resolve().parent

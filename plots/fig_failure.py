@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from slt_check.constructions import Problem, get_construction
+from slt_check.constructions.base import Problem
+from slt_check.constructions.registry import get_construction
 from slt_check.core import bounds
 from slt_check.core.stats import failure_rate_test, rate_verdict, seed_grid
 from slt_check.experiments.minwidth import failures_at, width_option_of

@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from slt_check.constructions import Problem, get_construction
+from slt_check.constructions.base import Problem
+from slt_check.constructions.registry import get_construction
 from slt_check.core.stats import rate_verdict, seed_grid
 from slt_check.experiments.minwidth import failures_at
 from slt_check.experiments.plotting import (

@@ -32,7 +32,8 @@ from typing import Any
 import numpy as np
 
 from slt_check.claims.success import SIZE_CASE
-from slt_check.constructions import Problem, get_construction
+from slt_check.constructions.base import Problem
+from slt_check.constructions.registry import get_construction
 from slt_check.core import bounds
 from slt_check.core.stats import holds_max_failures
 from slt_check.experiments.minwidth import neurons_per_weight, rate_rule_search, width_option_of

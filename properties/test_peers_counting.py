@@ -15,7 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from slt_check.claims.peers import check_counting
-from slt_check.constructions import Problem, get_construction
+from slt_check.constructions.base import Problem
+from slt_check.constructions.registry import get_construction
 from slt_check.core.bounds import counting_lower_bound
 from slt_check.core.coverage import covered_intervals, minimal_cover_n
 

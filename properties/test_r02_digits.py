@@ -15,8 +15,8 @@ import pytest
 from hypothesis import example, given
 
 from slt_check.claims import checks as C
-from slt_check.claims import strategies as S
 from slt_check.core import bounds
+from slt_testing import strategies as S
 
 
 def _case(gamma: float, frac: float, u: float, M: int) -> tuple[np.ndarray, np.ndarray]:

@@ -22,7 +22,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from slt_check.claims import checks as C
-from slt_check.claims import strategies as S
+from slt_testing import strategies as S
 
 
 @pytest.mark.claim("R3")

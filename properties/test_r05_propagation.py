@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 
 from slt_check.certificates.sup_error import sup_error
 from slt_check.claims import checks as C
-from slt_check.claims import strategies as S
 from slt_check.core.nets import ReLUNet
 from slt_check.pipeline.build import build_ticket
 from slt_check.tickets.targets import random_target
+from slt_testing import strategies as S
 
 
 @pytest.mark.claim("R8")

@@ -29,11 +29,11 @@ import pytest
 from hypothesis import example, given
 
 from slt_check.claims import checks as C
-from slt_check.claims import strategies as S
 from slt_check.core.nets import ReLUNet
 from slt_check.core.stats import seed_grid
 from slt_check.pipeline.build import build_ticket
 from slt_check.tickets.targets import random_target
+from slt_testing import strategies as S
 
 
 def _build(p: dict[str, Any]) -> Any:

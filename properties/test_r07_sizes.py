@@ -22,9 +22,9 @@ import pytest
 from hypothesis import given
 
 from slt_check.claims import checks as C
-from slt_check.claims import strategies as S
 from slt_check.claims import success as claims_success
 from slt_check.pipeline.build import build_ticket
+from slt_testing import strategies as S
 
 
 @pytest.mark.claim("P-size")

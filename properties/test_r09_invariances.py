@@ -19,9 +19,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from slt_check.claims import checks as C
-from slt_check.claims import strategies as S
 from slt_check.core.nets import ReLUNet
 from slt_check.pipeline.build import build_ticket
+from slt_testing import strategies as S
 
 
 def _pin(w: float, w_max: float, M: int, N: int, k: int) -> dict[str, Any]:

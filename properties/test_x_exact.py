@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 
 from slt_check.certificates.exact import ExactSupError, exact_sup_error
 from slt_check.certificates.sup_error import sup_error
-from slt_check.claims import strategies as S
 from slt_check.pipeline.build import build_ticket
 from slt_check.tickets.targets import random_target
+from slt_testing import strategies as S
 
 
 def _tol(ex: ExactSupError) -> float:

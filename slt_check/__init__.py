@@ -10,7 +10,8 @@ Quick start::
 
 from slt_check._version import __version__  # noqa: E402
 from slt_check.certificates.sup_error import SupError, sup_error  # noqa: E402
-from slt_check.constructions import CONSTRUCTIONS, ConstructionFailed, Problem, get_construction  # noqa: E402
+from slt_check.constructions.base import ConstructionFailed, Problem  # noqa: E402
+from slt_check.constructions.registry import CONSTRUCTIONS, get_construction  # noqa: E402
 from slt_check.core.nets import ReLUNet  # noqa: E402
 from slt_check.pipeline.build import BuildResult, build, build_ticket  # noqa: E402
 from slt_check.pipeline.verify import load_ticket, verify_ticket  # noqa: E402

@@ -1,4 +1,4 @@
-"""`pytest properties` catches the broken variants of :data:`slt_check.claims.breaks.MUTATIONS`.
+"""`pytest properties` catches the broken variants of :data:`slt_testing.breaks.MUTATIONS`.
 
 Each mutation is applied by monkeypatching in a fresh interpreter before the property modules are
 imported; the run must fail, and every claim the mutation names must list it in its ``breaks``
@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import pytest
 
-from slt_check.claims.breaks import MUTATIONS, failures, run
 from slt_check.claims.catalog import all_claims
+from slt_testing.breaks import MUTATIONS, failures, run
 
 
 def test_every_mutation_is_named_by_its_claims() -> None:

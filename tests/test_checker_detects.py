@@ -8,7 +8,7 @@ with uniform (not log-uniform) magnitudes (R1); base-3/2 digits where R2b expect
 counterexample; R8's bound halved; the uniform law in R11's cost check; a pair search at half the
 cost (P-fig1); a cover solver that over-claims (LB-counting). The ledger's "breaks caught" column
 lists them with the prefix "checker:"; library mutations under which ``pytest properties`` itself
-fails are in :mod:`slt_check.claims.breaks` (``tests/test_breaks.py``).
+fails are in :mod:`slt_testing.breaks` (``tests/test_breaks.py``).
 """
 
 from __future__ import annotations

@@ -8,8 +8,9 @@ import pytest
 import torch
 
 from slt_check import random_target
-from slt_check.constructions import ConstructionFailed, Problem, get_construction
+from slt_check.constructions.base import ConstructionFailed, Problem
 from slt_check.constructions.edge_popup import EdgePopup, certify_general
+from slt_check.constructions.registry import get_construction
 from slt_check.pipeline.build import build_ticket
 from slt_check.pipeline.verify import load_ticket, verify_ticket
 

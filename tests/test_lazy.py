@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 import slt_check.pipeline.build as pipeline
 import slt_check.sources.lazy as lazy
-from slt_check.constructions import CONSTRUCTIONS, get_construction, rules
+from slt_check.constructions import rules
 from slt_check.constructions.base import ConstructionFailed, Problem
+from slt_check.constructions.registry import CONSTRUCTIONS, get_construction
 from slt_check.constructions.rules import GreedyDigits
 from slt_check.core import digits
 from slt_check.core.bounds import GAMMA

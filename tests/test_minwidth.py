@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import slt_check.experiments.minwidth as mw
-from slt_check.constructions import Problem
+from slt_check.constructions.base import Problem
 from slt_check.core.stats import clopper_pearson, seed_grid
 
 

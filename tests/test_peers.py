@@ -7,7 +7,7 @@ import pytest
 
 from slt_check import build_ticket, get_construction, random_target, verify_ticket
 from slt_check.certificates.sup_error import sup_error
-from slt_check.constructions import Problem
+from slt_check.constructions.base import Problem
 from slt_check.constructions.malach import pair_samples, pair_success_prob
 from slt_check.constructions.pensia import PENSIA_C, pensia_samples
 from slt_check.constructions.rules import RULES, ExactSubsetSum, PairSearch
@@ -173,12 +173,12 @@ def test_burkholz_G_independent_of_target():
 
 
 def test_factorial_min_candidates_is_minimal():
+    from slt_check.claims.min_candidates import factorial_min_candidates
     from slt_check.constructions.rules import ExactSubsetSum
-    from slt_check.constructions.min_candidates import factorial_min_candidates
 
     m = factorial_min_candidates("uniform", "exact_subset_sum", 1e-3, [1, 2, 3])
-    import slt_check.constructions.min_candidates as cmp
-    from slt_check.constructions.min_candidates import factorial_law
+    import slt_check.claims.min_candidates as cmp
+    from slt_check.claims.min_candidates import factorial_law
 
     law = factorial_law("uniform", 1)
     for s, n, w in zip([1, 2, 3], m["n_star"], m["w"], strict=True):
@@ -278,8 +278,9 @@ def test_pensia_planned_width_grows_by_a_constant_per_decade(widths, delta, w_ma
     """N(ε/10) − N(ε) ≤ C·log₂10 + 1 for ε ∈ 1e-1…1e-10 (the plan's formula)."""
     import math
 
-    from slt_check.constructions import Problem, get_construction
+    from slt_check.constructions.base import Problem
     from slt_check.constructions.pensia import PENSIA_C
+    from slt_check.constructions.registry import get_construction
 
     con = get_construction("pensia")
     Ns = [con.plan(Problem(tuple(widths), 10.0**-k, delta, w_max=w_max))["n_samples"] for k in range(1, 11)]

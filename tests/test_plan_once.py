@@ -104,7 +104,8 @@ def test_a_construction_without_takes_plan_still_builds(plan_calls: list[str]) -
 def test_the_estimate_is_computed_from_the_plan() -> None:
     """Dense: G parameters × the dense rate; lazy: weights × candidates × the lazy rate; the exact rule
     adds its per weight-half search; the text says it is an estimate and from what."""
-    from slt_check.constructions import Problem, get_construction
+    from slt_check.constructions.base import Problem
+    from slt_check.constructions.registry import get_construction
 
     prob = Problem((2, 3, 1), 0.01, 0.1)
     con = get_construction("orseau")

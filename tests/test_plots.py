@@ -10,7 +10,8 @@ import math
 import numpy as np
 import pytest
 
-from slt_check.constructions import Problem, get_construction
+from slt_check.constructions.base import Problem
+from slt_check.constructions.registry import get_construction
 from slt_check.core import bounds
 from slt_check.core.stats import failure_rate_test, holds_max_failures, rate_verdict
 from slt_check.experiments.minwidth import neurons_per_weight

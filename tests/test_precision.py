@@ -11,8 +11,7 @@ from hypothesis import strategies as st
 from slt_check import build_ticket, get_construction, random_target
 from slt_check.certificates.precision import layer_precisions, precision_bound
 from slt_check.certificates.sup_error import sup_error
-from slt_check.constructions import Problem
-from slt_check.constructions.base import ConstructionFailed
+from slt_check.constructions.base import ConstructionFailed, Problem
 from slt_check.constructions.rules import ExactSubsetSum
 from slt_check.core.bounds import per_weight_precision
 

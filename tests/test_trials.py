@@ -72,7 +72,7 @@ def test_converted_loops_give_the_serial_result_on_two_processes(monkeypatch) ->
     with its early stop, R10's success-rate check) give the same result on ``processes:2``."""
     import slt_check.runtime.trials as trials
     from slt_check.claims import checks as C
-    from slt_check.constructions import Problem
+    from slt_check.constructions.base import Problem
     from slt_check.core.stats import seed_grid
     from slt_check.experiments.minwidth import failures_at
     from slt_check.tickets.targets import random_target

@@ -67,7 +67,7 @@ class Claim:
     measure: ``callable(scale) -> {"verdict", "slack", "details"}``, or ``None``: then the rate
         claim's two-stage result (``rate.result(scale)``) when ``rate`` is set, else not measured.
     breaks: broken variants of the library its check is seen to catch (names of the mutations of
-        ``tests/support/breaks.py`` or of ``tests/test_checker_detects.py`` variants).
+        ``tests/support/slt_testing/breaks.py`` or of ``tests/test_checker_detects.py`` variants).
     sanity: ``True`` for a row no library bug can flip (a fact of the mathematics or of NumPy's
         sampling, e.g. the pair-search cost of P-fig1): kept and rendered apart, not counted among
         the verdicts.

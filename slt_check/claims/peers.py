@@ -23,10 +23,12 @@ import numpy as np
 from slt_check.certificates import precision
 from slt_check.certificates.sup_error import certified_bound, stages_of, sup_error
 from slt_check.claims.base import Claim, merge_results, pick, recheck_extra
+from slt_check.claims.min_candidates import factorial_min_candidates
 from slt_check.claims.rates import Preregistration, RateClaim, design, grid, with_targets
 from slt_check.claims.trials import compact_trial, ticket_trial
-from slt_check.constructions import Problem, get_construction, sample_counts
-from slt_check.constructions.min_candidates import factorial_min_candidates
+from slt_check.constructions import sample_counts
+from slt_check.constructions.base import Problem
+from slt_check.constructions.registry import get_construction
 from slt_check.core import coverage
 from slt_check.core.bounds import counting_lower_bound
 from slt_check.core.laws import Uniform

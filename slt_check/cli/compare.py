@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from slt_check.cli.main import _add_memory, _add_scale_out
+from slt_check.cli.options import add_memory, add_scale_out
 from slt_check.experiments.compare import experiment1_markdown, experiment1_networks, experiment1_weights, peers_table
 from slt_check.io.safe_io import atomic_write_text, check_output_path
 from slt_check.io.textio import json_ready, replace_block
@@ -48,8 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="write the table into this markdown file between the peers markers "
                    "(without a path: docs/results.md)")
 
-    _add_memory(p)
-    _add_scale_out(p)
+    add_memory(p)
+    add_scale_out(p)
     p.set_defaults(func=cmd_compare)
 
 

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 from slt_check.claims import ledger
-from slt_check.cli.main import _add_scale_out
+from slt_check.cli.options import add_scale_out
 from slt_check.io.safe_io import atomic_write_json
 from slt_check.io.textio import printable
 
@@ -54,7 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--update-baseline", action="store_true",
                    help="re-measure the CI regression snapshot and write properties/baseline.json")
 
-    _add_scale_out(p)
+    add_scale_out(p)
     p.set_defaults(func=cmd_ledger)
 
 

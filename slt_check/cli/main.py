@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import math
 import os
 import sys
 import warnings
@@ -20,8 +19,9 @@ from typing import Any, NoReturn
 from slt_check.certificates.float_safety import FloatRangeError, float_slack
 from slt_check.certificates.sup_error import sup_error_any
 from slt_check.cli import cnn as cnn_cli
-from slt_check.constructions import get_construction
+from slt_check.cli.options import add_memory, finite_number, positive_count, seed_value
 from slt_check.constructions.base import ConstructionFailed
+from slt_check.constructions.registry import get_construction
 from slt_check.core.affine import read_affine
 from slt_check.io.safe_io import Terminated, check_not_an_input, check_output_path, install_signal_handlers
 from slt_check.io.textio import printable
@@ -35,7 +35,6 @@ from slt_check.pipeline.build import (
 )
 from slt_check.pipeline.verify import load_ticket, target_digest
 from slt_check.runtime import memory, trials
-from slt_check.runtime.memory import DEFAULT_FRACTION, default_limit, format_size, parse_size
 from slt_check.tickets.conv_ticket import is_conv_ticket
 from slt_check.tickets.targets import default_target_seed, target_from_spec
 
@@ -97,66 +96,6 @@ class TicketRefused(ValueError):
     """A ticket file failed verification (exit code 4)."""
 
 
-def _float(name: str):  # noqa: ANN202
-    def conv(s: str) -> float:
-        try:
-            v = float(s)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name}: expected a number, got {s!r}") from None
-        if not math.isfinite(v):
-            raise argparse.ArgumentTypeError(f"{name}: must be finite, got {s!r}")
-        return v
-
-    return conv
-
-
-def _count(name: str):  # noqa: ANN202
-    def conv(s: str) -> int:
-        try:
-            v = int(s)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name}: expected a positive integer, got {s!r}") from None
-        if v < 1:
-            raise argparse.ArgumentTypeError(f"{name}: must be ≥ 1, got {s!r}")
-        return v
-
-    return conv
-
-
-def _seed(s: str) -> int:
-    try:
-        v = int(s)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"seed: expected a non-negative integer, got {s!r}") from None
-    if v < 0 or v >= 2**63:
-        raise argparse.ArgumentTypeError(f"seed: must be in [0, 2^63), got {s!r}")
-    return v
-
-
-def _size(s: str) -> int:
-    try:
-        return parse_size(s)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _add_memory(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--max-memory", type=_size, default=None, metavar="SIZE",
-                   help="refuse work whose estimated peak exceeds SIZE (e.g. 8G, 512M; also the environment "
-                   f"variable SLT_CHECK_MAX_MEMORY); default "
-                   f"{DEFAULT_FRACTION * 100:.0f}%% of this machine's memory ({format_size(default_limit())})")
-
-
-def _add_scale_out(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="run the trials on a dask.distributed scheduler (dask:tcp://host:port), a local dask "
-                   "cluster (dask-local:N) or local processes (processes:N); results are identical to a serial "
-                   "run (every trial is seeded from its case); a scheduler that does not answer within 30 s "
-                   "stops the command (exit 2)")
-    p.add_argument("--workers", type=_count("workers"), default=None,
-                   help="start a local dask cluster of N worker processes (same as --scheduler dask-local:N)")
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     b = sub.add_parser(
         "build",
@@ -181,18 +120,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--box", default=None, nargs="+", metavar="LO,HI",
                    help="CNN input box lo ≤ x ≤ hi per input, in the target's own units (e.g. normalised "
                    "MNIST pixels: --box=-0.4242,2.8215 or --box -0.4242 2.8215); default [−x_max, x_max]")
-    b.add_argument("--eps", type=_float("eps"), default=1e-2, help="target sup error ε (> 0)")
-    b.add_argument("--delta", type=_float("delta"), default=0.05, help="failure probability δ ∈ (0,1)")
-    b.add_argument("--seed", type=_seed, default=0, help="seed of G (and of a random target)")
-    b.add_argument("--target-seed", type=_seed, default=None,
+    b.add_argument("--eps", type=finite_number("eps"), default=1e-2, help="target sup error ε (> 0)")
+    b.add_argument("--delta", type=finite_number("delta"), default=0.05, help="failure probability δ ∈ (0,1)")
+    b.add_argument("--seed", type=seed_value, default=0, help="seed of G (and of a random target)")
+    b.add_argument("--target-seed", type=seed_value, default=None,
                    help="seed of a random target (default: --seed + 1_000_003)")
-    b.add_argument("--w-max", type=_float("w_max"), default=None,
+    b.add_argument("--w-max", type=finite_number("w_max"), default=None,
                    help="declared bound on |target weights| (default 1; for a CNN target its own max |w|)")
-    b.add_argument("--b-max", type=_float("b_max"), default=None,
+    b.add_argument("--b-max", type=finite_number("b_max"), default=None,
                    help="declared bound on |target biases| (default: the target's own max |b|). Targets with "
                    "biases (torch Linear(bias=True), npz b_k, random:<widths>[:family]:bias) are built on the "
                    "input [x; 1] with w_max' = max(w_max, b_max, 1) and x_max' = max(x_max, 1) (docs/biases.md)")
-    b.add_argument("--x-max", type=_float("x_max"), default=1.0, help="input box ‖x‖∞ ≤ x_max")
+    b.add_argument("--x-max", type=finite_number("x_max"), default=1.0, help="input box ‖x‖∞ ≤ x_max")
     b.add_argument("--output-relu", action=argparse.BooleanOptionalAction, default=None,
                    help="ReLU on the output layer; default: a torch model's own (a trailing ReLU is an "
                    "output ReLU), none for random and npz targets")
@@ -219,8 +158,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--lazy", action="store_true",
                    help="never materialise G: generate only the entries the selection needs and save a "
                    "compact ticket (automatic when dense G would exceed 2e7 parameters)")
-    b.add_argument("--jobs", type=_count("jobs"), default=1, help="worker processes for the lazy path")
-    _add_memory(b)
+    b.add_argument("--jobs", type=positive_count("jobs"), default=1, help="worker processes for the lazy path")
+    add_memory(b)
     b.set_defaults(func=cmd_build)
 
     c = sub.add_parser(
@@ -234,26 +173,27 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=_Formatter,
     )
     c.add_argument("file", help="ticket .npz written by `slt-check build`")
-    c.add_argument("--x-max", type=_float("x_max"), default=None,
+    c.add_argument("--x-max", type=finite_number("x_max"), default=None,
                    help="box half-width (default: the one the ticket was built for, printed)")
     c.add_argument("--target", default=None,
                    help="the target you expect (same syntax as build --target): the file's target must "
                    "equal it bit for bit")
     c.add_argument("--arch", default=None, help="architecture of a --target torch state dict (CNN tickets)")
-    c.add_argument("--search-seed", type=_seed, default=0, help="seed of the adversarial search")
+    c.add_argument("--search-seed", type=seed_value, default=0, help="seed of the adversarial search")
     c.add_argument("--exact", action="store_true",
                    help="also compute the exact sup error by mixed-integer programming (small tickets)")
     c.add_argument("--certificate", choices=("propagation", "crown", "best"), default="propagation",
                    help="which sound upper bound decides the verdict: the stage propagation certificate "
                    "(default, what builds accept), CROWN linear bounds on the difference network (about 3x "
                    "tighter at full size, under a second), or the smaller of the two (docs/certificates.md)")
-    c.add_argument("--time-limit", type=_float("time_limit"), default=60.0, metavar="SECONDS",
+    c.add_argument("--time-limit", type=finite_number("time_limit"), default=60.0, metavar="SECONDS",
                    help="wall-clock cap on the exact MILP (--exact, and the fallback for masks the stage "
                    "certificate cannot read); when it runs out, the MILP's sound upper bound so far decides "
                    "the verdict, and a note says so")
     c.add_argument("--json", action="store_true", help="print JSON instead of text")
-    c.add_argument("--jobs", type=_count("jobs"), default=1, help="worker processes to validate a compact ticket")
-    _add_memory(c)
+    c.add_argument("--jobs", type=positive_count("jobs"), default=1,
+                   help="worker processes to validate a compact ticket")
+    add_memory(c)
     c.set_defaults(func=cmd_check)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from slt_check.cli.main import _add_memory, _add_scale_out
+from slt_check.cli.options import add_memory, add_scale_out
 from slt_check.experiments.plotting import FIGURES
 from slt_check.experiments.report import run_report
 from slt_check.io.safe_io import check_output_path
@@ -33,8 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="also refresh plots/data/*.json, plots/figures/*.png and the figures block of docs/results.md")
     p.add_argument("--no-ledger", action="store_true", help="skip the claims ledger")
 
-    _add_memory(p)
-    _add_scale_out(p)
+    add_memory(p)
+    add_scale_out(p)
     p.set_defaults(func=cmd_report)
 
 

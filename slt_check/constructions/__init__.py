@@ -8,18 +8,9 @@
 * :mod:`~slt_check.constructions.registry`: every construction by name, :func:`get_construction`.
 
 Building a ticket (dense or lazy, verified, certified) is :mod:`slt_check.pipeline.build`.
+
+Like every subpackage, this one re-exports nothing: import from the module that defines a name
+(``from slt_check.constructions.registry import get_construction``), or from the top-level
+``slt_check``. A face that imported its own modules would close a loop with any of them that
+imports a sibling through the package (``from slt_check.constructions import sample_counts``).
 """
-
-from slt_check.constructions.base import Construction, ConstructionFailed, Problem
-from slt_check.constructions.orseau import Orseau
-from slt_check.constructions.registry import CONSTRUCTIONS, get_construction
-
-__all__ = [
-    "CONSTRUCTIONS",
-    "Construction",
-    "ConstructionFailed",
-    "Problem",
-    "get_construction",
-    "Orseau",
-]
-

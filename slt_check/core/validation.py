@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,7 +20,6 @@ __all__ = [
     "as_rng",
     "check_count",
     "MAX_TARGET_PARAMS",
-    "check_target_file",
     "check_real",
     "MAX_SCALE",
     "check_scale",
@@ -160,18 +158,3 @@ MAX_TARGET_PARAMS = 50_000_000
 """Most weights (entries of all layers) a target may have: 400 MB in float64, and far beyond what a
 ticket (whose ``G`` is much wider than the target) can be built for in memory. Random specs and
 ``.npz``/``.pt`` files declaring more are refused before anything is allocated."""
-
-
-def check_target_file(path: str, kind: str) -> None:
-    """A target file must exist, be a regular file and not be empty (one-line ``ValueError`` otherwise)."""
-    if not path:
-        raise ValueError(f"target: no {kind} file given (expected '{kind}:<file>')")
-    p = Path(path)
-    if not p.exists():
-        raise ValueError(f"target: no {kind} file at {path!r}")
-    if p.is_dir():
-        raise ValueError(f"target: {path!r} is a directory, not a {kind} file")
-    if not p.is_file():
-        raise ValueError(f"target: {path!r} is not a regular file")
-    if p.stat().st_size == 0:
-        raise ValueError(f"target: {path!r} is empty, not a {kind} file")

@@ -3,7 +3,7 @@
 * :func:`construction_row` — one construction on one small target at one (ε, δ): candidates per
   target weight (the sampled neurons each weight can choose from), neurons / dense parameters of
   ``G`` per target weight, kept parameters per target weight, depth, certified sup error, success.
-* :func:`~slt_check.constructions.min_candidates.factorial_min_candidates` (the law × rule factorial
+* :func:`~slt_check.claims.min_candidates.factorial_min_candidates` (the law × rule factorial
   for one weight) and :func:`~slt_check.core.stats.slope_ci` (samples per bit, with a 95 % CI) feed
   the tables.
 * :func:`peers_table` — the markdown table written by ``slt-check compare``.
@@ -23,9 +23,10 @@ from typing import Any
 import numpy as np
 
 from slt_check.certificates.sup_error import certified_bound, stages_of
-from slt_check.constructions import Problem, get_construction
+from slt_check.claims.min_candidates import factorial_min_candidates
+from slt_check.constructions.base import Problem
 from slt_check.constructions.factorial import FACTORIAL_LAWS, FACTORIAL_RULES
-from slt_check.constructions.min_candidates import factorial_min_candidates
+from slt_check.constructions.registry import get_construction
 from slt_check.core import bounds
 from slt_check.core.coverage import COVERAGE_LAWS, minimal_samples
 from slt_check.core.stats import seed_grid, slope_ci

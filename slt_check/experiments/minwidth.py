@@ -43,7 +43,8 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from slt_check.certificates.sup_error import sup_error
-from slt_check.constructions import CONSTRUCTIONS, ConstructionFailed, Problem, get_construction
+from slt_check.constructions.base import ConstructionFailed, Problem
+from slt_check.constructions.registry import CONSTRUCTIONS, get_construction
 from slt_check.core.stats import clopper_pearson, failure_rate_test, holds_max_failures, rate_verdict, seed_grid
 from slt_check.core.validation import check_delta, check_eps
 from slt_check.pipeline.build import build_ticket

@@ -4,7 +4,9 @@
 * :func:`save_figure` writes ``<stem>.pdf``, ``.svg`` and a 300 dpi ``.png`` deterministically (fixed
   ``svg.hashsalt``, no dates or producer strings), so the same data gives byte-identical files.
 * :func:`write_json` writes sorted keys, floats rounded to 12 significant digits, ``allow_nan=False``.
-* :func:`load_figure_module` loads ``plots/fig_<name>.py`` by path (``plots/`` is not a package).
+* :func:`load_figure_module` loads ``plots/fig_<name>.py`` by path (``plots/`` is not a package): from
+  the checkout when there is one, else from the copy the wheel ships as ``slt_check/_figures``
+  (:data:`SHIPPED_FIGURES`), so an installed ``slt-check report`` finds every figure.
 * Theory and measurement are told apart by the legend label: :func:`formula_label` (``"formula: …"``,
   drawn as lines without markers) and :func:`measured_label` (``"measured: …"``, markers with a 95 %
   interval); :func:`mean_ci`, :func:`slope_ci` and :func:`rate_ci` give those intervals;
@@ -18,6 +20,7 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import resources
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -33,6 +36,7 @@ from slt_check.io.textio import json_ready, loads_json, round_sig
 
 __all__ = [
     "PLOTS_DIR",
+    "SHIPPED_FIGURES",
     "DATA_DIR",
     "STYLE",
     "FIGURES",
@@ -46,6 +50,7 @@ __all__ = [
     "COLUMN_WIDTH",
     "PAGE_WIDTH",
     "load_figure_module",
+    "figure_script",
     "data_path",
     "formula_label",
     "measured_label",
@@ -62,8 +67,12 @@ __all__ = [
 
 PLOTS_DIR = (project_root() or Path.cwd()) / "plots"
 """The checkout's ``plots/`` folder (figure scripts, committed data and style; :mod:`slt_check.io.paths`)."""
+SHIPPED_FIGURES = Path(str(resources.files("slt_check") / "_figures"))
+"""The figure scripts and the style as the wheel ships them (``pyproject.toml``: the wheel's
+``force-include``); absent in a checkout, where :data:`PLOTS_DIR` has them."""
 DATA_DIR = PLOTS_DIR / "data"
-STYLE = PLOTS_DIR / "slt.mplstyle"
+STYLE = next((d / "slt.mplstyle" for d in (PLOTS_DIR, SHIPPED_FIGURES) if (d / "slt.mplstyle").is_file()),
+             PLOTS_DIR / "slt.mplstyle")
 FIGURES: tuple[str, ...] = (
     "width_vs_eps",
     "failure",
@@ -158,13 +167,24 @@ def save_figure(fig: Any, stem: str | os.PathLike[str], formats: tuple[str, ...]
     return out
 
 
+def figure_script(name: str) -> Path:
+    """The file of figure ``name``: ``plots/fig_<name>.py`` of the checkout, else the copy in
+    :data:`SHIPPED_FIGURES` (``ValueError`` naming both places if neither has it)."""
+    dirs = [d for d in (PLOTS_DIR, SHIPPED_FIGURES) if d.is_dir()]
+    if not dirs:
+        require_project_root("figures")  # outside a checkout: says how to point at one
+        raise ValueError(f"figures: no figure scripts at {str(PLOTS_DIR)!r} (nor shipped at "
+                         f"{str(SHIPPED_FIGURES)!r}); restore plots/ or reinstall slt-check")
+    for d in dirs:
+        if (d / f"fig_{name}.py").is_file():
+            return d / f"fig_{name}.py"
+    where = " or ".join(repr(str(d)) for d in dirs)
+    raise ValueError(f"name: no figure script fig_{name}.py in {where}; choose one of {FIGURES}")
+
+
 def load_figure_module(name: str) -> ModuleType:
-    """Import ``plots/fig_<name>.py`` by path (``ValueError`` if there is no such figure)."""
-    path = PLOTS_DIR / f"fig_{name}.py"
-    if not PLOTS_DIR.is_dir():
-        require_project_root("figures")
-    if not path.is_file():
-        raise ValueError(f"name: no figure script {str(path)!r}; choose one of {FIGURES}")
+    """Import figure ``name`` by path (:func:`figure_script`; ``ValueError`` if there is no such figure)."""
+    path = figure_script(name)
     spec = importlib.util.spec_from_file_location(f"slt_plots_fig_{name}", path)
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)

@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 
 from slt_check.certificates.sup_error import sup_error
-from slt_check.constructions import CONSTRUCTIONS, ConstructionFailed, Problem, get_construction
+from slt_check.constructions.base import ConstructionFailed, Problem
+from slt_check.constructions.registry import CONSTRUCTIONS, get_construction
 from slt_check.core import bounds
 from slt_check.core.stats import seed_grid
 from slt_check.experiments.minwidth import available, target_for_seed

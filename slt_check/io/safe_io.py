@@ -9,6 +9,8 @@
   non-writable directory, a path that is a directory, a wrong suffix.
 * :func:`check_not_an_input` refuses an output that is one of the command's input files (the same
   file under another name, a symlink or a hard link included), which the write would replace.
+* :func:`check_target_file` refuses an input file that is missing, not a regular file, or empty,
+  before a reader opens it.
 * The written file keeps the permission bits of the file it replaces; a new file gets the usual
   ``0o666`` less the umask (a private ``0600`` ticket stays private, ``umask 077`` is honoured).
 * :func:`install_signal_handlers` turns SIGTERM (and SIGHUP) into a :class:`Terminated` exception so
@@ -34,6 +36,7 @@ __all__ = [
     "atomic_write_json",
     "check_output_path",
     "check_not_an_input",
+    "check_target_file",
     "install_signal_handlers",
 ]
 
@@ -111,6 +114,21 @@ def check_not_an_input(out: str | os.PathLike[str], inputs: list[str | os.PathLi
                 f"{name}: {str(o)!r} is the input file {str(s)!r}; writing it would replace the input — "
                 "give another output file"
             )
+
+
+def check_target_file(path: str, kind: str) -> None:
+    """A target file must exist, be a regular file and not be empty (one-line ``ValueError`` otherwise)."""
+    if not path:
+        raise ValueError(f"target: no {kind} file given (expected '{kind}:<file>')")
+    p = Path(path)
+    if not p.exists():
+        raise ValueError(f"target: no {kind} file at {path!r}")
+    if p.is_dir():
+        raise ValueError(f"target: {path!r} is a directory, not a {kind} file")
+    if not p.is_file():
+        raise ValueError(f"target: {path!r} is not a regular file")
+    if p.stat().st_size == 0:
+        raise ValueError(f"target: {path!r} is empty, not a {kind} file")
 
 
 def _new_file_mode(p: Path) -> int:

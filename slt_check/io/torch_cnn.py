@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from slt_check.core.conv import MAX_CNN_PARAMS, ConvLayer, ConvNet, layer_shapes, parse_arch
-from slt_check.core.validation import check_target_file
+from slt_check.io.safe_io import check_target_file
 
 __all__ = ["load_torch_cnn", "CNN_ALLOWED_GLOBALS", "ticket_to_torch_cnn", "torch_file_is_cnn", "module_from_net"]
 

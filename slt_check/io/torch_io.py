@@ -28,7 +28,8 @@ import scipy.sparse as sp
 
 from slt_check.core.affine import AFFINE_KEY, network_on_x
 from slt_check.core.nets import ReLUNet
-from slt_check.core.validation import MAX_TARGET_PARAMS, check_target_file
+from slt_check.core.validation import MAX_TARGET_PARAMS
+from slt_check.io.safe_io import check_target_file
 
 __all__ = [
     "net_to_torch",

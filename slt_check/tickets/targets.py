@@ -26,8 +26,9 @@ from typing import Any
 import numpy as np
 
 from slt_check.core.nets import ReLUNet
-from slt_check.core.validation import MAX_TARGET_PARAMS, as_rng, check_positive, check_target_file
+from slt_check.core.validation import MAX_TARGET_PARAMS, as_rng, check_positive
 from slt_check.io.npz_io import array_bytes, read_npy_header
+from slt_check.io.safe_io import check_target_file
 from slt_check.io.torch_io import load_torch_target
 from slt_check.runtime import memory
 

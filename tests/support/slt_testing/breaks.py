@@ -4,9 +4,11 @@ Each mutation is applied by monkeypatching, in a fresh interpreter, *before* any
 imported, and ``pytest`` then runs the named property modules in that process (no xdist: the
 patch lives in this process only). ``tests/test_breaks.py`` (slow) asserts that each run fails and
 that the failing tests include the claims named in :data:`MUTATIONS`; the ledger's "breaks caught"
-column lists them per claim.
+column lists them per claim. Claims name a mutation by string (``Claim.breaks``); the library never
+imports this module.
 
-Run one by hand: ``python -m slt_check.claims.breaks orseau-width-half``.
+Run one by hand, from the repository root: ``PYTHONPATH=tests/support python -m slt_testing.breaks
+orseau-width-half``.
 
 * ``orseau-width-half`` — the 8 of ``N_w = ⌈8M ln(2MW/δ)⌉`` halved (:func:`slt_check.core.bounds.samples_per_group`);
   (:func:`slt_check.constructions.sample_counts.pensia_samples`);
@@ -30,11 +32,13 @@ Run one by hand: ``python -m slt_check.claims.breaks orseau-width-half``.
 from __future__ import annotations
 
 import math
+import os
 import re
 import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -48,6 +52,9 @@ from slt_check.pipeline import build as pipeline_build
 from slt_check.sources import lazy, selection
 
 __all__ = ["Mutation", "MUTATIONS", "apply", "run", "failures"]
+
+SUPPORT = Path(__file__).resolve().parent.parent
+"""The folder that holds this package (``tests/support``): on the child interpreter's path."""
 
 
 @dataclass(frozen=True)
@@ -210,11 +217,12 @@ def run(name: str, extra: tuple[str, ...] = (), timeout: float = 1800) -> subpro
     """Run the mutation's property modules under the mutation in a fresh interpreter; returns the
     completed process (``returncode != 0`` means the suite caught it; ``stdout`` lists the failures)."""
     m = MUTATIONS[name]
-    code = ("import sys, pytest; from slt_check.claims import breaks as B; B.apply(sys.argv[1]); "
+    code = ("import sys, pytest; from slt_testing import breaks as B; B.apply(sys.argv[1]); "
             "sys.exit(pytest.main(['-q', '-rf', '-p', 'no:cacheprovider', '-p', 'no:xdist', "
             "'-W', 'ignore::DeprecationWarning', *sys.argv[2:]]))")
+    path = os.pathsep.join(filter(None, [str(SUPPORT), os.environ.get("PYTHONPATH")]))
     return subprocess.run([sys.executable, "-c", code, name, *m.modules, *extra], capture_output=True,
-                          text=True, timeout=timeout, check=False)
+                          text=True, timeout=timeout, check=False, env={**os.environ, "PYTHONPATH": path})
 
 
 def failures(res: subprocess.CompletedProcess[str]) -> list[str]:

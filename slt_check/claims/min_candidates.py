@@ -6,6 +6,9 @@ law × rule pair, over a seeded grid of targets ``w ~ U[−w_max, w_max]`` — *
 greedy digits: last first-in-tile index; exact subset sum: binary search on the prefix, monotone
 because a longer prefix never worsens the exact optimum). Candidate streams are read in chunks from
 ``SeedSequence(seed, spawn_key=(k,))``, so a prefix never depends on how far one reads.
+
+A measurement, not a construction: P-malach-poly's growth check (:mod:`slt_check.claims.peers`) and
+the peers table (:mod:`slt_check.experiments.compare`) read it, so it sits with the claims.
 """
 
 from __future__ import annotations

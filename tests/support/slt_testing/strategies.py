@@ -1,8 +1,8 @@
 """Hypothesis strategies for the property suite (``properties/``), in one place.
 
-They live in the library because test modules are imported with ``--import-mode=importlib`` and
-cannot import each other. Every strategy is a named function returning a ``SearchStrategy``; the
-property tests pin corner cases with ``@example``. Targets are built by
+They live in test support (``tests/support``, on pytest's ``pythonpath``) because test modules are
+imported with ``--import-mode=importlib`` and cannot import each other. Every strategy is a named
+function returning a ``SearchStrategy``; the property tests pin corner cases with ``@example``. Targets are built by
 :func:`slt_check.tickets.targets.random_target` from a drawn seed and family (``"corners"`` mixes exact
 zeros, ``±w_max`` and tiny weights), so a failing example is reproducible from its printed seed.
 
