@@ -1,6 +1,6 @@
 """Every example of README.md and docs/*.md is executed or checked.
 
-* ```` ```python ```` blocks run, in document order, each in a fresh namespace, all blocks of one
+* ```` ```python ```` blocks run, in document order, each in a fresh namespace as ``__main__``, all blocks of one
   document in one temporary directory (so a block may read a file an earlier one wrote). A block that
   is illustrative only carries ``<!-- not-run: why -->`` on the line before its fence; those are
   counted and listed (:func:`test_inventory`).
@@ -127,7 +127,7 @@ def test_examples_run(doc: str, tmp_path, monkeypatch, capsys) -> None:  # noqa:
             continue
         if _is_python(b):
             try:
-                exec(compile(b.code, str(b), "exec"), {"__name__": "__doc_example__"})  # noqa: S102
+                exec(compile(b.code, str(b), "exec"), {"__name__": "__main__"})  # noqa: S102
             except Exception as exc:  # noqa: BLE001 - name the block
                 pytest.fail(f"{b}: the python example fails: {type(exc).__name__}: {exc}")
         elif b.marker == "run":
