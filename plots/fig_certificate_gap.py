@@ -57,7 +57,8 @@ def _rows(cfg: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         if not BENCHMARK.is_file():
             raise ValueError(f"source: no {BENCHMARK}; run benchmarks/certificate_gap.py or use source='run'")
         res = json.loads(BENCHMARK.read_text())
-        return [r for r in res["cases"] if "skipped" not in r], res.get("setup", {})
+        return ([r for r in res["cases"] if "skipped" not in r and r.get("construction") in cfg["constructions"]],
+                res.get("setup", {}))
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from certificate_gap import run_case
 

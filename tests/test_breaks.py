@@ -16,7 +16,7 @@ reverting: ``bounds.samples_per_group`` with ``4M`` instead of ``8M`` → 14 fai
 P-main's grid, the two per_input end-to-end properties' failure tallies, X-layer's tally, P-depth
 — no working M within M_plan + 8 — and the regression floors); ``PENSIA_C = 2.6`` → 1 failed
 (P-pensia-delta 3-4-2: 45/691 vs δ = 0.04). The certificate × 0.9 was verified by monkeypatching
-only (``certify.py`` is maintained elsewhere).
+only (``certificates/sup_error.py`` is maintained elsewhere).
 """
 
 from __future__ import annotations

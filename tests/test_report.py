@@ -106,3 +106,51 @@ def test_failures_counted_once_per_ticket() -> None:
     assert rows["failure"]["k"] == sum(r["k"] for s in fl["series"].values() for r in s["rows"]
                                        if r["n_samples"] >= s["n_formula"])
     assert slack_table({"width_vs_eps": read_json(DATA_DIR / "width_vs_eps.json")})
+
+
+# ------------------------------------------------------------------ --constructions
+
+
+def test_constructions_restrict_each_kind_of_figure() -> None:
+    from slt_check.experiments.plotting import FIGURES, load_figure_module
+    from slt_check.experiments.report import FIGURE_CONSTRUCTIONS, figure_config, restrict_config
+
+    for name in FIGURES:
+        mod = load_figure_module(name)
+        assert name in FIGURE_CONSTRUCTIONS or hasattr(mod, "DRAWS_CONSTRUCTIONS"), name
+        for scale in ("small", "quick"):
+            cfg = figure_config(mod, scale)
+            assert restrict_config(name, mod, cfg, None) is cfg  # the default leaves every config as it is
+    mod = {n: load_figure_module(n) for n in ("failure", "biases", "axes", "coverage", "width_vs_eps")}
+    quick = {n: figure_config(m, "quick") for n, m in mod.items()}
+    assert restrict_config("width_vs_eps", mod["width_vs_eps"], quick["width_vs_eps"], ("malach",))["labels"] == [
+        "malach"]
+    assert restrict_config("failure", mod["failure"], quick["failure"], ("orseau",))["labels"] == [
+        "orseau/per_weight", "orseau/per_input"]
+    small_failure = figure_config(mod["failure"], "small")  # labels: orseau/per_input only
+    assert restrict_config("failure", mod["failure"], small_failure, ("pensia",)) is None
+    b = restrict_config("biases", mod["biases"], quick["biases"], ("pensia", "malach"))
+    assert [c["construction"] for c in b["constructions"]] == ["pensia"]
+    assert restrict_config("axes", mod["axes"], quick["axes"], ("pensia",)) is None
+    assert restrict_config("coverage", mod["coverage"], quick["coverage"], ("pensia",)) == quick["coverage"]
+
+
+def test_report_restricted_to_constructions(tmp_path, capsys) -> None:
+    """quick scale, but cheap: certificate_gap reads the committed benchmark, depth is left out unrun."""
+    path = run_report(tmp_path, "quick", figures=("certificate_gap", "coverage", "depth"), ledger=False,
+                      constructions=("pensia",))
+    text = path.read_text()
+    assert "Restricted to the constructions pensia" in text and "Left out (none of these constructions): depth" in text
+    assert "figures/fig_coverage.png" in text and "fig_depth" not in text
+    gap = read_json(tmp_path / "data" / "certificate_gap.json")
+    assert {p["construction"] for p in gap["points"]} == {"pensia"} and set(gap["largest_solved"]) == {"pensia"}
+    full = read_json(DATA_DIR / "certificate_gap.json")  # the committed, unrestricted data has both
+    assert {p["construction"] for p in full["points"]} == {"orseau", "pensia"}
+    base = ["report", "--scale", "small", "--out", str(tmp_path / "x"), "--no-ledger", "--figure", "coverage"]
+    capsys.readouterr()
+    assert main([*base, "--constructions", "orseau,nope"]) == 2
+    err = capsys.readouterr().err
+    assert "--constructions: unknown 'nope'; choose from" in err and "pensia" in err and err.count("\n") == 1
+    assert main([*base, "--constructions", "pensia", "--update-repo"]) == 2
+    assert "not with --update-repo" in capsys.readouterr().err
+    assert not (tmp_path / "x" / "report.md").exists()

@@ -25,6 +25,7 @@ from slt_check.constructions.conv_registry import CONV_CONSTRUCTIONS, get_conv_c
 from slt_check.core.conv import ConvNet
 from slt_check.io.safe_io import atomic_write, check_output_path
 from slt_check.io.torch_cnn import load_torch_cnn, ticket_to_torch_cnn
+from slt_check.io.torch_io import EXPORT_DTYPES, cast_module, resolve_dtype
 from slt_check.pipeline.conv_build import build_conv, measure_conv, problem_for, verify_conv
 from slt_check.pipeline.verify import load_ticket
 from slt_check.tickets.conv_targets import cnn_digest, cnn_target_from_spec, is_cnn_spec
@@ -211,22 +212,33 @@ def cmd_check_cnn(args: argparse.Namespace, max_bytes: int) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """``slt-check export TICKET --torch OUT.pt``."""
+    """``slt-check export TICKET --torch OUT.pt [--dtype float64|float32]``."""
     import torch
 
     check_output_path(args.torch, ".pt", "--torch")
+    dtype = resolve_dtype(args.dtype)
     path = Path(args.ticket)
     if not path.is_file():
         raise ValueError(f"ticket: no ticket file at {args.ticket!r}")
+    note = "" if dtype == torch.float64 else (
+        f"; weights rounded to {args.dtype}: the certified sup error covers the float64 module only")
     if is_conv_ticket(path):
         ticket = read_verified(str(path), 2**34)
         module = ticket_to_torch_cnn(ticket)
-        atomic_write(args.torch, lambda fh: torch.save(module, fh))
         sparse = any(getattr(m, "weight", None) is not None and m.weight.layout != torch.strided for m in module)
-        diff = _reproduces(ticket, module, None if sparse else load_torch_cnn(
-            args.torch, input_shape=ticket.target.input_shape))  # read back, restricted: no code runs
+        if dtype == torch.float64:
+            atomic_write(args.torch, lambda fh: torch.save(module, fh))
+            diff = _reproduces(ticket, module, None if sparse else load_torch_cnn(
+                args.torch, input_shape=ticket.target.input_shape))  # read back, restricted: no code runs
+        else:  # compared in float64, then rounded; the file must hold exactly the rounded weights
+            diff = _reproduces(ticket, module, None)
+            cast_module(module, dtype)
+            atomic_write(args.torch, lambda fh: torch.save(module, fh))
+            if not sparse and not _holds_weights(load_torch_cnn(args.torch, input_shape=ticket.target.input_shape),
+                                                 module):
+                raise ValueError(f"--torch: {args.torch!r} read back does not hold the exported {args.dtype} weights")
         print(f"exported      {args.torch}: {len(module)} modules (Conv2d/Linear pairs with pruning masks"
-              + ("; sparse CSR weights for the largest Linear layers)" if sparse else ")"))
+              + ("; sparse CSR weights for the largest Linear layers)" if sparse else ")") + note)
         print(f"reproduces    max |exported(x) − ticket(x)| = {diff:.3g} on {REPRODUCE_POINTS} points of the box "
               "(float64)")
         return 0 if diff <= 1e-9 * max(1.0, _scale(ticket)) else 70
@@ -234,10 +246,24 @@ def cmd_export(args: argparse.Namespace) -> int:
         ticket = load_ticket(path)
     except ValueError as exc:
         raise Refused(str(exc)) from None
-    module = ticket.to_torch()
+    module = ticket.to_torch(dtype=dtype)
     atomic_write(args.torch, lambda fh: torch.save(module, fh))
-    print(f"exported      {args.torch}: {module}")
+    print(f"exported      {args.torch}: {module}" + (f"\nnote          {note[2:]}" if note else ""))
     return 0
+
+
+def _holds_weights(back: ConvNet, module: Any) -> bool:
+    """Whether the read-back network's weights and biases are the module's ``Conv2d``/``Linear`` ones."""
+    import torch
+
+    def arr(t: Any) -> Any:
+        return None if t is None else t.detach().to(torch.float64).numpy()
+
+    mods = [m for m in module if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+    layers = [L for L in back.layers if L.kind in ("conv", "linear")]
+    return len(mods) == len(layers) and all(
+        np.array_equal(L.weight, arr(m.weight)) and (L.bias is None) == (m.bias is None)
+        and (L.bias is None or np.array_equal(L.bias, arr(m.bias))) for L, m in zip(layers, mods, strict=True))
 
 
 def _scale(ticket: ConvTicket) -> float:
@@ -271,7 +297,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(Conv2d k×k / Linear → ReLU → Conv2d 1×1 / Linear), each weight (and the first one's bias) with a "
         "torch.nn.utils.prune mask (weight_orig ⊙ weight_mask). The file is read back with the restricted "
         "loader and its outputs compared with the ticket's. Load it with torch.load(OUT, weights_only=False) "
-        "(your own file) or as a target: --target torch:OUT.pt.")
+        "(your own file), or with torch.load(OUT, weights_only=True) inside torch.serialization.safe_globals "
+        "with the module classes it names (Sequential, Linear/Conv2d, ReLU, … and torch.nn.utils.prune's "
+        "PruningContainer/CustomFromMask), or, for a CNN ticket, as a target: --target torch:OUT.pt.")
     e.add_argument("ticket", help="ticket .npz written by slt-check build")
     e.add_argument("--torch", required=True, metavar="OUT.pt", help="output torch file")
+    e.add_argument("--dtype", choices=EXPORT_DTYPES, default="float64",
+                   help="dtype of the written module. float64 (default) is the function whose sup error is "
+                   "certified; float32 rounds every weight to float32 (its outputs differ by float32 rounding, "
+                   "which no certificate covers). The module accepts inputs of its own dtype only: "
+                   "module(x.to(torch.float64))")
     e.set_defaults(func=cmd_export)

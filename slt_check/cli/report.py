@@ -32,6 +32,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--update-repo", action="store_true",
                    help="also refresh plots/data/*.json, plots/figures/*.png and the figures block of docs/results.md")
     p.add_argument("--no-ledger", action="store_true", help="skip the claims ledger")
+    p.add_argument("--constructions", default=None, metavar="NAME[,NAME…]",
+                   help="draw only these constructions (comma-separated, e.g. orseau,pensia) in the figures and "
+                   "tables that depend on a construction; a figure that draws none of them is left out (and listed "
+                   "in report.md); the ledger and the construction-free figures are unchanged. Not with "
+                   "--update-repo. Default: every construction")
 
     add_memory(p)
     add_scale_out(p)
@@ -47,6 +52,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out: {args.out!r} is a file; give a folder")
     check_output_path((out if out.is_dir() else out.parent) / "report.md", ".md", "--out")  # before creating it
-    path = run_report(args.out, args.scale, figs, update_repo=args.update_repo, ledger=not args.no_ledger)
+    cons = None if args.constructions is None else tuple(c.strip() for c in args.constructions.split(","))
+    path = run_report(args.out, args.scale, figs, update_repo=args.update_repo, ledger=not args.no_ledger,
+                      constructions=cons)
     print(f"wrote {path}")
     return 0

@@ -38,8 +38,11 @@ RATE_VERDICTS = ("holds", "violated", "inconclusive", "vacuous")
 ALPHA_CLAIM = 1e-3
 """Per-test level of the probability claims' binomial tests (both one-sided tests use it)."""
 FAMILY_ALPHA_CLAIMS = 0.05
-"""Family-wise false-alarm budget of the probability claims: Bonferroni, ``K·α ≤ 0.05`` for the
-``K`` binomial tests of the pre-registered case tables (checked by ``tests/test_stats_verdicts.py``)."""
+"""Family-wise false-alarm budget of the probability claims, split by Bonferroni over every
+confirmation test of every two-stage rate claim (:func:`slt_check.core.screening.confirmation_alpha`:
+``0.05 / (n_claims · n_confirmations)`` per test; 12 rate claims with at most 67 confirmations in all
+when this was written, e.g. ``6.9e-4`` for a claim of 6); ``tests/test_screening.py`` checks that the
+levels of all confirmations sum to at most this."""
 
 
 def seed_grid(master_seed: int, n: int) -> list[int]:

@@ -41,6 +41,7 @@ from slt_check.experiments.plotting import (
     save_figure,
     style,
 )
+from slt_check.experiments.sweep import variants
 from slt_check.io.safe_io import atomic_write_text
 from slt_check.runtime.trials import describe
 
@@ -59,6 +60,9 @@ __all__ = [
     "reproducibility_block",
     "methods_section",
     "GLOSSARY",
+    "FIGURE_CONSTRUCTIONS",
+    "report_constructions",
+    "restrict_config",
 ]
 
 SCALES = ("small", "quick", "full", "paper")
@@ -119,6 +123,54 @@ show the same numbers; any that still differ are listed at the top of ``report.m
 ESTIMATE_S: dict[str, float] = {"small": 60, "quick": 240, "full": 6 * 3600, "paper": 6 * 3600}
 """Rough CPU time of a whole report (figures and ledger; serial wall time on an idle machine), printed before a
 run starts together with the wall time it means on the executor in use."""
+
+
+FIGURE_CONSTRUCTIONS: dict[str, Any] = {
+    "width_vs_eps": "labels", "failure": "labels", "samples": "labels", "error": "labels",
+    "biases": "constructions", "certificate_gap": "constructions",
+    "axes": ("orseau",), "depth": ("orseau",), "propagation": ("orseau",), "pensia_delta": ("pensia",),
+    "coverage": (),
+}
+"""Which constructions each figure draws, for ``--constructions`` (a figure module's own
+``DRAWS_CONSTRUCTIONS`` attribute takes precedence): ``"labels"`` — the variants of
+:func:`slt_check.experiments.sweep.variants` its config's ``labels`` select (all when absent);
+``"constructions"`` — its config's (or ``DEFAULTS``') ``constructions`` list, of names or of dicts with a
+``construction`` key; a tuple — these constructions, fixed (``()``: none, e.g. a figure of weight laws)."""
+
+
+def report_constructions() -> list[str]:
+    """The construction names ``--constructions`` accepts: those the figures compare (registered ones)."""
+    return sorted({v["construction"] for v in variants() if v["available"]})
+
+
+def _check_constructions(constructions: tuple[str, ...]) -> None:
+    known = report_constructions()
+    unknown = [c for c in constructions if c not in known]
+    if unknown or not constructions:
+        raise ValueError(f"--constructions: {'unknown ' + ', '.join(map(repr, unknown)) if unknown else 'empty'}; "
+                         f"choose from {', '.join(known)} (comma-separated)")
+
+
+def restrict_config(name: str, mod: Any, cfg: dict[str, Any], constructions: tuple[str, ...] | None
+                    ) -> dict[str, Any] | None:
+    """``cfg`` restricted to ``constructions`` (:data:`FIGURE_CONSTRUCTIONS`), or ``None`` when the figure
+    draws none of them; ``constructions=None`` returns ``cfg`` unchanged."""
+    if constructions is None:
+        return cfg
+    keep = set(constructions)
+    kind = getattr(mod, "DRAWS_CONSTRUCTIONS", FIGURE_CONSTRUCTIONS.get(name))
+    if kind == "labels":
+        labels = [v["label"] for v in variants() if v["available"] and v["construction"] in keep
+                  and (not cfg.get("labels") or v["label"] in cfg["labels"])]
+        return cfg | {"labels": labels} if labels else None
+    if kind == "constructions":
+        given = cfg.get("constructions", getattr(mod, "DEFAULTS", {}).get("constructions", []))
+        kept = [c for c in given if (c["construction"] if isinstance(c, dict) else c) in keep]
+        return cfg | {"constructions": kept} if kept else None
+    if isinstance(kind, tuple):
+        return cfg if not kind or keep & set(kind) else None
+    raise ValueError(f"--constructions: figure {name!r} does not declare which constructions it draws "
+                     "(set DRAWS_CONSTRUCTIONS in its plots/fig_<name>.py; docs/figures.md)")
 
 
 def figure_config(mod: Any, scale: str) -> dict[str, Any]:
@@ -501,11 +553,29 @@ def run_report(
     figures: tuple[str, ...] = FIGURES,
     update_repo: bool = False,
     ledger: bool = True,
+    constructions: tuple[str, ...] | None = None,
 ) -> Path:
     """Run the ledger (into ``out/claims.json``), then compute and render every figure — figures that show a
-    ledger quantity read it from that file — and write ``out/report.md``."""
+    ledger quantity read it from that file — and write ``out/report.md``.
+
+    ``constructions``: draw only these constructions in the figures and tables that depend on a construction
+    (:func:`restrict_config`; a figure that draws none of them is left out, and listed as such); the ledger
+    and construction-free figures are unchanged. ``None`` (default): every construction."""
     if scale not in SCALES:
         raise ValueError(f"scale: expected one of {SCALES}, got {scale!r}")
+    left_out: list[str] = []
+    loaded = {n: load_figure_module(n) for n in figures}
+    configs = {n: figure_config(loaded[n], scale) for n in figures}
+    if constructions is not None:
+        constructions = tuple(constructions)
+        _check_constructions(constructions)
+        if update_repo:
+            raise ValueError("--constructions: not with --update-repo (the committed figure data would become a "
+                             "partial set); write the restricted report to its own --out")
+        restricted = {n: restrict_config(n, loaded[n], configs[n], constructions) for n in figures}
+        left_out = [n for n in figures if restricted[n] is None]
+        figures = tuple(n for n in figures if restricted[n] is not None)
+        configs = {n: c for n, c in restricted.items() if c is not None}
     out = Path(out)
     (out / "data").mkdir(parents=True, exist_ok=True)
     est = ESTIMATE_S[scale] * (len(figures) / len(FIGURES) if not ledger else 1.0)
@@ -539,9 +609,9 @@ def run_report(
     mods: dict[str, Any] = {}
     timing: dict[str, float] = {}
     for name in tqdm(figures, desc="figures", disable=None):
-        mod = load_figure_module(name)
+        mod = loaded[name]
         t0 = time.perf_counter()
-        cfg = figure_config(mod, scale) | {"data_dir": str(out / "data")}
+        cfg = configs[name] | {"data_dir": str(out / "data")}
         if ledger_path is not None and getattr(mod, "READS_LEDGER", False):
             cfg["ledger_results"] = str(ledger_path)  # figures that show a ledger quantity read this run's
         data[name] = mod.compute(cfg)
@@ -558,6 +628,10 @@ def run_report(
     lines = [f"# slt_check report ({scale} scale)", "",
              f"Regenerate: `slt-check report --scale {scale} --out {out}` (one run: ledger, then figures). Data: "
              "`data/*.json`; figures: `figures/*.pdf|svg|png`; ledger results: `claims.json`.", "",
+             *([f"Restricted to the constructions {', '.join(constructions)} (`--constructions`): the figures "
+                "and tables that depend on a construction show only these; the ledger is the whole suite's."
+                + (f" Left out (none of these constructions): {', '.join(left_out)}." if left_out else ""), ""]
+               if constructions is not None else []),
              *_claims_first(results, data, record, note), *methods_section(scale, ledger_scale, data),
              *reproducibility_block(scale, ledger_scale, data, timing, ledger_wall, total),
              "## Terms", ""]

@@ -40,6 +40,9 @@ __all__ = [
     "sparse_linear",
     "sparse_net_to_torch",
     "DENSE_LAYER_LIMIT",
+    "EXPORT_DTYPES",
+    "resolve_dtype",
+    "cast_module",
 ]
 
 DENSE_LAYER_LIMIT = 4_000_000
@@ -54,6 +57,50 @@ def _torch() -> Any:
             "torch is needed for this; install it with: pip install torch==2.13.0"
         ) from exc
     return torch
+
+
+EXPORT_DTYPES = ("float64", "float32")
+"""The dtypes a ticket can be exported in (:func:`resolve_dtype`); float64 is the default and the only
+one in which errors are certified."""
+
+
+def resolve_dtype(dtype: Any) -> Any:
+    """``None`` → ``torch.float64``; ``torch.float32``/``torch.float64`` or their names
+    (:data:`EXPORT_DTYPES`) → that torch dtype; anything else → ``ValueError``."""
+    torch = _torch()
+    if dtype is None:
+        return torch.float64
+    names = {"float64": torch.float64, "float32": torch.float32}
+    if isinstance(dtype, str) and dtype in names:
+        return names[dtype]
+    if dtype in (torch.float64, torch.float32):
+        return dtype
+    raise ValueError(
+        f"dtype: {dtype!r} is not supported; use torch.float64 (the default, the dtype errors are certified in) "
+        "or torch.float32"
+    )
+
+
+def cast_module(module: Any, dtype: Any) -> Any:
+    """``module`` (an export of :func:`ticket_to_torch` or :func:`slt_check.io.torch_cnn.ticket_to_torch_cnn`)
+    converted in place to ``dtype`` (:func:`resolve_dtype`) and returned.
+
+    Parameters and buffers are rounded to ``dtype`` (masks are 0/1 and stay exact); the attribute that
+    ``torch.nn.utils.prune`` recomputes before every forward (``weight = weight_orig * weight_mask``) is
+    recomputed now, so the module's ``weight`` has the new dtype before its first call too. In float32
+    the exported function differs from the ticket's float64 function by the rounding of the weights
+    and of the evaluation: the certified sup error holds for the float64 module only."""
+    dtype = resolve_dtype(dtype)
+    from torch.nn.utils import prune  # a submodule: not loaded by ``import torch``
+
+    module.to(dtype)
+    for m in module.modules():
+        for hook in m._forward_pre_hooks.values():
+            methods = hook._pruning_methods if isinstance(hook, prune.PruningContainer) else (hook,)
+            for method in methods:
+                if isinstance(method, prune.BasePruningMethod):
+                    setattr(m, method._tensor_name, method.apply_mask(m))
+    return module
 
 
 def net_to_torch(net: ReLUNet) -> Any:
@@ -546,8 +593,9 @@ def sparse_net_to_torch(net: ReLUNet, *, dense_limit: int = DENSE_LAYER_LIMIT) -
     return torch.nn.Sequential(*mods)
 
 
-def ticket_to_torch(ticket: Any, compact: bool | None = None, *, dense_limit: int = DENSE_LAYER_LIMIT) -> Any:
-    """A ticket as a float64 torch ``nn.Sequential``.
+def ticket_to_torch(ticket: Any, compact: bool | None = None, *, dense_limit: int = DENSE_LAYER_LIMIT,
+                    dtype: Any = None) -> Any:
+    """A ticket as a torch ``nn.Sequential`` in ``dtype`` (default ``None`` = float64).
 
     * ``compact=False`` (default for dense tickets with ``G`` ≤ 5e6 parameters): the dense ``G``
       layers as ``Linear(bias=False)`` pruned with ``torch.nn.utils.prune.custom_from_mask`` (the
@@ -559,8 +607,16 @@ def ticket_to_torch(ticket: Any, compact: bool | None = None, *, dense_limit: in
     Both compute the numpy ``ticket.network()`` function (tests: equal to 1e-12 in float64). A ticket
     of a biased target (``meta["affine"]``, :mod:`slt_check.core.affine`) is exported as its network on
     ``x``: the first ``Linear`` has ``n_in`` inputs and the bias ``mask_bias_0 ⊙ G_bias_0`` (pruned
-    with ``custom_from_mask`` too on the dense path), the deeper ones are bias-free."""
+    with ``custom_from_mask`` too on the dense path), the deeper ones are bias-free.
+
+    ``dtype=torch.float32`` rounds the exported module to float32 (:func:`cast_module`): the sup error
+    certified for the ticket is a float64 statement and does not cover the float32 module, whose outputs
+    differ by the float32 rounding (relative ~1e-7 per layer). Like any torch module, the result accepts
+    inputs of its own dtype only (a float32 input to the float64 module is a torch ``RuntimeError``
+    about ``dtype``): cast the input (``module(x.to(torch.float64))``) or export in the input's dtype."""
     torch = _torch()
+    if dtype is not None and resolve_dtype(dtype) != torch.float64:
+        return cast_module(ticket_to_torch(ticket, compact, dense_limit=dense_limit), dtype)
     has_dense_G = hasattr(ticket, "masks")
     meta = getattr(ticket, "meta", None)
     aff = meta.get(AFFINE_KEY) if isinstance(meta, dict) else None

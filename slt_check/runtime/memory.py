@@ -1,8 +1,10 @@
 """Memory budgets: estimate a command's peak from its plan *before* allocating, and refuse beyond it.
 
 The estimates are deliberately simple upper-bound-style counts of the big arrays (bytes per ``G``
-parameter, per candidate, per kept entry), calibrated on measured peaks (``benchmarks/`` and
-``tests/test_memory.py``); they decide only whether to start, never a result.
+parameter, per candidate, per kept entry), calibrated on measured peaks (``benchmarks/run.py`` records
+the peak RSS of every case, docs/scale.md) and checked by ``tests/test_hostile_io.py`` (work refused
+under ``--max-memory`` before it allocates, the process's peak staying below the limit); they decide
+only whether to start, never a result.
 
 * dense build: ``G`` (8 B/param), its masks (1 B), the ticket's weights (8 B), a copy while saving
   (8 B) and the ``G`` regenerated to verify the ticket (8 B) — 34 B per ``G`` parameter (measured:

@@ -192,8 +192,11 @@ class CompactTicket:
         """The target as given (with its biases)."""
         return _original_target(self)
 
-    def to_torch(self, compact: bool | None = None) -> Any:
-        return ticket_to_torch(self, compact=True)
+    def to_torch(self, compact: bool | None = None, dtype: Any = None) -> Any:
+        """The live neurons' kept weights as a torch ``nn.Sequential`` in ``dtype`` (``compact`` is
+        ignored: there is no dense ``G``); ``dtype`` as in :meth:`slt_check.tickets.ticket.Ticket.to_torch`
+        (float64 by default; float32 is not covered by the certificate)."""
+        return ticket_to_torch(self, compact=True, dtype=dtype)
 
     def sizes(self) -> dict[str, Any]:
         """The same keys as :meth:`slt_check.tickets.ticket.Ticket.sizes`."""

@@ -82,7 +82,7 @@ class AnyTicket(Protocol):
 
     def save(self, path: str | os.PathLike[str]) -> Path: ...
 
-    def to_torch(self, compact: bool | None = None) -> Any: ...
+    def to_torch(self, compact: bool | None = None, dtype: Any = None) -> Any: ...
 
 
 def versions() -> dict[str, str]:
@@ -190,10 +190,16 @@ class Ticket:
         """The target as given (with its biases) — ``target`` itself for a bias-free ticket."""
         return _original_target(self)
 
-    def to_torch(self, compact: bool | None = None) -> Any:
-        """The ticket as a float64 torch module (see :func:`slt_check.io.torch_io.ticket_to_torch`)."""
+    def to_torch(self, compact: bool | None = None, dtype: Any = None) -> Any:
+        """The ticket as a torch ``nn.Sequential`` (:func:`slt_check.io.torch_io.ticket_to_torch`).
 
-        return ticket_to_torch(self, compact=compact)
+        ``dtype``: ``None`` or ``torch.float64`` (default: the module in which the sup error is
+        certified) or ``torch.float32`` (weights rounded to float32: outputs differ from the certified
+        float64 function by float32 rounding, which no certificate covers). The module takes inputs of
+        its own dtype only — cast yours (``x.to(torch.float64)``); torch raises a ``RuntimeError`` about
+        mismatched dtypes otherwise."""
+
+        return ticket_to_torch(self, compact=compact, dtype=dtype)
 
     @property
     def n_kept(self) -> int:
