@@ -49,11 +49,12 @@ S_PER_LAZY_EXACT_CANDIDATE = 0.4e-6
 measured 0.39 µs on small Pensia builds."""
 S_PER_EXACT_SEARCH = 0.5e-3
 """Seconds per target weight and half of an exact subset-sum search over a 32-candidate window with
-the compiled solver (:mod:`slt_check.core.subset_sum_grow`): measured 0.42–0.48 ms per weight-half
-in the selection of Pensia builds (R8 precision, window 32) of random 8-16-4 and 16-16-8 targets,
-dense and lazy, and 0.43–0.59 ms per 32-candidate search for the solver alone (min of 3, one core
-of a shared 2-core x86_64 machine); ×2^{(window−32)/2}. (The 2.1 ms and 6.5 ms used before were
-measured with the older numpy solver, benchmarks/results/subset_sum.md.)"""
+the compiled solver (:mod:`slt_check.core.subset_sum_grow`), ×2^{(window−32)/2}: measured 0.42–0.48 ms
+per weight-half in the selection of Pensia builds (R8 precision, window 32) of random 8-16-4 and
+16-16-8 targets, dense and lazy, and 0.43–0.59 ms per search for the solver alone (min of 3, one core
+of a 2-core x86_64 machine at load 0.7; 0.8–0.9 ms with the machine shared at load 6). The 2.1 ms
+``slt-check build`` used before is the older numpy solver's time (1.9 ms,
+benchmarks/results/subset_sum.md); the library's former 6.5 ms was older still."""
 S_PER_GROWN_SEARCH = 30e-6
 """Seconds per target weight and half of the *growing* exact search (``grow_from`` set, the default of
 ``precision="certificate"``: the candidate prefix grows from 16 and stops at the first optimum within
