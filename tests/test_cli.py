@@ -67,16 +67,6 @@ def test_pensia_certificate_precision_from_the_command_line(tmp_path, capsys):
     assert "per-layer precision from the certificate: η1=" in text and "HOLDS" in text
 
 
-def test_slow_plan_hint():
-    from slt_check.cli.main import _slow_plan_hint
-
-    assert "precision=certificate" in _slow_plan_hint("pensia", {}, 397_000)
-    assert _slow_plan_hint("pensia", {"precision": "certificate"}, 397_000) is None
-    assert _slow_plan_hint("pensia", {}, 100) is None
-    assert _slow_plan_hint("orseau", {}, 397_000) is None
-    assert _slow_plan_hint("factorial", {"rule": "greedy_digits"}, 397_000) is None
-
-
 def test_check_with_the_crown_certificate(tmp_path, capsys):
     """--certificate crown|best: a sound bound between the found error and the propagation bound."""
     out = tmp_path / "t.npz"

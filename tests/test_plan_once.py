@@ -133,8 +133,9 @@ def test_the_estimate_is_computed_from_the_plan() -> None:
 def test_the_cli_says_up_front_when_a_build_is_long(tmp_path, capsys, monkeypatch, threshold: float,
                                                      printed: bool) -> None:
     import slt_check.cli.main as cli
+    import slt_check.pipeline.estimate as E
 
-    monkeypatch.setattr(cli, "LONG_BUILD_S", threshold)
+    monkeypatch.setattr(E, "LONG_BUILD_S", threshold)
     cli.main(["build", "--target", "random:2-2-1", "--eps", "0.1", "--delta", "0.1", "--seed", "0",
               "--out", str(tmp_path / "t.npz")])
     err = capsys.readouterr().err

@@ -16,23 +16,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from slt_check.certificates.float_safety import FloatRangeError, float_slack
+from slt_check.certificates.float_safety import FloatRangeError
 from slt_check.certificates.sup_error import sup_error_any
 from slt_check.cli import cnn as cnn_cli
 from slt_check.cli.options import add_memory, finite_number, positive_count, seed_value
 from slt_check.constructions.base import ConstructionFailed
-from slt_check.constructions.registry import get_construction
 from slt_check.core.affine import read_affine
 from slt_check.io.safe_io import Terminated, check_not_an_input, check_output_path, install_signal_handlers
 from slt_check.io.textio import printable
-from slt_check.pipeline.build import (
-    DENSE_PARAMS_LIMIT,
-    LONG_BUILD_S,
-    build,
-    estimate_build,
-    prepare,
-    supports_lazy,
-)
+from slt_check.pipeline.build import BuildFlags, build, resolve_request
+from slt_check.pipeline.request import resolve_construction
 from slt_check.pipeline.verify import load_ticket, target_digest
 from slt_check.runtime import memory, trials
 from slt_check.tickets.conv_ticket import is_conv_ticket
@@ -229,13 +222,6 @@ def _parse_options(pairs: Sequence[str]) -> dict[str, object]:
     return opts
 
 
-def float_floor(target: Any, x_max: float) -> float:
-    """The float64 rounding bound of evaluating the target itself on the box
-    (``l γ_n ‖|W_l|⋯|W_1| x_max 1‖∞``, part of every certificate): no certified error can be smaller."""
-
-    return float(float_slack(target.dense_weights(), x_max, target.n_in))
-
-
 def cmd_build(args: argparse.Namespace) -> int:
     check_output_path(args.out, ".npz", "--out")
     kind, _, source = args.target.partition(":")
@@ -255,31 +241,20 @@ def cmd_build(args: argparse.Namespace) -> int:
         raise ValueError("--arch, --input-shape, --box: only for CNN targets (random-cnn:… or a torch CNN)")
     if args.w_max is None:
         args.w_max = 1.0
-    con = get_construction(args.construction, **opts)  # unknown options are refused here
+    con = resolve_construction(args.construction, opts)  # unknown options are refused here
     output_relu = args.output_relu
     if output_relu is None and not args.target.startswith("torch:"):
         output_relu = False
     target = target_from_spec(args.target, w_max=args.w_max, seed=tseed, output_relu=output_relu)
-    reduced, con, problem, _ = prepare(target, con, {}, args.eps, args.delta, args.w_max, args.x_max, args.b_max)
-    floor = float_floor(reduced, problem.x_max)
-    if args.eps <= floor:
-        raise ValueError(
-            f"eps: ε = {args.eps:g} is at or below {floor:.3g}, the float64 rounding error of evaluating the "
-            "target itself on this box; no certificate can prove it — use a larger ε"
-        )
-    plan = con.plan(problem)
-    lazy = bool(args.lazy) or (supports_lazy(con) and float(plan.get("G_params", 0)) > DENSE_PARAMS_LIMIT)
-    hint = _slow_plan_hint(args.construction, opts, target.n_params)
-    if hint:
-        print(hint, file=sys.stderr)
-    estimate = estimate_build(con, problem, plan, lazy)
-    if estimate.seconds >= LONG_BUILD_S:  # said once, up front; the progress bar runs during the build
-        print(estimate.text(), file=sys.stderr)
-    result = build(
-        target, args.eps, args.delta, args.seed, certify=not args.no_certify,
-        construction=con, w_max=args.w_max, x_max=args.x_max,
-        allow_failure=args.allow_failure, lazy=lazy, jobs=args.jobs, b_max=args.b_max, plan=plan,
+    request = resolve_request(
+        target, args.eps, args.delta, args.seed, construction=con, w_max=args.w_max, x_max=args.x_max,
+        b_max=args.b_max, lazy=True if args.lazy else None,
+        flags=BuildFlags(allow_failure=args.allow_failure, jobs=args.jobs, max_memory=args.max_memory,
+                         certify=not args.no_certify, require_certifiable=True),
     )
+    for note in request.estimate.notes():  # said once, up front; the progress bar runs during the build
+        print(note, file=sys.stderr)
+    result = build(request)
     ticket, err, build_s = result.ticket, result.sup_error, result.timings["build"]
     ticket.meta["target_spec"] = args.target
     if args.target.startswith("random:"):
@@ -304,25 +279,6 @@ def _verdict_code(err: Any, eps: float) -> int:
               "this is a bug in slt_check — please report it with the ticket file", file=sys.stderr)
         return EXIT_UNSOUND
     return EXIT_CERTIFIED if err.certified <= eps else EXIT_NOT_CERTIFIED
-
-
-SLOW_EXACT_WEIGHTS = 20_000
-"""Target size from which ``slt-check build`` points to ``precision=certificate`` for exact rules."""
-
-
-def _slow_plan_hint(construction: str, opts: dict[str, object], n_weights: int) -> str | None:
-    """A note when an exact-subset-sum construction at R8's η faces a large target (every weight
-    then searches the whole window: measured ≈ 2.1 ms per weight-half at window 32)."""
-    exact = construction == "pensia" or (
-        construction == "factorial" and opts.get("rule", "exact_subset_sum") == "exact_subset_sum")
-    if not exact or opts.get("precision", "r8") != "r8" or n_weights < SLOW_EXACT_WEIGHTS:
-        return None
-    window = int(opts.get("window", 32))  # type: ignore[call-overload]
-    minutes = n_weights * 2 * 2.1e-3 * 2.0 ** ((window - 32) / 2) / 60
-    return (f"note: {construction} at R8's precision optimises over {window} candidates for each of "
-            f"{n_weights} weights and halves (≈ {minutes:.0f} CPU-minutes at the measured 2.1 ms per "
-            "32-candidate search); --option precision=certificate selects to this target's own "
-            "per-layer precisions instead (same G, accepted iff certified ≤ ε; see docs/scale.md)")
 
 
 def _g(x: Any) -> str:

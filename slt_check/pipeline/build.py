@@ -1,42 +1,74 @@
-"""The one build pipeline: target + problem + seed → ticket, dense or lazy, verified and certified.
+"""The one build pipeline: one request, resolved once, then built — dense or lazy, verified, certified.
 
 ::
 
-    build(target, eps, delta, seed, construction=…)        → BuildResult
-      ├─ resolve: construction (registry) + checked Problem; plan computed once, passed down
-      │           (build_auto → build_ticket / build_compact_ticket → sample_G / source_spec → the
-      │           spec's extra["plan"], read by make_rule and ticket_meta; verify recomputes its own)
-      ├─ memory: refuse a plan whose peak exceeds the limit (slt_check.runtime.memory)
-      ├─ dense:  G = construction.sample_G(problem, seed);  ticket = construction.select(…)
-      │  lazy:   only the usable streams of G (slt_check.sources.lazy.select_lazy) → CompactTicket
+    resolve_request(target, eps, delta, seed, construction=…, options=…, lazy=…, flags=…) → BuildRequest
+      ├─ reduce:   a biased target → F' on [x; 1] (reduce_biases)
+      ├─ resolve:  construction (registry, its options only) + checked Problem
+      ├─ plan:     construction.plan(problem), computed once
+      ├─ path:     dense or lazy, with its reason (asked, or G above DENSE_PARAMS_LIMIT)
+      └─ estimate: time and peak memory from the plan (slt_check.pipeline.estimate)
+    build(request)                                                          → BuildResult
+      ├─ build_path(request): build_dense or build_lazy — nothing here resolves or plans again
+      │    memory: refuse a request whose peak exceeds the limit (slt_check.runtime.memory)
+      │    dense:  G = construction.sample_G(problem, seed, plan);  ticket = construction.select(…)
+      │    lazy:   only the usable streams of G (slt_check.sources.lazy.select_lazy) → CompactTicket
       ├─ validate: ticket == G ⊙ mask, G regenerated from the seed (slt_check.pipeline.verify)
       └─ certify:  certified and found sup error on the box (slt_check.certificates.sup_error)
+
+The plan travels in the request to sampling and selection (``sample_G`` / ``source_spec`` → the
+spec's ``extra["plan"]``, read by ``make_rule`` and ``ticket_meta``); the verifier, a checker,
+recomputes its own. A request's construction options and its build flags are separate
+(:class:`~slt_check.pipeline.request.BuildFlags`); a flag given as an option is refused.
 
 A target with biases is reduced here, in one place (:func:`reduce_biases`), to the bias-free ``F'``
 on ``[x; 1]`` of :mod:`slt_check.core.affine` with ``w_max' = max(w_max, b_max, 1)`` and
 ``x_max' = max(x_max, 1)``; every construction builds its ticket for ``F'`` unchanged, and the ticket
 records ``meta["affine"]`` (docs/biases.md).
 
-:func:`build_ticket` (dense) and :func:`build_compact_ticket` (lazy) are the two paths;
-:func:`build_auto` picks one (lazy when asked, or when the dense ``G`` would exceed
-:data:`DENSE_PARAMS_LIMIT` parameters); :func:`build` runs the whole pipeline and returns a typed
-:class:`BuildResult` (``ok`` is True only when the construction's success event was checked and
-held). The construction's failure event (the sampled ``G`` is too small, probability ≤ δ) raises
-:class:`~slt_check.constructions.base.ConstructionFailed` unless ``allow_failure``; ``G`` is never
-re-drawn.
+:func:`build_ticket` (dense), :func:`build_compact_ticket` (lazy), :func:`build_auto` (the lazy path
+when asked, or when the dense ``G`` would exceed :data:`DENSE_PARAMS_LIMIT` parameters) and
+:func:`build` (the whole pipeline, a typed :class:`BuildResult` whose ``ok`` is True only when the
+construction's success event was checked and held) take a resolved request, or today's arguments
+(then they resolve one and call through). The construction's failure event (the sampled ``G`` is
+too small, probability ≤ δ) raises :class:`~slt_check.constructions.base.ConstructionFailed` unless
+``allow_failure``; ``G`` is never re-drawn.
 """
 
 from __future__ import annotations
 
+import functools
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from slt_check.certificates.sup_error import sup_error_any
 from slt_check.constructions.base import Construction, ConstructionFailed, Problem
-from slt_check.constructions.registry import get_construction
 from slt_check.core.affine import AFFINE_KEY, affine_record, augment
 from slt_check.core.nets import ReLUNet
+from slt_check.pipeline.estimate import (
+    LONG_BUILD_S,
+    NS_PER_DENSE_PARAM,
+    S_PER_EXACT_SEARCH,
+    S_PER_GROWN_SEARCH,
+    S_PER_LAZY_CANDIDATE,
+    S_PER_LAZY_EXACT_CANDIDATE,
+    BuildEstimate,
+    estimate_build,
+    plan_value,
+)
+from slt_check.pipeline.request import (
+    PATH_ASKED,
+    PATH_LARGE_G,
+    PATH_NO_LAZY,
+    PATH_SMALL_G,
+    BuildFlags,
+    BuildRequest,
+    check_certifiable,
+    resolve_construction,
+    supports_lazy,
+)
 from slt_check.pipeline.verify import verify_ticket
 from slt_check.runtime import memory
 from slt_check.sources.lazy import CHUNK_CANDIDATES, select_lazy
@@ -45,46 +77,53 @@ from slt_check.tickets.ticket import AnyTicket, Ticket, versions
 
 __all__ = [
     "DENSE_PARAMS_LIMIT",
+    "BuildFlags",
+    "BuildRequest",
     "BuildResult",
+    "resolve_request",
     "build",
     "build_ticket",
     "build_compact_ticket",
     "build_auto",
+    "build_dense",
+    "build_lazy",
+    "build_path",
+    "build_request",
     "build_and_check",
     "resolve",
+    "prepare",
+    "reduce_biases",
     "raise_if_failed",
     "supports_lazy",
     "dense_params",
     "BuildEstimate",
     "estimate_build",
     "LONG_BUILD_S",
+    "NS_PER_DENSE_PARAM",
+    "S_PER_LAZY_CANDIDATE",
+    "S_PER_LAZY_EXACT_CANDIDATE",
+    "S_PER_EXACT_SEARCH",
+    "S_PER_GROWN_SEARCH",
 ]
 
 DENSE_PARAMS_LIMIT = 20_000_000
 """Above this many ``G`` parameters the lazy path is taken automatically (dense ``G`` ≥ 160 MB)."""
 
 
-def supports_lazy(con: Any) -> bool:
-    """Whether a construction has the lazy path (``lazy = True`` and the hooks ``source_spec``,
-    ``make_rule``, ``ticket_meta``); constructions opt out by leaving ``lazy`` False."""
-    return bool(getattr(con, "lazy", False)) and all(
-        hasattr(con, m) for m in ("source_spec", "make_rule", "ticket_meta"))
-
-
-def dense_params(con: Any, problem: Problem, plan: dict[str, Any] | None = None) -> int:
+def dense_params(con: Any, problem: Problem, plan: Any = None) -> int:
     """Parameters of the dense ``G`` the construction would sample (its plan's ``G_params``;
     ``plan`` when already computed)."""
-    return int((con.plan(problem) if plan is None else plan).get("G_params", 0))
+    return int(plan_value(con.plan(problem) if plan is None else plan, "G_params", 0))
 
 
-def _sample_G(con: Any, problem: Problem, seed: int, plan: dict[str, Any]) -> tuple[ReLUNet, Any]:
+def _sample_G(con: Any, problem: Problem, seed: int, plan: Any) -> tuple[ReLUNet, Any]:
     """``con.sample_G`` with the build's plan when the construction takes one (``takes_plan``)."""
     if getattr(con, "takes_plan", False):
         return con.sample_G(problem, seed, plan)
     return con.sample_G(problem, seed)
 
 
-def _source_spec(con: Any, problem: Problem, seed: int, plan: dict[str, Any]) -> Any:
+def _source_spec(con: Any, problem: Problem, seed: int, plan: Any) -> Any:
     """``con.source_spec`` with the build's plan when the construction takes one (``takes_plan``)."""
     if getattr(con, "takes_plan", False):
         return con.source_spec(problem, seed, plan)
@@ -106,31 +145,78 @@ def reduce_biases(
 
 
 def resolve(
-    construction: str | Construction, options: dict[str, Any], target: ReLUNet, eps: float, delta: float,
+    construction: str | Construction, options: Mapping[str, Any], target: ReLUNet, eps: float, delta: float,
     w_max: float, x_max: float,
 ) -> tuple[Any, Problem]:
-    """The construction (by name with ``options``, or as given) and the checked :class:`Problem`
-    of ``target`` — the common start of the dense and the lazy builders."""
-    if isinstance(construction, str):
-        con = get_construction(construction, **options)
-    elif options:
-        raise ValueError(f"options {sorted(options)}: give them to the construction, not beside an instance")
-    else:
-        con = construction
+    """The construction (:func:`~slt_check.pipeline.request.resolve_construction`) and the checked
+    :class:`Problem` of ``target`` (a part of :func:`resolve_request`)."""
+    con = resolve_construction(construction, options)
     problem = Problem.for_target(target, eps, delta, w_max=w_max, x_max=x_max)
     problem.check_target(target)
     return con, problem
 
 
 def prepare(
-    target: ReLUNet, construction: str | Construction, options: dict[str, Any], eps: float, delta: float,
+    target: ReLUNet, construction: str | Construction, options: Mapping[str, Any], eps: float, delta: float,
     w_max: float, x_max: float, b_max: float | None = None,
 ) -> tuple[ReLUNet, Any, Problem, dict[str, Any] | None]:
-    """The common start of every build: :func:`reduce_biases` then :func:`resolve` on the target the
-    construction sees — ``(F' or F, construction, problem, meta["affine"] or None)``."""
+    """:func:`reduce_biases` then :func:`resolve` on the target the construction sees —
+    ``(F' or F, construction, problem, meta["affine"] or None)`` (the start of :func:`resolve_request`)."""
     seen, w_seen, x_seen, affine = reduce_biases(target, w_max, x_max, b_max)
     con, problem = resolve(construction, options, seen, eps, delta, w_seen, x_seen)
     return seen, con, problem, affine
+
+
+def _choose_path(con: Any, plan: Any, lazy: bool | None) -> tuple[bool, str]:
+    """Dense or lazy, and why: as asked, else lazy iff the construction has a lazy path and its dense
+    ``G`` would exceed :data:`DENSE_PARAMS_LIMIT` parameters."""
+    if lazy is not None:
+        return bool(lazy), PATH_ASKED
+    if not supports_lazy(con):
+        return False, PATH_NO_LAZY
+    large = int(plan_value(plan, "G_params", 0)) > DENSE_PARAMS_LIMIT
+    return large, PATH_LARGE_G if large else PATH_SMALL_G
+
+
+def _peak_bytes(target: ReLUNet, problem: Problem, plan: Any, lazy: bool, jobs: int) -> float:
+    """The peak memory of the build (:mod:`slt_check.runtime.memory`), dense or lazy."""
+    if lazy:
+        return memory.lazy_build_bytes(plan, problem.n_weights, jobs, CHUNK_CANDIDATES)
+    return memory.dense_build_bytes(plan, max(w.size for w in target.dense_weights()))
+
+
+def resolve_request(
+    target: ReLUNet,
+    eps: float,
+    delta: float,
+    seed: int,
+    *,
+    construction: str | Construction = "orseau",
+    options: Mapping[str, Any] | None = None,
+    w_max: float = 1.0,
+    x_max: float = 1.0,
+    b_max: float | None = None,
+    lazy: bool | None = None,
+    flags: BuildFlags | None = None,
+    plan: Any = None,
+) -> BuildRequest:
+    """The one resolution of a build (module docstring): bias reduction, construction (by name with
+    its ``options``, or an instance), checked problem, plan (``plan`` when the caller computed it),
+    path (``lazy``: True/False as asked, ``None`` automatic) and estimate.
+
+    ``ValueError`` on bad input: an unknown construction or option, a build flag given as an option,
+    a target outside the problem, a bias above ``b_max``, ``lazy=True`` for a construction without a
+    lazy path, and (with ``flags.require_certifiable``) an ε below the target's float64 floor."""
+    flags = BuildFlags() if flags is None else flags
+    seen, con, problem, affine = prepare(target, construction, options or {}, eps, delta, w_max, x_max, b_max)
+    if flags.require_certifiable:
+        check_certifiable(seen, problem)
+    if lazy and not supports_lazy(con):
+        raise ValueError(f"construction: {con.name!r} has no lazy path; build it densely (without --lazy)")
+    plan = con.plan(problem) if plan is None else plan
+    path, reason = _choose_path(con, plan, lazy)
+    estimate = estimate_build(con, problem, plan, path, _peak_bytes(seen, problem, plan, path, flags.jobs))
+    return BuildRequest(seen, target, affine, problem, con, seed, x_max, plan, path, reason, estimate, flags)
 
 
 def raise_if_failed(ticket: Any, con: Any, seed: int, problem: Problem, allow_failure: bool) -> None:
@@ -181,6 +267,98 @@ def _finish(ticket: Any, t0: float, t1: float, t2: float) -> None:
     ticket.meta["timing_s"] = {"sample_G": t1 - t0, "select": t2 - t1}
 
 
+def _require_memory(req: BuildRequest) -> None:
+    """Refuse a request whose estimated peak exceeds the limit (``flags.max_memory`` or
+    :func:`slt_check.runtime.memory.limit`), before anything is sampled."""
+    con, plan = req.construction, req.plan
+    limit = memory.limit() if req.flags.max_memory is None else int(req.flags.max_memory)
+    if req.lazy:
+        what = f"a lazy {con.name} build ({plan_value(plan, 'n_samples')} samples per block)"
+        way_out = "use a larger ε, fewer samples, fewer jobs or a smaller target, or raise the limit (--max-memory)"
+    else:
+        what = f"a dense {con.name} build (G: {float(plan_value(plan, 'G_params', 0)):.3g} parameters)"
+        way_out = (("build it lazily (lazy=True, --lazy), " if supports_lazy(con) else "")
+                   + "use a larger ε, fewer samples or a smaller target, or raise the limit (--max-memory)")
+    memory.require(req.estimate.memory_bytes or 0.0, limit, what, way_out)
+
+
+def _on_path(req: BuildRequest, lazy: bool) -> None:
+    if req.lazy != lazy:
+        raise ValueError(f"request: resolved for the {'lazy' if req.lazy else 'dense'} path ({req.path_reason}); "
+                         f"build it with build_path or build, not the {'lazy' if lazy else 'dense'} builder")
+
+
+def build_dense(req: BuildRequest) -> Ticket:
+    """The dense ticket of a resolved request: ``G`` sampled from its seed at its plan, pruned by its
+    construction. Raises :class:`ConstructionFailed` when the success event fails (unless
+    ``flags.allow_failure``), ``ValueError`` for a lazy request or one beyond the memory limit."""
+    _on_path(req, False)
+    _require_memory(req)
+    con, problem = req.construction, req.problem
+    if req.affine is not None and hasattr(con, "with_affine"):  # a search that must draw inputs on [x; 1]
+        con = con.with_affine(req.affine)
+    t0 = time.perf_counter()
+    G, spec = _sample_G(con, problem, req.seed, req.plan)
+    t1 = time.perf_counter()
+    ticket = con.select(req.target, G, spec, problem)
+    if req.affine is not None:
+        ticket.meta[AFFINE_KEY] = req.affine
+    _finish(ticket, t0, t1, time.perf_counter())
+    raise_if_failed(ticket, con, req.seed, problem, req.flags.allow_failure)
+    return ticket
+
+
+def build_lazy(req: BuildRequest) -> Any:
+    """:func:`build_dense` on the lazy path: the same ticket (same kept indices and values) as a
+    :class:`~slt_check.tickets.compact_ticket.CompactTicket`, never holding ``G`` (``flags.jobs``
+    workers, ``flags.progress``)."""
+    _on_path(req, True)
+    _require_memory(req)
+    con, problem, jobs = req.construction, req.problem, int(req.flags.jobs)
+    t0 = time.perf_counter()
+    spec = _source_spec(con, problem, req.seed, req.plan)
+    rule = con.make_rule(problem, spec, target=req.target)
+    entries, reports = select_lazy(
+        req.target, spec, rule, prune_dead_halves=getattr(con, "prune_dead_halves", True), jobs=req.flags.jobs,
+        progress=req.flags.progress,
+    )
+    meta = con.ticket_meta(problem, spec, reports)
+    meta["lazy"] = True
+    if req.affine is not None:
+        meta[AFFINE_KEY] = req.affine
+    meta["jobs"] = jobs
+    ticket = CompactTicket(spec, entries, req.target, meta)
+    ticket.jobs = jobs
+    ticket = con.finalize(ticket, req.target, problem)  # construction-specific success event
+    _finish(ticket, t0, t0, time.perf_counter())
+    raise_if_failed(ticket, con, req.seed, problem, req.flags.allow_failure)
+    return ticket
+
+
+def build_path(req: BuildRequest) -> AnyTicket:
+    """The ticket of a resolved request on its path: :func:`build_lazy` or :func:`build_dense`."""
+    return build_lazy(req) if req.lazy else build_dense(req)
+
+
+def _or_request(core: Callable[[BuildRequest], Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Let a builder with today's arguments also take a resolved request alone (then ``core(request)``)."""
+
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def call(target: Any, *args: Any, **kw: Any) -> Any:
+            if not isinstance(target, BuildRequest):
+                return fn(target, *args, **kw)
+            if args or kw:
+                raise TypeError(f"{fn.__name__}(request): the request holds every argument; got also "
+                                f"{len(args)} positional and {sorted(kw)}")
+            return core(target)
+
+        return call
+
+    return wrap
+
+
+@_or_request(build_dense)
 def build_ticket(
     target: ReLUNet,
     eps: float,
@@ -192,39 +370,24 @@ def build_ticket(
     x_max: float = 1.0,
     allow_failure: bool = False,
     b_max: float | None = None,
-    plan: dict[str, Any] | None = None,
+    plan: Any = None,
     **options: Any,
 ) -> Ticket:
-    """Sample ``G`` from ``seed`` by ``construction`` and prune it into a (dense) ticket for ``target``.
+    """Sample ``G`` from ``seed`` by ``construction`` and prune it into a (dense) ticket for ``target``
+    (:func:`resolve_request` with ``lazy=False``, then :func:`build_dense`; or ``build_ticket(request)``).
 
     ``G`` depends only on ``(widths, eps, delta, w_max, x_max, seed)`` and the construction's
-    options. A biased target is built as its reduction (:func:`reduce_biases`; ``b_max`` its declared
-    bias bound, default its own ``max |b|``). Raises :class:`ConstructionFailed` when the success event fails (unless
-    ``allow_failure``), ``ValueError`` on bad input or a plan beyond the memory limit. ``plan``: the
-    construction's ``plan(problem)`` when the caller computed it already (:func:`build_auto` does);
-    the plan is computed once per build and passed down to sampling and selection.
+    ``options``. A biased target is built as its reduction (:func:`reduce_biases`; ``b_max`` its declared
+    bias bound, default its own ``max |b|``). Raises :class:`ConstructionFailed` when the success event fails
+    (unless ``allow_failure``), ``ValueError`` on bad input or a plan beyond the memory limit. ``plan``: the
+    construction's ``plan(problem)`` when the caller computed it already.
     """
-    target, con, problem, affine = prepare(target, construction, options, eps, delta, w_max, x_max, b_max)
-    plan = con.plan(problem) if plan is None else plan
-    memory.require(
-        memory.dense_build_bytes(plan, max(w.size for w in target.dense_weights())), memory.limit(),
-        f"a dense {con.name} build (G: {float(plan.get('G_params', 0)):.3g} parameters)",
-        ("build it lazily (lazy=True, --lazy), " if supports_lazy(con) else "")
-        + "use a larger ε, fewer samples or a smaller target, or raise the limit (--max-memory)",
-    )
-    if affine is not None and hasattr(con, "with_affine"):  # a search that must draw inputs on [x; 1]
-        con = con.with_affine(affine)
-    t0 = time.perf_counter()
-    G, spec = _sample_G(con, problem, seed, plan)
-    t1 = time.perf_counter()
-    ticket = con.select(target, G, spec, problem)
-    if affine is not None:
-        ticket.meta[AFFINE_KEY] = affine
-    _finish(ticket, t0, t1, time.perf_counter())
-    raise_if_failed(ticket, con, seed, problem, allow_failure)
-    return ticket
+    return build_dense(resolve_request(
+        target, eps, delta, seed, construction=construction, options=options, w_max=w_max, x_max=x_max,
+        b_max=b_max, lazy=False, flags=BuildFlags(allow_failure=allow_failure), plan=plan))
 
 
+@_or_request(build_lazy)
 def build_compact_ticket(
     target: ReLUNet,
     eps: float,
@@ -238,41 +401,19 @@ def build_compact_ticket(
     b_max: float | None = None,
     jobs: int = 1,
     progress: bool | None = None,
-    plan: dict[str, Any] | None = None,
+    plan: Any = None,
     **options: Any,
 ) -> Any:
-    """:func:`build_ticket` on the lazy path: the same ticket (same kept indices and values) as a
-    :class:`~slt_check.tickets.compact_ticket.CompactTicket`, never holding ``G`` (``plan`` as there)."""
-
-    target, con, problem, affine = prepare(target, construction, options, eps, delta, w_max, x_max, b_max)
-    if not supports_lazy(con):
-        raise ValueError(f"construction: {con.name!r} has no lazy path; build it densely (without --lazy)")
-    plan = con.plan(problem) if plan is None else plan
-    memory.require(
-        memory.lazy_build_bytes(plan, problem.n_weights, jobs, CHUNK_CANDIDATES), memory.limit(),
-        f"a lazy {con.name} build ({plan.get('n_samples')} samples per block)",
-        "use a larger ε, fewer samples, fewer jobs or a smaller target, or raise the limit (--max-memory)",
-    )
-    t0 = time.perf_counter()
-    spec = _source_spec(con, problem, seed, plan)
-    rule = con.make_rule(problem, spec, target=target)
-    entries, reports = select_lazy(
-        target, spec, rule, prune_dead_halves=getattr(con, "prune_dead_halves", True), jobs=jobs,
-        progress=progress,
-    )
-    meta = con.ticket_meta(problem, spec, reports)
-    meta["lazy"] = True
-    if affine is not None:
-        meta[AFFINE_KEY] = affine
-    meta["jobs"] = int(jobs)
-    ticket = CompactTicket(spec, entries, target, meta)
-    ticket.jobs = int(jobs)
-    ticket = con.finalize(ticket, target, problem)  # construction-specific success event
-    _finish(ticket, t0, t0, time.perf_counter())
-    raise_if_failed(ticket, con, seed, problem, allow_failure)
-    return ticket
+    """:func:`build_ticket` on the lazy path (:func:`resolve_request` with ``lazy=True``, then
+    :func:`build_lazy`; or ``build_compact_ticket(request)``); ``ValueError`` for a construction
+    without a lazy path."""
+    return build_lazy(resolve_request(
+        target, eps, delta, seed, construction=construction, options=options, w_max=w_max, x_max=x_max,
+        b_max=b_max, lazy=True, flags=BuildFlags(allow_failure=allow_failure, jobs=jobs, progress=progress),
+        plan=plan))
 
 
+@_or_request(build_path)
 def build_auto(
     target: ReLUNet,
     eps: float,
@@ -286,92 +427,15 @@ def build_auto(
     x_max: float = 1.0,
     allow_failure: bool = False,
     b_max: float | None = None,
-    plan: dict[str, Any] | None = None,
+    plan: Any = None,
     **options: Any,
 ) -> AnyTicket:
     """Dense :func:`build_ticket`, or the lazy path when ``lazy`` is True or (``lazy=None``) the
-    dense ``G`` would exceed :data:`DENSE_PARAMS_LIMIT` parameters. The plan is computed here, once
-    (unless given: the caller's ``con.plan(problem)``), and passed to the builder (which passes it to
-    sampling and selection)."""
-    _, con, problem, _ = prepare(target, construction, options, eps, delta, w_max, x_max, b_max)
-    plan = con.plan(problem) if plan is None else plan
-    if lazy is None:
-        lazy = supports_lazy(con) and dense_params(con, problem, plan) > DENSE_PARAMS_LIMIT
-    common = {"w_max": w_max, "x_max": x_max, "allow_failure": allow_failure, "b_max": b_max, "construction": con,
-              "plan": plan}
-    if lazy:
-        return build_compact_ticket(target, eps, delta, seed, jobs=jobs, **common)
-    return build_ticket(target, eps, delta, seed, **common)
-
-
-NS_PER_DENSE_PARAM = 150e-9
-"""Seconds per parameter of a dense ``G`` (sampling, masking, selection): measured 100–190 ns on
-Orseau builds of random 8-16-4 and 16-32-8 targets (min of 3, one core of the reference machine)."""
-S_PER_LAZY_CANDIDATE = 0.03e-6
-"""Seconds per (target weight × candidate) on the lazy path with greedy digits or the pair search:
-≈ 0.02 µs of one core on Orseau's 784-500-10 per_input build since the compiled digit scan reads only
-a prefix of each stream (selection 37 s on 2 workers for 397,000 weights × 8,841 candidates); the
-pair search and small builds, where fixed costs dominate, cost more per candidate."""
-S_PER_LAZY_EXACT_CANDIDATE = 0.4e-6
-"""The same for the exact subset-sum rule (Pensia's banks: candidates gathered and sorted per weight):
-measured 0.39 µs on small Pensia builds."""
-S_PER_EXACT_SEARCH = 6.5e-3
-"""Seconds per target weight and half of an exact subset-sum search over a 32-candidate window:
-measured ≈ 13 ms per weight (both halves) on a Pensia build of a random 8-16-4 target; ×2^{(window−32)/2}."""
-S_PER_GROWN_SEARCH = 30e-6
-"""Seconds per target weight and half of the *growing* exact search (``grow_from`` set, the default of
-``precision="certificate"``: the candidate prefix grows from 16 and stops at the first optimum within
-the precision): measured 4–8 µs on Pensia certificate builds of random 196-100-10 targets and ≈ 50 µs
-on 784-500-10 (tighter per-layer precisions, longer prefixes); 30 µs is the middle of that range."""
-LONG_BUILD_S = 30.0
-"""``slt-check build`` prints its estimate before a build estimated to take at least this long."""
-
-
-@dataclass(frozen=True)
-class BuildEstimate:
-    """A rough wall time of one build, from its plan only (nothing is sampled):
-
-        seconds = G_params · NS_PER_DENSE_PARAM                      (dense)
-                  W · N · S_PER_LAZY_CANDIDATE (or …_EXACT_CANDIDATE)  (lazy)
-                + 2 W · S_PER_EXACT_SEARCH · 2^{(window − 32)/2}     (exact subset-sum rule, whole window)
-                + 2 W · S_PER_GROWN_SEARCH                           (exact subset-sum rule, growing prefix)
-
-    with ``W`` target weights and ``N`` candidates per weight (the plan's ``n_samples``). The rates
-    are single-core measurements on one reference machine: an order of magnitude, not a promise."""
-
-    seconds: float
-    lazy: bool
-    G_params: int
-    n_weights: int
-    candidates_per_weight: int
-    exact_window: int | None = None
-
-    def text(self) -> str:
-        path = "lazy" if self.lazy else "dense"
-        rule = f", exact subset sum over {self.exact_window} candidates per weight-half" if self.exact_window else ""
-        return (f"estimate: this build may take ≈ {_duration(self.seconds)} (a rough estimate from the plan: "
-                f"{path} path, G with {self.G_params:.3g} parameters, {self.n_weights} target weights × "
-                f"{self.candidates_per_weight} candidates each{rule}; rates measured on one reference machine, "
-                "single core — yours may differ several-fold)")
-
-
-def _duration(s: float) -> str:
-    return f"{s:.0f} s" if s < 120 else (f"{s / 60:.0f} min" if s < 7200 else f"{s / 3600:.1f} h")
-
-
-def estimate_build(con: Any, problem: Problem, plan: dict[str, Any], lazy: bool) -> BuildEstimate:
-    """The :class:`BuildEstimate` of building ``problem`` with ``con`` at ``plan`` (dense or ``lazy``)."""
-    W, N = int(problem.n_weights), int(plan.get("n_samples", 0))
-    G = int(plan.get("G_params", 0))
-    exact = plan.get("rule") == "exact_subset_sum"
-    per_candidate = S_PER_LAZY_EXACT_CANDIDATE if exact else S_PER_LAZY_CANDIDATE
-    seconds = W * N * per_candidate if lazy else G * NS_PER_DENSE_PARAM
-    window = None
-    if plan.get("rule") == "exact_subset_sum":
-        window = int(plan.get("window", 32))
-        grows = getattr(con, "grow_from", None) is not None or getattr(con, "precision", "r8") == "certificate"
-        seconds += 2 * W * (S_PER_GROWN_SEARCH if grows else S_PER_EXACT_SEARCH * 2.0 ** ((window - 32) / 2))
-    return BuildEstimate(float(seconds), bool(lazy), G, W, N, window)
+    dense ``G`` would exceed :data:`DENSE_PARAMS_LIMIT` parameters (:func:`resolve_request`, then
+    :func:`build_path`; or ``build_auto(request)``)."""
+    return build_path(resolve_request(
+        target, eps, delta, seed, construction=construction, options=options, w_max=w_max, x_max=x_max,
+        b_max=b_max, lazy=lazy, flags=BuildFlags(allow_failure=allow_failure, jobs=jobs), plan=plan))
 
 
 @dataclass
@@ -395,6 +459,38 @@ class BuildResult:
         return self.certified is not None and self.certified <= eps
 
 
+def build_request(req: BuildRequest) -> BuildResult:
+    """The whole pipeline of a resolved request (module docstring): :func:`build_path`, ``validate()``
+    against the seed and, with ``flags.certify``, :func:`~slt_check.certificates.sup_error.sup_error`
+    of the original target on ``‖x‖∞ ≤ x_max``. Raises :class:`ConstructionFailed` like the builders
+    (unless ``flags.allow_failure``)."""
+    t0 = time.perf_counter()
+    ticket = build_path(req)
+    t1 = time.perf_counter()
+    verify_ticket(ticket)
+    t2 = time.perf_counter()
+    timings = {"build": t1 - t0, "validate": t2 - t1}
+    err = None
+    if req.flags.certify:
+        err = sup_error_any(req.original, ticket, req.x_max, rng=req.flags.search_seed)
+        timings["certify"] = time.perf_counter() - t2
+    # the build records travel with the file (informational: a checker recomputes what it relies on)
+    ticket.meta["build_s"], ticket.meta["validate_s"] = timings["build"], timings["validate"]
+    if err is not None:
+        ticket.meta["sup_error"] = err.as_dict()
+        ticket.meta["certify_s"] = timings["certify"]
+    return BuildResult(
+        ticket=ticket, ok=ticket.meta.get("success") is True,
+        certified=None if err is None else float(err.certified), found=None if err is None else float(err.found),
+        sizes=ticket.sizes(), timings=timings, lazy=not isinstance(ticket, Ticket), sup_error=err,
+    )
+
+
+_REQUEST_KEYWORDS = ("construction", "w_max", "b_max", "plan")
+_FLAG_KEYWORDS = ("allow_failure", "jobs")
+
+
+@_or_request(build_request)
 def build(
     target: ReLUNet,
     eps: float,
@@ -407,30 +503,13 @@ def build(
     search_seed: int = 0,
     **kw: Any,
 ) -> BuildResult:
-    """The whole pipeline (module docstring): :func:`build_auto`, ``validate()`` against the seed and,
-    with ``certify``, :func:`~slt_check.certificates.sup_error.sup_error` on ``‖x‖∞ ≤ x_max``. Raises
-    :class:`ConstructionFailed` like the builders (unless ``allow_failure``)."""
-
-    t0 = time.perf_counter()
-    ticket = build_auto(target, eps, delta, seed, x_max=x_max, lazy=lazy, **kw)
-    t1 = time.perf_counter()
-    verify_ticket(ticket)
-    t2 = time.perf_counter()
-    timings = {"build": t1 - t0, "validate": t2 - t1}
-    err = None
-    if certify:
-        err = sup_error_any(target, ticket, x_max, rng=search_seed)
-        timings["certify"] = time.perf_counter() - t2
-    # the build records travel with the file (informational: a checker recomputes what it relies on)
-    ticket.meta["build_s"], ticket.meta["validate_s"] = timings["build"], timings["validate"]
-    if err is not None:
-        ticket.meta["sup_error"] = err.as_dict()
-        ticket.meta["certify_s"] = timings["certify"]
-    return BuildResult(
-        ticket=ticket, ok=ticket.meta.get("success") is True,
-        certified=None if err is None else float(err.certified), found=None if err is None else float(err.found),
-        sizes=ticket.sizes(), timings=timings, lazy=not isinstance(ticket, Ticket), sup_error=err,
-    )
+    """The whole pipeline: ``build(request)`` (:func:`build_request`), or :func:`resolve_request` of
+    these arguments first — ``kw``: :func:`build_auto`'s keywords (``construction``, ``w_max``,
+    ``b_max``, ``plan``, ``allow_failure``, ``jobs``) and the construction's options."""
+    request_kw = {k: kw.pop(k) for k in _REQUEST_KEYWORDS if k in kw}
+    flags = BuildFlags(certify=certify, search_seed=search_seed, **{k: kw.pop(k) for k in _FLAG_KEYWORDS if k in kw})
+    return build_request(resolve_request(target, eps, delta, seed, x_max=x_max, lazy=lazy, flags=flags,
+                                         options=kw, **request_kw))
 
 
 def build_and_check(
