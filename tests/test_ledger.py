@@ -271,3 +271,24 @@ def test_a_broken_milp_dual_bound_is_caught(monkeypatch) -> None:
     monkeypatch.setattr(base, "exact_sup_error", halved)
     r = base.exact_recheck(F, t, 1.0, eps, cert)
     assert r["fail"] and not r["rescued"] and r["inconsistent"]
+
+
+def _anchors(doc: Path) -> set[str]:
+    """Explicit ``<a id>`` anchors and GitHub heading slugs of a markdown file."""
+    text = doc.read_text()
+    ids = set(re.findall(r'<a id="([^"]+)">', text))
+    for h in re.findall(r"^#+ (.+)$", text, re.M):
+        ids.add(re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-"))
+    return ids
+
+
+def test_every_claim_links_what_exists() -> None:
+    """The generated claim table links each claim's statement, code and figure: each must exist."""
+    for c in all_claims():
+        assert c.title and c.doc, f"claim {c.id}: give it a title and the doc anchor that states it"
+        path, _, anchor = c.doc.partition("#")
+        assert (ROOT / path).is_file(), f"claim {c.id}: doc {path} does not exist"
+        assert not anchor or anchor in _anchors(ROOT / path), f"claim {c.id}: no anchor #{anchor} in {path}"
+        for f in c.code:
+            assert (ROOT / "slt_check" / f).is_file(), f"claim {c.id}: code file slt_check/{f} does not exist"
+        assert c.figure is None or (ROOT / "plots" / f"fig_{c.figure}.py").is_file(), (c.id, c.figure)

@@ -94,6 +94,7 @@ CLAIMS: list[Claim] = [
           "ours: constant-input reduction (slt_check.core.affine, added)", "probability",
           [_P + "test_biases.py", _P + "test_rate_claims.py"], measure_bbias,
           breaks=("bias-column-dropped",), rate=BIAS_RATE,
-          title="targets with biases", doc="docs/biases.md", code=("core/affine.py", "pipeline/build.py")),
+          title="targets with biases", figure="biases",
+          doc="docs/biases.md", code=("core/affine.py", "pipeline/build.py")),
 ]
 """B-bias's registry row."""

@@ -159,7 +159,8 @@ CONV_CLAIMS: list[Claim] = [
           "parameter grow linearly in ln(1/ε) (per kernel parameter, not per pixel)", "reconstructed",
           "ours: slt_check.core.conv.conv_plan_orseau, pensia_samples", "growth", [_P + "test_conv.py"],
           measure_conv_width,
-          title="CNN width", doc="docs/cnn.md#claims", code=("core/conv.py", "constructions/conv_2l.py")),
+          title="CNN width", figure="conv_width",
+          doc="docs/cnn.md#claims", code=("core/conv.py", "constructions/conv_2l.py")),
     Claim("C-conv-sound", "The stage-wise interval certificate through convolutions is sound in float64: "
           "found ≤ certified and every sampled input's error ≤ certified", "reconstructed",
           "ours: slt_check.certificates.conv_bounds", "forall", [_P + "test_conv.py"], None,

@@ -365,6 +365,7 @@ PEER_CLAIMS: list[Claim] = [
           "exact MILP's proven upper bound)", "third-party", "Pensia et al. 2020 (C not explicit; ours: 3)",
           "probability", [_TR], rate=RATE_CLAIMS["P-pensia-delta"],
           title="Pensia et al.: failure rate",
+          figure="pensia_delta",
           doc="docs/reconstruction.md#pensia", code=("constructions/pensia.py", "core/subset_sum_grow.py")),
     Claim("X-prec", "Certificate-aware selection (added): pensia at the G of its union plan "
           "(delta_rule=union: width from δ and the union over every subset-sum instance), selecting to the "
@@ -387,6 +388,7 @@ PEER_CLAIMS: list[Claim] = [
           _measure_malach,
           breaks=("malach-N-quarter",), rate=RATE_CLAIMS["P-malach-poly"],
           title="Malach et al.",
+          figure="width_vs_eps",
           doc="docs/reconstruction.md#malach", code=("constructions/malach.py", "constructions/sample_counts.py")),
     Claim("P-burkholz-depth", "Burkholz 2022: a depth-(L+1) random network contains an ε-ticket of "
           "a depth-L target; at the width of our union plan (delta_rule=union: ρ from δ and the union over "
@@ -397,6 +399,7 @@ PEER_CLAIMS: list[Claim] = [
           "Burkholz 2022 (C: abstract; layout and ρ ours)", "probability", [_TB, _TR], _measure_burkholz,
           breaks=("burkholz-union-rho-quarter",), rate=RATE_CLAIMS["P-burkholz-depth"],
           title="Burkholz",
+          figure="failure",
           doc="docs/reconstruction.md#burkholz", code=("constructions/burkholz.py", "core/bounds.py")),
     Claim("LB-counting", "Counting bound: n candidates give 2^n subsets, so ε-covering a range R "
           "needs n ≥ log₂(R/(2ε)); measured minimal covers n* of every law respect it, and every "

@@ -108,7 +108,7 @@ CLAIMS: list[Claim] = [
     Claim("R5", "Group coverage: N_w = ⌈8M ln(2MW/δ)⌉ ⇒ P(some group misses a category) ≤ δ",
           "reconstructed", "R5", "probability", [_T], rate=RATE_CLAIMS["R5"],
           breaks=("orseau-width-half", "checker: N_w far below the bound"),
-          title="group coverage", doc="docs/reconstruction.md#r5", code=("core/bounds.py",)),
+          title="group coverage", figure="failure", doc="docs/reconstruction.md#r5", code=("core/bounds.py",)),
     Claim("R6", "Categorical covering: N = ⌈(4/p)(m+ln(K/δ))⌉ ⇒ P(∃ category with < m draws) ≤ δ "
           "(batch lemma; 'covering argument' confirmed in words)", "reconstructed", "R6 (C in words)",
           "probability", [_T], rate=RATE_CLAIMS["R6"], breaks=("checker: N below the covering bound",),

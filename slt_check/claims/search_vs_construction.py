@@ -239,5 +239,6 @@ CLAIM = Claim(
     ["properties/test_rate_claims.py", "properties/test_edge_popup_claim.py"], measure,
     breaks=("checker: search handed the construction's mask",), rate=SEARCH_RATE,
           title="search vs construction",
+          figure="edge_popup_same_g",
           doc="docs/edge-popup-findings.md", code=("constructions/edge_popup.py", "constructions/edge_popup_train.py"))
 """The ledger row (registered in :mod:`slt_check.claims.catalog`)."""

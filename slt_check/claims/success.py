@@ -256,6 +256,7 @@ CLAIMS: list[Claim] = [
           breaks=("checker: digit base 2", "checker: too few digits for ε"),
           slack_definition="ε ÷ the certified sup error, smallest over the covered draws",
           title="deterministic guarantee",
+          figure="error",
           doc="docs/reconstruction.md#r9", code=("constructions/orseau.py", "certificates/sup_error.py")),
     Claim("P-main", "Main claim: w.h.p. pruning alone turns a random G of log width per weight (2l "
           "layers, hyperbolic) into an ε-approximation of F on every input: P(no ε-ticket) ≤ δ "
@@ -264,7 +265,7 @@ CLAIMS: list[Claim] = [
           "probability", [_T.format("rate_claims"), "properties/test_r06_end_to_end.py"], measure_pmain,
           breaks=("orseau-width-half",), rate=PMAIN_RATE,
           title="main claim",
-          doc="docs/reconstruction.md#r10",
+          figure="failure", doc="docs/reconstruction.md#r10",
           code=("constructions/orseau.py", "certificates/sup_error.py", "certificates/exact.py")),
     Claim("R10", "Success probability: over independent draws of G at the formula width, "
           "P(no ε-ticket) ≤ δ (sup error on the tightest sound bound: the certificate, else the exact "
@@ -272,13 +273,13 @@ CLAIMS: list[Claim] = [
           "reconstructed", "R10", "probability", [_T.format("rate_claims")], measure_r10,
           breaks=("orseau-width-half", "checker: uniform weights at the same width"), rate=PMAIN_RATE,
           title="success probability (measured with P-main)",
-          doc="docs/reconstruction.md#r10", code=("constructions/orseau.py",)),
+          figure="failure", doc="docs/reconstruction.md#r10", code=("constructions/orseau.py",)),
     Claim("X-layer", "Per built ticket: per-layer max|ŵ^±−w| ≤ w_max γ^-M/(γ−1) ≤ η and each stage's "
           "certified error ≤ R8's recursion with those deviations", "reconstructed", "R4+R8 (added)",
           "forall", [_T.format("P_main")], measure_xlayer, breaks=("checker: digit base 2",),
           slack_definition="R4's per-layer bound ÷ the largest per-layer deviation, smallest over the tickets",
           title="per-layer budget",
-          doc="docs/reconstruction.md#r8", code=("core/bounds.py", "certificates/sup_error.py")),
+          figure="propagation", doc="docs/reconstruction.md#r8", code=("core/bounds.py", "certificates/sup_error.py")),
     Claim("X-cert", "Certification soundness: the error found by search ≤ the certified bound (slack: "
           "the smallest certified ÷ found)", "reconstructed", "certificates/sup_error.py (added)", "forall",
           [_T.format("P_main"), "properties/test_r06_end_to_end.py", "properties/test_x_cert_float_range.py"],
@@ -286,6 +287,7 @@ CLAIMS: list[Claim] = [
           breaks=("certificate-0.9",),
           slack_definition="certified ÷ found, smallest over the draws (1: a found input attains the certificate)",
           title="certificate soundness",
+          figure="certificate_gap",
           doc="docs/certificates.md", code=("certificates/sup_error.py", "certificates/stages.py")),
 ]
 

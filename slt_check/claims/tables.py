@@ -44,12 +44,14 @@ def _path(module: str) -> str:
 
 def claim_files_table(claims: Sequence[Claim]) -> str:
     """README.md's table: per claim its statement (linked to where it is stated with its formula), the
-    property tests carrying its marker, the module that defines it and the library code it checks."""
+    property tests carrying its marker, the module that defines it, the library code it checks and the
+    figure that draws it."""
     lines = ["| claim | statement | property test (`properties/`) | defined in (`slt_check/`) | "
-             "checks (`slt_check/`) |", "|---|---|---|---|---|"]
+             "checks (`slt_check/`) | figure (`plots/`) |", "|---|---|---|---|---|---|"]
     for c in claims:
         code = ", ".join(f"`{p}`" for p in c.code) or "—"
-        lines.append(f"| {c.id} | {_title(c)} | {_tests(c)} | `{_path(defined_in(c))}` | {code} |")
+        fig = f"`fig_{c.figure}.py`" if c.figure else "—"
+        lines.append(f"| {c.id} | {_title(c)} | {_tests(c)} | `{_path(defined_in(c))}` | {code} | {fig} |")
     return "\n".join(lines) + "\n"
 
 
