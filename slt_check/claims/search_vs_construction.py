@@ -143,8 +143,8 @@ def construction_trial(cell: dict[str, Any], seed: int) -> dict[str, Any]:
               **_source_opts(cell))
     t = r.ticket
     re = exact_recheck(F, t, 1.0, eps, r.certified, time_limit=MILP_S)
-    return {"kept": int(t.n_kept), "G_params": int(t.G.n_params), "n_samples": int(t.meta["plan"]["n_samples"]),
-            "n_formula": int(t.meta["plan"]["n_samples_formula"]), "ok": bool(r.ok),
+    return {"kept": int(t.n_kept), "G_params": int(t.G.n_params), "n_samples": int(t.meta.plan.n_samples),
+            "n_formula": int(t.meta.plan.n_samples_formula), "ok": bool(r.ok),
             "certified": r.certified, "found": r.found, "milp_upper": re["milp_upper"],
             "success": not re["fail"], "rescued": bool(re["rescued"]), "time_s": time.perf_counter() - t0}
 

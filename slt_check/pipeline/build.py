@@ -4,8 +4,8 @@
 
     build(target, eps, delta, seed, construction=…)        → BuildResult
       ├─ resolve: construction (registry) + checked Problem; plan computed once, passed down
-      │           (build_auto → build_ticket / build_compact_ticket → sample_G / source_spec → the
-      │           spec's extra["plan"], read by make_rule and ticket_meta; verify recomputes its own)
+      │           (build_auto → build_ticket / build_compact_ticket → sample_G / source_spec, select,
+      │           make_rule and ticket_meta take it as an argument; verify recomputes its own)
       ├─ memory: refuse a plan whose peak exceeds the limit (slt_check.runtime.memory)
       ├─ dense:  G = construction.sample_G(problem, seed);  ticket = construction.select(…)
       │  lazy:   only the usable streams of G (slt_check.sources.lazy.select_lazy) → CompactTicket
@@ -35,12 +35,13 @@ from typing import Any
 from slt_check.certificates.sup_error import sup_error_any
 from slt_check.constructions.base import Construction, ConstructionFailed, Problem
 from slt_check.constructions.registry import get_construction
-from slt_check.core.affine import AFFINE_KEY, affine_record, augment
+from slt_check.core.affine import affine_record, augment
 from slt_check.core.nets import ReLUNet
 from slt_check.pipeline.verify import verify_ticket
 from slt_check.runtime import memory
 from slt_check.sources.lazy import CHUNK_CANDIDATES, select_lazy
 from slt_check.tickets.compact_ticket import CompactTicket
+from slt_check.tickets.plan import Plan
 from slt_check.tickets.ticket import AnyTicket, Ticket, versions
 
 __all__ = [
@@ -71,20 +72,20 @@ def supports_lazy(con: Any) -> bool:
         hasattr(con, m) for m in ("source_spec", "make_rule", "ticket_meta"))
 
 
-def dense_params(con: Any, problem: Problem, plan: dict[str, Any] | None = None) -> int:
+def dense_params(con: Any, problem: Problem, plan: Plan | None = None) -> int:
     """Parameters of the dense ``G`` the construction would sample (its plan's ``G_params``;
     ``plan`` when already computed)."""
-    return int((con.plan(problem) if plan is None else plan).get("G_params", 0))
+    return int((con.plan(problem) if plan is None else plan).G_params)
 
 
-def _sample_G(con: Any, problem: Problem, seed: int, plan: dict[str, Any]) -> tuple[ReLUNet, Any]:
+def _sample_G(con: Any, problem: Problem, seed: int, plan: Plan) -> tuple[ReLUNet, Any]:
     """``con.sample_G`` with the build's plan when the construction takes one (``takes_plan``)."""
     if getattr(con, "takes_plan", False):
         return con.sample_G(problem, seed, plan)
     return con.sample_G(problem, seed)
 
 
-def _source_spec(con: Any, problem: Problem, seed: int, plan: dict[str, Any]) -> Any:
+def _source_spec(con: Any, problem: Problem, seed: int, plan: Plan) -> Any:
     """``con.source_spec`` with the build's plan when the construction takes one (``takes_plan``)."""
     if getattr(con, "takes_plan", False):
         return con.source_spec(problem, seed, plan)
@@ -140,11 +141,12 @@ def raise_if_failed(ticket: Any, con: Any, seed: int, problem: Problem, allow_fa
     "certified bound above ε", which is not the ≤ δ event of the per-weight analysis."""
     if ticket.ok or allow_failure:
         return
-    cert = ticket.meta.get("certified_at_select")
-    event = str(ticket.meta.get("success_event", ""))
-    by_certificate = event.startswith("certified sup error <= eps") or ticket.meta.get("precision") == "certificate"
+    meta = ticket.meta
+    cert = meta.certified_at_select
+    event = str(meta.success_event or "")
+    by_certificate = event.startswith("certified sup error <= eps") or meta.precision == "certificate"
     searched = "MILP" in event  # a trained mask (edge-popup): a search, with no probability guarantee
-    stage, slack = ticket.meta.get("certified_stage_bound"), ticket.meta.get("certified_float_slack")
+    stage, slack = meta.certified_stage_bound, meta.certified_float_slack
     parts = (f" (stage bound {stage:.3g} + float-evaluation slack {slack:.3g})"
              if stage is not None and slack is not None else "")
     if searched:
@@ -154,7 +156,7 @@ def raise_if_failed(ticket: Any, con: Any, seed: int, problem: Problem, allow_fa
     elif by_certificate:
         what = (" — certified bound above ε. This is not the ≤ δ event of the per-weight analysis"
                 + (" (every simulated weight within R8's η, which sizes G; the selection asked this target's "
-                   "per-layer η_i)" if ticket.meta.get("precision") == "certificate" else "")
+                   "per-layer η_i)" if meta.precision == "certificate" else "")
                 + "; the certificate, not the count of missed weights, decides")
         if slack is not None and slack >= problem.eps:
             what += (f"; this ticket's float-evaluation slack alone is {slack:.3g} ≥ ε, so selecting closer to "
@@ -164,7 +166,7 @@ def raise_if_failed(ticket: Any, con: Any, seed: int, problem: Problem, allow_fa
     else:
         what = f" — the failure event of probability ≤ δ = {problem.delta}"
         advice = "pass allow_failure=True to inspect the partial ticket, or use a larger delta-derived width."
-    missed = ticket.meta.get("n_failed_weights")
+    missed = meta.n_failed_weights
     head = (f"{con.name}: the sampled G (seed {seed}) misses {missed} target weight(s)" if missed is not None
             else f"{con.name}: the ticket from G (seed {seed})")
     raise ConstructionFailed(
@@ -176,9 +178,9 @@ def raise_if_failed(ticket: Any, con: Any, seed: int, problem: Problem, allow_fa
     )
 
 
-def _finish(ticket: Any, t0: float, t1: float, t2: float) -> None:
-    ticket.meta.setdefault("versions", versions())
-    ticket.meta["timing_s"] = {"sample_G": t1 - t0, "select": t2 - t1}
+def _finish(ticket: Any, t0: float, t1: float, t2: float, **records: Any) -> None:
+    ticket.meta = ticket.meta.updated(**records, versions=ticket.meta.versions or versions(),
+                                      timing_s={"sample_G": t1 - t0, "select": t2 - t1})
 
 
 def build_ticket(
@@ -192,7 +194,7 @@ def build_ticket(
     x_max: float = 1.0,
     allow_failure: bool = False,
     b_max: float | None = None,
-    plan: dict[str, Any] | None = None,
+    plan: Plan | None = None,
     **options: Any,
 ) -> Ticket:
     """Sample ``G`` from ``seed`` by ``construction`` and prune it into a (dense) ticket for ``target``.
@@ -208,7 +210,7 @@ def build_ticket(
     plan = con.plan(problem) if plan is None else plan
     memory.require(
         memory.dense_build_bytes(plan, max(w.size for w in target.dense_weights())), memory.limit(),
-        f"a dense {con.name} build (G: {float(plan.get('G_params', 0)):.3g} parameters)",
+        f"a dense {con.name} build (G: {float(plan.G_params):.3g} parameters)",
         ("build it lazily (lazy=True, --lazy), " if supports_lazy(con) else "")
         + "use a larger ε, fewer samples or a smaller target, or raise the limit (--max-memory)",
     )
@@ -217,10 +219,8 @@ def build_ticket(
     t0 = time.perf_counter()
     G, spec = _sample_G(con, problem, seed, plan)
     t1 = time.perf_counter()
-    ticket = con.select(target, G, spec, problem)
-    if affine is not None:
-        ticket.meta[AFFINE_KEY] = affine
-    _finish(ticket, t0, t1, time.perf_counter())
+    ticket = con.select(target, G, spec, problem, plan)
+    _finish(ticket, t0, t1, time.perf_counter(), **({"affine": affine} if affine is not None else {}))
     raise_if_failed(ticket, con, seed, problem, allow_failure)
     return ticket
 
@@ -238,7 +238,7 @@ def build_compact_ticket(
     b_max: float | None = None,
     jobs: int = 1,
     progress: bool | None = None,
-    plan: dict[str, Any] | None = None,
+    plan: Plan | None = None,
     **options: Any,
 ) -> Any:
     """:func:`build_ticket` on the lazy path: the same ticket (same kept indices and values) as a
@@ -250,21 +250,18 @@ def build_compact_ticket(
     plan = con.plan(problem) if plan is None else plan
     memory.require(
         memory.lazy_build_bytes(plan, problem.n_weights, jobs, CHUNK_CANDIDATES), memory.limit(),
-        f"a lazy {con.name} build ({plan.get('n_samples')} samples per block)",
+        f"a lazy {con.name} build ({plan.n_samples} samples per block)",
         "use a larger ε, fewer samples, fewer jobs or a smaller target, or raise the limit (--max-memory)",
     )
     t0 = time.perf_counter()
     spec = _source_spec(con, problem, seed, plan)
-    rule = con.make_rule(problem, spec, target=target)
+    rule = con.make_rule(problem, spec, plan, target=target)
     entries, reports = select_lazy(
         target, spec, rule, prune_dead_halves=getattr(con, "prune_dead_halves", True), jobs=jobs,
         progress=progress,
     )
-    meta = con.ticket_meta(problem, spec, reports)
-    meta["lazy"] = True
-    if affine is not None:
-        meta[AFFINE_KEY] = affine
-    meta["jobs"] = int(jobs)
+    meta = con.ticket_meta(problem, spec, plan, reports).updated(
+        lazy=True, **({"affine": affine} if affine is not None else {}), jobs=int(jobs))
     ticket = CompactTicket(spec, entries, target, meta)
     ticket.jobs = int(jobs)
     ticket = con.finalize(ticket, target, problem)  # construction-specific success event
@@ -286,7 +283,7 @@ def build_auto(
     x_max: float = 1.0,
     allow_failure: bool = False,
     b_max: float | None = None,
-    plan: dict[str, Any] | None = None,
+    plan: Plan | None = None,
     **options: Any,
 ) -> AnyTicket:
     """Dense :func:`build_ticket`, or the lazy path when ``lazy`` is True or (``lazy=None``) the
@@ -359,16 +356,17 @@ def _duration(s: float) -> str:
     return f"{s:.0f} s" if s < 120 else (f"{s / 60:.0f} min" if s < 7200 else f"{s / 3600:.1f} h")
 
 
-def estimate_build(con: Any, problem: Problem, plan: dict[str, Any], lazy: bool) -> BuildEstimate:
+def estimate_build(con: Any, problem: Problem, plan: Plan, lazy: bool) -> BuildEstimate:
     """The :class:`BuildEstimate` of building ``problem`` with ``con`` at ``plan`` (dense or ``lazy``)."""
-    W, N = int(problem.n_weights), int(plan.get("n_samples", 0))
-    G = int(plan.get("G_params", 0))
-    exact = plan.get("rule") == "exact_subset_sum"
+    W, N = int(problem.n_weights), int(plan.n_samples)
+    G = int(plan.G_params)
+    rule = getattr(plan, "rule", None)
+    exact = rule == "exact_subset_sum"
     per_candidate = S_PER_LAZY_EXACT_CANDIDATE if exact else S_PER_LAZY_CANDIDATE
     seconds = W * N * per_candidate if lazy else G * NS_PER_DENSE_PARAM
     window = None
-    if plan.get("rule") == "exact_subset_sum":
-        window = int(plan.get("window", 32))
+    if exact:
+        window = int(getattr(plan, "window", None) or 32)
         grows = getattr(con, "grow_from", None) is not None or getattr(con, "precision", "r8") == "certificate"
         seconds += 2 * W * (S_PER_GROWN_SEARCH if grows else S_PER_EXACT_SEARCH * 2.0 ** ((window - 32) / 2))
     return BuildEstimate(float(seconds), bool(lazy), G, W, N, window)
@@ -422,12 +420,10 @@ def build(
         err = sup_error_any(target, ticket, x_max, rng=search_seed)
         timings["certify"] = time.perf_counter() - t2
     # the build records travel with the file (informational: a checker recomputes what it relies on)
-    ticket.meta["build_s"], ticket.meta["validate_s"] = timings["build"], timings["validate"]
-    if err is not None:
-        ticket.meta["sup_error"] = err.as_dict()
-        ticket.meta["certify_s"] = timings["certify"]
+    ticket.meta = ticket.meta.updated(build_s=timings["build"], validate_s=timings["validate"], **(
+        {} if err is None else {"sup_error": err.as_dict(), "certify_s": timings["certify"]}))
     return BuildResult(
-        ticket=ticket, ok=ticket.meta.get("success") is True,
+        ticket=ticket, ok=ticket.meta.success is True,
         certified=None if err is None else float(err.certified), found=None if err is None else float(err.found),
         sizes=ticket.sizes(), timings=timings, lazy=not isinstance(ticket, Ticket), sup_error=err,
     )
