@@ -6,8 +6,8 @@ ledger, the peers table, the README figures), and the handling of text from untr
 
 from __future__ import annotations
 
-import json
 import math
+import json
 import re
 import unicodedata
 from typing import Any
