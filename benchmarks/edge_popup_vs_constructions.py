@@ -9,7 +9,7 @@ construction ``S`` ∈ {orseau, pensia}, ``ε`` and ``G`` seed ``s`` (pre-regist
 no seed is re-drawn or dropped):
 
 * **construction** (:func:`slt_check.pipeline.build.build`): the ticket at ``S``'s formula width ``N_f``
-  (``plan["n_samples_formula"]``): kept weights ``k_S``, certified / found sup error on ``‖x‖∞ ≤ 1``,
+  (``plan.n_samples_formula``): kept weights ``k_S``, certified / found sup error on ``‖x‖∞ ≤ 1``,
   wall time; and the per-seed empirical minimal width ``N_S`` = the smallest ``N`` on the doubling grid
   ``1, 2, 4, … ≤ 2N_f`` with ``ok`` and certified ``≤ ε`` (same ``G`` seed at every width);
 * **edge-popup** (:class:`slt_check.constructions.edge_popup.EdgePopup`, ``source = S``, budget
@@ -66,7 +66,7 @@ def construction_cell(name: str, target: Any, eps: float, seed: int, grid_max: i
     res = build(target, eps, DELTA, seed, construction=name, allow_failure=True, search_seed=seed)
     t_formula = time.perf_counter() - t0
     tk = res.ticket
-    n_formula = int(tk.meta["plan"]["n_samples_formula"])
+    n_formula = int(tk.meta.plan.n_samples_formula)
     limit = 2 * n_formula if grid_max is None else min(grid_max, 2 * n_formula)
     n_min, kept_min, tried = None, None, []
     N = 1

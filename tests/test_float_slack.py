@@ -25,7 +25,6 @@ from hypothesis import strategies as st
 from slt_check.certificates import stages as stages_mod
 from slt_check.certificates.stages import TINY, float_slack, reduce_stages, stages_of, stagewise_float_slack
 from slt_check.certificates.sup_error import certified_bound
-from slt_check.core.affine import read_affine
 from slt_check.core.nets import ReLUNet
 from slt_check.pipeline.build import build_compact_ticket, build_ticket
 from slt_check.tickets.targets import random_target
@@ -102,7 +101,7 @@ def check_ticket_slack(case: int, widths: list[int], seed: int, eps_i: int, x_ma
                        family: str) -> dict[str, float]:
     """The property on one ticket (raises AssertionError when it fails); returns measured ratios."""
     t = _build(case, widths, seed, eps_i, x_max, bias, family)
-    aff = read_affine(t.meta)
+    aff = t.meta.affine
     box = x_max if aff is None else max(x_max, 1.0)  # the certificate's (superset) box
     F = t.target  # the bias-free F' on [x; 1] for a biased target
     red = reduce_stages(t.weights, stages_of(t))
@@ -114,7 +113,7 @@ def check_ticket_slack(case: int, widths: list[int], seed: int, eps_i: int, x_ma
     assert s_new <= max(s_old, 1e6 * TINY), f"stage-wise slack {s_new:.3g} above the reference {s_old:.3g}"
     s_target = float_slack(F.dense_weights(), box, F.n_in)
     cert = certified_bound(F, t.weights, stages_of(t), box)
-    assert cert["slack"] == s_target + s_new  # the certificate adds exactly these two
+    assert cert.slack == s_target + s_new  # the certificate adds exactly these two
 
     X = _points(F.n_in, x_max, np.random.default_rng(seed), None if aff is None else x_max)
     assert np.all(np.abs(X) <= box)
@@ -181,4 +180,4 @@ def test_not_pairs_keeps_the_reference_bound() -> None:
     assert stagewise_float_slack(red, 1.0, len(t.weights)) is None
     cert = certified_bound(F, t.weights, stages_of(t), 1.0)
     ref = float_slack(F.dense_weights(), 1.0, F.n_in) + float_slack(t.weights, 1.0, F.n_in)
-    assert cert["slack"] == ref
+    assert cert.slack == ref

@@ -44,8 +44,8 @@ def test_certificate_failure_names_both_parts_of_the_bound(lazy: bool) -> None:
     assert "certified bound above ε" in msg
     assert "not the ≤ δ event of the per-weight analysis" in msg
     assert "larger delta-derived width" not in msg  # more samples are not what the message knows
-    stage, slack = meta["certified_stage_bound"], meta["certified_float_slack"]
-    assert stage + slack == meta["certified_at_select"] > 1e-3
+    stage, slack = meta.certified_stage_bound, meta.certified_float_slack
+    assert stage + slack == meta.certified_at_select > 1e-3
     assert f"stage bound {stage:.3g} + float-evaluation slack {slack:.3g}" in msg
 
 
@@ -93,7 +93,7 @@ def test_depth3_slack_is_stagewise_and_fits_the_reserve() -> None:
     s_target = float_slack(F.dense_weights(), 1.0, F.n_in)
     s_ticket = stagewise_float_slack(reduce_stages(t.weights, stages_of(t)), 1.0, len(t.weights))
     assert s_ticket is not None
-    assert meta["certified_float_slack"] == s_target + s_ticket
-    assert meta["certified_float_slack"] < 1e-3 * eps
+    assert meta.certified_float_slack == s_target + s_ticket
+    assert meta.certified_float_slack < 1e-3 * eps
     assert float_slack(t.weights, 1.0, F.n_in) > 0.3 * eps
-    assert meta["certified_at_select"] == meta["certified_stage_bound"] + meta["certified_float_slack"]
+    assert meta.certified_at_select == meta.certified_stage_bound + meta.certified_float_slack
