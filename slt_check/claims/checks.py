@@ -467,7 +467,7 @@ def check_mask_structure(ticket: Any) -> Check:
                               (np.asarray(g, dtype=np.float64) * m).view(np.uint64)):
             problems.append(f"ticket layer {k} differs from G ⊙ mask")
     M = int(ticket.meta.plan.M)
-    sharing = ticket.meta.get("sharing", "per_weight")
+    sharing = ticket.meta.sharing or "per_weight"
     W = int(sum(np.asarray(t).size for t in ticket.target.weights))
     max_per_weight = 0
     for t in range(ticket.target.depth):
@@ -547,11 +547,11 @@ def check_layer_errors(ticket: Any, sup: Any) -> Check:
 def check_size_formula(ticket: Any) -> Check:
     """[P-size] ``#neurons(G) = Σ n_i + W·N_w`` (per_weight; ``Σ n_i + N_w Σ n_{i−1}`` per_input),
     equal to the plan, and ``N_w ≤ 8M ln(2MW/δ) + 1``."""
-    plan = ticket.meta["plan"]
+    plan = ticket.meta.plan
     widths = ticket.target.widths
     W = bounds.n_target_weights(widths)
     N, M, delta = plan.n_samples, plan.M, ticket.meta.problem.delta
-    sharing = ticket.meta.get("sharing", "per_weight")
+    sharing = ticket.meta.sharing or "per_weight"
     expect = sum(widths[1:]) + (W * N if sharing == "per_weight" else N * sum(widths[:-1]))
     actual = int(sum(ticket.G.widths[1:]))
     formula = 8 * M * math.log(2 * M * W / delta)

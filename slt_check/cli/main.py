@@ -37,6 +37,7 @@ from slt_check.runtime import memory, trials
 from slt_check.runtime.memory import DEFAULT_FRACTION, default_limit, format_size, parse_size
 from slt_check.tickets.conv_ticket import is_conv_ticket
 from slt_check.tickets.targets import default_target_seed, target_from_spec
+from slt_check.tickets.ticket import AnyTicket
 
 COMMAND_MODULES: tuple[str, ...] = (
     "slt_check.cli.main",  # build, check (below)
@@ -387,7 +388,7 @@ def _g(x: Any) -> str:
     return f"{x:.3g}" if isinstance(x, (int, float)) and not isinstance(x, bool) else printable(x, 20)
 
 
-def _print_summary(ticket: Any, build_s: float | None = None) -> None:
+def _print_summary(ticket: AnyTicket, build_s: float | None = None) -> None:
     s = ticket.sizes()
     meta = ticket.meta
     shown = {k: v for k, v in meta.options.items() if v is not None}

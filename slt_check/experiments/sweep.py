@@ -36,7 +36,7 @@ from slt_check.experiments.plotting import json_clean, read_json, write_json
 from slt_check.io.safe_io import check_output_path
 from slt_check.pipeline.build import build_ticket
 from slt_check.runtime.trials import run_trials
-from slt_check.tickets.ticket import versions
+from slt_check.tickets.ticket import AnyTicket, versions
 
 __all__ = [
     "AXES",
@@ -99,7 +99,7 @@ def code_fingerprint() -> str:
     return h.hexdigest()[:16]
 
 
-def kept_intermediate_per_weight(ticket: Any) -> float:
+def kept_intermediate_per_weight(ticket: AnyTicket) -> float:
     """Kept intermediate neurons (rows of the even ``A`` layers with a kept entry) per target weight."""
     W = sum(w.size for w in ticket.target.weights)
     if ticket.meta.stages != "pairs":

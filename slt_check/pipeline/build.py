@@ -134,7 +134,7 @@ def prepare(
     return seen, con, problem, affine
 
 
-def raise_if_failed(ticket: Any, con: Any, seed: int, problem: Problem, allow_failure: bool) -> None:
+def raise_if_failed(ticket: AnyTicket, con: Any, seed: int, problem: Problem, allow_failure: bool) -> None:
     """:class:`ConstructionFailed` (carrying the ticket) when the success event failed, unless
     ``allow_failure``; the message names the missed weights and, when the success event is the
     certificate, the certified sup error with its two parts (stage bound + float-evaluation slack):
@@ -178,7 +178,7 @@ def raise_if_failed(ticket: Any, con: Any, seed: int, problem: Problem, allow_fa
     )
 
 
-def _finish(ticket: Any, t0: float, t1: float, t2: float, **records: Any) -> None:
+def _finish(ticket: AnyTicket, t0: float, t1: float, t2: float, **records: Any) -> None:
     ticket.meta = ticket.meta.updated(**records, versions=ticket.meta.versions or versions(),
                                       timing_s={"sample_G": t1 - t0, "select": t2 - t1})
 

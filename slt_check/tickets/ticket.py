@@ -48,7 +48,7 @@ from slt_check.io.safe_io import atomic_write
 from slt_check.io.textio import loads_json
 from slt_check.io.torch_io import ticket_to_torch
 from slt_check.runtime import memory
-from slt_check.tickets.meta import TicketMeta
+from slt_check.tickets.meta import AffineRecord, TicketMeta
 
 __all__ = ["AnyTicket", "Ticket", "read_dense_ticket", "versions", "size_summary", "save_ticket_npz"]
 
@@ -250,24 +250,24 @@ def check_meta_type(meta: Any) -> None:
                         "(read a JSON object with TicketMeta.from_json)")
 
 
-def _saved_meta(ticket: Any) -> TicketMeta:
+def _saved_meta(ticket: AnyTicket) -> TicketMeta:
     if ticket.meta is None:
         raise ValueError("ticket: has no metadata (construction, problem, seed); only a built ticket can be saved")
     return ticket.meta
 
 
-def _affine(ticket: Any) -> Any:
+def _affine(ticket: AnyTicket) -> AffineRecord | None:
     """The ticket's :class:`~slt_check.tickets.meta.AffineRecord` (``None``: a bias-free ticket)."""
     return None if ticket.meta is None else ticket.meta.affine
 
 
-def _original_target(ticket: Any) -> ReLUNet:
+def _original_target(ticket: AnyTicket) -> ReLUNet:
     """``restore(ticket.target)`` for a biased target's ticket, else ``ticket.target``."""
     aff = _affine(ticket)
     return ticket.target if aff is None else restore(ticket.target, aff.n_in)
 
 
-def _network_on_x(ticket: Any, net: ReLUNet) -> ReLUNet:
+def _network_on_x(ticket: AnyTicket, net: ReLUNet) -> ReLUNet:
     aff = _affine(ticket)
     return net if aff is None else network_on_x(net, aff.n_in)
 
