@@ -120,7 +120,7 @@ def run(hidden: int, epochs: int, eps: float, seed: int, steps: int, milp_s: flo
     }
     problem = Problem.for_target(F, eps, DELTA)
     orseau = get_construction("orseau")
-    res["orseau"] = {"status": "not run", "n_formula": int(orseau.plan(problem)["n_samples_formula"]),
+    res["orseau"] = {"status": "not run", "n_formula": int(orseau.plan(problem).n_samples_formula),
                      "G_params_planned": int(dense_params(orseau, problem)),
                      "reason": "dense G too large for score training on a CPU within the budget"}
     t0 = time.perf_counter()

@@ -26,8 +26,8 @@ FORMER = pytest.mark.xfail(strict=True, raises=AssertionError,
 def _width(name: str, rule: str, delta: float) -> int:
     pb = Problem((4, 6, 2), 1e-2, delta)
     if name == "burkholz":
-        return int(Burkholz(delta_rule=rule).plan(pb)["rho"])
-    return int(Pensia(delta_rule=rule).plan(pb)["n_samples"])
+        return int(Burkholz(delta_rule=rule).plan(pb).rho)
+    return int(Pensia(delta_rule=rule).plan(pb).n_samples)
 
 
 @pytest.mark.parametrize("name", ["burkholz", "pensia"])
@@ -138,5 +138,5 @@ def test_default_plans_unchanged() -> None:
     """The defaults stay the ledger's readings: burkholz ``ρ = N_pensia(ρW)``, pensia
     ``N = ⌈3 log₂(2W/min(η, δ))⌉``."""
     pb = Problem((4, 6, 2), 1e-2, 0.05)
-    assert Burkholz().plan(pb)["rho"] == 81
-    assert Pensia().plan(pb)["n_samples"] == 62
+    assert Burkholz().plan(pb).rho == 81
+    assert Pensia().plan(pb).n_samples == 62

@@ -282,6 +282,6 @@ def test_pensia_planned_width_grows_by_a_constant_per_decade(widths, delta, w_ma
     from slt_check.constructions.pensia import PENSIA_C
 
     con = get_construction("pensia")
-    Ns = [con.plan(Problem(tuple(widths), 10.0**-k, delta, w_max=w_max))["n_samples"] for k in range(1, 11)]
+    Ns = [con.plan(Problem(tuple(widths), 10.0**-k, delta, w_max=w_max)).n_samples for k in range(1, 11)]
     assert all(b - a <= PENSIA_C * math.log2(10) + 1 for a, b in zip(Ns[:-1], Ns[1:], strict=False))
     assert all(b >= a for a, b in zip(Ns[:-1], Ns[1:], strict=False))

@@ -22,6 +22,7 @@ from slt_check.certificates.stages import float_slack, reduce_stages, stages_of,
 from slt_check.constructions.base import ConstructionFailed, Problem
 from slt_check.constructions.registry import get_construction
 from slt_check.pipeline.build import build_compact_ticket, build_ticket, raise_if_failed
+from slt_check.tickets.meta import TicketMeta
 from slt_check.tickets.targets import random_target
 
 
@@ -50,7 +51,10 @@ def test_certificate_failure_names_both_parts_of_the_bound(lazy: bool) -> None:
 
 
 def _ticket(meta: dict) -> SimpleNamespace:
-    return SimpleNamespace(ok=False, meta=meta)
+    """A failed ticket whose record holds ``meta`` (the rest of the record is not read by the message)."""
+    rec = TicketMeta.create(construction="pensia", problem=Problem((4, 3, 2), 1e-2, 0.01), seed=0, options={},
+                            **meta)
+    return SimpleNamespace(ok=False, meta=rec)
 
 
 def test_slack_above_eps_is_called_out() -> None:
