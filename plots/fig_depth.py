@@ -76,8 +76,8 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
                      "weight_error_max": [max(s["per_layer_weight_error"]) if s.get("built", True) else None
                                           for s in seeds],
                      "weight_error_ci": mean_ci(werr, log=True) if werr else None,
-                     "l": l, "widths": ws, "eta": eta, "M": bounds.n_digits(cfg["w_max"], eta), "M_plan": plan.M,
-                     "n_formula": plan.n_samples_formula, "G_neurons": plan.G_neurons,
+                     "l": l, "widths": ws, "eta": eta, "M": bounds.n_digits(cfg["w_max"], eta), "M_plan": plan["M"],
+                     "n_formula": plan["n_samples_formula"], "G_neurons": plan["G_neurons"],
                      "certified": [s["certified"] for s in seeds], "found": [s["found"] for s in seeds],
                      "ok": [s["ok"] for s in seeds]})
     results, where = ledger_record(cfg)
