@@ -1,6 +1,7 @@
 """The typed records: Plan, TicketMeta, Certificate.
 
-* a plan's ``to_dict`` / ``plan_from_dict`` round trip (every construction, options from hypothesis);
+* a plan's ``to_dict`` / ``plan_from_dict`` round trip (every construction, options from hypothesis;
+  the CNN constructions too);
 * a ticket's metadata ``to_json`` / ``from_json`` round trip (dense, compact, biased, copies stages,
   a JSON null), the problem's copies derived, not stored twice;
 * tickets written before the record existed (``tests/data/v1_*.npz``, no ``meta_version``) load,
@@ -33,7 +34,7 @@ from slt_check.core.nets import ReLUNet
 from slt_check.pipeline.verify import load_ticket
 from slt_check.sources.source import SourceSpec
 from slt_check.tickets.meta import META_VERSION, PROBLEM_COPIES, AffineRecord, TicketMeta
-from slt_check.tickets.plan import BurkholzPlan, Plan, TwoLayerPlan, plan_from_dict
+from slt_check.tickets.plan import BurkholzPlan, ConvCopiesPlan, ConvPlan, Plan, TwoLayerPlan, plan_from_dict
 from slt_check.tickets.targets import random_target
 
 DATA = Path(__file__).parent / "data"
@@ -80,6 +81,19 @@ def test_plan_keys_are_todays_json() -> None:
         "G_depth", "target_depth", "uniform_half_width", "eta", "window", "pensia_C", "pensia_log2_arg"}
     e = get_construction("edge-popup").plan(Problem((2, 3, 1), 0.1, 0.1))
     assert e.to_dict() == {**p.to_dict(), "source": "orseau"}
+
+
+@pytest.mark.parametrize("name", ["conv-orseau", "dacunha", "burkholz-conv"])
+def test_conv_plans_are_typed_and_round_trip(name: str) -> None:
+    from slt_check.constructions.conv_registry import get_conv_construction
+    from slt_check.pipeline.conv_build import problem_for
+    from slt_check.tickets.conv_targets import cnn_target_from_spec
+
+    arch = "1x5x5:conv2k3p1,relu,conv2k2,relu,flatten,linear3"
+    plan = get_conv_construction(name).plan(problem_for(cnn_target_from_spec(f"random-cnn:{arch}", seed=0), 0.05, 0.1))
+    assert isinstance(plan, ConvCopiesPlan if name == "burkholz-conv" else ConvPlan)
+    back = plan_from_dict(_json(plan.to_dict()))
+    assert back == plan and _json(back.to_dict()) == _json(plan.to_dict())
 
 
 @pytest.mark.parametrize(("bad", "word"), [

@@ -11,7 +11,10 @@ in the ticket (``TicketMeta.plan``) and recomputed by the checker, which compare
   the entries shared by the subset-sum plans (Pensia's constant, the union-bound plan's groups);
 * :class:`TwoLayerPlan` — the depth-``2l`` constructions (``orseau``, ``pensia``, ``malach``,
   ``factorial``): digits ``M``, law, rule, sharing, hyperbolic support ``α, β`` …;
-* :class:`BurkholzPlan` — the depth-``L+1`` construction: copies ``ρ`` per neuron, per-layer ``η_k``.
+* :class:`BurkholzPlan` — the depth-``L+1`` construction: copies ``ρ`` per neuron, per-layer ``η_k``;
+* :class:`ConvPlan` — the CNN constructions of depth ``2l`` (``conv-orseau``, ``dacunha``): ``N``
+  channels per patch column (``G_channels``); :class:`ConvCopiesPlan` — ``burkholz-conv`` (``ρ``
+  copies, ``G_shapes``).
 
 An entry a construction does not have is ``None`` and absent from :meth:`Plan.to_dict`, whose keys
 and values are exactly the JSON object a ticket file records under ``meta["plan"]``;
@@ -23,9 +26,9 @@ from __future__ import annotations
 from dataclasses import MISSING, dataclass, fields, replace
 from typing import Any, ClassVar
 
-__all__ = ["Plan", "MLPPlan", "TwoLayerPlan", "BurkholzPlan", "plan_from_dict"]
+__all__ = ["Plan", "MLPPlan", "TwoLayerPlan", "BurkholzPlan", "ConvPlan", "ConvCopiesPlan", "plan_from_dict"]
 
-_SEQUENCES = ("G_widths", "etas", "group_sizes")
+_SEQUENCES = ("G_widths", "etas", "group_sizes", "columns", "outputs", "G_channels", "G_shapes")
 
 
 def _tuple(v: Any) -> Any:
@@ -127,7 +130,43 @@ class BurkholzPlan(MLPPlan):
     KIND: ClassVar[str] = "burkholz"
 
 
-_CLASSES: tuple[type[Plan], ...] = (TwoLayerPlan, BurkholzPlan)
+@dataclass(frozen=True, kw_only=True)
+class ConvPlan(Plan):
+    """A CNN construction of depth ``2l``: ``N`` channels per patch column of every weighted layer
+    (``columns``, ``outputs``; ``G_channels``), the law's entries (hyperbolic ``α, β, γ`` and ``M``
+    digits, or the uniform half-width with Pensia's constant)."""
+
+    n_samples_formula: int
+    columns: tuple[int, ...]
+    outputs: tuple[int, ...]
+    G_channels: tuple[int, ...]
+    target_params: int
+    M: int | None = None
+    log_inv_eps: float | None = None
+    alpha: float | None = None
+    beta: float | None = None
+    gamma: float | None = None
+    failure_bound: float | None = None
+    uniform_half_width: float | None = None
+    pensia_C: float | None = None
+    pensia_log2_arg: float | None = None
+
+    KIND: ClassVar[str] = "conv"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConvCopiesPlan(Plan):
+    """``burkholz-conv``: ``ρ`` copies per target channel, ``G``'s layer shapes ``G_shapes``."""
+
+    rho: int
+    rho_formula: int
+    G_shapes: tuple[tuple[int, ...], ...]
+    uniform_half_width: float
+    target_params: int
+    pensia_C: float | None = None
+    pensia_log2_arg: float | None = None
+
+    KIND: ClassVar[str] = "conv_copies"
 
 
 def _names(cls: type[Plan]) -> tuple[set[str], set[str]]:
@@ -138,13 +177,15 @@ def _names(cls: type[Plan]) -> tuple[set[str], set[str]]:
 
 def plan_from_dict(d: Any) -> Plan:
     """The typed plan of a JSON object written by :meth:`Plan.to_dict` (a ticket's ``meta["plan"]``):
-    :class:`BurkholzPlan` when it has ``rho``, else :class:`TwoLayerPlan`. ``ValueError`` for a
+    :class:`ConvCopiesPlan` with ``G_shapes``, :class:`ConvPlan` with ``G_channels``,
+    :class:`BurkholzPlan` with ``rho``, else :class:`TwoLayerPlan`. ``ValueError`` for a
     non-object, an unknown key or a missing entry (the file was not written by this slt_check)."""
     if isinstance(d, Plan):
         return d
     if not isinstance(d, dict) or not all(isinstance(k, str) for k in d):
         raise ValueError(f"meta['plan']: expected a JSON object, got {type(d).__name__}")
-    cls = BurkholzPlan if "rho" in d else TwoLayerPlan
+    cls: type[Plan] = (ConvCopiesPlan if "G_shapes" in d else ConvPlan if "G_channels" in d
+                       else BurkholzPlan if "rho" in d else TwoLayerPlan)
     names, required = _names(cls)
     unknown = sorted(set(d) - names)
     if unknown:
