@@ -122,7 +122,8 @@ class TwoLayerConstruction(Construction):
         ``certify_on_miss``, for a ticket with weights beyond ``η`` — success is decided by the
         certified sup error (sound, :func:`slt_check.certificates.sup_error.certified_bound`) being ≤ ε."""
         meta = ticket.meta
-        assert meta is not None  # a selected ticket always has its record
+        if meta is None:
+            raise ValueError("ticket: has no metadata; finalize works on a ticket this construction selected")
         if self._certificate_mode() or (self.certify_on_miss and not meta.success):
             cert = certified_bound(target, ticket.weights, stages_of(ticket), problem.x_max)
             success = bool(cert.bound <= problem.eps)
