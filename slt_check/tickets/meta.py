@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, ClassVar
+from typing import Any
 
 from slt_check.core.bounds import biased_bounds
 from slt_check.core.validation import check_real
@@ -178,8 +178,6 @@ class TicketMeta:
     records: dict[str, Any] = field(default_factory=dict)
     nulls: frozenset[str] = frozenset()
     version: int = META_VERSION
-
-    VERSION: ClassVar[int] = META_VERSION
 
     # ------------------------------------------------------------------ the writer
     @classmethod
