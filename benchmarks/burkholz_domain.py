@@ -141,10 +141,10 @@ def one_build(spec: str, eps: float, delta: float, seed: int, rule: str, name: s
         return {"refused": str(e), "seconds": time.perf_counter() - t0}
     G, gspec = con.sample_G(pb, seed)
     T = con.select(F, G, gspec, pb)
-    cert = T.meta.get("certified_at_select")
-    return {"rho": plan.get("rho", plan["n_samples"]), "G_params": plan["G_params"],
-            "misses": int(T.meta["n_failed_weights"]), "certified": None if cert is None else float(cert),
-            "fail": not T.meta["success"], "seconds": time.perf_counter() - t0}
+    cert = T.meta.certified_at_select
+    return {"rho": getattr(plan, "rho", plan.n_samples), "G_params": plan.G_params,
+            "misses": int(T.meta.n_failed_weights), "certified": None if cert is None else float(cert),
+            "fail": not T.meta.success, "seconds": time.perf_counter() - t0}
 
 
 def screen(seeds: list[int], targets: tuple[str, ...], eps_list: tuple[float, ...], name: str = "burkholz",
@@ -213,11 +213,11 @@ def diagnose(spec: str, eps: float, delta: float, seeds: range, rule: str) -> No
         G, gspec = con.sample_G(pb, seed)
         T = con.select(F, G, gspec, pb)
         plan = gspec.plan
-        etas = plan.get("etas") or [plan["eta"]] * pb.depth
+        etas = plan.etas or [plan.eta] * pb.depth
         res = residuals(F, T, gspec.rho)
         bad = [x for x in res if abs(x[5]) > etas[x[0] - 1]]
         per = {k: (sum(x[0] == k for x in bad), sum(x[0] == k for x in res)) for k in range(1, pb.depth + 1)}
-        print(f"seed {seed}: rho {gspec.rho}, certified {T.meta['certified_at_select']:.4g} (eps {eps:g}), "
+        print(f"seed {seed}: rho {gspec.rho}, certified {T.meta.certified_at_select:.4g} (eps {eps:g}), "
               "misses/instances per layer " + ", ".join(f"{k}: {a}/{b}" for k, (a, b) in per.items()))
         for x in bad:
             print(f"   layer {x[0]} copy {x[1]} input {x[2]} half {x[3]:+d} w {x[4]:+.4f} "

@@ -32,8 +32,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -65,7 +63,7 @@ def run_case(name: str, widths: tuple[int, ...], eps: float, time_limit: float) 
     t0 = time.perf_counter()
     from slt_check.certificates.sup_error import _bound_from_reduced
 
-    prop = _bound_from_reduced(F, t.weights, red, 1.0)["bound"]
+    prop = _bound_from_reduced(F, t.weights, red, 1.0).bound
     t_prop = time.perf_counter() - t0
     cr = crown_from_reduced(F, t.weights, red, 1.0)
     cr0 = crown_from_reduced(F, t.weights, red, 1.0, refine=False)
@@ -130,7 +128,7 @@ def selection(widths: tuple[int, ...], eps: float, budget_end: float) -> dict[st
             red = reduce_stages(t.weights, stages_of(t))
             from slt_check.certificates.sup_error import _bound_from_reduced
 
-            prop = _bound_from_reduced(F, t.weights, red, 1.0)["bound"]
+            prop = _bound_from_reduced(F, t.weights, red, 1.0).bound
             cr = crown_from_reduced(F, t.weights, red, 1.0)["bound"]
             rows.append({"k": k, "eps_built": k * eps, "ok": bool(t.ok), "n_kept": int(t.n_kept),
                          "propagation": prop, "crown": cr, "crown_holds": bool(cr <= eps and t.ok),
@@ -156,7 +154,7 @@ def full(name: str, path: str) -> dict[str, Any]:
     t = load_ticket(path)
     t_load = time.perf_counter() - t0
     F = t.target
-    x_max = float(t.meta.get("x_max", 1.0))
+    x_max = float(t.meta.problem.x_max)
     t0 = time.perf_counter()
     red = reduce_stages(t.weights, stages_of(t))
     t_reduce = time.perf_counter() - t0
@@ -167,14 +165,14 @@ def full(name: str, path: str) -> dict[str, Any]:
     t0 = time.perf_counter()
     err = sup_error(F, t, x_max, n_random=1024, n_starts=8, steps=50)
     t_search = time.perf_counter() - t0
-    eps = float(t.meta.get("eps", np.nan))
+    eps = float(t.meta.problem.eps)
     return {
         "construction": name, "path": Path(path).name, "target_widths": list(F.widths), "eps": eps,
         "x_max": x_max, "n_kept": int(getattr(t, "n_kept", 0)), "ok": bool(getattr(t, "ok", True)),
-        "propagation": prop["bound"], "propagation_per_stage": prop["per_stage"], "crown": cr["bound"],
+        "propagation": prop.bound, "propagation_per_stage": prop.per_stage, "crown": cr["bound"],
         "crown_per_stage": cr["per_stage"], "crown_slack": cr["slack"], "found": err.found,
-        "propagation_over_crown": prop["bound"] / cr["bound"], "crown_over_found": cr["bound"] / err.found,
-        "propagation_over_eps": prop["bound"] / eps, "crown_over_eps": cr["bound"] / eps,
+        "propagation_over_crown": prop.bound / cr["bound"], "crown_over_found": cr["bound"] / err.found,
+        "propagation_over_eps": prop.bound / eps, "crown_over_eps": cr["bound"] / eps,
         "time_load_validate_s": t_load, "time_reduce_s": t_reduce, "time_propagation_s": t_prop,
         "time_crown_s": cr["time_s"], "time_search_s": t_search, "n_unstable": cr["n_unstable"],
     }

@@ -74,7 +74,7 @@ def edge_popup_row(F: Any, G: Any, k: int, n_samples: int, seed: int, steps: int
     masks, info = train_mask(F, G, k, x_max=1.0, steps=steps, lr=0.03, batch=256, train_seed=seed)
     t_train = time.perf_counter() - t0
     worst = info.pop("_worst_points")
-    ep = Ticket(G, masks, F, {"construction": "edge-popup", "source": "pensia", "k": k, "seed": seed})
+    ep = Ticket(G, masks, F)  # a bare pruning: certified below with the box given explicitly
     net = ep.network()
     row: dict[str, Any] = {
         "source": "pensia", "n_samples": n_samples, "G_params": int(G.n_params), "k": k, "steps": steps,
@@ -120,14 +120,14 @@ def run(hidden: int, epochs: int, eps: float, seed: int, steps: int, milp_s: flo
     }
     problem = Problem.for_target(F, eps, DELTA)
     orseau = get_construction("orseau")
-    res["orseau"] = {"status": "not run", "n_formula": int(orseau.plan(problem)["n_samples_formula"]),
+    res["orseau"] = {"status": "not run", "n_formula": int(orseau.plan(problem).n_samples_formula),
                      "G_params_planned": int(dense_params(orseau, problem)),
                      "reason": "dense G too large for score training on a CPU within the budget"}
     t0 = time.perf_counter()
     con = build(F, eps, DELTA, seed, construction="pensia", allow_failure=True, search_seed=seed)
     tk = con.ticket
     res["construction"] = {
-        "name": "pensia", "n_formula": int(tk.meta["plan"]["n_samples_formula"]), "G_params": int(tk.G.n_params),
+        "name": "pensia", "n_formula": int(tk.meta.plan.n_samples_formula), "G_params": int(tk.G.n_params),
         "kept": int(tk.n_kept), "ok": bool(con.ok), "certified": con.certified, "certificate": "stage (pairs)",
         "found": max(float(con.found), found_error(F, tk.network(), probe)),
         "test_acc": dg.accuracy(tk.network(), Xte, yte), "time_s": time.perf_counter() - t0, "timings": con.timings,

@@ -109,7 +109,7 @@ def estimate_s(cell: dict[str, Any]) -> float:
     F = svc.make_target(cell["target"], 0)
     opts = {k: cell[k] for k in ("sharing", "n_samples") if k in cell}
     _, con, problem, _ = prepare(F, cell["source"], opts, cell["eps"], svc.DELTA_G, 1.0, 1.0)
-    P = float(con.plan(problem)["G_params"])
+    P = float(con.plan(problem).G_params)
     steps = cell.get("steps", svc.STEPS)
     return cell["n_seeds"] * (S_FIXED + S_PER_PARAM_STEP * steps * (svc.BATCH + 16) * P)
 

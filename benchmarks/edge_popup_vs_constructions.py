@@ -9,7 +9,7 @@ construction ``S`` ∈ {orseau, pensia}, ``ε`` and ``G`` seed ``s`` (pre-regist
 no seed is re-drawn or dropped):
 
 * **construction** (:func:`slt_check.pipeline.build.build`): the ticket at ``S``'s formula width ``N_f``
-  (``plan["n_samples_formula"]``): kept weights ``k_S``, certified / found sup error on ``‖x‖∞ ≤ 1``,
+  (``plan.n_samples_formula``): kept weights ``k_S``, certified / found sup error on ``‖x‖∞ ≤ 1``,
   wall time; and the per-seed empirical minimal width ``N_S`` = the smallest ``N`` on the doubling grid
   ``1, 2, 4, … ≤ 2N_f`` with ``ok`` and certified ``≤ ε`` (same ``G`` seed at every width);
 * **edge-popup** (:class:`slt_check.constructions.edge_popup.EdgePopup`, ``source = S``, budget
@@ -66,7 +66,7 @@ def construction_cell(name: str, target: Any, eps: float, seed: int, grid_max: i
     res = build(target, eps, DELTA, seed, construction=name, allow_failure=True, search_seed=seed)
     t_formula = time.perf_counter() - t0
     tk = res.ticket
-    n_formula = int(tk.meta["plan"]["n_samples_formula"])
+    n_formula = int(tk.meta.plan.n_samples_formula)
     limit = 2 * n_formula if grid_max is None else min(grid_max, 2 * n_formula)
     n_min, kept_min, tried = None, None, []
     N = 1
@@ -92,7 +92,7 @@ def edge_popup_cell(source: str, target: Any, eps: float, seed: int, k: int, ste
                     cell_budget_s: float, time_limit: float) -> dict[str, Any]:
     """Edge-popup on the source's ``G`` at widths ``8, 16, …, n_cap`` until certified ``≤ ε`` (or the cell
     budget is spent: later widths are marked not run). The certificate is the MILP the construction
-    runs in ``select`` (``meta["certified_at_select"]``); the pipeline validates the ticket against its seed."""
+    runs in ``select`` (``meta.certified_at_select``); the pipeline validates the ticket against its seed."""
     trials: list[dict[str, Any]] = []
     n_min, limit = None, None
     N = 8
@@ -105,10 +105,10 @@ def edge_popup_cell(source: str, target: Any, eps: float, seed: int, k: int, ste
         t0 = time.perf_counter()
         r = build(target, eps, DELTA, seed, construction="edge-popup", source=source, n_samples=N, k=k,
                   steps=steps, train_seed=seed, time_limit=time_limit, allow_failure=True, certify=False)
-        m = r.ticket.meta
+        m = r.ticket.meta.records
         trials.append({
             "n_samples": N, "status": "done", "k": m["k"], "G_params": r.ticket.G.n_params,
-            "certified": m["certified_at_select"], "found": m["found_at_select"],
+            "certified": r.ticket.meta.certified_at_select, "found": m["found_at_select"],
             "milp_status": m["certificate_detail"]["status"], "valid_max_error": m["training"]["valid_max_error"],
             "ok": bool(r.ok), "train_s": m["timing_train_s"], "certify_s": m["timing_certify_s"],
             "time_s": time.perf_counter() - t0,

@@ -84,7 +84,7 @@ print(json.dumps({
     "cpu_s": {"selection": c1 - c0, "validation": c2 - c1, "certification": c3 - c2},
     "wall_s": {"selection": w1 - w0, "validation": w2 - w1, "certification": w3 - w2},
     "sha256": h.hexdigest(), "kept": int(t.n_kept), "weights": int(F.n_params),
-    "n_samples": int(t.meta["plan"]["n_samples"]), "M": int(t.meta["plan"]["M"]),
+    "n_samples": int(t.meta.plan.n_samples), "M": int(t.meta.plan.M),
     "certified": float(err.certified), "found": float(err.found), "ok": bool(t.ok),
 }))
 '''

@@ -8,6 +8,8 @@ Run before and after a refactor that must not change behaviour and compare the t
 
 Volatile metadata (timings, package versions) is left out of the metadata hash; every array of the
 ``.npz`` (``G``, masks, ticket weights, target, or the compact kept entries) is hashed as written.
+``--ignore-meta-keys KEY …`` also leaves those top-level metadata keys out (e.g. ``meta_version``, to
+compare with digests taken before the key existed).
 """
 
 from __future__ import annotations
@@ -58,14 +60,14 @@ CLI_CASES: list[list[str]] = [
 ]
 
 
-def _digest(path: Path) -> dict[str, str]:
+def _digest(path: Path, ignore: frozenset[str] = frozenset()) -> dict[str, str]:
     out: dict[str, str] = {}
     with np.load(path, allow_pickle=False) as data:
         for key in sorted(data.files):
             arr = data[key]
             if key == "meta":
                 meta = json.loads(str(arr))
-                meta = {k: v for k, v in meta.items() if k not in VOLATILE}
+                meta = {k: v for k, v in meta.items() if k not in VOLATILE and k not in ignore}
                 out[key] = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()
             else:
                 h = hashlib.sha256(f"{arr.dtype.str}{arr.shape}".encode())
@@ -74,7 +76,7 @@ def _digest(path: Path) -> dict[str, str]:
     return out
 
 
-def _library_case(case: dict[str, Any], tmp: Path) -> dict[str, str]:
+def _library_case(case: dict[str, Any], tmp: Path, ignore: frozenset[str]) -> dict[str, str]:
     rng = np.random.default_rng(case["seed"] + 1000)
     F = random_target(case["widths"], 1.0, rng)
     if case.get("biases"):
@@ -84,26 +86,26 @@ def _library_case(case: dict[str, Any], tmp: Path) -> dict[str, str]:
               **case.get("options", {}))
     path = tmp / f"{case['name']}.npz"
     t.save(path)
-    return _digest(path)
+    return _digest(path, ignore)
 
 
-def _cli_case(args: list[str], tmp: Path, i: int) -> dict[str, str]:
+def _cli_case(args: list[str], tmp: Path, i: int, ignore: frozenset[str]) -> dict[str, str]:
     path = tmp / f"cli{i}.npz"
     subprocess.run([sys.executable, "-m", "slt_check.cli.main", "build", *args, "--out", str(path),
                     "--allow-failure"], check=False, capture_output=True)
     if not path.is_file():
         return {"error": "no ticket written"}
-    return _digest(path)
+    return _digest(path, ignore)
 
 
-def collect() -> dict[str, dict[str, str]]:
+def collect(ignore: frozenset[str] = frozenset()) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         for case in CASES:
-            out[case["name"]] = _library_case(case, tmp)
+            out[case["name"]] = _library_case(case, tmp, ignore)
         for i, args in enumerate(CLI_CASES):
-            out["cli: " + " ".join(args)] = _cli_case(args, tmp, i)
+            out["cli: " + " ".join(args)] = _cli_case(args, tmp, i, ignore)
     return out
 
 
@@ -111,8 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, required=True, help="where to write the digests (JSON)")
     ap.add_argument("--compare", type=Path, help="a previous --out file; exit 1 when an array differs")
+    ap.add_argument("--ignore-meta-keys", nargs="+", default=[], metavar="KEY",
+                    help="top-level metadata keys left out of the metadata hash (e.g. meta_version)")
     a = ap.parse_args(argv)
-    got = collect()
+    got = collect(frozenset(a.ignore_meta_keys))
     a.out.write_text(json.dumps(got, indent=1, sort_keys=True))
     if a.compare is None:
         print(f"{len(got)} reference tickets → {a.out}")

@@ -102,10 +102,10 @@ def case_build(label: str, construction: str, options: dict[str, Any], k: int, j
     s = ticket.sizes()
     return {
         "construction": label, "k": k,
-        "target_weights": s["target_weights"], "lazy": bool(ticket.meta.get("lazy", False)),
-        **{key: ticket.meta[key] for key in ("build_s", "validate_s", "certify_s")},
+        "target_weights": s["target_weights"], "lazy": bool(ticket.meta.lazy),
+        **{key: ticket.meta.records[key] for key in ("build_s", "validate_s", "certify_s")},
         "G_params": s["G_params"], "kept_params": s["kept_params"],
-        "kept_per_weight": s["kept_params_per_weight"], "n_samples": ticket.meta.get("plan", {}).get("n_samples"),
+        "kept_per_weight": s["kept_params_per_weight"], "n_samples": ticket.meta.plan.n_samples,
         "certified": err.certified, "found": err.found, "holds": err.certified <= EPS,
         "peak_rss_mib": peak_rss_mib(),
     }
@@ -173,7 +173,7 @@ def case_cli_full(label: str, construction: str, args: list[str], jobs: int, tar
                                "peak_rss_mib": peak_rss_mib()}
         if proc.returncode == 0:
             _, meta = _read_npz(out, meta_only=True)
-            res.update({k: meta.get(k) for k in ("build_s", "validate_s", "certify_s", "sup_error", "lazy")})
+            res.update({k: meta.to_json().get(k) for k in ("build_s", "validate_s", "certify_s", "sup_error", "lazy")})
             res["file_mib"] = out.stat().st_size / 2**20
             res["kept_per_weight"] = _kept_per_weight(proc.stdout)
     return res

@@ -99,8 +99,8 @@ def ticket_row(
     m = ticket.meta
     s = ticket.sizes()
     return {
-        "lazy": bool(ticket.meta.get("lazy", False)), "build_validate_s": m["build_s"] + m["validate_s"],
-        "certify_s": m["certify_s"],
+        "lazy": bool(m.lazy), "build_validate_s": m.records["build_s"] + m.records["validate_s"],
+        "certify_s": m.records["certify_s"],
         "ticket_test_acc": accuracy(ticket.network(), Xte, yte),
         "certified": err.certified, "found": err.found, "holds": err.certified <= eps,
         "kept_params": s["kept_params"], "kept_per_weight": s["kept_params_per_weight"],

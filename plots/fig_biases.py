@@ -91,7 +91,8 @@ def formula_plan(con: dict[str, Any], widths: list[int], cfg: dict[str, Any], b_
         ws = [n + 1 for n in widths[:-1]] + [widths[-1]]
     plan = get_construction(con["construction"], **con["options"]).plan(
         Problem(tuple(ws), cfg["eps"], cfg["delta"], w_max=w, x_max=x))
-    return {"widths": ws, "w_max": w, "x_max": x, **{k: plan[k] for k in PLAN_KEYS if k in plan}}
+    entries = plan.to_dict()
+    return {"widths": ws, "w_max": w, "x_max": x, **{k: entries[k] for k in PLAN_KEYS if k in entries}}
 
 
 def run_case(case: dict[str, Any]) -> dict[str, Any]:
@@ -112,10 +113,10 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
         return out
     ticket = res.ticket
     err = sup_error(target, ticket, case["x_max"], rng=seed, **case["search"])
-    plan = ticket.meta.get("plan", {})
+    plan = ticket.meta.plan
     out.update({"built": True, "ok": bool(res.ok), "certified": float(err.certified), "found": float(err.found),
                 "kept": int(res.sizes["kept_params"]), "G_params": int(res.sizes["G_params"]),
-                "plan_n_samples": int(plan["n_samples"]) if "n_samples" in plan else None})
+                "plan_n_samples": None if plan is None else int(plan.n_samples)})
     return out
 
 

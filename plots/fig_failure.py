@@ -66,7 +66,7 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
     for v in labs:
         plan = get_construction(v["construction"], **v["options"]).plan(prob)
         wopt = width_option_of(v["construction"], plan)
-        nf = int(plan[f"{wopt}_formula"])
+        nf = int(getattr(plan, f"{wopt}_formula"))
         pts = [{"construction": v["construction"], "options": v["options"], "width_option": wopt,
                 "eps": cfg["eps"], "delta": cfg["delta"], "widths": list(cfg["widths"]), "w_max": cfg["w_max"],
                 "x_max": cfg["x_max"], "n_samples": max(1, round(f * nf)), "seeds": seeds, "family": cfg["family"]}
@@ -74,14 +74,14 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
         rows = []
         for r in run_sweep(data_path("sweep_failure", cfg), pts, fn=_evaluate, desc=f"failure rate {v['label']}"):
             t = r["result"]
-            ub = bounds.coverage_failure_bound(plan["M"], prob.n_weights, t["n_samples"]) \
+            ub = bounds.coverage_failure_bound(plan.M, prob.n_weights, t["n_samples"]) \
                 if v["construction"] == "orseau" else None
             bv = failure_rate_test(t["k"], t["n"], ub, cfg["alpha"]) if ub is not None and ub < 1 else None
             rows.append(t | {"fraction": t["n_samples"] / nf, "rate": t["k"] / t["n"], "union_bound": ub,
                              "bound_violated": bool(bv.violated) if bv else False,
                              "verdict": rate_verdict(t["k"], t["n"], cfg["delta"], cfg["alpha"]).verdict})
         above = [r for r in rows if r["n_samples"] >= nf]
-        series[v["label"]] = {"n_formula": nf, "width_option": wopt, "M": plan.get("M"), "rows": rows,
+        series[v["label"]] = {"n_formula": nf, "width_option": wopt, "M": getattr(plan, "M", None), "rows": rows,
                               "failures": {"k": sum(r["k"] for r in above), "n": sum(r["n"] for r in above)},
                               "below_formula": {"k": sum(r["k"] for r in rows if r not in above),
                                                 "n": sum(r["n"] for r in rows if r not in above)}}

@@ -48,7 +48,7 @@ DEFAULTS = {"widths": [2, 2], "eps": 1e-2, "w_max": 1.0, "x_max": 1.0, "family":
 def _evaluate(p: dict[str, Any]) -> dict[str, Any]:
     """Failures of the full seed grid at Pensia's formula width for ``p["delta"]``."""
     prob = Problem(tuple(p["widths"]), p["eps"], p["delta"], w_max=p["w_max"], x_max=p["x_max"])
-    n = int(get_construction("pensia").plan(prob)["n_samples_formula"])
+    n = int(get_construction("pensia").plan(prob).n_samples_formula)
     return asdict(failures_at("pensia", {}, prob, n, p["seeds"], p["family"], early_stop=False))
 
 

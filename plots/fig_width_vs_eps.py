@@ -6,7 +6,7 @@ search needs ~1/ε² (at the edge of the weight range; ~1/ε inside).
 Left panel, per construction (Orseau per weight and per input, Pensia, Malach, Burkholz):
 
 * **formula** (line over the whole ε range): the width each theorem prescribes, in neurons of ``G`` per
-  target weight (``plan["G_neurons"] / W``, the unit of ``Ticket.sizes()["G_neurons_per_weight"]``).
+  target weight (``plan.G_neurons / W``, the unit of ``Ticket.sizes()["G_neurons_per_weight"]``).
   Planned only (never built) where ``G`` would be too large — the line is a formula either way.
 * **measured** (markers): the minimal working width by the claim's own rule, converted to the same unit:
   the smallest width at which ``stats.rate_verdict(k, n, δ)`` says *holds* on one pre-registered seed
@@ -85,9 +85,9 @@ def formula_curve(v: dict[str, Any], cfg: dict[str, Any]) -> list[dict[str, floa
     for e in cfg["formula_eps"]:
         prob = _problem(cfg, e)
         plan = con.plan(prob)
-        out.append({"eps": e, "g": float(plan["G_neurons"]) / prob.n_weights,
-                    "width": int(plan[f"{width_option_of(v['construction'], plan)}_formula"]),
-                    "built_at_quick": float(plan.get("G_params", 0)) <= MAX_G_PARAMS})
+        out.append({"eps": e, "g": float(plan.G_neurons) / prob.n_weights,
+                    "width": int(getattr(plan, f"{width_option_of(v['construction'], plan)}_formula")),
+                    "built_at_quick": float(plan.G_params) <= MAX_G_PARAMS})
     return out
 
 

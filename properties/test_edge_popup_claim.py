@@ -42,13 +42,13 @@ def test_checker_catches_a_search_handed_the_construction_mask(monkeypatch: pyte
     succeeds on every seed, and the claim's count reports it violated on 8 seeds (0.2⁸ < α)."""
     from slt_check.constructions.edge_popup import EdgePopup, certify_general
 
-    def cheat(self, target, G, spec, problem):  # noqa: ANN001, ANN202
+    def cheat(self, target, G, spec, problem, plan=None):  # noqa: ANN001, ANN202
         t = self.source_construction().select(target, G, spec, problem)
         cert = certify_general(target, t, problem.x_max, time_limit=5.0)
-        t.meta.update({"k": int(t.n_kept), "certified_at_select": cert["certified"], "found_at_select": cert["found"],
-                       "success": cert["certified"] <= problem.eps, "milp_runs": 1, "timing_train_s": 0.0,
-                       "training": {"valid_max_error": cert["found"],
-                                    "kept_per_layer": [int(m.sum()) for m in t.masks]}})
+        t.meta = t.meta.updated(**{
+            "k": int(t.n_kept), "certified_at_select": cert["certified"], "found_at_select": cert["found"],
+            "success": cert["certified"] <= problem.eps, "milp_runs": 1, "timing_train_s": 0.0,
+            "training": {"valid_max_error": cert["found"], "kept_per_layer": [int(m.sum()) for m in t.masks]}})
         return t
 
     monkeypatch.setattr(EdgePopup, "select", cheat)

@@ -36,7 +36,7 @@ def test_depth_is_L_plus_1(widths, seed, rho, eps):
     verify_ticket(t)
     assert t.G.depth == len(widths)  # L + 1
     assert tuple(t.G.widths) == burkholz_widths(tuple(widths), rho)
-    cert = certified_bound(F, t.weights, stages_of(t), 1.0)["bound"]
+    cert = certified_bound(F, t.weights, stages_of(t), 1.0).bound
     assert t.ok == (cert <= eps)
 
 

@@ -45,7 +45,7 @@ def test_any_cover_respects_counting(seed, n, eps, a, scale):
 )
 def test_every_plan_respects_counting(name, widths, eps, delta, w_max):
     plan = get_construction(name).plan(Problem(tuple(widths), eps, delta, w_max=w_max))
-    assert plan["n_samples"] / 2 >= counting_lower_bound(2 * w_max, plan["eta"])
+    assert plan.n_samples / 2 >= counting_lower_bound(2 * w_max, plan.eta)
 
 
 @pytest.mark.claim("LB-counting")

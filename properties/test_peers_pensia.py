@@ -48,7 +48,7 @@ def test_certificate_bounded_by_precision_bound(widths, seed, eps, family):
     t = build_ticket(F, eps, 0.1, seed=seed % 1000, construction="pensia", allow_failure=True,
                      n_samples=12, window=12)
     cert = certified_bound(F, t.weights, stages_of(t), 1.0)
-    assert cert["bound"] <= precision_bound(F, cert["weight_err"], 1.0) * (1 + 1e-9) + cert["slack"]
+    assert cert.bound <= precision_bound(F, cert.weight_err, 1.0) * (1 + 1e-9) + cert.slack
 
 
 # ------------------------------------------------------------------------------ pensia at depth 3

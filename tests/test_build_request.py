@@ -91,7 +91,7 @@ def test_a_resolved_request_is_built_without_resolving_again(counts: dict[str, i
     assert {k: counts[k] for k in ONE} == ONE  # neither builder resolved or planned
     ref = B.build_ticket(F, 0.1, 0.1, 7, construction="orseau", sharing="per_input", allow_failure=True)
     for t in (dense, again):
-        assert t.meta["plan"] == ref.meta["plan"]
+        assert t.meta.plan == ref.meta.plan
         for a, b in zip(t.weights, ref.weights, strict=True):
             assert np.array_equal(np.asarray(a).view(np.uint64), np.asarray(b).view(np.uint64))
 

@@ -26,8 +26,8 @@ FORMER = pytest.mark.xfail(strict=True, raises=AssertionError,
 def _width(name: str, rule: str, delta: float) -> int:
     pb = Problem((4, 6, 2), 1e-2, delta)
     if name == "burkholz":
-        return int(Burkholz(delta_rule=rule).plan(pb)["rho"])
-    return int(Pensia(delta_rule=rule).plan(pb)["n_samples"])
+        return int(Burkholz(delta_rule=rule).plan(pb).rho)
+    return int(Pensia(delta_rule=rule).plan(pb).n_samples)
 
 
 @pytest.mark.parametrize("name", ["burkholz", "pensia"])
@@ -45,13 +45,13 @@ def test_union_plan_bounds_and_instance_count(widths: tuple[int, ...], delta: fl
     con = Burkholz(delta_rule="union")
     pb = Problem(widths, 0.05, delta)
     plan = con.plan(pb)
-    assert plan["instance_bound"] <= delta / 2 and plan["block_bound"] <= delta / 2
-    gw = plan["G_widths"]  # (n_0, 2ρ n_0, R_1, R_2, …)
+    assert plan.instance_bound <= delta / 2 and plan.block_bound <= delta / 2
+    gw = plan.G_widths  # (n_0, 2ρ n_0, R_1, R_2, …)
     K = 2 * widths[0] * gw[2] + sum(widths[k - 1] * gw[k + 1] for k in range(2, len(widths)))
-    assert plan["n_instances"] == K
-    g, ms = plan["n_groups"], plan["group_sizes"]
-    assert plan["rho"] >= max([g * m for m in ms[1:]] + [1])
-    assert K * plan["group_miss"] ** g <= delta / 2
+    assert plan.n_instances == K
+    g, ms = plan.n_groups, plan.group_sizes
+    assert plan.rho >= max([g * m for m in ms[1:]] + [1])
+    assert K * plan.group_miss ** g <= delta / 2
 
 
 def test_amplification_budget_reaches_eps() -> None:
@@ -92,9 +92,9 @@ def test_instance_misses_within_union_bound(rule: str) -> None:
         con = Burkholz(delta_rule=rule)
         G, spec = con.sample_G(pb, seed)
         t = con.select(F, G, spec, pb)
-        total += int(t.meta["n_failed_weights"])
+        total += int(t.meta.n_failed_weights)
         if rule == "union":
-            assert t.meta["success"] and t.meta["certified_at_select"] <= pb.eps
+            assert t.meta.success and t.meta.certified_at_select <= pb.eps
     assert total <= 2, total
 
 
@@ -138,5 +138,5 @@ def test_default_plans_unchanged() -> None:
     """The defaults stay the ledger's readings: burkholz ``ρ = N_pensia(ρW)``, pensia
     ``N = ⌈3 log₂(2W/min(η, δ))⌉``."""
     pb = Problem((4, 6, 2), 1e-2, 0.05)
-    assert Burkholz().plan(pb)["rho"] == 81
-    assert Pensia().plan(pb)["n_samples"] == 62
+    assert Burkholz().plan(pb).rho == 81
+    assert Pensia().plan(pb).n_samples == 62

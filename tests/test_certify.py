@@ -39,7 +39,7 @@ def _perturbed_ticket(F, rng, scale, keep_frac=0.7):
     A = np.array(rows_A).reshape(-1, n_in)
     B = np.array(rows_B).reshape(-1, n_out).T
     G = ReLUNet([A, B], output_relu=F.output_relu)
-    return Ticket(G, [np.ones(A.shape, bool), np.ones(B.shape, bool)], F, {"x_max": 1.0})
+    return Ticket(G, [np.ones(A.shape, bool), np.ones(B.shape, bool)], F)
 
 
 @given(st.integers(0, 2**32 - 1), st.integers(1, 4), st.integers(1, 3), st.booleans())
@@ -85,7 +85,7 @@ def test_certificate_refuses_unsupported_structure():
     F = random_target([2, 1], 1.0, 0)
     A = np.ones((3, 2))  # every intermediate neuron keeps two inputs
     B = np.ones((1, 3))
-    t = Ticket(ReLUNet([A, B]), [np.ones((3, 2), bool), np.ones((1, 3), bool)], F, {"x_max": 1.0})
+    t = Ticket(ReLUNet([A, B]), [np.ones((3, 2), bool), np.ones((1, 3), bool)], F)
     with pytest.raises(ValueError, match="at most one"):
         sup_error(F, t, 1.0)
 

@@ -140,7 +140,7 @@ def test_planted_weight_in_g_violates_r_mask(target: ReLUNet, good_ticket: Ticke
 def test_overshooting_extra_neuron_violates_r_sign(target: ReLUNet, good_ticket: Ticket) -> None:
     """Keep one more neuron of a group, with a product of the weight's sign larger than |w|."""
     t = good_ticket
-    N = t.meta["plan"]["n_samples"]
+    N = t.meta.plan.n_samples
     a_in = target.widths[0]
     o, j = 0, 0
     w = float(target.weights[0][o, j])
@@ -168,7 +168,7 @@ def test_wider_than_formula_violates_p_size(target: ReLUNet) -> None:
     """A construction that uses more neurons than ``N_w ≤ 8M ln(2MW/δ) + 1`` is reported."""
     plan = get_construction("orseau").plan(
         Problem((3, 4, 2), EPS, DELTA))
-    t = build_ticket(target, EPS, DELTA, 1, n_samples=2 * plan["n_samples"])
+    t = build_ticket(target, EPS, DELTA, 1, n_samples=2 * plan.n_samples)
     _violated(C.check_size_formula(t), "P-size")
 
 

@@ -110,7 +110,6 @@ FORGERIES = {
     "stages with a copy map of the wrong length": _forge_meta(stages=[{"layers": [0, 1], "out_copies": [0]},
                                                                       {"layers": [2, 3], "out_copies": None}]),
     "x_max shrunk to 1e-9 (problem and top level)": _forge_meta(**{"x_max": 1e-9, "problem.x_max": 1e-9}),
-    "x_max shrunk at the top level only": _forge_meta(x_max=1e-9),
     "eps raised in the problem": _forge_meta(**{"eps": 10.0, "problem.eps": 10.0}),
     "eps removed": _forge_meta(**{"eps": KeyError, "problem.eps": KeyError}),
     "seed changed": _forge_meta(seed=1),
@@ -131,6 +130,16 @@ FORGERIES = {
     "complex G": lambda a: dict(a, G_0=a["G_0"].astype(np.complex128)),
     "target output ReLU flipped": _forge_meta(target_output_relu=True),
 }
+
+
+def test_top_level_problem_copies_are_not_read(dense, tmp_path, capsys):
+    """ε, δ, x_max, w_max at the top level of meta are copies of meta["problem"] written for older
+    readers: shrinking one there changes nothing — the check reads the problem's box."""
+    p = _save(tmp_path / "copies.npz", _forge_meta(x_max=1e-9)(_arrays(dense)))
+    rc_ref, out_ref, _ = _run(["check", str(dense)], capsys)
+    rc, out, err = _run(["check", str(p)], capsys)
+    assert rc == rc_ref and out.replace(str(p), "F") == out_ref.replace(str(dense), "F"), err
+    assert "x_max = 1" in out and "1e-09" not in out
 
 
 @pytest.mark.parametrize("attack", sorted(FORGERIES))

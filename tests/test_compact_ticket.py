@@ -36,7 +36,7 @@ def test_round_trip_is_bit_identical(pair, tmp_path) -> None:
     for a, b in zip(c.entries, back.entries, strict=True):
         for key in ("rows", "cols", "vals"):
             np.testing.assert_array_equal(a[key], b[key])
-    assert back.meta["format"] == FORMAT and back.spec == c.spec and back.ok
+    assert back.meta.format == FORMAT and back.spec == c.spec and back.ok
     assert isinstance(load_ticket(path), CompactTicket)
     with np.load(path) as z:
         assert not any(name.startswith("G_") for name in z.files)  # G itself is not stored

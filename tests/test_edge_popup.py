@@ -63,7 +63,7 @@ def test_registered_and_G_is_the_source_G() -> None:
         G_src, _ = get_construction(source, n_samples=4).sample_G(problem, 3)
         assert all(np.array_equal(a.view(np.uint64), b.view(np.uint64))
                    for a, b in zip(G.weights, G_src.weights, strict=True))
-        assert con.plan(problem)["n_samples"] == 4
+        assert con.plan(problem).n_samples == 4
 
 
 def test_deterministic_bit_for_bit_on_cpu() -> None:
@@ -71,8 +71,8 @@ def test_deterministic_bit_for_bit_on_cpu() -> None:
     assert a.n_kept == b.n_kept == 40
     for ma, mb in zip(a.masks, b.masks, strict=True):
         assert np.array_equal(ma, mb)
-    assert a.meta["training"] == b.meta["training"]
-    assert a.meta["certified_at_select"] == b.meta["certified_at_select"]
+    assert a.meta.records["training"] == b.meta.records["training"]
+    assert a.meta.certified_at_select == b.meta.certified_at_select
     c = _build(train_seed=1)
     assert any(not np.array_equal(ma, mc) for ma, mc in zip(a.masks, c.masks, strict=True))
 
@@ -84,7 +84,7 @@ def test_ticket_is_a_pruning_and_verifies_against_its_seed(tmp_path) -> None:
         assert np.array_equal(w, g * m)
     path = t.save(tmp_path / "ep.npz")
     back = load_ticket(path)
-    assert back.n_kept == t.n_kept and back.meta["construction"] == "edge-popup"
+    assert back.n_kept == t.n_kept and back.meta.construction == "edge-popup"
     # a forged G (one entry moved by one ulp) is refused
     t.G.weights[0][0, 0] = np.nextafter(t.G.weights[0][0, 0], np.inf)
     forged = type(t)(t.G, t.masks, t.target, t.meta)
@@ -102,7 +102,7 @@ def test_certificate_brackets_the_error() -> None:
 
 def test_failure_is_reported_not_hidden() -> None:
     t = _build(eps=1e-4)
-    assert t.meta["success"] is False and t.meta["certified_at_select"] > 1e-4
+    assert t.meta.success is False and t.meta.certified_at_select > 1e-4
     with pytest.raises(ConstructionFailed):
         build_ticket(TARGET, 1e-4, 0.05, 0, construction="edge-popup", **FAST)
 
@@ -114,8 +114,8 @@ def test_small_case_reaches_eps() -> None:
     assert np.max(np.abs(TARGET(X))) > 0.2
     t = build_ticket(TARGET, 0.1, 0.05, 0, construction="edge-popup", source="pensia", n_samples=16, k=161,
                      steps=800, train_seed=0)
-    assert t.ok and t.meta["certified_at_select"] <= 0.1
-    assert t.meta["found_at_select"] <= t.meta["certified_at_select"]
+    assert t.ok and t.meta.certified_at_select <= 0.1
+    assert t.meta.records["found_at_select"] <= t.meta.certified_at_select
     assert t.n_kept == 161
 
 
@@ -142,7 +142,7 @@ def test_per_layer_budget_keeps_the_same_fraction_in_every_layer() -> None:
     assert layer_budgets(10_000, [100, 300], "per_layer") == [100, 300]  # capped at the layer
     t = _build(budget="per_layer", k=40)
     sizes = [m.size for m in t.masks]
-    assert t.meta["training"]["kept_per_layer"] == layer_budgets(40, sizes, "per_layer")
+    assert t.meta.records["training"]["kept_per_layer"] == layer_budgets(40, sizes, "per_layer")
     assert [int(m.sum()) for m in t.masks] == layer_budgets(40, sizes, "per_layer")
 
 
@@ -150,15 +150,15 @@ def test_fraction_budget_and_paper_recipe() -> None:
     t = _build(k=None, fraction=0.5, init="kaiming", optimizer="sgd", lr=0.1, schedule="cosine",
                weight_decay=5e-4, k_start=1, anneal=0.0, leak=0.0, sup_phase=0.0, steps=40)
     P = t.G.n_params
-    assert t.meta["k"] == round(0.5 * P) and t.n_kept == round(0.5 * P)
-    assert t.meta["options"]["optimizer"] == "sgd"
+    assert t.meta.records["k"] == round(0.5 * P) and t.n_kept == round(0.5 * P)
+    assert t.meta.options["optimizer"] == "sgd"
     verify_ticket(t)
 
 
 def test_found_above_eps_skips_the_milp_and_fails() -> None:
     t = _build(eps=1e-4, milp_when="found_le_eps")
-    assert t.meta["milp_runs"] == 0 and t.meta["certified_at_select"] is None
-    assert t.meta["success"] is False and t.meta["found_at_select"] > 1e-4
+    assert t.meta.records["milp_runs"] == 0 and t.meta.certified_at_select is None
+    assert t.meta.success is False and t.meta.records["found_at_select"] > 1e-4
 
 
 def test_biased_target_trains_on_the_constant_plane() -> None:
@@ -168,13 +168,13 @@ def test_biased_target_trains_on_the_constant_plane() -> None:
 
     F = target_from_spec("random:2-2-1:bias")
     t = build_ticket(F, 0.1, 0.05, 0, construction="edge-popup", allow_failure=True, **(FAST | {"budget": "per_layer"}))
-    assert "affine" in t.meta
+    assert t.meta.affine is not None
     X = np.random.default_rng(0).uniform(-1, 1, size=(4000, 2))
     Z = np.hstack([X, np.ones((len(X), 1))])
     err = np.max(np.abs(t.target(Z) - t.network()(Z)))
-    assert err <= t.meta["certified_at_select"] * (1 + 1e-9) + 1e-12
-    assert t.meta["found_at_select"] <= t.meta["certified_at_select"] * (1 + 1e-9) + 1e-12
-    assert t.meta["certificate_detail"]["argmax"][-1] == 1.0  # the MILP's worst input is on the plane
+    assert err <= t.meta.certified_at_select * (1 + 1e-9) + 1e-12
+    assert t.meta.records["found_at_select"] <= t.meta.certified_at_select * (1 + 1e-9) + 1e-12
+    assert t.meta.records["certificate_detail"]["argmax"][-1] == 1.0  # the MILP's worst input is on the plane
 
 
 def test_train_mask_fixed_last_draws_on_the_plane() -> None:

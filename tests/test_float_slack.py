@@ -26,7 +26,6 @@ from slt_check.certificates import stages as stages_mod
 from slt_check.certificates.float_safety import underflow_allowance
 from slt_check.certificates.stages import TINY, float_slack, reduce_stages, stages_of, stagewise_float_slack
 from slt_check.certificates.sup_error import certified_bound
-from slt_check.core.affine import read_affine
 from slt_check.core.nets import ReLUNet
 from slt_check.pipeline.build import build_compact_ticket, build_ticket
 from slt_check.tickets.targets import random_target
@@ -103,7 +102,7 @@ def check_ticket_slack(case: int, widths: list[int], seed: int, eps_i: int, x_ma
                        family: str) -> dict[str, float]:
     """The property on one ticket (raises AssertionError when it fails); returns measured ratios."""
     t = _build(case, widths, seed, eps_i, x_max, bias, family)
-    aff = read_affine(t.meta)
+    aff = t.meta.affine
     box = x_max if aff is None else max(x_max, 1.0)  # the certificate's (superset) box
     F = t.target  # the bias-free F' on [x; 1] for a biased target
     red = reduce_stages(t.weights, stages_of(t))
@@ -117,7 +116,7 @@ def check_ticket_slack(case: int, widths: list[int], seed: int, eps_i: int, x_ma
     cert = certified_bound(F, t.weights, stages_of(t), box)
     # the certificate adds exactly these two and the underflow allowance (visible only when both are
     # themselves tiny, e.g. an all-zero target: 1e-300 each)
-    assert cert["slack"] == s_target + s_new + underflow_allowance([F.dense_weights(), t.weights], box)
+    assert cert.slack == s_target + s_new + underflow_allowance([F.dense_weights(), t.weights], box)
 
     X = _points(F.n_in, x_max, np.random.default_rng(seed), None if aff is None else x_max)
     assert np.all(np.abs(X) <= box)
@@ -186,4 +185,4 @@ def test_not_pairs_keeps_the_reference_bound() -> None:
     assert stagewise_float_slack(red, 1.0, len(t.weights)) is None
     cert = certified_bound(F, t.weights, stages_of(t), 1.0)
     ref = float_slack(F.dense_weights(), 1.0, F.n_in) + float_slack(t.weights, 1.0, F.n_in)
-    assert cert["slack"] == ref
+    assert cert.slack == ref

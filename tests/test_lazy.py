@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 
@@ -45,7 +46,7 @@ def assert_same_ticket(dense, compact) -> None:
         np.testing.assert_array_equal(
             e["vals"][order].view(np.uint64), dense.G.weights[k][r, c].view(np.uint64)
         )
-    assert dense.meta["layers"] == compact.meta["layers"]
+    assert dense.meta.records["layers"] == compact.meta.records["layers"]
     assert dense.sizes() == compact.sizes()
     X = np.random.default_rng(0).uniform(-1, 1, size=(64, dense.target.n_in))
     np.testing.assert_array_equal(dense.network()(X), compact.network()(X))
@@ -131,7 +132,7 @@ def test_build_result_is_typed_and_ok_needs_the_success_event() -> None:
     r = build(F, 0.1, 0.1, 0, construction="orseau", sharing="per_input")
     assert r.ok and r.holds(0.1) and r.found <= r.certified and r.sizes["target_weights"] == 9
     assert set(r.timings) == {"build", "validate", "certify"} and not r.lazy
-    r.ticket.meta.pop("success")
+    r.ticket.meta = dataclasses.replace(r.ticket.meta, success=None)  # the success event not recorded
     assert r.ticket.ok is False
 
 
@@ -141,7 +142,7 @@ def test_lazy_failure_is_reported_not_hidden() -> None:
         pipeline.build_compact_ticket(F, 1e-3, 0.1, 0, n_samples=3)
     assert isinstance(exc.value.ticket, CompactTicket) and not exc.value.ticket.ok
     t = pipeline.build_compact_ticket(F, 1e-3, 0.1, 0, n_samples=3, allow_failure=True)
-    assert not t.ok and t.meta["n_failed_weights"] > 0
+    assert not t.ok and t.meta.n_failed_weights > 0
 
 
 def test_bad_input_names_the_argument() -> None:
@@ -150,7 +151,8 @@ def test_bad_input_names_the_argument() -> None:
         pipeline.build_compact_ticket(F, 0.1, 0.1, 0, jobs=0)
     spec = get_construction("orseau").source_spec(Problem((3, 3), 0.1, 0.1), 0)
     with pytest.raises(ValueError, match="target: widths"):
-        lazy.select_lazy(F, spec, get_construction("orseau").make_rule(Problem((3, 3), 0.1, 0.1), spec))
+        lazy.select_lazy(F, spec, get_construction("orseau").make_rule(
+            Problem((3, 3), 0.1, 0.1), spec, get_construction("orseau").plan(Problem((3, 3), 0.1, 0.1))))
 
 
 # --------------------------------------------------------------------------- the compiled digit scan

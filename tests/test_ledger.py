@@ -214,7 +214,7 @@ def _pensia_trial(seed: int):  # noqa: ANN202
     assert seed in seed_grid(*PENSIA_SEEDS)
     F = random_target([2, 3, 2], 1.0, 602, family="uniform")
     t = build_ticket(F, 0.05, 0.02, seed, construction="pensia", allow_failure=True)
-    return F, t, float(certified_bound(F, t.weights, stages_of(t), 1.0)["bound"]), 0.05
+    return F, t, float(certified_bound(F, t.weights, stages_of(t), 1.0).bound), 0.05
 
 
 def test_the_milp_rescues_a_loose_certificate_and_keeps_a_true_failure() -> None:

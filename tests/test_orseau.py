@@ -29,7 +29,7 @@ def test_mask_structure(sharing):
     F = random_target([3, 5, 4, 2], 1.0, 3, family="corners")
     t = build_ticket(F, 1e-2, 0.05, seed=0, sharing=sharing)
     verify_ticket(t)
-    M = t.meta["plan"]["M"]
+    M = t.meta.plan.M
     W = sum(w.size for w in F.weights)
     assert t.n_kept <= 4 * M * W
     for i in range(F.depth):
@@ -40,7 +40,7 @@ def test_mask_structure(sharing):
         assert np.all(n_in[used] == 1), "a kept intermediate neuron has exactly one input"
         if sharing == "per_weight":
             assert np.all(n_out[used] == 1), "…and exactly one output"
-            N = t.meta["plan"]["n_samples"]
+            N = t.meta.plan.n_samples
             per_group = used.reshape(-1, N).sum(axis=1)
             assert per_group.max() <= 2 * M
         else:
@@ -66,7 +66,7 @@ def test_too_small_G_is_reported_not_redrawn():
         build_ticket(F, 1e-3, 0.05, seed=0, n_samples=5)
     assert info.value.ticket is not None and not info.value.ticket.ok
     t = build_ticket(F, 1e-3, 0.05, seed=0, n_samples=5, allow_failure=True)
-    assert not t.ok and t.meta["n_failed_weights"] > 0
+    assert not t.ok and t.meta.n_failed_weights > 0
     assert t.G.widths[1] == 3 * 3 * 5  # the G asked for, not a larger one
     verify_ticket(t)
 
@@ -76,9 +76,9 @@ def test_plan_matches_sampled_G():
     p = Problem((4, 8, 8, 2), 1e-2, 0.05)
     plan = con.plan(p)
     G, _ = con.sample_G(p, 0)
-    assert G.widths == tuple(plan["G_widths"])
-    assert G.n_params == plan["G_params"]
-    assert sum(G.widths[1:]) == plan["G_neurons"]
+    assert G.widths == tuple(plan.G_widths)
+    assert G.n_params == plan.G_params
+    assert sum(G.widths[1:]) == plan.G_neurons
 
 
 @pytest.mark.parametrize(

@@ -47,8 +47,8 @@ def test_pensia_cli_example_holds():
 
     F = target_from_spec("random:4-8-8-2", seed=1_000_003)
     t = build_ticket(F, 1e-2, 0.05, seed=0, construction="pensia")
-    assert t.ok and t.meta["plan"]["n_samples"] == pensia_samples(
-        t.meta["plan"]["eta"], 112, 0.05)[0]
+    assert t.ok and t.meta.plan.n_samples == pensia_samples(
+        t.meta.plan.eta, 112, 0.05)[0]
     assert sup_error(F, t, 1.0, n_random=256, n_starts=4, steps=20).certified <= 1e-2
 
 
@@ -99,8 +99,8 @@ def test_pensia_formula():
     assert N == math.ceil(PENSIA_C * math.log2(20 / 1e-3) - 1e-9)
     assert pensia_samples(1e-3, 10, 1e-4)[0] > N  # δ < η: δ enters
     plan = get_construction("pensia").plan(Problem((3, 4, 2), 1e-2, 0.05))
-    assert plan["sharing"] == "per_input" and plan["n_samples"] == plan["n_samples_formula"]
-    assert tuple(plan["G_widths"]) == (3, 3 * plan["n_samples"], 4, 4 * plan["n_samples"], 2)
+    assert plan.sharing == "per_input" and plan.n_samples == plan.n_samples_formula
+    assert tuple(plan.G_widths) == (3, 3 * plan.n_samples, 4, 4 * plan.n_samples, 2)
 
 
 def test_pair_probability_matches_monte_carlo():
@@ -141,7 +141,7 @@ def test_bad_options(name, opts, word):
     with pytest.raises(ValueError, match=word):
         con = get_construction(name, **opts)
         G, spec = con.sample_G(Problem((2, 2, 1), 0.1, 0.1), 0)
-        con.make_rule(Problem((2, 2, 1), 0.1, 0.1), spec)
+        con.make_rule(Problem((2, 2, 1), 0.1, 0.1), spec, con.plan(Problem((2, 2, 1), 0.1, 0.1)))
 
 
 @pytest.mark.parametrize("widths", [[3, 2], [2, 3, 2], [2, 2, 2, 1]])
@@ -152,14 +152,14 @@ def test_burkholz_depth_L_plus_1(widths):
     verify_ticket(t)
     L = len(widths) - 1
     assert t.G.depth == L + 1
-    rho = t.meta["plan"]["rho"]
+    rho = t.meta.plan.rho
     assert t.G.widths[1] == 2 * rho * widths[0] and t.G.n_out == widths[-1]
-    st = t.meta["stages"]
+    st = t.meta.stages
     assert [s["layers"] for s in st] == [[0, 1]] + [[k] for k in range(2, L + 1)]
     assert st[-1]["out_copies"] is None
     err = sup_error(F, t, 1.0, n_random=256, n_starts=4, steps=20)
     assert err.found <= err.certified
-    assert t.ok == (t.meta["certified_at_select"] <= 0.05)
+    assert t.ok == (t.meta.certified_at_select <= 0.05)
     if t.ok:
         assert err.certified <= 0.05
 
@@ -283,6 +283,6 @@ def test_pensia_planned_width_grows_by_a_constant_per_decade(widths, delta, w_ma
     from slt_check.constructions.registry import get_construction
 
     con = get_construction("pensia")
-    Ns = [con.plan(Problem(tuple(widths), 10.0**-k, delta, w_max=w_max))["n_samples"] for k in range(1, 11)]
+    Ns = [con.plan(Problem(tuple(widths), 10.0**-k, delta, w_max=w_max)).n_samples for k in range(1, 11)]
     assert all(b - a <= PENSIA_C * math.log2(10) + 1 for a, b in zip(Ns[:-1], Ns[1:], strict=False))
     assert all(b >= a for a, b in zip(Ns[:-1], Ns[1:], strict=False))

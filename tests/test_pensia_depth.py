@@ -22,6 +22,7 @@ from slt_check.certificates.stages import float_slack, reduce_stages, stages_of,
 from slt_check.constructions.base import ConstructionFailed, Problem
 from slt_check.constructions.registry import get_construction
 from slt_check.pipeline.build import build_compact_ticket, build_ticket, raise_if_failed
+from slt_check.tickets.meta import TicketMeta
 from slt_check.tickets.targets import random_target
 
 
@@ -44,13 +45,16 @@ def test_certificate_failure_names_both_parts_of_the_bound(lazy: bool) -> None:
     assert "certified bound above ε" in msg
     assert "not the ≤ δ event of the per-weight analysis" in msg
     assert "larger delta-derived width" not in msg  # more samples are not what the message knows
-    stage, slack = meta["certified_stage_bound"], meta["certified_float_slack"]
-    assert stage + slack == meta["certified_at_select"] > 1e-3
+    stage, slack = meta.certified_stage_bound, meta.certified_float_slack
+    assert stage + slack == meta.certified_at_select > 1e-3
     assert f"stage bound {stage:.3g} + float-evaluation slack {slack:.3g}" in msg
 
 
 def _ticket(meta: dict) -> SimpleNamespace:
-    return SimpleNamespace(ok=False, meta=meta)
+    """A failed ticket whose record holds ``meta`` (the rest of the record is not read by the message)."""
+    rec = TicketMeta.create(construction="pensia", problem=Problem((4, 3, 2), 1e-2, 0.01), seed=0, options={},
+                            **meta)
+    return SimpleNamespace(ok=False, meta=rec)
 
 
 def test_slack_above_eps_is_called_out() -> None:
@@ -93,7 +97,7 @@ def test_depth3_slack_is_stagewise_and_fits_the_reserve() -> None:
     s_target = float_slack(F.dense_weights(), 1.0, F.n_in)
     s_ticket = stagewise_float_slack(reduce_stages(t.weights, stages_of(t)), 1.0, len(t.weights))
     assert s_ticket is not None
-    assert meta["certified_float_slack"] == s_target + s_ticket
-    assert meta["certified_float_slack"] < 1e-3 * eps
+    assert meta.certified_float_slack == s_target + s_ticket
+    assert meta.certified_float_slack < 1e-3 * eps
     assert float_slack(t.weights, 1.0, F.n_in) > 0.3 * eps
-    assert meta["certified_at_select"] == meta["certified_stage_bound"] + meta["certified_float_slack"]
+    assert meta.certified_at_select == meta.certified_stage_bound + meta.certified_float_slack

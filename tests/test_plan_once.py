@@ -84,7 +84,7 @@ def test_the_ticket_is_the_same_bit_for_bit(builder: str, name: str, opts: dict,
     t = getattr(B, builder)(random_target([2, 3, 1], 1.0, 4), 0.1, 0.1, 7, construction=name,
                             allow_failure=True, **opts)
     ref = _fresh_plan_ticket(builder, name, opts, monkeypatch)
-    assert t.meta["plan"] == ref.meta["plan"]
+    assert t.meta.plan == ref.meta.plan
     for a, b in zip(t.weights, ref.weights, strict=True):
         assert np.array_equal(_bits(a), _bits(b))
 
@@ -98,7 +98,7 @@ def test_a_construction_without_takes_plan_still_builds(plan_calls: list[str]) -
     """Constructions that do not take a plan argument (burkholz) are called as before."""
     assert not getattr(Construction, "takes_plan", False)
     t = B.build_ticket(random_target([2, 1], 1.0, 4), 0.1, 0.1, 7, construction="burkholz", allow_failure=True)
-    assert t.meta["construction"] == "burkholz"
+    assert t.meta.construction == "burkholz"
 
 
 def test_the_estimate_is_computed_from_the_plan() -> None:
@@ -111,22 +111,22 @@ def test_the_estimate_is_computed_from_the_plan() -> None:
     con = get_construction("orseau")
     plan = con.plan(prob)
     dense, lazy = B.estimate_build(con, prob, plan, False), B.estimate_build(con, prob, plan, True)
-    assert dense.seconds == pytest.approx(plan["G_params"] * B.NS_PER_DENSE_PARAM)
-    assert lazy.seconds == pytest.approx(prob.n_weights * plan["n_samples"] * B.S_PER_LAZY_CANDIDATE)
+    assert dense.seconds == pytest.approx(plan.G_params * B.NS_PER_DENSE_PARAM)
+    assert lazy.seconds == pytest.approx(prob.n_weights * plan.n_samples * B.S_PER_LAZY_CANDIDATE)
     assert "estimate" in dense.text() and "dense path" in dense.text() and "lazy path" in lazy.text()
-    assert f"{plan['n_samples']} candidates" in lazy.text()
+    assert f"{plan.n_samples} candidates" in lazy.text()
     pen = get_construction("pensia")
     pplan = pen.plan(prob)
     e = B.estimate_build(pen, prob, pplan, False)
     assert e.exact_window == 32
-    assert e.seconds == pytest.approx(pplan["G_params"] * B.NS_PER_DENSE_PARAM
+    assert e.seconds == pytest.approx(pplan.G_params * B.NS_PER_DENSE_PARAM
                                       + 2 * prob.n_weights * B.S_PER_EXACT_SEARCH)
     lz = B.estimate_build(pen, prob, pplan, True)
-    assert lz.seconds == pytest.approx(prob.n_weights * pplan["n_samples"] * B.S_PER_LAZY_EXACT_CANDIDATE
+    assert lz.seconds == pytest.approx(prob.n_weights * pplan.n_samples * B.S_PER_LAZY_EXACT_CANDIDATE
                                        + 2 * prob.n_weights * B.S_PER_EXACT_SEARCH)
     cert = get_construction("pensia", precision="certificate")
     c = B.estimate_build(cert, prob, cert.plan(prob), False)
-    assert c.seconds == pytest.approx(pplan["G_params"] * B.NS_PER_DENSE_PARAM + 2 * prob.n_weights * B.S_PER_GROWN_SEARCH)
+    assert c.seconds == pytest.approx(pplan.G_params * B.NS_PER_DENSE_PARAM + 2 * prob.n_weights * B.S_PER_GROWN_SEARCH)
 
 
 @pytest.mark.parametrize(("threshold", "printed"), [(0.0, True), (1e9, False)])

@@ -122,7 +122,7 @@ def check_pensia_delta(d: dict) -> None:
     c = d["config"]
     for r in d["rows"]:
         prob = Problem(tuple(c["widths"]), c["eps"], r["delta"], w_max=c["w_max"], x_max=c["x_max"])
-        assert r["n_samples"] == get_construction("pensia").plan(prob)["n_samples_formula"]
+        assert r["n_samples"] == get_construction("pensia").plan(prob).n_samples_formula
         assert r["complete"] and r["n"] == c["n_seeds"]
         assert r["verdict"] == rate_verdict(r["k"], r["n"], r["delta"], c["alpha"]).verdict
         assert r["cp_low"] <= r["rate"] <= r["cp_high"]

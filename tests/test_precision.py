@@ -48,11 +48,11 @@ def test_precision_bound_is_monotone():
 def test_certificate_mode_ticket():
     F = random_target([6, 5, 3], 1.0, 4, family="kaiming")
     t = build_ticket(F, 1e-2, 0.05, seed=1, construction="pensia", precision="certificate")
-    etas = [layer["eta"] for layer in t.meta["layers"]]
+    etas = [layer["eta"] for layer in t.meta.records["layers"]]
     assert etas == pytest.approx(layer_precisions(F, 1e-2, 1.0, [F.dense_weights()[0].size * 2,
                                                                   F.dense_weights()[1].size]))
-    assert t.meta["success_event"] == "certified sup error <= eps"
-    assert t.meta["certified_at_select"] <= 1e-2
+    assert t.meta.success_event == "certified sup error <= eps"
+    assert t.meta.certified_at_select <= 1e-2
     err = sup_error(F, t, 1.0, n_random=256, n_starts=4, steps=20)
     assert err.found <= err.certified <= 1e-2
     # same G as the R8 selection: only the mask differs
@@ -70,7 +70,7 @@ def test_certificate_mode_reports_failure_by_certificate():
     assert exc.value.ticket is not None and not exc.value.ticket.ok
     t = build_ticket(F, 1e-6, 0.05, seed=1, construction="pensia", precision="certificate", n_samples=6,
                      allow_failure=True)
-    assert not t.ok and t.meta["certified_at_select"] > 1e-6
+    assert not t.ok and t.meta.certified_at_select > 1e-6
 
 
 def test_bad_options():
@@ -83,7 +83,7 @@ def test_bad_options():
     con = get_construction("pensia", precision="certificate")
     problem = Problem((2, 2), 0.1, 0.1)
     with pytest.raises(ValueError, match="target"):
-        con.make_rule(problem, con.source_spec(problem, 0))
+        con.make_rule(problem, con.source_spec(problem, 0), con.plan(problem))
     F = random_target([2, 2], 1.0, 0)
     with pytest.raises(ValueError, match="margin"):
         layer_precisions(F, 0.1, 1.0, margin=1.0)
@@ -101,9 +101,9 @@ def test_orseau_certificate_mode(sharing):
     F = random_target([5, 6, 3], 1.0, 7, family="kaiming")
     t = build_ticket(F, 1e-2, 0.05, seed=2, construction="orseau", sharing=sharing, precision="certificate")
     r8 = build_ticket(F, 1e-2, 0.05, seed=2, construction="orseau", sharing=sharing)
-    Ms = [layer["M"] for layer in t.meta["layers"]]
-    assert all(M <= r8.meta["plan"]["M"] for M in Ms) and min(Ms) < r8.meta["plan"]["M"]
-    assert t.meta["precision"] == "certificate" and t.meta["certified_at_select"] <= 1e-2
+    Ms = [layer["M"] for layer in t.meta.records["layers"]]
+    assert all(M <= r8.meta.plan.M for M in Ms) and min(Ms) < r8.meta.plan.M
+    assert t.meta.precision == "certificate" and t.meta.certified_at_select <= 1e-2
     assert all(np.array_equal(a.view(np.uint64), b.view(np.uint64))
                for a, b in zip(t.G.weights, r8.G.weights, strict=True))
     assert t.n_kept < r8.n_kept
@@ -116,8 +116,8 @@ def test_malach_and_factorial_certificate_mode():
     F = random_target([2, 2, 1], 1.0, 3)
     for name, opts in [("malach", {}), ("factorial", {"law": "hyperbolic", "rule": "greedy_digits"})]:
         t = build_ticket(F, 0.1, 0.1, seed=4, construction=name, precision="certificate", allow_failure=True, **opts)
-        assert t.meta["precision"] == "certificate"
-        assert t.ok == (t.meta["certified_at_select"] <= 0.1)
+        assert t.meta.precision == "certificate"
+        assert t.ok == (t.meta.certified_at_select <= 0.1)
         if t.ok:
             assert sup_error(F, t, 1.0, n_random=256, n_starts=4, steps=20).certified <= 0.1
 

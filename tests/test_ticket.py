@@ -22,14 +22,14 @@ def test_round_trip_bit_for_bit(ticket, tmp_path):
         assert np.array_equal(a.view(np.uint64), b.view(np.uint64))
     for a, b in zip(ticket.masks, t2.masks, strict=True):
         assert a.dtype == b.dtype == bool and np.array_equal(a, b)
-    assert t2.meta["seed"] == 1 and t2.meta["construction"] == "orseau"
+    assert t2.meta.seed == 1 and t2.meta.construction == "orseau"
     with np.load(p) as z:
         assert set(z.files) >= {"target_0", "G_0", "mask_0", "ticket_0", "meta"}
         json.loads(str(z["meta"]))
 
 
 def test_validate_catches_a_copied_weight(ticket):
-    t = Ticket(ticket.G, ticket.masks, ticket.target, dict(ticket.meta))
+    t = Ticket(ticket.G, ticket.masks, ticket.target, ticket.meta)
     t.weights[1] = t.weights[1].copy()
     r, c = np.argwhere(t.masks[1])[0]
     t.weights[1][r, c] = ticket.target.weights[0][0, 0] + 0.125  # not a value of G

@@ -103,8 +103,8 @@ from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
 
 from slt_check.certificates.float_safety import U, float_slack, underflow_allowance
 from slt_check.certificates.float_safety import gamma as _gamma
-from slt_check.certificates.stages import stages_of
-from slt_check.core.affine import augment, read_affine
+from slt_check.certificates.stages import recorded, stages_of
+from slt_check.core.affine import augment
 from slt_check.core.nets import ReLUNet
 from slt_check.core.validation import check_positive
 from slt_check.runtime.quiet import quiet_native_output
@@ -483,8 +483,8 @@ def exact_sup_error(
     x_max = check_positive(x_max, "x_max")
     time_limit = check_positive(time_limit, "time_limit")
     net, links = _ticket_net(ticket)
-    aff = None if isinstance(ticket, ReLUNet) else read_affine(getattr(ticket, "meta", {}) or {})
-    if aff is not None and target.n_in == aff["n_in"]:
+    aff = None if isinstance(ticket, ReLUNet) else recorded(ticket, "affine")
+    if aff is not None and target.n_in == aff.n_in:
         target = augment(target)  # the biased target itself was given: its reduction F'
     if target.has_biases or net.has_biases:
         raise ValueError(

@@ -28,8 +28,8 @@ import scipy.sparse as sp
 from slt_check.certificates.float_safety import TINY, U, float_slack, gamma
 from slt_check.core.nets import ReLUNet
 
-__all__ = ["U", "gamma", "Stage", "UnreadableStage", "stages_of", "reduce_stages", "aggregate", "interval_bounds",
-           "float_slack", "stagewise_float_slack", "ticket_float_slack", "TINY"]
+__all__ = ["U", "gamma", "Stage", "UnreadableStage", "recorded", "stages_of", "reduce_stages", "aggregate",
+           "interval_bounds", "float_slack", "stagewise_float_slack", "ticket_float_slack", "TINY"]
 
 class UnreadableStage(ValueError):
     """A pair stage whose kept intermediate neuron has several inputs: a valid pruning that the stage
@@ -44,10 +44,21 @@ class Stage:
     out_copies: np.ndarray | None = None  # None: identity
 
 
+def recorded(ticket: Any, name: str, default: Any = None) -> Any:
+    """What ``ticket`` records as ``name`` (an attribute of its typed
+    :class:`~slt_check.tickets.meta.TicketMeta`, or a key of a conv ticket's dict), ``default`` when
+    absent or the ticket has no metadata."""
+    meta = getattr(ticket, "meta", None)
+    if meta is None:
+        return default
+    v = meta.get(name) if isinstance(meta, dict) else getattr(meta, name, None)
+    return default if v is None else v
+
+
 def stages_of(ticket: Any) -> list[Stage]:
-    """Stages from ``ticket.meta["stages"]``: ``"pairs"`` (depth-2l, identity copies; the default)
+    """Stages from ``ticket.meta.stages``: ``"pairs"`` (depth-2l, identity copies; the default)
     or a list of ``{"layers": [...], "out_copies": [...] | None}``."""
-    spec = ticket.meta.get("stages", "pairs")
+    spec = recorded(ticket, "stages", "pairs")
     L = len(ticket.weights)
     if spec == "pairs":
         if L != 2 * ticket.target.depth:

@@ -76,11 +76,12 @@ from slt_check.certificates.stages import (
     float_slack,
     gamma,
     interval_bounds,
+    recorded,
     reduce_stages,
     stages_of,
     ticket_float_slack,
 )
-from slt_check.core.affine import augment, read_affine
+from slt_check.core.affine import augment
 from slt_check.core.nets import ReLUNet
 from slt_check.core.validation import as_rng, check_box, check_positive
 from slt_check.io.torch_io import net_to_torch
@@ -91,6 +92,7 @@ __all__ = [
     "stages_of",
     "reduce_stages",
     "certified_bound",
+    "Certificate",
     "sup_error",
     "pointwise_error",
     "certified_bound_crown",
@@ -149,17 +151,42 @@ class SupError:
         }
 
 
+@dataclass(frozen=True)
+class Certificate:
+    """The certified bound of the module docstring, with its parts: ``bound = per_stage[-1] + slack``
+    (``per_stage[i]`` the bound on ``max_u |F_i(x) − Ĝ_i(x)|`` after stage ``i`` before the float
+    slack; ``weight_err[i]`` stage ``i``'s worst effective weight error; ``slack`` the float-evaluation
+    slack of both networks)."""
+
+    bound: float
+    per_stage: list[float]
+    weight_err: list[float]
+    slack: float
+
+    # the former dict's view (``{**cert, "bound": b}``, used by fault injections that wrap the bound)
+    def keys(self) -> tuple[str, ...]:
+        return ("bound", "per_stage", "weight_err", "slack")
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key)
+
+    @classmethod
+    def of(cls, value: Any) -> Certificate:
+        """``value`` itself, or the record of a mapping with the same four keys."""
+        return value if isinstance(value, cls) else cls(**{k: value[k] for k in cls.keys(cls)})  # type: ignore[arg-type]
+
+
 def certified_bound(
     target: ReLUNet, weights: Sequence[Any], stages: Sequence[Stage], x_max: float
-) -> dict[str, Any]:
+) -> Certificate:
     """The certified bound of the module docstring: per-stage bounds and the final one."""
     x_max = check_positive(x_max, "x_max")
-    return _bound_from_reduced(target, weights, reduce_stages(weights, stages), x_max)
+    return Certificate.of(_bound_from_reduced(target, weights, reduce_stages(weights, stages), x_max))
 
 
 def _bound_from_reduced(
     target: ReLUNet, weights: Sequence[Any], red: list[dict[str, Any]], x_max: float
-) -> dict[str, Any]:
+) -> Certificate:
     """:func:`certified_bound` on already reduced stages (:func:`reduce_stages`)."""
     Ws = target.dense_weights()
     if len(red) != len(Ws):
@@ -196,7 +223,7 @@ def _bound_from_reduced(
         raise ValueError("stages: the last stage must map its outputs one-to-one onto the target's")
     slack = float_slack(Ws, x_max, target.n_in) + ticket_float_slack(weights, red, x_max, target.n_in) + tiny
     bound = float(E.max()) + slack
-    return {"bound": bound, "per_stage": per_stage, "weight_err": weight_err, "slack": slack}
+    return Certificate(bound=bound, per_stage=per_stage, weight_err=weight_err, slack=slack)
 
 
 # ---------------------------------------------------------------------------------------- search
@@ -305,8 +332,8 @@ def sup_error(
     Parameters
     ----------
     target: the target ``F``.
-    ticket: a :class:`~slt_check.tickets.ticket.Ticket` (its ``meta["stages"]`` says how to read it).
-    x_max: half-width of the input box (default: ``ticket.meta["x_max"]``).
+    ticket: a :class:`~slt_check.tickets.ticket.Ticket` (its ``meta.stages`` says how to read it).
+    x_max: half-width of the input box (default: the recorded ``ticket.meta.problem.x_max``).
     n_random, n_starts, steps: effort of the adversarial search; unset ones come from the
         ticket's ``certify_options`` when it has any, else 4096, 16, 100.
     rng: seed or Generator for the search (the certificate is deterministic).
@@ -324,15 +351,15 @@ def sup_error(
         raise ValueError(f"method: 'search' or 'milp', got {method!r}")
     if certificate not in CERTIFICATES:
         raise ValueError(f"certificate: one of {CERTIFICATES}, got {certificate!r}")
-    aff = read_affine(ticket.meta)
+    aff = recorded(ticket, "affine")
     if x_max is None:
-        x_max = ticket.meta.get("x_max") if aff is None else aff["x_max"]
+        x_max = _recorded_x_max(ticket) if aff is None else aff.x_max
         if x_max is None:
             raise ValueError("x_max: not given and not recorded in ticket.meta")
     x_max = check_positive(x_max, "x_max")
     x_box: float | None = None  # the box of x for a biased target's ticket; x_max becomes the superset's
     if aff is not None:
-        if target.n_in == aff["n_in"]:
+        if target.n_in == aff.n_in:
             target = augment(target)
         x_box, x_max = x_max, max(x_max, 1.0)
     if target.has_biases:
@@ -349,7 +376,7 @@ def sup_error(
     gen = as_rng(rng)
     stages = stages_of(ticket)
     red = reduce_stages(ticket.weights, stages)
-    cert = _bound_from_reduced(target, ticket.weights, red, x_max)
+    cert = Certificate.of(_bound_from_reduced(target, ticket.weights, red, x_max))
     n_in = target.n_in
     pts = [
         _corner_points(n_in, x_max, gen),
@@ -379,20 +406,20 @@ def sup_error(
     k = int(np.argmax(err))
     found = float(err[k])
     result = SupError(
-        certified=cert["bound"],
+        certified=cert.bound,
         found=found,
         argmax=X[k].copy(),
         n_points=n_points,
-        per_stage_certified=cert["per_stage"],
-        per_layer_weight_error=cert["weight_err"],
-        float_slack=cert["slack"],
+        per_stage_certified=cert.per_stage,
+        per_layer_weight_error=cert.weight_err,
+        float_slack=cert.slack,
         certified_box=None if x_box is None else x_max,
     )
     if certificate != "propagation":
         crown = crown_from_reduced(target, ticket.weights, red, x_max)["bound"]
         result.certificate = certificate
-        result.certified_propagation, result.certified_crown = cert["bound"], crown
-        result.certified = crown if certificate == "crown" else min(cert["bound"], crown)
+        result.certified_propagation, result.certified_crown = cert.bound, crown
+        result.certified = crown if certificate == "crown" else min(cert.bound, crown)
     if method == "milp":
         ex = exact_sup_error(target, ticket, x_max if x_box is None else x_box, time_limit=time_limit)
         result.exact_lower, result.exact_upper, result.exact_status = ex.lower, ex.upper, ex.status
@@ -428,6 +455,12 @@ def pointwise_error(target: ReLUNet, ticket: Any, X: np.ndarray, x_max: float) -
     return np.max(np.abs(target(X) - ticket.network()(X)), axis=1)
 
 
+def _recorded_x_max(ticket: Any) -> float | None:
+    """The box a ticket was built for: its problem's ``x_max`` (a conv ticket's ``meta["x_max"]``)."""
+    problem = recorded(ticket, "problem")
+    return recorded(ticket, "x_max") if problem is None or isinstance(problem, dict) else problem.x_max
+
+
 def sup_error_any(target: ReLUNet, ticket: Any, x_max: float | None = None, **kw: Any) -> SupError:
     """:func:`sup_error` for a ticket of any structure: the stage certificate when it can read the
     ticket; otherwise (a kept intermediate neuron with several inputs, as edge-popup masks have) the
@@ -439,7 +472,7 @@ def sup_error_any(target: ReLUNet, ticket: Any, x_max: float | None = None, **kw
         return sup_error(target, ticket, x_max, **kw)
     except UnreadableStage as stage_exc:
         if x_max is None:
-            x_max = ticket.meta.get("x_max")
+            x_max = _recorded_x_max(ticket)
         try:
             ex = exact_sup_error(target, ticket, check_positive(x_max, "x_max"),
                                  time_limit=kw.get("time_limit", 60.0))

@@ -259,7 +259,7 @@ def exact_recheck(target: Any, ticket: Any, x_max: float, eps: float, certified:
     if certified is not None and bool(ticket.ok) and certified <= eps:
         return out
     out["fail"] = out["certificate_fail"] = True
-    by_bound = certified is not None and (bool(ticket.ok) or ticket.meta.get("certified_at_select") is not None)
+    by_bound = certified is not None and (bool(ticket.ok) or ticket.meta.certified_at_select is not None)
     if not by_bound:
         return out
     net = ticket.network(compact=True)

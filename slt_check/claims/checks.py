@@ -417,7 +417,7 @@ def check_end_to_end(target: ReLUNet, ticket: Any, eps: float, x_max: float, rng
     counted failure. Also reports the found error (X-cert: found ≤ certified)."""
 
     if not ticket.ok:
-        return Check(claim, False, 0.0, {"ok": False, "n_failed_weights": ticket.meta.get("n_failed_weights")})
+        return Check(claim, False, 0.0, {"ok": False, "n_failed_weights": ticket.meta.n_failed_weights})
     s = sup_error(target, ticket, x_max, n_random=n_random, steps=steps, rng=rng)
     return Check(claim, bool(s.certified <= eps), _ratio(eps, s.certified),
                  {"ok": True, "eps": eps, "certified": s.certified, "found": s.found,
@@ -449,7 +449,7 @@ def _orseau_certified(arg: tuple[ReLUNet, float, float, int, float, float, dict[
                      allow_failure=True, **options)
     if not t.ok:
         return None
-    return float(certified_bound(target, t.weights, stages_of(t), x_max)["bound"])
+    return float(certified_bound(target, t.weights, stages_of(t), x_max).bound)
 
 
 # ------------------------------------------------------------------------------- ticket structure
@@ -466,8 +466,8 @@ def check_mask_structure(ticket: Any) -> Check:
         if not np.array_equal(np.asarray(w, dtype=np.float64).view(np.uint64),
                               (np.asarray(g, dtype=np.float64) * m).view(np.uint64)):
             problems.append(f"ticket layer {k} differs from G ⊙ mask")
-    M = int(ticket.meta["plan"]["M"])
-    sharing = ticket.meta.get("sharing", "per_weight")
+    M = int(ticket.meta.plan.M)
+    sharing = ticket.meta.sharing or "per_weight"
     W = int(sum(np.asarray(t).size for t in ticket.target.weights))
     max_per_weight = 0
     for t in range(ticket.target.depth):
@@ -498,9 +498,9 @@ def check_pruning_only(ticket: Any, construction: Any = "orseau", **options: Any
     the ticket is ``G ⊙ mask``. Catches weights planted in ``G`` after sampling."""
 
     meta = ticket.meta
-    prob = Problem(**{**meta["problem"], "widths": tuple(meta["problem"]["widths"])})
+    prob = meta.problem
     con = get_construction(construction, **options) if isinstance(construction, str) else construction
-    G2, _ = con.sample_G(prob, int(meta["seed"]))
+    G2, _ = con.sample_G(prob, int(meta.seed))
     diff = [int(np.sum(np.asarray(a, dtype=np.float64).view(np.uint64)
                        != np.asarray(b, dtype=np.float64).view(np.uint64)))
             for a, b in zip(ticket.G.weights, G2.weights, strict=True)]
@@ -530,11 +530,11 @@ def check_layer_errors(ticket: Any, sup: Any) -> Check:
     """[X-layer] per layer, ``max |ŵ^± − w| ≤ w_max γ^{-M}/(γ−1) ≤ η`` (recomputed from kept
     weights by the certificate), and the certificate's per-stage errors never exceed R8's
     recursion with those per-layer deviations: ``E_i ≤ e_i`` (float slack 1e-9 relative)."""
-    plan = ticket.meta["plan"]
-    res, eta = plan["residual_bound"], plan["eta"]
+    plan = ticket.meta.plan
+    res, eta = plan.residual_bound, plan.eta
     dev = list(sup.per_layer_weight_error)
     Ws = ticket.target.dense_weights()
-    x_max = ticket.meta["x_max"]
+    x_max = ticket.meta.problem.x_max
     e = [bounds.propagation_bound(Ws[: i + 1], dev[: i + 1], x_max) for i in range(len(Ws))]
     ok_dev = all(d <= res * (1 + 1e-9) for d in dev) and res <= eta * (1 + 1e-12)
     ok_prop = all(E <= ei * (1 + 1e-9) + 1e-300 for E, ei in zip(sup.per_stage_certified, e, strict=True))
@@ -547,15 +547,15 @@ def check_layer_errors(ticket: Any, sup: Any) -> Check:
 def check_size_formula(ticket: Any) -> Check:
     """[P-size] ``#neurons(G) = Σ n_i + W·N_w`` (per_weight; ``Σ n_i + N_w Σ n_{i−1}`` per_input),
     equal to the plan, and ``N_w ≤ 8M ln(2MW/δ) + 1``."""
-    plan = ticket.meta["plan"]
+    plan = ticket.meta.plan
     widths = ticket.target.widths
     W = bounds.n_target_weights(widths)
-    N, M, delta = plan["n_samples"], plan["M"], ticket.meta["delta"]
-    sharing = ticket.meta.get("sharing", "per_weight")
+    N, M, delta = plan.n_samples, plan.M, ticket.meta.problem.delta
+    sharing = ticket.meta.sharing or "per_weight"
     expect = sum(widths[1:]) + (W * N if sharing == "per_weight" else N * sum(widths[:-1]))
     actual = int(sum(ticket.G.widths[1:]))
     formula = 8 * M * math.log(2 * M * W / delta)
-    ok = actual == expect == plan["G_neurons"] and N <= formula + 1
+    ok = actual == expect == plan.G_neurons and N <= formula + 1
     return Check("P-size", bool(ok), None, {"G_neurons": actual, "expected": expect, "N_w": N,
                                              "8M_ln": formula})
 
@@ -572,8 +572,8 @@ def check_log_growth(widths: Sequence[int], w_max: float, x_max: float, delta: f
     Ms, Ns = [], []
     for e in sorted(eps_values, reverse=True):
         plan = con.plan(Problem(tuple(widths), e, delta, w_max, x_max))
-        Ms.append(plan["M"])
-        Ns.append(plan["n_samples"])
+        Ms.append(plan.M)
+        Ns.append(plan.n_samples)
     dec = [math.log10(a / b) for a, b in zip(sorted(eps_values, reverse=True)[:-1],
                                                sorted(eps_values, reverse=True)[1:], strict=True)]
     step = math.ceil(math.log(10) / math.log(bounds.GAMMA))
@@ -593,7 +593,7 @@ def check_depth_linear(width: int, w_max: float, x_max: float, eps: float, delta
     """[P-depth] for fixed widths ``n``, ``M(l) ≤ M(1) + (l−1)⌈log_γ(n(w_max+1))⌉ + log_γ(l) + 1``."""
 
     con = get_construction("orseau")
-    Ms = [con.plan(Problem((width,) * (l + 1), eps, delta, w_max, x_max))["M"]
+    Ms = [con.plan(Problem((width,) * (l + 1), eps, delta, w_max, x_max)).M
           for l in range(1, max_depth + 1)]
     lim = [bounds.depth_linear_digit_bound(Ms[0], l, width, w_max) for l in range(1, max_depth + 1)]
     ok = all(m <= b for m, b in zip(Ms, lim, strict=True))

@@ -97,8 +97,8 @@ def width_table(constructions: tuple[str, ...] = ("conv-orseau", "dacunha"), see
         for eps in eps_grid:
             prob = problem_for(net, eps, delta, w_max=1.0)
             plan = con.plan(prob)
-            row = {"construction": name, "eps": eps, "n_samples": plan["n_samples"], "M": plan.get("M"),
-                   "G_params": plan["G_params"]}
+            row = {"construction": name, "eps": eps, "n_samples": plan.n_samples, "M": getattr(plan, "M", None),
+                   "G_params": plan.G_params}
             if measure:
                 t = con.select(net, prob, seed)
                 row.update(kept_per_param=t.sizes()["kept_params_per_weight"], success=t.ok,

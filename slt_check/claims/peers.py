@@ -234,12 +234,12 @@ def _precision_trial(arg: tuple[Any, float, int, bool]) -> dict[str, Any]:
     t = build_ticket(F, eps, 0.1, s, construction="pensia", precision="certificate", allow_failure=True)
     cert = certified_bound(F, t.weights, stages_of(t), 1.0)
     out: dict[str, Any] = {
-        "unsound": bool(cert["bound"] > precision.precision_bound(F, cert["weight_err"], 1.0) * (1 + 1e-9)
-                        + cert["slack"]),
+        "unsound": bool(cert.bound > precision.precision_bound(F, cert.weight_err, 1.0) * (1 + 1e-9)
+                        + cert.slack),
         "kept": t.n_kept / F.n_params}
     if compare:
         out["kept_r8"] = build_ticket(F, eps, 0.1, s, construction="pensia", allow_failure=True).n_kept / F.n_params
-        out["gain"] = min(layer["eta"] for layer in t.meta["layers"]) / t.meta["plan"]["eta"]
+        out["gain"] = min(layer["eta"] for layer in t.meta.records["layers"]) / t.meta.plan.eta
     return out
 
 
@@ -297,7 +297,7 @@ def _burkholz_depth_trial(arg: tuple[tuple[int, ...], float, int, int, int]) -> 
     verify_ticket(t)
     err = sup_error(F, t, 1.0, n_random=256, n_starts=4, steps=20)
     ok = t.G.depth == len(ws) and err.found <= err.certified
-    return ({"widths": list(ws), "G_depth": t.G.depth, "ok": t.ok, "rho": t.meta["plan"]["rho"],
+    return ({"widths": list(ws), "G_depth": t.G.depth, "ok": t.ok, "rho": t.meta.plan.rho,
              "certified": err.certified, "found": err.found}, bool(ok))
 
 
@@ -329,8 +329,8 @@ def check_counting(
     for name in ("orseau", "pensia", "malach", "burkholz"):
         for e in eps_grid:
             plan = get_construction(name).plan(Problem((2, 2, 1), e, 0.05))
-            lb = counting_lower_bound(2.0, plan["eta"])
-            per_half = plan["n_samples"] / 2
+            lb = counting_lower_bound(2.0, plan.eta)
+            per_half = plan.n_samples / 2
             ratios.append(per_half / lb)
             if per_half < lb:
                 bad.append((name, e, per_half))

@@ -143,8 +143,8 @@ def construction_trial(cell: dict[str, Any], seed: int) -> dict[str, Any]:
               **_source_opts(cell))
     t = r.ticket
     re = exact_recheck(F, t, 1.0, eps, r.certified, time_limit=MILP_S)
-    return {"kept": int(t.n_kept), "G_params": int(t.G.n_params), "n_samples": int(t.meta["plan"]["n_samples"]),
-            "n_formula": int(t.meta["plan"]["n_samples_formula"]), "ok": bool(r.ok),
+    return {"kept": int(t.n_kept), "G_params": int(t.G.n_params), "n_samples": int(t.meta.plan.n_samples),
+            "n_formula": int(t.meta.plan.n_samples_formula), "ok": bool(r.ok),
             "certified": r.certified, "found": r.found, "milp_upper": re["milp_upper"],
             "success": not re["fail"], "rescued": bool(re["rescued"]), "time_s": time.perf_counter() - t0}
 
@@ -177,9 +177,9 @@ def _trial(cell: dict[str, Any], seed: int) -> dict[str, Any]:
                      budget=cell.get("budget", "per_layer"), steps=int(cell.get("steps", STEPS)),
                      batch=int(cell.get("batch", BATCH)), train_seed=seed, time_limit=MILP_S, milp_when="found_le_eps",
                      **RECIPES[cell.get("recipe", TUNED)], **budget, **_source_opts(cell))
-    m = t.meta
-    out["search"] = {"kept": int(t.n_kept), "k": int(m["k"]), "certified": m["certified_at_select"],
-                     "found": float(m["found_at_select"]), "success": bool(m["success"]),
+    m = t.meta.records
+    out["search"] = {"kept": int(t.n_kept), "k": int(m["k"]), "certified": t.meta.certified_at_select,
+                     "found": float(m["found_at_select"]), "success": bool(t.meta.success),
                      "valid_max_error": float(m["training"]["valid_max_error"]),
                      "kept_per_layer": m["training"]["kept_per_layer"], "milp_runs": int(m["milp_runs"]),
                      "train_s": float(m["timing_train_s"]), "time_s": time.perf_counter() - t0}

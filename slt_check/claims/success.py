@@ -100,7 +100,7 @@ def _grid_trial(p: dict[str, Any]) -> dict[str, Any]:
                      w_max=p["w_max"], x_max=p["x_max"], allow_failure=True)
     sup = sup_error(F, t, p["x_max"], n_random=64, n_starts=0, steps=0, rng=p["seed"])
     r = {"problem": p, "ok": bool(t.ok), "certified": float(sup.certified), "found": float(sup.found),
-         "M": int(t.meta["plan"]["M"]), "N_w": int(t.meta["plan"]["n_samples"]),
+         "M": int(t.meta.plan.M), "N_w": int(t.meta.plan.n_samples),
          "recheck": exact_recheck(F, t, p["x_max"], p["eps"], float(sup.certified) if t.ok else None)}
     if t.ok:
         r["layer"] = C.check_layer_errors(t, _Sup(sup))
@@ -147,7 +147,7 @@ def _orseau_fails(arg: tuple[Any, float, float, int, float, float, dict[str, Any
     F, eps, delta, s, w_max, x_max, opts = arg
     t = build_ticket(F, eps, delta, s, construction="orseau", w_max=w_max, x_max=x_max, allow_failure=True,
                      **opts)
-    return not t.ok or bool(certified_bound(F, t.weights, stages_of(t), x_max)["bound"] > eps)
+    return not t.ok or bool(certified_bound(F, t.weights, stages_of(t), x_max).bound > eps)
 
 
 def _any_failed(fails: list[bool]) -> bool:
@@ -170,14 +170,14 @@ def minimal_width_above(problem: dict[str, Any], seeds: list[int], factor: float
         cases = [(F, problem["eps"], problem["delta"], s, problem["w_max"], problem["x_max"], opts) for s in seeds]
         return not any(run_trials_until(_orseau_fails, cases, _any_failed, desc=f"N_w={n}"))
 
-    formula = int(plan["n_samples"])
+    formula = int(plan.n_samples)
     lo, hi = 1, int(np.ceil(factor * formula))
     if not works(hi):
         return {"formula": formula, "minimal": None, "searched_up_to": hi}
     while hi - lo > max(1, hi // 50):
         mid = (lo + hi) // 2
         lo, hi = (lo, mid) if works(mid) else (mid, hi)
-    return {"formula": formula, "minimal": hi, "M": plan["M"], "searched_up_to": int(np.ceil(factor * formula))}
+    return {"formula": formula, "minimal": hi, "M": plan.M, "searched_up_to": int(np.ceil(factor * formula))}
 
 
 _ORSEAU_FILES = ("slt_check.constructions.orseau", "slt_check.constructions.rules:GreedyDigits",
@@ -342,13 +342,13 @@ def minimal_digits(widths: tuple[int, ...], case: dict[str, Any]) -> dict[str, A
                  for s in seeds]
         return not any(run_trials_until(_orseau_fails, cases, _any_failed, desc=f"M={M}"))
 
-    lo, hi = 0, int(plan["M"]) + 8
+    lo, hi = 0, int(plan.M) + 8
     if not works(hi):
-        return {"plan_M": int(plan["M"]), "minimal_M": None}
+        return {"plan_M": int(plan.M), "minimal_M": None}
     while hi - lo > 1:
         mid = (lo + hi) // 2
         lo, hi = (lo, mid) if works(mid) else (mid, hi)
-    return {"plan_M": int(plan["M"]), "minimal_M": hi}
+    return {"plan_M": int(plan.M), "minimal_M": hi}
 
 
 def measure_depth_digits() -> dict[str, Any]:

@@ -53,8 +53,8 @@ def ticket_trial(arg: tuple[Mapping[str, Any], float, int]) -> dict[str, Any]:
                 "inconsistent": False, "certified": float(sup.certified), "found": float(sup.found),
                 "closeness": float(sup.certified) / eps}
     cert = None
-    if t.ok or t.meta.get("certified_at_select") is not None:
-        cert = float(certified_bound(F, t.weights, stages_of(t), x_max)["bound"])
+    if t.ok or t.meta.certified_at_select is not None:
+        cert = float(certified_bound(F, t.weights, stages_of(t), x_max).bound)
     out = exact_recheck(F, t, x_max, eps, cert)
     out["certified"] = cert
     out["closeness"] = None if cert is None else cert / eps
@@ -68,5 +68,5 @@ def compact_trial(arg: tuple[Mapping[str, Any], float, int]) -> dict[str, Any]:
     F = cell_target(P)
     t = build_compact_ticket(F, float(P["eps"]), delta, seed, construction=P["construction"],
                              allow_failure=True, progress=False, **dict(P.get("options", {})))
-    cert = t.meta.get("certified_at_select")
+    cert = t.meta.certified_at_select
     return {"fail": not bool(t.ok), "closeness": None if cert is None else float(cert) / float(P["eps"])}

@@ -30,6 +30,7 @@ from slt_check.pipeline.conv_build import build_conv, measure_conv, problem_for,
 from slt_check.pipeline.verify import load_ticket
 from slt_check.tickets.conv_targets import cnn_digest, cnn_target_from_spec, is_cnn_spec
 from slt_check.tickets.conv_ticket import ConvTicket, is_conv_ticket, read_conv_ticket
+from slt_check.tickets.plan import Plan
 
 __all__ = ["Refused", "wants_cnn", "cmd_build_cnn", "cmd_check_cnn", "register", "parse_box", "estimate_text"]
 
@@ -67,21 +68,22 @@ def wants_cnn(args: argparse.Namespace) -> bool:
     return is_cnn_spec(args.target, getattr(args, "arch", None))
 
 
-def estimate_text(con: Any, problem: ConvProblem, plan: dict[str, Any]) -> tuple[float, str]:
+def estimate_text(con: Any, problem: ConvProblem, plan: Plan) -> tuple[float, str]:
     """Seconds and one line: the candidates the selection expects to read (conv-orseau: about
     ``8M ln(2M)`` per kernel entry and half, the coupon-collector time of ``M`` tiles of probability
     ``≥ 1/(8M)``; dacunha: all ``N`` per column and output)."""
     rows = sum(c * o for c, o in zip(problem.columns, problem.outputs, strict=True))
     halves = [2 if signed else 1 for signed in problem.signed_inputs()]
-    if "M" in plan:
-        M = int(plan["M"])
-        per = min(int(plan["n_samples"]), int(8 * M * math.log(2 * M) + 1))
+    M = getattr(plan, "M", None)
+    if M is not None:
+        M = int(M)
+        per = min(int(plan.n_samples), int(8 * M * math.log(2 * M) + 1))
     else:
-        per, halves = int(plan["n_samples"]), [1] * len(halves)
+        per, halves = int(plan.n_samples), [1] * len(halves)
     values = sum(c * o * h * per for c, o, h in zip(problem.columns, problem.outputs, halves, strict=True))
     s = values * NS_PER_CANDIDATE * 1e-9
     return s, (f"estimate: {rows} kernel entries × ≈{per} candidates per half ≈ {values:.3g} values "
-               f"≈ {s:.0f} s CPU for the build; G has {plan['G_params']:.3g} parameters (never materialised)")
+               f"≈ {s:.0f} s CPU for the build; G has {plan.G_params:.3g} parameters (never materialised)")
 
 
 def cmd_build_cnn(args: argparse.Namespace, target_seed: int) -> int:

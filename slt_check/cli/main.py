@@ -21,7 +21,6 @@ from slt_check.certificates.sup_error import sup_error_any
 from slt_check.cli import cnn as cnn_cli
 from slt_check.cli.options import add_memory, finite_number, positive_count, seed_value
 from slt_check.constructions.base import ConstructionFailed
-from slt_check.core.affine import read_affine
 from slt_check.io.safe_io import Terminated, check_not_an_input, check_output_path, install_signal_handlers
 from slt_check.io.textio import printable
 from slt_check.pipeline.build import BuildFlags, build, resolve_request
@@ -30,6 +29,7 @@ from slt_check.pipeline.verify import load_ticket, target_digest
 from slt_check.runtime import memory, trials
 from slt_check.tickets.conv_ticket import is_conv_ticket
 from slt_check.tickets.targets import default_target_seed, target_from_spec
+from slt_check.tickets.ticket import AnyTicket
 
 COMMAND_MODULES: tuple[str, ...] = (
     "slt_check.cli.main",  # build, check (below)
@@ -256,10 +256,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(note, file=sys.stderr)
     result = build(request)
     ticket, err, build_s = result.ticket, result.sup_error, result.timings["build"]
-    ticket.meta["target_spec"] = args.target
-    if args.target.startswith("random:"):
-        ticket.meta["target_seed"] = tseed
-    ticket.meta["target_sha256"] = target_digest(target)
+    ticket.meta = ticket.meta.updated(target_spec=args.target, target_sha256=target_digest(target),
+                                      **({"target_seed": tseed} if args.target.startswith("random:") else {}))
     ticket.save(args.out)
     _print_summary(ticket, build_s)
     print(f"saved         {printable(args.out)}")
@@ -286,28 +284,29 @@ def _g(x: Any) -> str:
     return f"{x:.3g}" if isinstance(x, (int, float)) and not isinstance(x, bool) else printable(x, 20)
 
 
-def _print_summary(ticket: Any, build_s: float | None = None) -> None:
+def _print_summary(ticket: AnyTicket, build_s: float | None = None) -> None:
     s = ticket.sizes()
     meta = ticket.meta
-    plan = meta.get("plan", {})
-    opts = meta.get("options", {})
-    shown = {k: v for k, v in opts.items() if v is not None}
-    print(f"construction  {printable(meta.get('construction'))}  options={printable(json.dumps(shown, sort_keys=True))}  "
-          f"seed={meta.get('seed')}")
-    prob = meta.get("problem", {})
-    print(f"problem       ε = {prob.get('eps')}  δ = {prob.get('delta')}  w_max = {prob.get('w_max')}  "
-          f"box ‖x‖∞ ≤ x_max = {prob.get('x_max')}  output_relu = {prob.get('output_relu')}")
+    shown = {k: v for k, v in meta.options.items() if v is not None}
+    print(f"construction  {printable(meta.construction)}  options={printable(json.dumps(shown, sort_keys=True))}  "
+          f"seed={meta.seed}")
+    prob = meta.problem
+    print(f"problem       ε = {prob.eps}  δ = {prob.delta}  w_max = {prob.w_max}  "
+          f"box ‖x‖∞ ≤ x_max = {prob.x_max}  output_relu = {prob.output_relu}")
+    spec = "-" if meta.target_spec is None else meta.target_spec
+    sha = "-" if meta.target_sha256 is None else meta.target_sha256
     print(f"target        widths={list(ticket.target.widths)}  weights={s['target_weights']}  "
-          f"spec={printable(meta.get('target_spec', '-'), 200)}  sha256={printable(str(meta.get('target_sha256', '-'))[:16])}…")
+          f"spec={printable(spec, 200)}  sha256={printable(str(sha)[:16])}…")
     print(f"G             depth={s['G_depth']}  neurons={s['G_neurons']}  params={s['G_params']}")
     print(f"kept          params={s['kept_params']} ({s['kept_params_per_weight']:.2f}/weight)  "
           f"neurons={s['kept_neurons']}")
-    keys = [k for k in ("M", "eta", "n_samples", "n_samples_formula", "failure_bound") if k in plan]
+    plan = {k: getattr(meta.plan, k, None) for k in ("M", "eta", "n_samples", "n_samples_formula", "failure_bound")}
+    keys = [k for k, v in plan.items() if v is not None]
     if keys:
         items = (f"{k}={plan[k]:.4g}" if isinstance(plan[k], float) else f"{k}={plan[k]}" for k in keys)
         print("plan          " + "  ".join(items))
-    layers = meta.get("layers")
-    if meta.get("precision") == "certificate" and isinstance(layers, list):  # informational: shown if well formed
+    layers = meta.records.get("layers")
+    if meta.precision == "certificate" and isinstance(layers, list):  # informational: shown if well formed
         etas = "  ".join(
             f"η{printable(layer.get('layer'), 8)}={_g(layer['eta'])}" if "eta" in layer
             else f"M{printable(layer.get('layer'), 8)}={printable(layer.get('M'), 12)}"
@@ -316,12 +315,12 @@ def _print_summary(ticket: Any, build_s: float | None = None) -> None:
     print(f"success       {ticket.ok}")
     if build_s is not None:
         print(f"build time    {build_s:.3f} s")
-    e = meta.get("sup_error")
+    e = meta.sup_error
     if e:
-        eps = prob.get("eps", meta.get("eps"))
+        eps = prob.eps
         verdict = ("UNSOUND" if e["found"] > e["certified"] else
                    "HOLDS" if e["certified"] <= eps else "NOT CERTIFIED")
-        box = e.get("x_max", prob.get("x_max"))
+        box = e.get("x_max", prob.x_max)
         print(f"sup error     certified ≤ {e['certified']:.4g}   found {e['found']:.4g}   "
               f"ε = {eps:g}  on ‖x‖∞ ≤ {box:g}  → {verdict}")
         if e.get("exact_upper") is not None:
@@ -344,20 +343,19 @@ def cmd_check(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise TicketRefused(str(exc)) from None
     meta = ticket.meta
-    aff = read_affine(meta)
+    aff = meta.affine
     digest = target_digest(ticket.original_target())
-    if meta.get("target_sha256", digest) != digest:
+    if meta.target_sha256 is not None and meta.target_sha256 != digest:
         raise TicketRefused("target: its SHA-256 differs from the one recorded at build time; the target was changed")
-    meta["target_sha256"] = digest
     if args.target is not None:
-        prob = meta["problem"]
-        expected = target_from_spec(args.target, w_max=prob["w_max"] if aff is None else aff["w_max"],
-                                    seed=int(meta.get("target_seed", 0)),
-                                    output_relu=prob["output_relu"] if not args.target.startswith("torch:") else None)
+        prob = meta.problem
+        expected = target_from_spec(args.target, w_max=prob.w_max if aff is None else aff.w_max,
+                                    seed=int(meta.target_seed or 0),
+                                    output_relu=prob.output_relu if not args.target.startswith("torch:") else None)
         if target_digest(expected) != digest:
             raise TicketRefused(f"target: the file's target is not {args.target!r} (SHA-256 "
                                 f"{digest[:16]}… vs {target_digest(expected)[:16]}…)")
-    x_max = args.x_max if args.x_max is not None else (meta["problem"]["x_max"] if aff is None else aff["x_max"])
+    x_max = args.x_max if args.x_max is not None else (meta.problem.x_max if aff is None else aff.x_max)
     if not x_max > 0:
         raise ValueError(f"--x-max: the box half-width must be > 0, got {x_max:g}")
     kw: dict[str, Any] = {"method": "milp"} if args.exact else {}
@@ -376,14 +374,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     if err.exact_status == "time_limit":
         print(f"note: the MILP stopped at --time-limit {args.time_limit:g} s before closing its gap; "
               f"its sound upper bound so far ({err.exact_upper:.4g}) is what it proves", file=sys.stderr)
-    meta["sup_error"] = err.as_dict() | {"x_max": x_max}
-    eps = meta["problem"]["eps"]
+    ticket.meta = meta = meta.updated(target_sha256=digest, sup_error=err.as_dict() | {"x_max": x_max})
+    eps = meta.problem.eps
     code = _verdict_code(err, eps)
     if args.json:
-        out = {"file": args.file, "sizes": ticket.sizes(), "plan": meta.get("plan"), "success": ticket.ok,
-               "construction": meta["construction"], "options": meta["options"], "seed": meta["seed"],
-               "problem": meta["problem"], "eps": eps, "x_max": x_max, "x_max_given": args.x_max is not None,
-               "target_sha256": digest, "target_spec": meta.get("target_spec"), "sup_error": err.as_dict(),
+        out = {"file": args.file, "sizes": ticket.sizes(), "plan": None if meta.plan is None else meta.plan.to_dict(),
+               "success": ticket.ok, "construction": meta.construction, "options": meta.options, "seed": meta.seed,
+               "problem": meta.problem.as_dict(), "eps": eps, "x_max": x_max, "x_max_given": args.x_max is not None,
+               "target_sha256": digest, "target_spec": meta.target_spec, "sup_error": err.as_dict(),
                "certificate": certificate, "holds": code == EXIT_CERTIFIED,
                "verdict": {0: "holds", 1: "not certified", 5: "unsound"}[code],
                "exit_code": code}
@@ -391,13 +389,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         return code
     print(f"file          {printable(args.file)}")
     print(f"certificate   {certificate}")
-    print(f"verified      G regenerated from seed {meta['seed']} by {meta['construction']!r}; ticket == "
+    print(f"verified      G regenerated from seed {meta.seed} by {meta.construction!r}; ticket == "
           "G ⊙ mask bit for bit; stages and target checked")
     if aff is not None:
         print(f"biases        built on [x; 1] (docs/biases.md): certified on the superset box ‖z‖∞ ≤ "
               f"{max(x_max, 1.0):g} of the points [x; 1], searched only on [x; 1] with ‖x‖∞ ≤ {x_max:g}")
-    if args.x_max is not None and args.x_max != meta["problem"]["x_max"]:
-        print(f"box           x_max = {x_max:g} given on the command line (built for {meta['problem']['x_max']:g})")
+    if args.x_max is not None and args.x_max != meta.problem.x_max:
+        print(f"box           x_max = {x_max:g} given on the command line (built for {meta.problem.x_max:g})")
     _print_summary(ticket)
     return code
 

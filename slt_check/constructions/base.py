@@ -13,69 +13,16 @@ build pipeline is :mod:`slt_check.pipeline.build`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass, fields, is_dataclass
+from dataclasses import fields, is_dataclass
 from typing import Any, ClassVar
 
 from slt_check.core.nets import ReLUNet
-from slt_check.core.validation import check_delta, check_eps, check_scale, check_weight_bound
+from slt_check.tickets.meta import TicketMeta
+from slt_check.tickets.plan import Plan
+from slt_check.tickets.problem import Problem
 from slt_check.tickets.ticket import Ticket
 
 __all__ = ["Problem", "Construction", "ConstructionFailed", "construction_options", "meta_common"]
-
-
-@dataclass(frozen=True)
-class Problem:
-    """What ``G`` may depend on: the target's architecture and declared bounds, ε and δ.
-
-    ``widths = (n_0, …, n_l)``; every target weight satisfies ``|w| ≤ w_max``; inputs lie in the box
-    ``‖x‖_∞ ≤ x_max``; the goal is ``sup_x ‖F(x) − Ĝ(x)‖_∞ ≤ eps`` with probability ``≥ 1 − delta``.
-    """
-
-    widths: tuple[int, ...]
-    eps: float
-    delta: float
-    w_max: float = 1.0
-    x_max: float = 1.0
-    output_relu: bool = False
-
-    def __post_init__(self) -> None:
-        ws = tuple(int(n) for n in self.widths)
-        if len(ws) < 2 or any(n < 1 for n in ws):
-            raise ValueError(f"widths: need (n_0, …, n_l), l ≥ 1, positive integers; got {self.widths!r}")
-        object.__setattr__(self, "widths", ws)
-        object.__setattr__(self, "eps", check_scale(check_eps(self.eps), "eps"))
-        object.__setattr__(self, "delta", check_delta(self.delta))
-        object.__setattr__(self, "w_max", check_scale(self.w_max, "w_max"))
-        object.__setattr__(self, "x_max", check_scale(self.x_max, "x_max"))
-
-    @property
-    def depth(self) -> int:
-        return len(self.widths) - 1
-
-    @property
-    def n_weights(self) -> int:
-        return int(sum(a * b for a, b in zip(self.widths[:-1], self.widths[1:], strict=False)))
-
-    def check_target(self, target: ReLUNet) -> None:
-        """``ValueError`` unless the target has these widths and satisfies ``|w| ≤ w_max``."""
-        if tuple(target.widths) != self.widths:
-            raise ValueError(
-                f"target: widths {target.widths} differ from the problem's widths {self.widths}"
-            )
-        if bool(target.output_relu) != bool(self.output_relu):
-            raise ValueError(
-                f"target: output_relu={target.output_relu} but the problem says {self.output_relu}"
-            )
-        check_weight_bound(target.dense_weights(), self.w_max)
-
-    def as_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["widths"] = list(self.widths)
-        return d
-
-    @classmethod
-    def for_target(cls, target: ReLUNet, eps: float, delta: float, **kw: Any) -> Problem:
-        return cls(tuple(target.widths), eps, delta, output_relu=target.output_relu, **kw)
 
 
 class ConstructionFailed(RuntimeError):
@@ -115,7 +62,7 @@ class Construction(ABC):
     lazy: ClassVar[bool] = False
 
     @abstractmethod
-    def plan(self, problem: Problem) -> dict[str, Any]:
+    def plan(self, problem: Problem) -> Plan:
         """Theoretical sizes (M, η, N, widths and size of G, law) — no sampling."""
 
     @abstractmethod
@@ -123,25 +70,18 @@ class Construction(ABC):
         """Draw ``G`` from ``seed`` (independently of any target); returns ``(G, spec)``."""
 
     @abstractmethod
-    def select(self, target: ReLUNet, G: ReLUNet, spec: Any, problem: Problem) -> Ticket:
-        """Prune ``G`` into a ticket approximating ``target``."""
+    def select(self, target: ReLUNet, G: ReLUNet, spec: Any, problem: Problem, plan: Plan | None = None) -> Ticket:
+        """Prune ``G`` into a ticket approximating ``target`` (``plan``: this problem's plan, as the
+        build computed it; ``None``: computed here)."""
 
     def options(self) -> dict[str, Any]:
         """The options this construction was created with (``meta["options"]``)."""
         return construction_options(self)
 
 
-def meta_common(problem: Problem, con: Any, seed: int, plan: dict[str, Any]) -> dict[str, Any]:
-    """The metadata every ticket carries."""
-    return {
-        "construction": con.name,
-        "problem": problem.as_dict(),
-        "eps": problem.eps,
-        "delta": problem.delta,
-        "x_max": problem.x_max,
-        "w_max": problem.w_max,
-        "seed": int(seed),
-        "options": construction_options(con),
-        "plan": {k: (list(v) if isinstance(v, tuple) else v) for k, v in plan.items()},
-    }
+def meta_common(problem: Problem, con: Any, seed: int, plan: Plan, **entries: Any) -> TicketMeta:
+    """The metadata every ticket carries (construction, options, problem, seed, plan) and the
+    construction's ``entries``: the one writer, :meth:`TicketMeta.create`."""
+    return TicketMeta.create(construction=con.name, problem=problem, seed=int(seed),
+                             options=construction_options(con), plan=plan, **entries)
 

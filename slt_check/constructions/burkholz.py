@@ -53,6 +53,7 @@ from slt_check.core.nets import ReLUNet
 from slt_check.core.subset_sum import MAX_N
 from slt_check.io.textio import json_ready
 from slt_check.sources.source import block_rng
+from slt_check.tickets.plan import BurkholzPlan
 from slt_check.tickets.ticket import Ticket
 
 __all__ = ["Burkholz", "burkholz_widths", "SAME_SIGN_COPIES", "MIXED_FALLBACK", "COPIES_BUDGET", "DELTA_RULES"]
@@ -99,7 +100,7 @@ class BurkholzSpec:
     law: Any
     seed: int
     output_relu: bool
-    plan: dict[str, Any]
+    plan: BurkholzPlan
 
 
 @dataclass
@@ -129,6 +130,8 @@ class Burkholz(Construction):
     delta_rule: str = "pensia"
     name: str = "burkholz"
 
+    takes_plan = True  # sample_G accepts the plan the pipeline already computed
+
     def __post_init__(self) -> None:
         if self.delta_rule not in DELTA_RULES:
             raise ValueError(f"delta_rule: expected one of {DELTA_RULES}, got {self.delta_rule!r}")
@@ -137,7 +140,7 @@ class Burkholz(Construction):
         if not (1 <= int(self.window) <= MAX_N):
             raise ValueError(f"window: need 1 ≤ window ≤ {MAX_N}, got {self.window}")
 
-    def plan(self, problem: Problem) -> dict[str, Any]:
+    def plan(self, problem: Problem) -> BurkholzPlan:
         if self.delta_rule == "union":
             return self._union_plan(problem)
         eta = bounds.per_weight_precision(problem.eps, problem.widths, problem.w_max, problem.x_max)
@@ -153,7 +156,7 @@ class Burkholz(Construction):
             N = N_next
         return self._sizes(problem, int(N), {"eta": eta, "window": int(self.window), **extra})
 
-    def _union_plan(self, problem: Problem) -> dict[str, Any]:
+    def _union_plan(self, problem: Problem) -> BurkholzPlan:
         """:func:`slt_check.core.bounds.burkholz_union_plan` (width from ``δ`` and the union over all
         instances; per-layer ``η_k``, groups of ``m_k`` candidates, ``g`` groups per instance)."""
         u = bounds.burkholz_union_plan(problem.widths, problem.eps, problem.delta, problem.w_max, problem.x_max)
@@ -161,10 +164,10 @@ class Burkholz(Construction):
                  "failure_bound": u["instance_bound"] + u["block_bound"], **u}
         return self._sizes(problem, int(u["rho"]), extra)
 
-    def _sizes(self, problem: Problem, rho_formula: int, extra: dict[str, Any]) -> dict[str, Any]:
+    def _sizes(self, problem: Problem, rho_formula: int, extra: dict[str, Any]) -> BurkholzPlan:
         rho = int(self.rho or rho_formula)
         gw = burkholz_widths(problem.widths, rho)
-        return {
+        return BurkholzPlan(**{
             "delta_rule": self.delta_rule,
             "rho": rho,
             "rho_formula": rho_formula,
@@ -177,12 +180,14 @@ class Burkholz(Construction):
             "target_depth": problem.depth,
             "uniform_half_width": math.sqrt(problem.w_max),
             **extra,
-        }
+        })
 
-    def sample_G(self, problem: Problem, seed: int) -> tuple[ReLUNet, BurkholzSpec]:
-        plan = self.plan(problem)
-        rho, gw = plan["rho"], plan["G_widths"]
-        s = plan["uniform_half_width"]
+    def sample_G(self, problem: Problem, seed: int, plan: BurkholzPlan | None = None) -> tuple[ReLUNet, BurkholzSpec]:
+        """``G`` from ``seed`` (``plan``: as the build computed it; ``None``: computed here)."""
+        if plan is None:
+            plan = self.plan(problem)
+        rho, gw = plan.rho, plan.G_widths
+        s = plan.uniform_half_width
         law = Uniform(-s, s)
         n0 = problem.widths[0]
         A = np.empty((gw[1], n0))
@@ -203,21 +208,27 @@ class Burkholz(Construction):
 
     @staticmethod
     def _choose(
-        rule: ExactSubsetSum, plan: dict[str, Any], layer: int, w: np.ndarray, p: np.ndarray, eligible: np.ndarray
+        rule: ExactSubsetSum, plan: BurkholzPlan, layer: int, w: np.ndarray, p: np.ndarray, eligible: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """One target layer's subset sums: ``rule`` (the fixed window) under ``delta_rule="pensia"``;
         under ``"union"`` :class:`~slt_check.constructions.rules.GroupedSubsetSum` with that layer's
         ``η_k``, ``m_k`` and ``g``."""
-        if plan["delta_rule"] != "union":
+        if plan.delta_rule != "union":
             return rule.choose(w, p, eligible)
         k = layer - 1
-        return GroupedSubsetSum(plan["etas"][k], plan["group_sizes"][k], plan["n_groups"]).choose(w, p, eligible)
+        return GroupedSubsetSum(plan.etas[k], plan.group_sizes[k], plan.n_groups).choose(w, p, eligible)
 
-    def select(self, target: ReLUNet, G: ReLUNet, spec: BurkholzSpec, problem: Problem) -> Ticket:
+    def select(
+        self, target: ReLUNet, G: ReLUNet, spec: BurkholzSpec, problem: Problem, plan: BurkholzPlan | None = None
+    ) -> Ticket:
+        """Subset sums stage by stage (module docstring); ``plan`` is ``spec.plan`` (the one ``G`` was
+        sampled for) and may be omitted."""
         problem.check_target(target)
+        if plan is not None and plan != spec.plan:
+            raise ValueError("plan: differs from the plan G was sampled for (spec.plan)")
         rho, L = spec.rho, problem.depth
-        rule = ExactSubsetSum(eta=spec.plan["eta"], window=self.window)
-        pensia_rule = SAME_SIGN_COPIES and spec.plan["delta_rule"] == "pensia"
+        rule = ExactSubsetSum(eta=spec.plan.eta, window=self.window)
+        pensia_rule = SAME_SIGN_COPIES and spec.plan.delta_rule == "pensia"
         masks = [np.zeros(w.shape, dtype=bool) for w in G.weights]
         n_failed = 0
         copies: list[list[int] | None] = []
@@ -260,9 +271,9 @@ class Burkholz(Construction):
             if pensia_rule and MIXED_FALLBACK and not ok.all():
                 # a small |w| may have no same-sign subset sum within η: fall back to the mixed-sign
                 # pair c_a + c_b within η of w with the smallest Σ|c| (≤ w_max + 1, R8's budget)
-                cap = spec.plan["uniform_half_width"] ** 2 + 1.0
+                cap = spec.plan.uniform_half_width ** 2 + 1.0
                 for b in np.flatnonzero(~ok):
-                    pair = _best_pair(vals[b], float(wk[b]), float(spec.plan["eta"]), cap)
+                    pair = _best_pair(vals[b], float(wk[b]), float(spec.plan.eta), cap)
                     if pair is not None:
                         keep[b] = False
                         keep[b, list(pair)] = True
@@ -274,18 +285,15 @@ class Burkholz(Construction):
         stages = [{"layers": [0, 1], "out_copies": copies[0]}] + [
             {"layers": [k + 1], "out_copies": copies[k]} for k in range(1, L)
         ]
-        meta = meta_common(problem, self, spec.seed, spec.plan)
-        meta.update(
-            {
-                "stages": stages,
-                "n_failed_weights": n_failed,  # subset sums (weight × half) beyond η
-                "law_params": spec.law.params(),
-                "success_event": "certified sup error <= eps",
-                "success": False,
-            }
+        meta = meta_common(
+            problem, self, spec.seed, spec.plan,
+            stages=json_ready(stages),
+            n_failed_weights=n_failed,  # subset sums (weight × half) beyond η
+            law_params=spec.law.params(),
+            success_event="certified sup error <= eps",
+            success=False,
         )
-        ticket = Ticket(G, masks, target, json_ready(meta))
+        ticket = Ticket(G, masks, target, meta)
         cert = certified_bound(target, ticket.weights, stages_of(ticket), problem.x_max)
-        ticket.meta["certified_at_select"] = float(cert["bound"])
-        ticket.meta["success"] = bool(cert["bound"] <= problem.eps)
+        ticket.meta = meta.updated(certified_at_select=float(cert.bound), success=bool(cert.bound <= problem.eps))
         return ticket

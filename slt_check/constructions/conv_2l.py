@@ -55,6 +55,7 @@ from slt_check.core.validation import check_count, check_delta, check_eps, check
 from slt_check.io.textio import json_ready
 from slt_check.sources.conv_source import ConvSourceSpec, column_candidates
 from slt_check.tickets.conv_ticket import ConvTicket, LayerKeep
+from slt_check.tickets.plan import ConvPlan
 
 __all__ = ["ConvProblem", "ConvConstruction", "ConvOrseau", "DaCunha"]
 
@@ -160,7 +161,7 @@ class ConvConstruction:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     # subclasses: _sizes(problem, eta) -> dict with n_samples (and M); law(plan, problem); rule(...)
-    def plan(self, problem: ConvProblem) -> dict[str, Any]:
+    def plan(self, problem: ConvProblem) -> ConvPlan:
         """Sizes of ``G`` — no sampling, no target values."""
         shape, layers = problem.parsed
         eta = conv_precision(problem.eps, problem.columns, problem.w_bound, problem.x_max)
@@ -168,24 +169,26 @@ class ConvConstruction:
         N = int(self.n_samples or sizes["n_samples"])
         kk = _kernel_entries(shape, layers)
         spec_g = ConvSourceSpec(problem.columns, problem.outputs, N, None, 0)
-        return json_ready({**sizes, "eta": eta, "n_samples": N, "n_samples_formula": sizes["n_samples"],
-                           "columns": list(problem.columns), "outputs": list(problem.outputs),
-                           "G_params": spec_g.g_params(kk), "G_depth": 2 * len(kk),
-                           "G_channels": [c * N for c in problem.columns], "target_params": problem.n_params})
+        return ConvPlan(**json_ready({**sizes, "eta": eta, "n_samples": N, "n_samples_formula": sizes["n_samples"],
+                                      "columns": list(problem.columns), "outputs": list(problem.outputs),
+                                      "G_params": spec_g.g_params(kk), "G_depth": 2 * len(kk),
+                                      "G_channels": [c * N for c in problem.columns],
+                                      "target_params": problem.n_params}))
 
-    def spec(self, problem: ConvProblem, seed: int, plan: dict[str, Any] | None = None) -> ConvSourceSpec:
-        plan = plan or self.plan(problem)
-        return ConvSourceSpec(problem.columns, problem.outputs, int(plan["n_samples"]), self.law(plan, problem),
+    def spec(self, problem: ConvProblem, seed: int, plan: ConvPlan | None = None) -> ConvSourceSpec:
+        if plan is None:
+            plan = self.plan(problem)
+        return ConvSourceSpec(problem.columns, problem.outputs, int(plan.n_samples), self.law(plan, problem),
                               int(seed))
 
-    def layer_etas(self, problem: ConvProblem, target: ConvNet, plan: dict[str, Any]) -> list[float]:
+    def layer_etas(self, problem: ConvProblem, target: ConvNet, plan: ConvPlan) -> list[float]:
         """Selection precision per weighted layer: ``η`` (r8) or ``ε/(2 l S_t)`` (certificate)."""
         n = len(problem.columns)
         if self.precision == "r8":
-            return [float(plan["eta"])] * n
+            return [float(plan.eta)] * n
         with torch_threads(1):
             S = sensitivities(target, problem.lo, problem.hi)
-        return [max(float(plan["eta"]), problem.eps / (2 * n * max(s, 1e-300))) for s in S]
+        return [max(float(plan.eta), problem.eps / (2 * n * max(s, 1e-300))) for s in S]
 
     def select(self, target: ConvNet, problem: ConvProblem, seed: int, *, progress: bool = False) -> ConvTicket:
         """Prune ``G`` (sampled from ``seed``, lazily) into a ticket for ``target``."""
@@ -215,7 +218,7 @@ class ConvConstruction:
             layers_meta.append({"layer": t, "eta": etas[t], **self._layer_meta(etas[t], problem)})
         bar.close()
         meta = {"construction": self.name, "options": self.options(), "problem": problem.as_dict(),
-                "seed": int(seed), "plan": plan, "layers": layers_meta, "n_failed_weights": int(n_failed),
+                "seed": int(seed), "plan": plan.to_dict(), "layers": layers_meta, "n_failed_weights": int(n_failed),
                 "law_params": spec.law.params(), "eps": problem.eps, "delta": problem.delta,
                 "success_event": "every kernel entry within its precision" if self.precision == "r8"
                 else "certified sup error <= eps"}
@@ -233,7 +236,7 @@ class ConvConstruction:
         return {}
 
     def _select_columns(self, spec: ConvSourceSpec, t: int, Wmat: np.ndarray, cols: np.ndarray,
-                        halves: tuple[int, ...], eta: float, plan: dict[str, Any], problem: ConvProblem,
+                        halves: tuple[int, ...], eta: float, plan: ConvPlan, problem: ConvProblem,
                         bar: Any) -> tuple[np.ndarray, ...]:
         raise NotImplementedError
 
@@ -267,8 +270,8 @@ class ConvOrseau(ConvConstruction):
         return {**p, "alpha": alpha, "beta": beta, "gamma": self.gamma,
                 "failure_bound": bounds.coverage_failure_bound(p["M"], problem.n_params, p["n_samples"])}
 
-    def law(self, plan: dict[str, Any], problem: ConvProblem) -> Hyperbolic:
-        return Hyperbolic(plan["alpha"], plan["beta"])
+    def law(self, plan: ConvPlan, problem: ConvProblem) -> Hyperbolic:
+        return Hyperbolic(plan.alpha, plan.beta)
 
     def digits(self, eta: float, problem: ConvProblem) -> int:
         plan_M = bounds.n_digits(problem.w_bound, conv_precision(problem.eps, problem.columns, problem.w_bound,
@@ -337,7 +340,7 @@ class DaCunha(ConvConstruction):
         N, extra = pensia_samples(eta, problem.n_params, problem.delta, self.C)
         return {"n_samples": N, "uniform_half_width": math.sqrt(problem.w_bound), **extra}
 
-    def law(self, plan: dict[str, Any], problem: ConvProblem) -> Uniform:
+    def law(self, plan: ConvPlan, problem: ConvProblem) -> Uniform:
         s = math.sqrt(problem.w_bound)
         return Uniform(-s, s)
 

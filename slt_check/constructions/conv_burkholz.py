@@ -37,6 +37,7 @@ from slt_check.core.laws import Uniform
 from slt_check.core.validation import check_count, check_positive
 from slt_check.io.textio import json_ready
 from slt_check.tickets.conv_copies_ticket import CopiesTicket, copies_layers, flat_hw, g_row
+from slt_check.tickets.plan import ConvCopiesPlan
 
 __all__ = ["ConvBurkholz", "MAX_G_PARAMS"]
 
@@ -62,7 +63,7 @@ class ConvBurkholz:
     def options(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
-    def plan(self, problem: ConvProblem) -> dict[str, Any]:
+    def plan(self, problem: ConvProblem) -> ConvCopiesPlan:
         if problem.b_max is not None or any(problem.has_bias):
             raise ValueError("burkholz-conv: bias-free targets only; use conv-orseau or dacunha for biases")
         eta = conv_precision(problem.eps, problem.columns, problem.w_bound, problem.x_max)
@@ -81,24 +82,25 @@ class ConvBurkholz:
                 L.bias = None
         _, shapes, _ = copies_layers(ConvNet(shape, layers), rho)
         g = int(sum(int(np.prod(s)) for s in shapes))
-        return json_ready({"eta": eta, "rho": rho, "rho_formula": int(N), "n_samples": 2 * rho, "G_params": g,
-                           "G_depth": len(shapes), "G_shapes": [list(s) for s in shapes],
-                           "uniform_half_width": math.sqrt(problem.w_bound), "target_params": problem.n_params,
-                           **extra})
+        return ConvCopiesPlan(**json_ready({
+            "eta": eta, "rho": rho, "rho_formula": int(N), "n_samples": 2 * rho, "G_params": g,
+            "G_depth": len(shapes), "G_shapes": [list(s) for s in shapes],
+            "uniform_half_width": math.sqrt(problem.w_bound), "target_params": problem.n_params, **extra}))
 
-    def spec(self, problem: ConvProblem, seed: int, plan: dict[str, Any] | None = None) -> dict[str, Any]:
-        plan = plan or self.plan(problem)
-        s = plan["uniform_half_width"]
+    def spec(self, problem: ConvProblem, seed: int, plan: ConvCopiesPlan | None = None) -> dict[str, Any]:
+        if plan is None:
+            plan = self.plan(problem)
+        s = plan.uniform_half_width
         return {"seed": int(seed), "law": Uniform(-s, s)}
 
     def select(self, target: ConvNet, problem: ConvProblem, seed: int, *, progress: bool = False) -> CopiesTicket:
         problem.check_target(target)
         plan = self.plan(problem)
-        if plan["G_params"] > MAX_G_PARAMS:
-            raise ValueError(f"burkholz-conv: G would have {plan['G_params']:.3g} parameters (> {MAX_G_PARAMS}); "
+        if plan.G_params > MAX_G_PARAMS:
+            raise ValueError(f"burkholz-conv: G would have {plan.G_params:.3g} parameters (> {MAX_G_PARAMS}); "
                              "this construction has no lazy path — use conv-orseau for large targets")
         spec = self.spec(problem, seed, plan)
-        rho, eta = int(plan["rho"]), float(plan["eta"])
+        rho, eta = int(plan.rho), float(plan.eta)
         rule = ExactSubsetSum(eta=eta, window=int(self.window), grow_from=min(8, int(self.window)))
         _, shapes, copies = copies_layers(target, rho)
         c0 = target.input_shape[0]
@@ -153,7 +155,7 @@ class ConvBurkholz:
         idx_a = [np.concatenate(x) if x else np.zeros(0, np.int64) for x in idx]
         val_a = [np.concatenate(x) if x else np.zeros(0) for x in val]
         meta = {"construction": self.name, "options": self.options(), "problem": problem.as_dict(), "seed": int(seed),
-                "plan": plan, "n_failed_weights": n_failed, "eps": problem.eps, "delta": problem.delta,
+                "plan": plan.to_dict(), "n_failed_weights": n_failed, "eps": problem.eps, "delta": problem.delta,
                 "success_event": "certified sup error <= eps"}
         ticket = CopiesTicket(target, idx_a, val_a, json_ready(meta))
         with torch_threads(1):

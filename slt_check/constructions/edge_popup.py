@@ -64,16 +64,16 @@ from typing import Any
 import numpy as np
 
 from slt_check.certificates.exact import exact_sup_error
+from slt_check.certificates.stages import recorded
 from slt_check.constructions.base import Construction, Problem, meta_common
 from slt_check.constructions.edge_popup_train import BUDGETS, INITS, N_VALID, OPTIMIZERS, SCHEDULES, train_mask
 from slt_check.constructions.malach import Malach
 from slt_check.constructions.orseau import Orseau
 from slt_check.constructions.pensia import Pensia
-from slt_check.core.affine import AFFINE_KEY
 from slt_check.core.nets import ReLUNet
 from slt_check.core.validation import check_count, check_positive
-from slt_check.io.textio import json_ready
 from slt_check.runtime import memory
+from slt_check.tickets.plan import Plan
 from slt_check.tickets.ticket import Ticket
 
 __all__ = ["EdgePopup", "SOURCES", "MILP_WHEN", "train_mask", "certify_general", "N_VALID"]
@@ -196,43 +196,47 @@ class EdgePopup(Construction):
         con._affine = dict(affine)
         return con
 
-    def plan(self, problem: Problem) -> dict[str, Any]:
-        """The source's plan (sizes of ``G``, width formula ``n_samples_formula``) plus ``source``."""
-        return {**self.source_construction().plan(problem), "source": self.source}
+    takes_plan = True  # sample_G accepts the plan the pipeline already computed
 
-    def sample_G(self, problem: Problem, seed: int) -> tuple[ReLUNet, Any]:
-        """``G`` exactly as the source samples it from ``seed`` (bit for bit); returns ``(G, spec)``."""
-        return self.source_construction().sample_G(problem, seed)
+    def plan(self, problem: Problem) -> Plan:
+        """The source's plan (sizes of ``G``, width formula ``n_samples_formula``) plus ``source``."""
+        return self.source_construction().plan(problem).replace(source=self.source)
+
+    def sample_G(self, problem: Problem, seed: int, plan: Plan | None = None) -> tuple[ReLUNet, Any]:
+        """``G`` exactly as the source samples it from ``seed`` (bit for bit); returns ``(G, spec)``
+        (``plan``: this construction's, as the build computed it; ``None``: the source computes its own)."""
+        return self.source_construction().sample_G(problem, seed, None if plan is None else plan.replace(source=None))
 
     # ------------------------------------------------------------------ the ticket
-    def kept_budget(self, target: ReLUNet, G: ReLUNet, spec: Any, problem: Problem) -> tuple[int, str]:
+    def kept_budget(
+        self, target: ReLUNet, G: ReLUNet, spec: Any, problem: Problem, plan: Plan | None = None
+    ) -> tuple[int, str]:
         """``(k, origin)``: the option ``k``, ``fraction·P``, or the source construction's kept count on this ``G``."""
         if self.k is not None:
             return int(self.k), "option"
         if self.fraction is not None:
             return max(1, int(round(float(self.fraction) * G.n_params))), f"fraction {self.fraction} of G"
-        ticket = self.source_construction().select(target, G, spec, problem)
+        ticket = self.source_construction().select(
+            target, G, spec, problem, None if plan is None else plan.replace(source=None))
         return max(1, int(ticket.n_kept)), f"{self.source} ticket on the same G"
 
-    def select(self, target: ReLUNet, G: ReLUNet, spec: Any, problem: Problem) -> Ticket:
+    def select(self, target: ReLUNet, G: ReLUNet, spec: Any, problem: Problem, plan: Plan | None = None) -> Ticket:
         """Train the scores, keep the top-``k`` mask, certify it (see the module docstring)."""
         problem.check_target(target)
         n_inputs = self.batch + (2**target.n_in if target.n_in <= 10 else 0)
         memory.require(memory.BYTES_PER_ACTIVATION * n_inputs * float(sum(G.widths)), memory.limit(),
                        f"training the scores on a batch of {self.batch} inputs",
                        "use a smaller --option batch (the default is 256)")
-        k, k_origin = self.kept_budget(target, G, spec, problem)
-        plan = self.plan(problem)
-        meta = meta_common(problem, self, spec.seed, plan)
-        meta.update({"stages": "pairs", "certificate": "milp", "k": k, "k_origin": k_origin,
-                     "law_params": spec.law.params()})
-        if self._affine is not None:
-            meta[AFFINE_KEY] = self._affine
+        if plan is None:
+            plan = self.plan(problem)
+        k, k_origin = self.kept_budget(target, G, spec, problem, plan)
+        meta = meta_common(problem, self, spec.seed, plan, stages="pairs", certificate="milp", k=k,
+                           k_origin=k_origin, law_params=spec.law.params(), affine=self._affine)
         x_box = float(self._affine["x_max"]) if self._affine is not None else problem.x_max
         certified: list[tuple[float, int, list[np.ndarray], dict[str, Any]]] = []
 
         def certify(masks: list[np.ndarray], valid_err: float, extra: np.ndarray | None = None) -> dict[str, Any]:
-            cert = certify_general(target, Ticket(G, masks, target, dict(meta)), x_box,
+            cert = certify_general(target, Ticket(G, masks, target, meta), x_box,
                                    time_limit=float(self.time_limit), extra_points=extra)
             certified.append((cert["certified"], len(certified), masks, cert))
             if self.progress:
@@ -257,7 +261,7 @@ class EdgePopup(Construction):
         )
         t1 = time.perf_counter()
         worst = info.pop("_worst_points")
-        meta.update({"training": info, "timing_train_s": t1 - t0, "k_kept": info["k_kept"]})
+        meta = meta.updated(training=info, timing_train_s=t1 - t0, k_kept=info["k_kept"])
         if info["stopped_at"] is None and (self.milp_when == "always" or info["valid_max_error"] <= problem.eps):
             certify(masks, info["valid_max_error"], worst)
         if certified:
@@ -265,18 +269,15 @@ class EdgePopup(Construction):
         else:  # found > ε: fails on a true lower bound, no MILP run
             best_cert, cert = math.nan, {"certified": None, "found": info["valid_max_error"],
                                          "method": "none: found error > ε (a lower bound)"}
-        ticket = Ticket(G, masks, target, meta)
-        ticket.meta.update({
-            "certified_at_select": cert["certified"],
-            "found_at_select": cert["found"],
-            "certificate_detail": cert,
-            "milp_runs": len(certified),
-            "success": bool(best_cert <= problem.eps),
-            "success_event": "certified sup error <= eps (MILP upper bound)",
-            "timing_certify_s": time.perf_counter() - t1,
-        })
-        ticket.meta = json_ready(ticket.meta)
-        return ticket
+        return Ticket(G, masks, target, meta.updated(
+            certified_at_select=cert["certified"],
+            found_at_select=cert["found"],
+            certificate_detail=cert,
+            milp_runs=len(certified),
+            success=bool(best_cert <= problem.eps),
+            success_event="certified sup error <= eps (MILP upper bound)",
+            timing_certify_s=time.perf_counter() - t1,
+        ))
 
 
 # ------------------------------------------------------------------------------------ certificate
@@ -293,7 +294,7 @@ def certify_general(
 
     x_max = check_positive(x_max, "x_max")
     ex = exact_sup_error(target, ticket, x_max, time_limit=time_limit)
-    fix_last = AFFINE_KEY in (getattr(ticket, "meta", None) or {})
+    fix_last = recorded(ticket, "affine") is not None
     found, argmax = float(ex.lower), np.asarray(ex.argmax, dtype=np.float64)
     if extra_points is not None and len(extra_points):
         X = np.clip(np.asarray(extra_points, dtype=np.float64), -x_max, x_max)

@@ -30,6 +30,7 @@ from slt_check.core.laws import Hyperbolic, Uniform
 from slt_check.core.nets import ReLUNet
 from slt_check.core.validation import check_count, check_real
 from slt_check.sources.source import SourceSpec
+from slt_check.tickets.plan import TwoLayerPlan
 
 __all__ = ["Orseau"]
 
@@ -75,45 +76,44 @@ class Orseau(TwoLayerConstruction):
         if not self.gamma > 1:
             raise ValueError(f"gamma: digit base must be > 1, got {self.gamma}")
 
-    def plan(self, problem: Problem) -> dict[str, Any]:
+    def plan(self, problem: Problem) -> TwoLayerPlan:
         eta = bounds.per_weight_precision(problem.eps, problem.widths, problem.w_max, problem.x_max)
         M = self.n_digits or bounds.n_digits(problem.w_max, eta, self.gamma)
         N_formula = bounds.samples_per_group(M, problem.n_weights, problem.delta)
         N = int(self.n_samples or N_formula)
         alpha, beta = bounds.hyperbolic_support(M, problem.w_max, self.gamma)
         size = bounds.g_size(problem.widths, N, self.sharing)
-        return {
-            "eta": eta,
-            "M": M,
-            "n_samples": N,
-            "n_samples_formula": N_formula,
-            "gamma": self.gamma,
-            "alpha": alpha,
-            "beta": beta,
-            "sharing": self.sharing,
-            "law": self.law,
-            "G_widths": bounds.g_widths(problem.widths, N, self.sharing),
-            "G_neurons": size["neurons"],
-            "G_params": size["params"],
-            "G_depth": size["depth"],
-            "kept_per_weight_max": 2 * M,
-            "failure_bound": bounds.coverage_failure_bound(M, problem.n_weights, N),
-            "residual_bound": bounds.greedy_residual_bound(M, problem.w_max, self.gamma),
-        }
+        return TwoLayerPlan(
+            eta=eta,
+            M=M,
+            n_samples=N,
+            n_samples_formula=N_formula,
+            gamma=self.gamma,
+            alpha=alpha,
+            beta=beta,
+            sharing=self.sharing,
+            law=self.law,
+            G_widths=bounds.g_widths(problem.widths, N, self.sharing),
+            G_neurons=size["neurons"],
+            G_params=size["params"],
+            G_depth=size["depth"],
+            kept_per_weight_max=2 * M,
+            failure_bound=bounds.coverage_failure_bound(M, problem.n_weights, N),
+            residual_bound=bounds.greedy_residual_bound(M, problem.w_max, self.gamma),
+        )
 
-    def _law(self, plan: dict[str, Any], problem: Problem) -> Any:
+    def _law(self, plan: TwoLayerPlan, problem: Problem) -> Any:
         if self.law == "hyperbolic":
-            return Hyperbolic(plan["alpha"], plan["beta"])
+            return Hyperbolic(plan.alpha, plan.beta)
         s = math.sqrt(problem.w_max)
         return Uniform(-s, s)
 
     def make_rule(
-        self, problem: Problem, spec: SourceSpec, target: ReLUNet | None = None
+        self, problem: Problem, spec: SourceSpec, plan: TwoLayerPlan, target: ReLUNet | None = None
     ) -> GreedyDigits | list[GreedyDigits]:
         """Greedy base-γ digits with this plan's ``M`` (``target`` unused), or under
         ``precision="certificate"`` one rule per layer with ``M_i`` digits."""
-        plan = spec.extra.get("plan") or self.plan(problem)
         if self.precision == "r8":
-            return GreedyDigits(M=plan["M"], w_max=problem.w_max, gamma=self.gamma)
+            return GreedyDigits(M=plan.M, w_max=problem.w_max, gamma=self.gamma)
         return [GreedyDigits(M=self.digits_for(problem, plan, eta), w_max=problem.w_max, gamma=self.gamma)
                 for eta in self.certificate_etas(problem, target)]

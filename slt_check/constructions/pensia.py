@@ -42,6 +42,7 @@ from slt_check.constructions.rules import GroupedSubsetSum
 from slt_check.constructions.sample_counts import PENSIA_C, pensia_samples  # noqa: F401  (re-exported)
 from slt_check.core import bounds
 from slt_check.core.validation import check_positive
+from slt_check.tickets.plan import TwoLayerPlan
 
 __all__ = ["Pensia", "pensia_samples", "PENSIA_C", "PENSIA_DELTA_RULES"]
 
@@ -82,7 +83,7 @@ class Pensia(RuleConstruction):
                                     "failure_bound": u["instance_bound"] + u["block_bound"]}
         return sample_counts.pensia_samples(eta, problem.n_weights, problem.delta, self.C)
 
-    def _rule(self, problem: Any, plan: dict[str, Any], eta: float, grow_from: int | None) -> Any:
+    def _rule(self, problem: Any, plan: TwoLayerPlan, eta: float, grow_from: int | None) -> Any:
         if self.delta_rule != "union":
             return super()._rule(problem, plan, eta, grow_from)
-        return GroupedSubsetSum(eta=eta, m=int(plan["group_size"]), g=int(plan["n_groups"]))
+        return GroupedSubsetSum(eta=eta, m=int(plan.group_size), g=int(plan.n_groups))

@@ -20,6 +20,7 @@ from slt_check.core.laws import Hyperbolic, Product, Uniform
 from slt_check.core.nets import ReLUNet
 from slt_check.core.validation import check_count, check_real
 from slt_check.sources.source import SourceSpec
+from slt_check.tickets.plan import TwoLayerPlan
 
 __all__ = ["RuleConstruction", "FACTORIAL_LAWS", "FACTORIAL_RULES", "CERTIFICATE_GROW_FROM"]
 
@@ -97,7 +98,7 @@ class RuleConstruction(TwoLayerConstruction):
     def _unit_scale(self, problem: Problem) -> float:
         return self.scale * math.sqrt(problem.w_max)
 
-    def plan(self, problem: Problem) -> dict[str, Any]:
+    def plan(self, problem: Problem) -> TwoLayerPlan:
         eta = bounds.per_weight_precision(problem.eps, problem.widths, problem.w_max, problem.x_max)
         M = bounds.n_digits(problem.w_max, eta, self.gamma)
         N_formula, extra = self._default_samples(problem, eta, M)
@@ -124,28 +125,27 @@ class RuleConstruction(TwoLayerConstruction):
         if self.rule == "exact_subset_sum":
             out["window"] = int(self.window)
         out.update(extra)
-        return out
+        return TwoLayerPlan(**out)
 
-    def _law(self, plan: dict[str, Any], problem: Problem) -> Any:
+    def _law(self, plan: TwoLayerPlan, problem: Problem) -> Any:
         if self.law == "hyperbolic":
-            return Hyperbolic(plan["alpha"], plan["beta"])
+            return Hyperbolic(plan.alpha, plan.beta)
         s = self._unit_scale(problem)
         if self.law == "uniform":
             return Uniform(-s, s)
         return Product(Uniform(-s, s), Uniform(-s, s))
 
     # ------------------------------------------------------------------ hooks (shared with lazy)
-    def make_rule(self, problem: Problem, spec: SourceSpec, target: ReLUNet | None = None) -> Any:
+    def make_rule(self, problem: Problem, spec: SourceSpec, plan: TwoLayerPlan, target: ReLUNet | None = None) -> Any:
         """One rule for every layer (``precision="r8"``), or one per target layer with the
         certificate's precisions ``η_i`` (``precision="certificate"``, needs ``target``)."""
-        plan = spec.extra.get("plan") or self.plan(problem)
         if self.precision == "r8":
-            return self._rule(problem, plan, plan["eta"], self.grow_from)
+            return self._rule(problem, plan, plan.eta, self.grow_from)
         etas = self.certificate_etas(problem, target)
         grow = CERTIFICATE_GROW_FROM if self.grow_from is None else self.grow_from
         return [self._rule(problem, plan, eta, min(grow, self.window)) for eta in etas]
 
-    def _rule(self, problem: Problem, plan: dict[str, Any], eta: float, grow_from: int | None) -> Any:
+    def _rule(self, problem: Problem, plan: TwoLayerPlan, eta: float, grow_from: int | None) -> Any:
         if self.rule == "greedy_digits":
             return GreedyDigits(M=self.digits_for(problem, plan, eta), w_max=problem.w_max, gamma=self.gamma)
         if self.rule == "pair":

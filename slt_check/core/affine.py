@@ -34,13 +34,13 @@ exact MILP fixes that coordinate to 1 and solves the sup itself.
 first layer has the bias ``ticket_bias_0 = mask_bias_0 ⊙ G_bias_0`` (the kept weights on the
 constant input) and whose deeper layers are bias-free (their constant path runs through kept neurons).
 
-A ticket built this way records :func:`affine_record` under ``meta["affine"]``; :func:`read_affine`
-validates it.
+A ticket built this way records :func:`affine_record` under ``meta["affine"]``; reading it back
+(checked against the problem) is :class:`slt_check.tickets.meta.AffineRecord` — this module holds the
+numerics only.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -58,7 +58,6 @@ __all__ = [
     "bias_bound",
     "check_bias_bound",
     "affine_record",
-    "read_affine",
     "network_on_x",
 ]
 
@@ -137,41 +136,6 @@ def affine_record(net: ReLUNet, w_max: float, b_max: float | None, x_max: float)
     w_prime, x_prime = biased_bounds(w_max, b_max, x_max, net.depth)
     return {"n_in": int(net.n_in), "x_max": float(x_max), "w_max": float(w_max), "b_max": float(b_max),
             "w_max_reduced": float(w_prime), "x_max_reduced": float(x_prime)}
-
-
-def read_affine(meta: dict[str, Any]) -> dict[str, Any] | None:
-    """``meta["affine"]`` checked (``None`` when absent: a bias-free ticket): the keys of
-    :func:`affine_record`, positive finite numbers, and ``w_max'``, ``x_max'`` equal to the formula's
-    — which also agree with ``meta["problem"]`` when it is there."""
-    rec = meta.get(AFFINE_KEY)
-    if rec is None:
-        return None
-    if not isinstance(rec, dict):
-        raise ValueError(f"meta[{AFFINE_KEY!r}]: expected an object, got {type(rec).__name__}")
-    n_in = rec.get("n_in")
-    if not isinstance(n_in, int) or isinstance(n_in, bool) or n_in < 1:
-        raise ValueError(f"meta[{AFFINE_KEY!r}]['n_in']: expected a positive integer, got {n_in!r}")
-    for key in ("x_max", "w_max", "b_max", "w_max_reduced", "x_max_reduced"):
-        v = rec.get(key)
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
-            raise ValueError(f"meta[{AFFINE_KEY!r}][{key!r}]: expected a positive finite number, got {v!r}")
-    prob = meta.get("problem")
-    depth = len(prob["widths"]) - 1 if isinstance(prob, dict) and isinstance(prob.get("widths"), list) else None
-    if depth is not None:
-        w_prime, x_prime = biased_bounds(rec["w_max"], rec["b_max"], rec["x_max"], depth)
-        if (w_prime, x_prime) != (rec["w_max_reduced"], rec["x_max_reduced"]):
-            raise ValueError(
-                f"meta[{AFFINE_KEY!r}]: w_max' = {rec['w_max_reduced']!r}, x_max' = {rec['x_max_reduced']!r} are not "
-                f"max(w_max, b_max, 1) = {w_prime!r} and max(x_max, 1) = {x_prime!r}"
-            )
-        if (prob.get("w_max"), prob.get("x_max")) != (w_prime, x_prime):
-            raise ValueError(
-                f"meta['problem']: w_max, x_max = {prob.get('w_max')!r}, {prob.get('x_max')!r} are not the reduced "
-                f"bounds {w_prime!r}, {x_prime!r} of meta[{AFFINE_KEY!r}]"
-            )
-        if prob["widths"][0] != n_in + 1:
-            raise ValueError(f"meta['problem']['widths'][0]: a reduced target has n_in + 1 = {n_in + 1} inputs")
-    return rec
 
 
 def network_on_x(net: ReLUNet, n_in: int) -> ReLUNet:

@@ -48,7 +48,7 @@ CONSTRUCTION_SET = ("orseau", "pensia", "malach", "burkholz")
 def candidates_per_weight(plan: dict[str, Any], construction: str) -> float:
     """Sampled neurons one target weight chooses from (both halves): ``N`` for the 2l layouts
     (its group or its input's block), ``2ρ`` for Burkholz's first layer."""
-    return float(plan["n_samples"])
+    return float(plan.n_samples)
 
 
 def construction_row(
@@ -72,18 +72,18 @@ def construction_row(
         "construction": construction,
         "eps": float(eps),
         "log2_inv_eps": math.log2(1.0 / eps),
-        "eta": float(plan["eta"]),
+        "eta": float(plan.eta),
         "candidates_per_weight": candidates_per_weight(plan, construction),
-        "G_depth": int(plan["G_depth"]),
-        "G_neurons_per_weight": plan["G_neurons"] / W,
-        "G_params_per_weight": plan["G_params"] / W,
-        "G_neurons_per_target_neuron": plan["G_neurons"] / sum(problem.widths[1:]),
+        "G_depth": int(plan.G_depth),
+        "G_neurons_per_weight": plan.G_neurons / W,
+        "G_params_per_weight": plan.G_params / W,
+        "G_neurons_per_target_neuron": plan.G_neurons / sum(problem.widths[1:]),
         "built": False,
     }
-    if plan["G_params"] <= max_params:
+    if plan.G_params <= max_params:
         t = build_ticket(target, eps, delta, seed, construction=con, allow_failure=True)
         s = t.sizes()
-        cert = certified_bound(target, t.weights, stages_of(t), 1.0)["bound"]
+        cert = certified_bound(target, t.weights, stages_of(t), 1.0).bound
         row.update({
             "built": True,
             "kept_per_weight": s["kept_params_per_weight"],
@@ -340,13 +340,13 @@ def _experiment1_trial(arg: tuple[str, str, dict[str, Any], Any, float, float, i
     t = build_ticket(target, eps, delta, seed, construction=name, allow_failure=True, **opts)
     dt = time.perf_counter() - t0
     s = t.sizes()
-    cert = certified_bound(target, t.weights, stages_of(t), 1.0)["bound"]
+    cert = certified_bound(target, t.weights, stages_of(t), 1.0).bound
     return {
         "label": label,
-        "candidates_per_weight": float(t.meta["plan"]["n_samples"]),
+        "candidates_per_weight": float(t.meta.plan.n_samples),
         "G_params_per_weight": s["G_params_per_weight"],
         "kept_per_weight": s["kept_params_per_weight"],
-        "n_failed_weights": int(t.meta.get("n_failed_weights", 0)),
+        "n_failed_weights": int(t.meta.n_failed_weights or 0),
         "certified": float(cert),
         "holds": bool(cert <= eps),
         "build_s": dt,

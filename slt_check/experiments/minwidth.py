@@ -49,6 +49,7 @@ from slt_check.core.stats import clopper_pearson, failure_rate_test, holds_max_f
 from slt_check.core.validation import check_delta, check_eps
 from slt_check.pipeline.build import build_ticket
 from slt_check.runtime.trials import run_trials_until
+from slt_check.tickets.plan import Plan
 from slt_check.tickets.targets import random_target
 
 __all__ = [
@@ -263,10 +264,11 @@ def find_min_width(
         return MinWidthResult(**base, n_formula=0, n_empirical=None, slack=None, constant=None,
                               constant_min=None, note=f"construction {name!r} is not registered")
     try:
-        plan = get_construction(name, **options).plan(problem)
+        plan_record = get_construction(name, **options).plan(problem)
     except TypeError as exc:
         return MinWidthResult(**base, n_formula=0, n_empirical=None, slack=None, constant=None,
                               constant_min=None, note=f"bad options: {exc}")
+    plan = plan_record.to_dict()  # the plan's named entries (``<option>_formula``, constants)
     wopt = width_option or _width_option(name, options, plan)
     if wopt is None or f"{wopt}_formula" not in plan:
         return MinWidthResult(**base, n_formula=0, n_empirical=None, slack=None, constant=None,
@@ -288,7 +290,7 @@ def find_min_width(
     with tqdm(desc=f"min width {name}", disable=progress is False or None, leave=False) as bar:
         bracket_smallest(lambda N: trial(N).works, n_min, n_max, floor=n_min)
     ftrial = None
-    if float(plan.get("G_params", 0)) <= max_formula_params:
+    if float(plan_record.G_params) <= max_formula_params:
         ft = trials.get(n_formula)
         if ft is None or not ft.complete:
             ft = failures_at(name, options, problem, n_formula, seeds, family, early_stop=False,
@@ -361,9 +363,9 @@ def count_rate_failures(p: dict[str, Any], N: int, full: bool = False) -> dict[s
             "holds": complete and verdict == "holds"}
 
 
-def width_option_of(construction: str, plan: dict[str, Any]) -> str:
+def width_option_of(construction: str, plan: Plan) -> str:
     """The option a width search varies: ``n_samples`` (per group / block), Burkholz's ``rho``."""
-    return "n_samples" if "n_samples_formula" in plan and construction != "burkholz" else "rho"
+    return "n_samples" if getattr(plan, "n_samples_formula", None) is not None and construction != "burkholz" else "rho"
 
 
 def neurons_per_weight(construction: str, options: dict[str, Any], problem: Problem, width_option: str,
@@ -371,7 +373,7 @@ def neurons_per_weight(construction: str, options: dict[str, Any], problem: Prob
     """Neurons of ``G`` per target weight when the width option is ``N``: ``plan["G_neurons"] / W`` —
     the unit of ``Ticket.sizes()["G_neurons_per_weight"]`` and of every width formula in the figures."""
     plan = get_construction(construction, **dict(options, **{width_option: int(N)})).plan(problem)
-    return float(plan["G_neurons"]) / problem.n_weights
+    return float(plan.G_neurons) / problem.n_weights
 
 
 def rate_rule_search(p: dict[str, Any], max_formula_params: float = 2e7) -> dict[str, Any]:
@@ -388,7 +390,7 @@ def rate_rule_search(p: dict[str, Any], max_formula_params: float = 2e7) -> dict
     prob = Problem(tuple(p["widths"]), p["eps"], p["delta"], w_max=p["w_max"], x_max=p["x_max"])
     plan = get_construction(p["construction"], **p["options"]).plan(prob)
     p = dict(p, width_option=width_option_of(p["construction"], plan))
-    nf = int(plan[f"{p['width_option']}_formula"])
+    nf = int(getattr(plan, f"{p['width_option']}_formula"))
     trials: dict[int, dict[str, Any]] = {}
 
     def holds(N: int) -> bool:
@@ -398,17 +400,17 @@ def rate_rule_search(p: dict[str, Any], max_formula_params: float = 2e7) -> dict
 
     lo, hi = bracket_smallest(holds, max(1, nf // 8), p["n_cap"], resolution=p["resolution"])
     formula = None
-    if float(plan.get("G_params", 0)) <= max_formula_params:
+    if float(plan.G_params) <= max_formula_params:
         ft = trials.get(nf)
         formula = ft if ft is not None and ft["complete"] else count_rate_failures(p, nf, full=True)
         trials[nf] = formula
-    constant = next((float(plan[k]) for k in CONSTANT_KEYS if k in plan), None)
+    constant = next((float(getattr(plan, k)) for k in CONSTANT_KEYS if getattr(plan, k, None) is not None), None)
 
     def g(N: int) -> float:
         return neurons_per_weight(p["construction"], p["options"], prob, p["width_option"], N)
 
     return {"n_formula": nf, "width_option": p["width_option"], "lo": lo, "hi": hi, "censored": hi is None,
-            "n_cap": p["n_cap"], "g_formula": float(plan["G_neurons"]) / prob.n_weights,
+            "n_cap": p["n_cap"], "g_formula": float(plan.G_neurons) / prob.n_weights,
             "g_lo": g(lo) if lo >= 1 else None, "g_hi": g(hi) if hi else None, "g_cap": g(p["n_cap"]),
             "slack": nf / hi if hi else None, "constant": constant,
             "constant_min": constant * hi / nf if (constant and hi) else None,

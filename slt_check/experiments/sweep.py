@@ -37,7 +37,7 @@ from slt_check.experiments.plotting import json_clean, read_json, write_json
 from slt_check.io.safe_io import check_output_path
 from slt_check.pipeline.build import build_ticket
 from slt_check.runtime.trials import run_trials
-from slt_check.tickets.ticket import versions
+from slt_check.tickets.ticket import AnyTicket, versions
 
 __all__ = [
     "AXES",
@@ -100,10 +100,10 @@ def code_fingerprint() -> str:
     return h.hexdigest()[:16]
 
 
-def kept_intermediate_per_weight(ticket: Any) -> float:
+def kept_intermediate_per_weight(ticket: AnyTicket) -> float:
     """Kept intermediate neurons (rows of the even ``A`` layers with a kept entry) per target weight."""
     W = sum(w.size for w in ticket.target.weights)
-    if ticket.meta.get("stages", "pairs") != "pairs":
+    if ticket.meta.stages != "pairs":
         kept = sum(int(np.any(m, axis=1).sum()) for m in ticket.masks[:-1])
     else:
         kept = sum(int(np.any(m, axis=1).sum()) for m in ticket.masks[0::2])
@@ -125,10 +125,10 @@ def evaluate_point(params: dict[str, Any]) -> dict[str, Any]:
                       w_max=params.get("w_max", 1.0), x_max=params.get("x_max", 1.0))
     con = get_construction(name, **params.get("options", {}))
     plan = con.plan(problem)
-    plan_out = {k: v for k, v in plan.items() if isinstance(v, (int, float, str, bool)) or v is None}
+    plan_out = {k: v for k, v in plan.to_dict().items() if isinstance(v, (int, float, str, bool)) or v is None}
     res: dict[str, Any] = {"plan": plan_out, "seeds": []}
-    if float(plan.get("G_params", 0)) > MAX_G_PARAMS:
-        res["skipped"] = f"G has {plan['G_params']:.3g} dense parameters > {MAX_G_PARAMS:.0e}; plan only"
+    if float(plan.G_params) > MAX_G_PARAMS:
+        res["skipped"] = f"G has {plan.G_params:.3g} dense parameters > {MAX_G_PARAMS:.0e}; plan only"
         return res
     for seed in params["seeds"]:
         target = target_for_seed(problem.widths, problem.w_max, seed, params.get("family", "uniform"))

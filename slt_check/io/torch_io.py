@@ -619,8 +619,8 @@ def ticket_to_torch(ticket: Any, compact: bool | None = None, *, dense_limit: in
         return cast_module(ticket_to_torch(ticket, compact, dense_limit=dense_limit), dtype)
     has_dense_G = hasattr(ticket, "masks")
     meta = getattr(ticket, "meta", None)
-    aff = meta.get(AFFINE_KEY) if isinstance(meta, dict) else None
-    n_in = int(aff["n_in"]) if isinstance(aff, dict) else None
+    aff = getattr(meta, AFFINE_KEY, None)  # the ticket's typed record (tickets.meta.AffineRecord)
+    n_in = None if aff is None else int(aff.n_in)
     if compact is None:
         compact = (not has_dense_G) or ticket.G.n_params > 5_000_000
     if compact:

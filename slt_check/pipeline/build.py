@@ -45,7 +45,7 @@ from typing import Any
 
 from slt_check.certificates.sup_error import sup_error_any
 from slt_check.constructions.base import Construction, ConstructionFailed, Problem
-from slt_check.core.affine import AFFINE_KEY, affine_record, augment
+from slt_check.core.affine import affine_record, augment
 from slt_check.core.nets import ReLUNet
 from slt_check.pipeline.estimate import (
     LONG_BUILD_S,
@@ -226,11 +226,12 @@ def raise_if_failed(ticket: Any, con: Any, seed: int, problem: Problem, allow_fa
     "certified bound above ε", which is not the ≤ δ event of the per-weight analysis."""
     if ticket.ok or allow_failure:
         return
-    cert = ticket.meta.get("certified_at_select")
-    event = str(ticket.meta.get("success_event", ""))
-    by_certificate = event.startswith("certified sup error <= eps") or ticket.meta.get("precision") == "certificate"
+    meta = ticket.meta
+    cert = meta.certified_at_select
+    event = str(meta.success_event or "")
+    by_certificate = event.startswith("certified sup error <= eps") or meta.precision == "certificate"
     searched = "MILP" in event  # a trained mask (edge-popup): a search, with no probability guarantee
-    stage, slack = ticket.meta.get("certified_stage_bound"), ticket.meta.get("certified_float_slack")
+    stage, slack = meta.certified_stage_bound, meta.certified_float_slack
     parts = (f" (stage bound {stage:.3g} + float-evaluation slack {slack:.3g})"
              if stage is not None and slack is not None else "")
     if searched:
@@ -240,7 +241,7 @@ def raise_if_failed(ticket: Any, con: Any, seed: int, problem: Problem, allow_fa
     elif by_certificate:
         what = (" — certified bound above ε. This is not the ≤ δ event of the per-weight analysis"
                 + (" (every simulated weight within R8's η, which sizes G; the selection asked this target's "
-                   "per-layer η_i)" if ticket.meta.get("precision") == "certificate" else "")
+                   "per-layer η_i)" if meta.precision == "certificate" else "")
                 + "; the certificate, not the count of missed weights, decides")
         if slack is not None and slack >= problem.eps:
             what += (f"; this ticket's float-evaluation slack alone is {slack:.3g} ≥ ε, so selecting closer to "
@@ -250,7 +251,7 @@ def raise_if_failed(ticket: Any, con: Any, seed: int, problem: Problem, allow_fa
     else:
         what = f" — the failure event of probability ≤ δ = {problem.delta}"
         advice = "pass allow_failure=True to inspect the partial ticket, or use a larger delta-derived width."
-    missed = ticket.meta.get("n_failed_weights")
+    missed = meta.n_failed_weights
     head = (f"{con.name}: the sampled G (seed {seed}) misses {missed} target weight(s)" if missed is not None
             else f"{con.name}: the ticket from G (seed {seed})")
     raise ConstructionFailed(
@@ -262,9 +263,9 @@ def raise_if_failed(ticket: Any, con: Any, seed: int, problem: Problem, allow_fa
     )
 
 
-def _finish(ticket: Any, t0: float, t1: float, t2: float) -> None:
-    ticket.meta.setdefault("versions", versions())
-    ticket.meta["timing_s"] = {"sample_G": t1 - t0, "select": t2 - t1}
+def _finish(ticket: AnyTicket, t0: float, t1: float, t2: float, **records: Any) -> None:
+    ticket.meta = ticket.meta.updated(**records, versions=ticket.meta.versions or versions(),
+                                      timing_s={"sample_G": t1 - t0, "select": t2 - t1})
 
 
 def _require_memory(req: BuildRequest) -> None:
@@ -300,10 +301,8 @@ def build_dense(req: BuildRequest) -> Ticket:
     t0 = time.perf_counter()
     G, spec = _sample_G(con, problem, req.seed, req.plan)
     t1 = time.perf_counter()
-    ticket = con.select(req.target, G, spec, problem)
-    if req.affine is not None:
-        ticket.meta[AFFINE_KEY] = req.affine
-    _finish(ticket, t0, t1, time.perf_counter())
+    ticket = con.select(req.target, G, spec, problem, req.plan)
+    _finish(ticket, t0, t1, time.perf_counter(), **({"affine": req.affine} if req.affine is not None else {}))
     raise_if_failed(ticket, con, req.seed, problem, req.flags.allow_failure)
     return ticket
 
@@ -317,16 +316,13 @@ def build_lazy(req: BuildRequest) -> Any:
     con, problem, jobs = req.construction, req.problem, int(req.flags.jobs)
     t0 = time.perf_counter()
     spec = _source_spec(con, problem, req.seed, req.plan)
-    rule = con.make_rule(problem, spec, target=req.target)
+    rule = con.make_rule(problem, spec, req.plan, target=req.target)
     entries, reports = select_lazy(
         req.target, spec, rule, prune_dead_halves=getattr(con, "prune_dead_halves", True), jobs=req.flags.jobs,
         progress=req.flags.progress,
     )
-    meta = con.ticket_meta(problem, spec, reports)
-    meta["lazy"] = True
-    if req.affine is not None:
-        meta[AFFINE_KEY] = req.affine
-    meta["jobs"] = jobs
+    meta = con.ticket_meta(problem, spec, req.plan, reports).updated(
+        lazy=True, **({"affine": req.affine} if req.affine is not None else {}), jobs=jobs)
     ticket = CompactTicket(spec, entries, req.target, meta)
     ticket.jobs = jobs
     ticket = con.finalize(ticket, req.target, problem)  # construction-specific success event
@@ -475,12 +471,10 @@ def build_request(req: BuildRequest) -> BuildResult:
         err = sup_error_any(req.original, ticket, req.x_max, rng=req.flags.search_seed)
         timings["certify"] = time.perf_counter() - t2
     # the build records travel with the file (informational: a checker recomputes what it relies on)
-    ticket.meta["build_s"], ticket.meta["validate_s"] = timings["build"], timings["validate"]
-    if err is not None:
-        ticket.meta["sup_error"] = err.as_dict()
-        ticket.meta["certify_s"] = timings["certify"]
+    ticket.meta = ticket.meta.updated(build_s=timings["build"], validate_s=timings["validate"], **(
+        {} if err is None else {"sup_error": err.as_dict(), "certify_s": timings["certify"]}))
     return BuildResult(
-        ticket=ticket, ok=ticket.meta.get("success") is True,
+        ticket=ticket, ok=ticket.meta.success is True,
         certified=None if err is None else float(err.certified), found=None if err is None else float(err.found),
         sizes=ticket.sizes(), timings=timings, lazy=not isinstance(ticket, Ticket), sup_error=err,
     )

@@ -22,6 +22,7 @@ from slt_check.constructions.conv_2l import ConvConstruction, ConvProblem
 from slt_check.constructions.conv_registry import get_conv_construction
 from slt_check.core.conv import ConvNet, torch_threads
 from slt_check.tickets.conv_ticket import ConvTicket
+from slt_check.tickets.plan import plan_from_dict
 
 __all__ = ["ConvResult", "build_conv", "verify_conv", "measure_conv", "problem_for"]
 
@@ -72,7 +73,7 @@ def build_conv(target: ConvNet, construction: ConvConstruction, problem: ConvPro
     t0 = time.perf_counter()
     ticket = construction.select(target, problem, seed, progress=progress)
     t1 = time.perf_counter()
-    ticket.validate(construction.spec(problem, seed, ticket.meta["plan"]), progress=progress)
+    ticket.validate(construction.spec(problem, seed, plan_from_dict(ticket.meta["plan"])), progress=progress)
     t2 = time.perf_counter()
     timings = {"select": t1 - t0, "validate": t2 - t1}
     cert = found = None
@@ -99,7 +100,7 @@ def verify_conv(ticket: ConvTicket, progress: bool = False) -> tuple[ConvConstru
         raise ValueError(f"ticket: the target's architecture {ticket.target.arch} is not the problem's {problem.arch}")
     problem.check_target(ticket.target)
     plan = con.plan(problem)
-    if json.dumps(plan, sort_keys=True) != json.dumps(meta.get("plan"), sort_keys=True):
+    if json.dumps(plan.to_dict(), sort_keys=True) != json.dumps(meta.get("plan"), sort_keys=True):
         raise ValueError("ticket: the recorded plan is not the one its construction computes for its problem")
     if seed < 0:
         raise ValueError("ticket: negative seed")

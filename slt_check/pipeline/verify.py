@@ -4,8 +4,8 @@ A ticket file claims "this mask prunes the random network ``G`` that constructio
 seed ``s`` for problem ``P`` (widths, ε, δ, w_max, x_max)". Everything but the mask and the target is
 a function of ``(C, its options, P, s)``, so :func:`verify_ticket` recomputes it instead of reading it:
 
-1. **meta schema** (:func:`check_meta`): the keys and types the rest relies on; ``eps``, ``delta``,
-   ``w_max``, ``x_max`` must agree with ``problem``;
+1. **meta schema** (:meth:`~slt_check.tickets.meta.TicketMeta.from_json`, when the file is read):
+   the keys and types the rest relies on, a valid problem, plan and affine record;
 2. **the source**: the construction is instantiated from its recorded options (unknown options are
    refused), its plan must fit the memory limit, and ``G`` is *regenerated* from the seed — a dense
    ticket's stored ``G`` must equal it bit for bit; a compact ticket's recorded source spec must equal
@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 from typing import Any
 
@@ -46,17 +45,18 @@ import numpy as np
 
 from slt_check.constructions.base import Problem, construction_options
 from slt_check.constructions.registry import get_construction
-from slt_check.core.affine import augment, check_bias_bound, read_affine, restore
+from slt_check.core.affine import augment, check_bias_bound, restore
 from slt_check.core.nets import ReLUNet
-from slt_check.core.validation import check_real, check_weight_bound
+from slt_check.core.validation import check_weight_bound
 from slt_check.io.textio import json_ready
 from slt_check.runtime import memory
 from slt_check.tickets.compact_ticket import FORMAT, read_compact_ticket, read_ticket_meta, spec_to_dict
+from slt_check.tickets.meta import TicketMeta
+from slt_check.tickets.plan import Plan
 from slt_check.tickets.targets import parse_widths, target_from_spec
 from slt_check.tickets.ticket import AnyTicket, read_dense_ticket
 
 __all__ = [
-    "check_meta",
     "check_stages",
     "construction_options",
     "reference_construction",
@@ -66,59 +66,10 @@ __all__ = [
     "regenerated_target",
 ]
 
-_NUMBER = (int, float)
-
-
-def _need(meta: dict[str, Any], key: str, types: Any, where: str = "meta") -> Any:
-    if key not in meta:
-        raise ValueError(f"{where}: missing key {key!r}; the file was not written by this slt_check (rebuild it)")
-    v = meta[key]
-    if isinstance(v, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
-        raise ValueError(f"{where}[{key!r}]: expected {types}, got a boolean")
-    if not isinstance(v, types):
-        raise ValueError(f"{where}[{key!r}]: expected {getattr(types, '__name__', types)}, got {type(v).__name__}")
-    return v
-
-
-def check_meta(meta: Any, *, compact: bool) -> None:
-    """``ValueError`` unless ``meta`` has the keys, types and internal agreement a ticket needs."""
-    if not isinstance(meta, dict):
-        raise ValueError(f"meta: expected a JSON object, got {type(meta).__name__}")
-    _need(meta, "construction", str)
-    opts = _need(meta, "options", dict)
-    for k in opts:
-        if not isinstance(k, str):
-            raise ValueError("meta['options']: keys must be strings")
-    seed = _need(meta, "seed", int)
-    if seed < 0:
-        raise ValueError(f"meta['seed']: must be a non-negative integer, got {seed}")
-    prob = _need(meta, "problem", dict)
-    widths = _need(prob, "widths", list, "meta['problem']")
-    if len(widths) < 2 or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in widths):
-        raise ValueError(f"meta['problem']['widths']: need ≥ 2 positive integers, got {widths!r}")
-    for key in ("eps", "delta", "w_max", "x_max"):
-        v = _need(prob, key, _NUMBER, "meta['problem']")
-        if not math.isfinite(check_real(v, f"meta['problem'][{key!r}]")):
-            raise ValueError(f"meta['problem'][{key!r}]: must be finite, got {v!r}")
-        if key in meta and meta[key] != v:
-            raise ValueError(f"meta[{key!r}] = {meta[key]!r} disagrees with meta['problem'][{key!r}] = {v!r}")
-    _need(prob, "output_relu", bool, "meta['problem']")
-    for key in ("target_output_relu", "G_output_relu"):
-        if key in meta and not isinstance(meta[key], bool):
-            raise ValueError(f"meta[{key!r}]: expected a boolean")
-    stages = _need(meta, "stages", (str, list))
-    if isinstance(stages, str) and stages != "pairs":
-        raise ValueError(f"meta['stages']: expected 'pairs' or a list of stages, got {stages!r}")
-
-
-def reference_construction(meta: dict[str, Any]) -> tuple[Any, Any]:
-    """The construction re-created from ``meta["construction"]`` and ``meta["options"]``, and the
-    :class:`~slt_check.constructions.Problem` of ``meta["problem"]`` (validated)."""
-    con = get_construction(meta["construction"], **meta["options"])
-    p = meta["problem"]
-    problem = Problem(tuple(p["widths"]), p["eps"], p["delta"], w_max=p["w_max"], x_max=p["x_max"],
-                      output_relu=p["output_relu"])
-    return con, problem
+def reference_construction(meta: TicketMeta) -> tuple[Any, Problem]:
+    """The construction re-created from ``meta.construction`` and ``meta.options``, and the
+    :class:`~slt_check.constructions.Problem` it records (validated when the record was read)."""
+    return get_construction(meta.construction, **meta.options), meta.problem
 
 
 def check_stages(stages: Any, layer_rows: list[int], target: ReLUNet) -> None:
@@ -172,18 +123,18 @@ def target_digest(target: ReLUNet) -> str:
     return h.hexdigest()
 
 
-def regenerated_target(meta: dict[str, Any]) -> ReLUNet | None:
-    """For a ticket built on ``random:…`` (``meta["target_spec"]``, ``meta["target_seed"]``), the target
+def regenerated_target(meta: TicketMeta) -> ReLUNet | None:
+    """For a ticket built on ``random:…`` (``meta.target_spec``, ``meta.target_seed``), the target
     regenerated from its spec; ``None`` for other targets."""
-    spec = meta.get("target_spec")
+    spec = meta.target_spec
     if not isinstance(spec, str) or not spec.startswith("random:"):
         return None
 
-    seed = meta.get("target_seed")
+    seed = meta.target_seed
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError("meta['target_seed']: a random target needs its non-negative integer seed")
-    aff = read_affine(meta)
-    widths = list(meta["problem"]["widths"])
+    aff = meta.affine
+    widths = list(meta.problem.widths)
     if aff is not None:
         widths = [n - 1 for n in widths[:-1]] + widths[-1:]
     try:
@@ -192,8 +143,8 @@ def regenerated_target(meta: dict[str, Any]) -> ReLUNet | None:
         spec_widths = None
     if spec_widths != widths:  # before generating it: a spec may declare a huge target
         raise ValueError(f"meta['target_spec']: {spec[:80]!r} does not have the problem's widths {widths}")
-    return target_from_spec(spec, w_max=meta["problem"]["w_max"] if aff is None else aff["w_max"], seed=seed,
-                            output_relu=meta["problem"]["output_relu"])
+    return target_from_spec(spec, w_max=meta.problem.w_max if aff is None else aff.w_max, seed=seed,
+                            output_relu=meta.problem.output_relu)
 
 
 def _plain(x: Any) -> Any:
@@ -209,68 +160,76 @@ def _same_bits(a: Any, b: Any) -> bool:
     return a.shape == b.shape and bool(np.array_equal(a.view(np.uint64), b.view(np.uint64)))
 
 
-def _check_target(ticket: Any, problem: Any) -> None:
+def _check_target(ticket: AnyTicket, meta: TicketMeta, problem: Problem) -> None:
     problem.check_target(ticket.target)
-    aff = read_affine(ticket.meta)
+    aff = meta.affine
     if aff is not None:
-        original = restore(ticket.target, aff["n_in"])  # the constant neurons must be exact
-        check_weight_bound(original.dense_weights(), aff["w_max"])
-        check_bias_bound(original, aff["b_max"])
+        original = restore(ticket.target, aff.n_in)  # the constant neurons must be exact
+        check_weight_bound(original.dense_weights(), aff.w_max)
+        check_bias_bound(original, aff.b_max)
     elif ticket.target.has_biases:
         raise ValueError("target: has biases but meta['affine'] (the constant-input reduction) is missing")
-    ref = regenerated_target(ticket.meta)
+    ref = regenerated_target(meta)
     if ref is not None and aff is not None:
         ref = augment(ref)
     if ref is not None and not all(
         _same_bits(a, b) for a, b in zip(ref.dense_weights(), ticket.target.dense_weights(), strict=True)
     ):
         raise ValueError(
-            f"target: differs from {ticket.meta['target_spec']!r} regenerated from seed "
-            f"{ticket.meta['target_seed']}; the file's target was changed"
+            f"target: differs from {meta.target_spec!r} regenerated from seed "
+            f"{meta.target_seed}; the file's target was changed"
         )
 
 
-def verify_ticket(ticket: Any, *, max_bytes: int | None = None, jobs: int | None = None) -> None:
+def _with_plan(con: Any, method: str, problem: Problem, seed: int, plan: Plan) -> Any:
+    """``con.<method>(problem, seed[, plan])``: the checker's own plan where the construction takes one."""
+    if getattr(con, "takes_plan", False):
+        return getattr(con, method)(problem, seed, plan)
+    return getattr(con, method)(problem, seed)
+
+
+def verify_ticket(ticket: AnyTicket, *, max_bytes: int | None = None, jobs: int | None = None) -> None:
     """Everything in the module docstring, for a dense :class:`~slt_check.tickets.ticket.Ticket` or a
     :class:`~slt_check.tickets.compact_ticket.CompactTicket`; ``ValueError`` naming the first discrepancy."""
     compact = not hasattr(ticket, "masks")
     if not compact:
         ticket.validate()
     meta = ticket.meta
-    check_meta(meta, compact=compact)
+    if meta is None:
+        raise ValueError("ticket: has no metadata (construction, problem, seed); nothing to verify it against")
     con, problem = reference_construction(meta)
-    if meta.get("target_output_relu", problem.output_relu) != problem.output_relu:
+    if meta.target_output_relu is not None and meta.target_output_relu != problem.output_relu:
         raise ValueError("meta['target_output_relu'] disagrees with meta['problem']['output_relu']")
-    _check_target(ticket, problem)
+    _check_target(ticket, meta, problem)
     limit = memory.limit() if max_bytes is None else int(max_bytes)
     plan = con.plan(problem)
-    if "plan" in meta and _plain(meta["plan"]) != _plain(plan):
+    if meta.plan is not None and _plain(meta.plan.to_dict()) != _plain(plan.to_dict()):
         raise ValueError(f"meta['plan']: differs from the plan {con.name!r} computes for this problem")
-    seed = meta["seed"]
+    seed = meta.seed
     if compact:
         if not hasattr(con, "source_spec"):
             raise ValueError(f"construction: {con.name!r} writes no compact tickets")
-        ref = spec_to_dict(con.source_spec(problem, seed))
-        if meta.get("source", ref) != ref or spec_to_dict(ticket.spec) != ref:
+        ref = spec_to_dict(_with_plan(con, "source_spec", problem, seed, plan))
+        if (ref if meta.source is None else meta.source) != ref or spec_to_dict(ticket.spec) != ref:
             raise ValueError(
                 f"source: the file's G spec differs from what {con.name!r} samples for this problem and seed "
                 f"{seed} (expected {ref}); a ticket may only prune its construction's G"
             )
-        need = 16.0 * plan.get("n_samples", 1) + ticket.n_kept * 24.0
+        need = 16.0 * plan.n_samples + ticket.n_kept * 24.0
         if need > limit:  # the file's own size: a refused ticket
             raise ValueError(f"regenerating the kept entries needs about {memory.format_size(need)}, more than the "
                              f"memory limit of {memory.format_size(limit)}")
-        memory.require(need + 16.0 * plan.get("n_samples", 1) * (max(1, jobs or 1) - 1)
+        memory.require(need + 16.0 * plan.n_samples * (max(1, jobs or 1) - 1)
                        + memory.workers_bytes(jobs or 1), limit,
                        f"regenerating the kept entries{f' in {jobs} worker processes' if (jobs or 1) > 1 else ''}",
                        "use fewer --jobs, or run on a machine with more memory")
-        check_stages(meta["stages"], list(ticket.G.widths[1:]), ticket.target)
+        check_stages(meta.stages, list(ticket.G.widths[1:]), ticket.target)
         ticket.validate_entries(jobs=jobs)
         return
-    memory.require(memory.BASELINE + 8.0 * float(plan.get("G_params", 0)), limit,
-                   f"regenerating G ({float(plan.get('G_params', 0)):.3g} parameters)",
+    memory.require(memory.BASELINE + 8.0 * float(plan.G_params), limit,
+                   f"regenerating G ({float(plan.G_params):.3g} parameters)",
                    "run on a machine with more memory or raise --max-memory")
-    G_ref, _ = con.sample_G(problem, seed)
+    G_ref, _ = _with_plan(con, "sample_G", problem, seed, plan)
     if G_ref.depth != ticket.G.depth or bool(G_ref.output_relu) != bool(ticket.G.output_relu):
         raise ValueError(f"G: the file's G has depth {ticket.G.depth}, {con.name!r} samples depth {G_ref.depth}")
     for k, (a, b) in enumerate(zip(G_ref.weights, ticket.G.weights, strict=True)):
@@ -279,7 +238,7 @@ def verify_ticket(ticket: Any, *, max_bytes: int | None = None, jobs: int | None
                 f"G layer {k}: differs from the G that {con.name!r} samples from seed {seed} for this problem; "
                 "a ticket may only prune its construction's G"
             )
-    check_stages(meta["stages"], [w.shape[0] for w in ticket.G.weights], ticket.target)
+    check_stages(meta.stages, [w.shape[0] for w in ticket.G.weights], ticket.target)
 
 
 def load_ticket(
@@ -294,7 +253,7 @@ def load_ticket(
     structure, is still checked)."""
     if int(jobs) < 1:
         raise ValueError(f"jobs: need at least one worker, got {jobs}")
-    if read_ticket_meta(path, max_bytes=max_bytes).get("format") == FORMAT:
+    if read_ticket_meta(path, max_bytes=max_bytes).format == FORMAT:
         ticket: AnyTicket = read_compact_ticket(path, jobs=jobs, max_bytes=max_bytes)
     else:
         ticket = read_dense_ticket(path, max_bytes=max_bytes)

@@ -134,22 +134,24 @@ def require(need: float, limit: int, what: str, way_out: str) -> None:
         )
 
 
-def dense_build_bytes(plan: dict[str, Any], max_layer_weights: int) -> float:
+def dense_build_bytes(plan: Any, max_layer_weights: int) -> float:
     """Peak estimate of a dense build from its plan: :data:`BYTES_PER_DENSE_PARAM` per ``G`` parameter
     (``G``, masks, ticket weights, the copy regenerated to verify it) plus the candidates of the largest
-    target layer (``N`` per weight, :data:`BYTES_PER_CANDIDATE` each)."""
-    g = float(plan.get("G_params", 0))
-    n = float(plan.get("n_samples", 1))
+    target layer (``N`` per weight, :data:`BYTES_PER_CANDIDATE` each). ``plan``: a construction's
+    :class:`~slt_check.tickets.plan.Plan` (read by attribute)."""
+    g = float(plan.G_params)
+    n = float(plan.n_samples)
     return BASELINE + BYTES_PER_DENSE_PARAM * g + BYTES_PER_CANDIDATE * n * max_layer_weights
 
 
-def lazy_build_bytes(plan: dict[str, Any], n_weights: int, jobs: int, chunk_candidates: int) -> float:
+def lazy_build_bytes(plan: Any, n_weights: int, jobs: int, chunk_candidates: int) -> float:
     """Peak estimate of a lazy build: per worker a chunk of candidates and a stream of ``N`` samples,
     plus the kept entries (at most ``2 × digits`` per weight-half; ``4·M·W`` bounds them for the
     digit rules, ``2·N`` per weight for subset sums)."""
-    n = float(plan.get("n_samples", 1))
+    n = float(plan.n_samples)
     chunk = max(float(chunk_candidates), n)  # a chunk holds at least one block of N candidates
-    kept_per_weight = min(2.0 * n, 4.0 * float(plan.get("M", n)))
+    M = getattr(plan, "M", None)
+    kept_per_weight = min(2.0 * n, 4.0 * float(n if M is None else M))
     per_worker = BYTES_PER_CANDIDATE * chunk + 8.0 * n
     return BASELINE * max(1, jobs) + per_worker * max(1, jobs) + BYTES_PER_KEPT * kept_per_weight * n_weights
 

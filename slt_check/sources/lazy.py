@@ -34,8 +34,9 @@ same. :func:`regenerate_entries` likewise draws each stream only up to its last 
 still an independent regeneration from the seed, never a copy of the build's values.
 
 A construction supports the lazy path (``lazy = True``, see :mod:`slt_check.pipeline.build`) when it
-exposes ``source_spec(problem, seed) -> SourceSpec``, ``make_rule(problem, spec)`` and
-``ticket_meta(problem, spec, reports) -> dict`` (and ``finalize(ticket, target, problem)``), and its
+exposes ``source_spec(problem, seed, plan) -> SourceSpec``, ``make_rule(problem, spec, plan)`` and
+``ticket_meta(problem, spec, plan, reports) -> TicketMeta`` (and ``finalize(ticket, target, problem)``;
+the plan is computed once per build and passed to each), and its
 ``select`` is ``select_masks`` with that rule followed by ``finalize`` (``orseau``, and the
 ``pensia``/``malach``/``factorial`` family, do). Work is split over output-neuron chunks, each
 independent, optionally in ``jobs`` worker processes (the result does not depend on ``jobs``).

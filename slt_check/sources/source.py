@@ -22,7 +22,7 @@ as the dense ``G`` (the streams are independent, so the joint law is that of i.i
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -51,7 +51,6 @@ class SourceSpec:
     law: Any
     seed: int
     output_relu: bool = False
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         if self.sharing not in SHARINGS:

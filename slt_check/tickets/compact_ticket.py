@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from slt_check.core.affine import augment, read_affine
+from slt_check.core.affine import augment
 from slt_check.core.laws import make_law
 from slt_check.core.nets import ReLUNet, Shaped
 from slt_check.io.npz_io import load_npz
@@ -49,7 +49,18 @@ from slt_check.io.torch_io import ticket_to_torch
 from slt_check.runtime import memory
 from slt_check.sources.lazy import regenerate_entries
 from slt_check.sources.source import SourceSpec
-from slt_check.tickets.ticket import _flag, _meta_of, _network_on_x, _original_target, save_ticket_npz, size_summary
+from slt_check.tickets.meta import TicketMeta
+from slt_check.tickets.ticket import (
+    _affine,
+    _flag,
+    _meta_of,
+    _network_on_x,
+    _original_target,
+    _saved_meta,
+    check_meta_type,
+    save_ticket_npz,
+    size_summary,
+)
 
 __all__ = ["CompactTicket", "SourceShape", "BatchedReLUNet", "read_compact_ticket", "read_ticket_meta", "FORMAT"]
 
@@ -116,16 +127,18 @@ class CompactTicket:
     spec: the source spec (seed, law, shapes) the entries were drawn from.
     entries: per ``G`` layer a dict of ``rows``, ``cols`` (int) and ``vals`` (float64) arrays.
     target: the target network.
-    meta: construction metadata (``stages``, ``eps``, ``x_max``, …).
+    meta: the typed record (:class:`~slt_check.tickets.meta.TicketMeta`: construction, problem,
+        seed, stages, …), or ``None``.
     """
 
     def __init__(
         self, spec: SourceSpec, entries: list[dict[str, np.ndarray]], target: ReLUNet,
-        meta: dict[str, Any] | None = None,
+        meta: TicketMeta | None = None,
     ) -> None:
+        check_meta_type(meta)
         self.spec = spec
         self.target = target
-        self.meta = dict(meta or {})
+        self.meta = meta
         self.G = SourceShape(tuple(spec.g_widths), bool(spec.output_relu))
         if len(entries) != self.G.depth:
             raise ValueError(f"entries: need one entry set per G layer ({self.G.depth}), got {len(entries)}")
@@ -170,7 +183,7 @@ class CompactTicket:
 
     @property
     def ok(self) -> bool:
-        return self.meta.get("success") is True
+        return self.meta is not None and self.meta.success is True
 
     @property
     def n_kept(self) -> int:
@@ -235,26 +248,26 @@ class CompactTicket:
         arrays: dict[str, np.ndarray] = {}
         for k, e in enumerate(self.entries):
             arrays[f"rows_{k}"], arrays[f"cols_{k}"], arrays[f"vals_{k}"] = e["rows"], e["cols"], e["vals"]
-        aff = read_affine(self.meta)
+        aff = _affine(self)
         if aff is not None:  # the kept entries on the constant input (column n_in) apart
-            const = arrays["cols_0"] == aff["n_in"]
+            const = arrays["cols_0"] == aff.n_in
             arrays["bias_rows_0"], arrays["bias_vals_0"] = arrays["rows_0"][const], arrays["vals_0"][const]
             for name in ("rows", "cols", "vals"):
                 arrays[f"{name}_0"] = arrays[f"{name}_0"][~const]
-        meta = {**self.meta, "format": FORMAT, "source": spec_to_dict(self.spec)}
+        meta = _saved_meta(self).updated(format=FORMAT, source=spec_to_dict(self.spec))
         return save_ticket_npz(path, _original_target(self), arrays, meta)
 
 
 def _read_npz(path: Path, meta_only: bool = False, max_bytes: int | None = None
-              ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+              ) -> tuple[dict[str, np.ndarray], TicketMeta]:
     limit = memory.limit() if max_bytes is None else int(max_bytes)
     data = load_npz(path, what="ticket", max_bytes=limit, names={"meta"} if meta_only else None)
     return data, _meta_of(data, path)
 
 
-def spec_from_meta(meta: dict[str, Any], path: Path) -> SourceSpec:
-    """:func:`spec_from_dict` of ``meta["source"]`` with a ``ValueError`` for a malformed one."""
-    src = meta.get("source")
+def spec_from_meta(meta: TicketMeta, path: Path) -> SourceSpec:
+    """:func:`spec_from_dict` of ``meta.source`` with a ``ValueError`` for a malformed one."""
+    src = meta.source
     if not isinstance(src, dict):
         raise ValueError(f"{path}: meta['source'] (the spec of G) is missing or not an object")
     try:
@@ -272,8 +285,8 @@ def spec_from_meta(meta: dict[str, Any], path: Path) -> SourceSpec:
         raise ValueError(f"{path}: meta['source'] is not a valid spec of G ({type(exc).__name__}: {exc})") from None
 
 
-def read_ticket_meta(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> dict[str, Any]:
-    """The ``meta`` object of a ticket file of either format, read without loading any other array."""
+def read_ticket_meta(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> TicketMeta:
+    """The ``meta`` record of a ticket file of either format, read without loading any other array."""
     return _read_npz(Path(path), meta_only=True, max_bytes=max_bytes)[1]
 
 
@@ -287,8 +300,8 @@ def read_compact_ticket(
     if int(jobs) < 1:
         raise ValueError(f"jobs: need at least one worker, got {jobs}")
     data, meta = _read_npz(path, max_bytes=max_bytes)
-    if meta.get("format") != FORMAT:
-        raise ValueError(f"{path}: not a compact ticket (format {meta.get('format')!r}, expected {FORMAT!r})")
+    if meta.format != FORMAT:
+        raise ValueError(f"{path}: not a compact ticket (format {meta.format!r}, expected {FORMAT!r})")
     spec = spec_from_meta(meta, path)
     n_kept = sum(int(a.size) for k, a in data.items() if k.startswith(("rows_", "bias_rows_")))
     need = memory.compact_read_bytes(spec.g_widths, n_kept)
@@ -297,7 +310,7 @@ def read_compact_ticket(
         raise ValueError(f"{path}: its G of widths {list(spec.g_widths)[:6]} needs about {memory.format_size(need)} "
                          f"to index, more than the memory limit of {memory.format_size(limit)}; the file is refused")
     n_t = len(spec.widths) - 1
-    aff = read_affine(meta)
+    aff = meta.affine
     expected = {"meta"} | {f"target_{i}" for i in range(n_t)} | {
         f"{p}_{k}" for p in ("rows", "cols", "vals") for k in range(2 * n_t)}
     if aff is not None:
@@ -318,19 +331,19 @@ def read_compact_ticket(
     if aff is None:
         target = ReLUNet(tw, output_relu=relu)
     else:
-        if tw[0].ndim != 2 or tw[0].shape[1] != aff["n_in"]:
-            raise ValueError(f"{path}: target_0 must have n_in = {aff['n_in']} columns (meta['affine']['n_in'])")
+        if tw[0].ndim != 2 or tw[0].shape[1] != aff.n_in:
+            raise ValueError(f"{path}: target_0 must have n_in = {aff.n_in} columns (meta['affine']['n_in'])")
         target = augment(ReLUNet(tw, output_relu=relu, biases=[data[f"target_bias_{i}"] for i in range(n_t)]))
     entries = [
         {"rows": data[f"rows_{k}"], "cols": data[f"cols_{k}"], "vals": data[f"vals_{k}"]}
         for k in range(2 * n_t)
     ]
     if aff is not None:
-        if entries[0]["cols"].size and int(entries[0]["cols"].max()) >= aff["n_in"]:
+        if entries[0]["cols"].size and int(entries[0]["cols"].max()) >= aff.n_in:
             raise ValueError(f"{path}: cols_0 names the constant input; its entries belong in bias_rows_0, bias_vals_0")
         br = data["bias_rows_0"]
         entries[0] = {"rows": np.concatenate([entries[0]["rows"], br]),
-                      "cols": np.concatenate([entries[0]["cols"], np.full(br.shape, aff["n_in"], dtype=np.int64)]),
+                      "cols": np.concatenate([entries[0]["cols"], np.full(br.shape, aff.n_in, dtype=np.int64)]),
                       "vals": np.concatenate([entries[0]["vals"], data["bias_vals_0"]])}
     ticket = CompactTicket(spec, entries, target, meta)
     ticket.jobs = int(jobs)

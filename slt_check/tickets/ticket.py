@@ -11,7 +11,7 @@ File format (``.npz``, a public interface, see README "Ticket files"):
 * ``mask_0 … mask_{L−1}``: bool, same shapes as ``G_k``;
 * ``ticket_0 … ticket_{L−1}``: ``G_k * mask_k`` float64;
 * ``meta``: a JSON string (construction, sharing, eps, delta, x_max, w_max, seed, sizes, versions,
-  stages for certification, …).
+  stages for certification, …; read and written only as a :class:`~slt_check.tickets.meta.TicketMeta`).
 
 A ticket of a **biased target** (built through the constant-input reduction of
 :mod:`slt_check.core.affine`; ``meta["affine"]`` records ``n_in``, ``x_max``, ``w_max``, ``b_max`` and
@@ -41,13 +41,14 @@ import scipy
 import scipy.sparse as sp
 
 from slt_check._version import __version__
-from slt_check.core.affine import augment, network_on_x, read_affine, restore
+from slt_check.core.affine import augment, network_on_x, restore
 from slt_check.core.nets import ReLUNet, Shaped
 from slt_check.io.npz_io import load_npz
 from slt_check.io.safe_io import atomic_write
 from slt_check.io.textio import loads_json
 from slt_check.io.torch_io import ticket_to_torch
 from slt_check.runtime import memory
+from slt_check.tickets.meta import AffineRecord, TicketMeta
 
 __all__ = ["AnyTicket", "Ticket", "read_dense_ticket", "versions", "size_summary", "save_ticket_npz"]
 
@@ -65,7 +66,7 @@ class AnyTicket(Protocol):
 
     G: Shaped
     target: ReLUNet
-    meta: dict[str, Any]
+    meta: TicketMeta | None
     weights: list[Any]
 
     @property
@@ -126,16 +127,18 @@ class Ticket:
     G: the source network (dense float64).
     masks: one bool array per layer of ``G``.
     target: the target network ``F``.
-    meta: construction parameters and sizes (JSON-serialisable).
+    meta: the typed record of the construction, problem, seed, plan, … (``None``: a bare pruning,
+        which cannot be saved).
     """
 
     G: ReLUNet
     masks: list[np.ndarray]
     target: ReLUNet
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: TicketMeta | None = None
     weights: list[np.ndarray] = field(init=False)
 
     def __post_init__(self) -> None:
+        check_meta_type(self.meta)
         if len(self.masks) != self.G.depth:
             raise ValueError(
                 f"masks: need one mask per layer of G ({self.G.depth}), got {len(self.masks)}"
@@ -160,7 +163,7 @@ class Ticket:
     @property
     def ok(self) -> bool:
         """Whether the construction's success event held (all needed categories/subsets found)."""
-        return self.meta.get("success") is True
+        return self.meta is not None and self.meta.success is True
 
     def network(self, compact: bool = True) -> ReLUNet:
         """``Ĝ`` as a network with sparse (CSR) kept weights; the same function as ``mask ⊙ G``.
@@ -235,29 +238,48 @@ class Ticket:
             arrays[f"G_{k}"] = self.G.weights[k]
             arrays[f"mask_{k}"] = self.masks[k]
             arrays[f"ticket_{k}"] = self.weights[k]
-        aff = read_affine(self.meta)
+        aff = _affine(self)
         if aff is not None:  # the biased view: split off the constant-input column of layer 0
-            d = aff["n_in"]
+            d = aff.n_in
             for name in ("G", "mask", "ticket"):
                 a = arrays[f"{name}_0"]
                 arrays[f"{name}_0"], arrays[f"{name}_bias_0"] = np.array(a[:, :d]), np.array(a[:, d])
         return save_ticket_npz(path, _original_target(self), arrays,
-                               {**self.meta, "G_output_relu": bool(self.G.output_relu)})
+                               _saved_meta(self).updated(G_output_relu=bool(self.G.output_relu)))
 
 
-def _original_target(ticket: Any) -> ReLUNet:
+def check_meta_type(meta: Any) -> None:
+    """``TypeError`` unless ``meta`` is a :class:`TicketMeta` or ``None`` (a JSON object is read with
+    :meth:`TicketMeta.from_json`)."""
+    if meta is not None and not isinstance(meta, TicketMeta):
+        raise TypeError(f"meta: expected a TicketMeta or None, got {type(meta).__name__} "
+                        "(read a JSON object with TicketMeta.from_json)")
+
+
+def _saved_meta(ticket: AnyTicket) -> TicketMeta:
+    if ticket.meta is None:
+        raise ValueError("ticket: has no metadata (construction, problem, seed); only a built ticket can be saved")
+    return ticket.meta
+
+
+def _affine(ticket: AnyTicket) -> AffineRecord | None:
+    """The ticket's :class:`~slt_check.tickets.meta.AffineRecord` (``None``: a bias-free ticket)."""
+    return None if ticket.meta is None else ticket.meta.affine
+
+
+def _original_target(ticket: AnyTicket) -> ReLUNet:
     """``restore(ticket.target)`` for a biased target's ticket, else ``ticket.target``."""
-    aff = read_affine(ticket.meta)
-    return ticket.target if aff is None else restore(ticket.target, aff["n_in"])
+    aff = _affine(ticket)
+    return ticket.target if aff is None else restore(ticket.target, aff.n_in)
 
 
-def _network_on_x(ticket: Any, net: ReLUNet) -> ReLUNet:
-    aff = read_affine(ticket.meta)
-    return net if aff is None else network_on_x(net, aff["n_in"])
+def _network_on_x(ticket: AnyTicket, net: ReLUNet) -> ReLUNet:
+    aff = _affine(ticket)
+    return net if aff is None else network_on_x(net, aff.n_in)
 
 
 def save_ticket_npz(
-    path: str | os.PathLike[str], target: ReLUNet, arrays: dict[str, np.ndarray], meta: dict[str, Any]
+    path: str | os.PathLike[str], target: ReLUNet, arrays: dict[str, np.ndarray], meta: TicketMeta
 ) -> Path:
     """Write a ticket file atomically (temp file + rename): ``target_i`` arrays, the given arrays,
     and ``meta`` as a JSON string (with versions and ``target_output_relu`` added). Shared by dense
@@ -269,10 +291,8 @@ def save_ticket_npz(
     out = {f"target_{i}": np.asarray(w) for i, w in enumerate(target.weights)} | arrays
     if target.biases is not None:
         out |= {f"target_bias_{i}": np.asarray(b) for i, b in enumerate(target.biases)}
-    meta = dict(meta)
-    meta.setdefault("versions", versions())
-    meta["target_output_relu"] = bool(target.output_relu)
-    out["meta"] = np.array(json.dumps(meta, sort_keys=True, allow_nan=False))
+    meta = meta.updated(versions=meta.versions or versions(), target_output_relu=bool(target.output_relu))
+    out["meta"] = np.array(json.dumps(meta.to_json(), sort_keys=True, allow_nan=False))
     atomic_write(path, lambda fh: np.savez_compressed(fh, **out))
     return path
 
@@ -304,7 +324,7 @@ def read_dense_ticket(path: str | os.PathLike[str], *, max_bytes: int | None = N
         )
     expected = {"meta"} | {f"target_{i}" for i in range(len(target_w))} | {
         f"{p}_{k}" for p in ("G", "mask", "ticket") for k in range(len(G_w))}
-    aff = read_affine(meta)
+    aff = meta.affine
     bias_names = {f"target_bias_{i}" for i in range(len(target_w))} | {"G_bias_0", "mask_bias_0", "ticket_bias_0"}
     if aff is not None:
         expected |= bias_names
@@ -318,7 +338,7 @@ def read_dense_ticket(path: str | os.PathLike[str], *, max_bytes: int | None = N
     if aff is None:
         target = ReLUNet(target_w, output_relu=relu)
     else:
-        d = aff["n_in"]
+        d = aff.n_in
         for name in ("G", "mask", "ticket"):
             a, b = data[f"{name}_0"], data[f"{name}_bias_0"]
             if a.ndim != 2 or a.shape[1] != d or b.shape != (a.shape[0],) or a.dtype != b.dtype:
@@ -341,21 +361,21 @@ def read_dense_ticket(path: str | os.PathLike[str], *, max_bytes: int | None = N
     return ticket
 
 
-def _meta_of(data: dict[str, np.ndarray], path: Path) -> dict[str, Any]:
-    """The JSON object stored as ``meta`` (``ValueError`` if absent, not JSON, or not an object)."""
+def _meta_of(data: dict[str, np.ndarray], path: Path) -> TicketMeta:
+    """The record of the JSON object stored as ``meta`` (:meth:`TicketMeta.from_json`; ``ValueError``
+    if absent, not JSON, not an object or not a valid record)."""
     if "meta" not in data:
         raise ValueError(f"{path}: missing 'meta'; not a slt_check ticket file")
     meta = loads_json(str(data["meta"]), f"{path}: 'meta'")
     if not isinstance(meta, dict):
         raise ValueError(f"{path}: 'meta' must be a JSON object, got {type(meta).__name__}")
-    return meta
+    try:
+        return TicketMeta.from_json(meta)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
 
 
-def _flag(meta: dict[str, Any], key: str) -> bool:
-    """A boolean of ``meta`` (default: the problem's ``output_relu``), refusing other types."""
-    problem = meta.get("problem")
-    default = problem.get("output_relu", False) if isinstance(problem, dict) else False
-    v = meta.get(key, default)
-    if not isinstance(v, bool):
-        raise ValueError(f"meta[{key!r}]: expected a boolean, got {v!r}")
-    return v
+def _flag(meta: TicketMeta, key: str) -> bool:
+    """The recorded output ReLU flag ``key`` (default: the problem's ``output_relu``)."""
+    v = getattr(meta, key)
+    return meta.problem.output_relu if v is None else bool(v)
