@@ -1,7 +1,7 @@
 """Minimal working width: the smallest ``n_samples`` at which a construction meets (ε, δ) empirically.
 
 For a construction (any entry of the registry that accepts the option ``n_samples``), a target
-family and a :class:`~slt_check.constructions.Problem`, a seed of the pre-registered grid
+family and a :class:`~slt_check.constructions.base.Problem`, a seed of the pre-registered grid
 ``seeds = stats.seed_grid(master_seed, n_seeds)`` *fails* at width ``N`` when
 
     ticket.ok is False  (ConstructionFailed: the sampled G misses a category)   or
