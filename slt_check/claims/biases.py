@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from slt_check.claims.base import Claim
-from slt_check.claims.rates import Preregistration, RateClaim, design, with_targets
+from slt_check.claims.rates import TYPED_RECORDS, Preregistration, RateClaim, design, with_targets
 from slt_check.claims.trials import ticket_trial
 from slt_check.core.screening import Cell
 
@@ -58,9 +58,10 @@ BIAS_RATE = RateClaim(
      Preregistration(2026_1206_33, "825539c", "construction changed: pensia cells use the union plan, after the first "
                      "confirmation found pensia's default width blind to δ (63/1374 at δ = 0.02)"),
      Preregistration(2026_1206_34, "51e6395", "construction changed: the reduction refuses bias bounds above "
-                     "1e100 (float safety); confirmed again on the final code")),
-    files=("slt_check.core.affine", "slt_check.constructions.pensia", "slt_check.constructions.orseau",
-           "slt_check.constructions.two_layer"),
+                     "1e100 (float safety); confirmed again on the final code"),
+     Preregistration(2026_1206_72, "pending", TYPED_RECORDS)),
+    files=("slt_check.core.affine", "slt_check.constructions.pensia", "slt_check.constructions.rule_based",
+           "slt_check.constructions.orseau", "slt_check.constructions.two_layer"),
 )
 """B-bias over its domain (two stages, :mod:`slt_check.claims.rates`): each cell one fixed biased
 target (seed ``9000 + i``), the certificate decides."""

@@ -28,7 +28,7 @@ import numpy as np
 
 from slt_check.certificates.conv_bounds import certify_conv
 from slt_check.claims.base import Claim
-from slt_check.claims.rates import Preregistration, RateClaim, design, grid
+from slt_check.claims.rates import TYPED_RECORDS, Preregistration, RateClaim, design, grid
 from slt_check.constructions.conv_registry import get_conv_construction
 from slt_check.core.screening import Cell
 from slt_check.core.stats import slope_ci
@@ -72,7 +72,8 @@ CONV_RATE = RateClaim(
     _trial, 2026_1206_41,
     (Preregistration(2026_1206_42, "e15f2e3"),
      Preregistration(2026_1206_43, "7e68574", "the ci grid widened to the full factorial after the smoke grid "
-                     "confirmed a dacunha cell the 8-cell ci design had left out (39/235 at δ = 0.1)")),
+                     "confirmed a dacunha cell the 8-cell ci design had left out (39/235 at δ = 0.1)"),
+     Preregistration(2026_1206_77, "pending", TYPED_RECORDS)),
     files=("slt_check.constructions.conv_2l", "slt_check.core.conv", "slt_check.certificates.conv_bounds"),
     n_screen={"smoke": 3, "ci": 6, "full": 10}, expect={"smoke": "violated", "ci": "holds"},
     why="a borderline rate: dacunha (Pensia's width form, blind to δ) on the biased 2x4x4 CNN with pooling fails "

@@ -21,7 +21,7 @@ import numpy as np
 
 from slt_check.constructions.rules import ExactSubsetSum, GreedyDigits
 from slt_check.core import bounds, digits
-from slt_check.core.laws import Hyperbolic, Product, Uniform
+from slt_check.core.laws import factor_law
 from slt_check.core.subset_sum import MAX_N
 from slt_check.core.validation import check_eps, check_positive
 
@@ -32,14 +32,7 @@ def factorial_law(law: str, M: int, w_max: float = 1.0) -> Any:
     """The factor law of the factorial: uniform ``U[−√w_max, √w_max]``, Orseau's hyperbolic with
     ``M`` digits (R7), or ``product`` (each factor a product of two uniforms)."""
 
-    s = math.sqrt(w_max)
-    if law == "uniform":
-        return Uniform(-s, s)
-    if law == "hyperbolic":
-        return Hyperbolic(*bounds.hyperbolic_support(M, w_max))
-    if law == "product":
-        return Product(Uniform(-s, s), Uniform(-s, s))
-    raise ValueError(f"law: expected 'uniform', 'hyperbolic' or 'product', got {law!r}")
+    return factor_law(law, math.sqrt(w_max), bounds.hyperbolic_support(M, w_max))
 
 
 _CHUNK = 1 << 16

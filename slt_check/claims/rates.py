@@ -47,10 +47,13 @@ from slt_check.core.screening import (
 from slt_check.runtime.trials import run_trials
 
 __all__ = ["Preregistration", "RateClaim", "grid", "design", "with_targets", "profile_scale", "describe",
-           "fingerprint", "audit", "PENDING", "SCALE_OF_PROFILE"]
+           "fingerprint", "audit", "PENDING", "SCALE_OF_PROFILE", "TYPED_RECORDS"]
 
 PENDING = "pending"
 """``fixed_at`` of a master seed written but not yet committed (the audit refuses results of it)."""
+TYPED_RECORDS = ("construction changed: files rewritten for the typed plan and ticket metadata (tickets bit for "
+                 "bit unchanged: benchmarks/reference_tickets.py)")
+"""The reason of the confirmations that followed the typed-records refactor of the constructions."""
 SCALE_OF_PROFILE = {"dev": "smoke", "ci": "ci", "thorough": "full"}
 """The scale a property test runs under each Hypothesis profile."""
 

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from slt_check.claims.base import Claim, exact_recheck
-from slt_check.claims.rates import Preregistration, RateClaim
+from slt_check.claims.rates import TYPED_RECORDS, Preregistration, RateClaim
 from slt_check.core.nets import ReLUNet
 from slt_check.core.screening import Cell
 from slt_check.pipeline.build import build, build_ticket
@@ -210,7 +210,8 @@ SEARCH_RATE = RateClaim(
     {"smoke": _cells(("random:2-2-1",), (0.1,)),
      "ci": _cells(("random:2-2-1", "random:2-3-1", "random:3-4-2"), (0.1, 0.03)),
      "full": _cells(("random:2-2-1", "random:2-3-1", "random:3-4-2"), (0.1, 0.03))},
-    rate_trial, 2026_1206_51, (Preregistration(2026_1206_52, "3b4a58a"),),
+    rate_trial, 2026_1206_51, (Preregistration(2026_1206_52, "3b4a58a"),
+                               Preregistration(2026_1206_78, "pending", TYPED_RECORDS)),
     files=("slt_check.constructions.edge_popup", "slt_check.claims.search_vs_construction:_trial"),
     n_screen={"smoke": 2, "ci": 4, "full": 10}, slow_at=("smoke", "ci", "full"), requires=("torch",),
 )

@@ -47,7 +47,7 @@ from slt_check.claims.base import (
     recheck_extra,
 )
 from slt_check.claims.problems import problem_grid
-from slt_check.claims.rates import Preregistration, RateClaim, design, with_targets
+from slt_check.claims.rates import TYPED_RECORDS, Preregistration, RateClaim, design, with_targets
 from slt_check.claims.trials import ticket_trial
 from slt_check.constructions.base import Problem
 from slt_check.constructions.registry import get_construction
@@ -210,7 +210,8 @@ PMAIN_RATE = RateClaim(
     {"smoke": _orseau_cells(8, _SHAPES_CI[:3], (1e-1, 1e-2), (0.1,), 7000),
      "ci": _orseau_cells(30, _SHAPES_CI, (1e-1, 1e-2, 1e-3), (0.1, 0.02), 7000),
      "full": _orseau_cells(120, _SHAPES_FULL, (1e-1, 1e-2, 1e-3), (0.1, 0.02), 7000)},
-    ticket_trial, 2026_1206_11, (Preregistration(2026_1206_12, "659891b"),), files=_ORSEAU_FILES,
+    ticket_trial, 2026_1206_11, (Preregistration(2026_1206_12, "659891b"),
+                                 Preregistration(2026_1206_71, "pending", TYPED_RECORDS)), files=_ORSEAU_FILES,
     extra=recheck_extra,
 )
 """P-main and R10 as one rate claim: every cell one fixed target (seed ``7000 + i``), ``G`` at the

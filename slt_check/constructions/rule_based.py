@@ -16,7 +16,7 @@ from slt_check.constructions.base import Problem
 from slt_check.constructions.rules import ExactSubsetSum, GreedyDigits, PairSearch
 from slt_check.constructions.two_layer import TwoLayerConstruction, check_precision
 from slt_check.core import bounds
-from slt_check.core.laws import Hyperbolic, Product, Uniform
+from slt_check.core.laws import factor_law
 from slt_check.core.nets import ReLUNet
 from slt_check.core.validation import check_count, check_real
 from slt_check.sources.source import SourceSpec
@@ -128,12 +128,7 @@ class RuleConstruction(TwoLayerConstruction):
         return TwoLayerPlan(**out)
 
     def _law(self, plan: TwoLayerPlan, problem: Problem) -> Any:
-        if self.law == "hyperbolic":
-            return Hyperbolic(plan.alpha, plan.beta)
-        s = self._unit_scale(problem)
-        if self.law == "uniform":
-            return Uniform(-s, s)
-        return Product(Uniform(-s, s), Uniform(-s, s))
+        return factor_law(self.law, self._unit_scale(problem), (plan.alpha, plan.beta))
 
     # ------------------------------------------------------------------ hooks (shared with lazy)
     def make_rule(self, problem: Problem, spec: SourceSpec, plan: TwoLayerPlan, target: ReLUNet | None = None) -> Any:

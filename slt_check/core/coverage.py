@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 from tqdm.auto import tqdm
 
-from slt_check.core.laws import Hyperbolic, Product, Uniform
+from slt_check.core.laws import factor_law
 from slt_check.core.validation import as_rng, check_eps, check_finite_array, check_positive
 
 __all__ = [
@@ -121,13 +121,9 @@ def minimal_cover_n(values: Sequence[float] | np.ndarray, eps: float, a: float) 
 
 def coverage_law(name: str, eps: float) -> object:
     """The sampling law of :data:`COVERAGE_LAWS` (``hyperbolic`` depends on ``eps``)."""
-    if name == "uniform":
-        return Uniform(-1.0, 1.0)
-    if name == "product":
-        return Product(Uniform(-1.0, 1.0), Uniform(-1.0, 1.0))
-    if name == "hyperbolic":
-        return Hyperbolic(check_eps(eps), 1.0)
-    raise ValueError(f"law: expected one of {COVERAGE_LAWS}, got {name!r}")
+    if name not in COVERAGE_LAWS:
+        raise ValueError(f"law: expected one of {COVERAGE_LAWS}, got {name!r}")
+    return factor_law(name, 1.0, (check_eps(eps), 1.0))
 
 
 def minimal_samples(

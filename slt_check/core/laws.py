@@ -22,7 +22,7 @@ import numpy as np
 from slt_check.core.plugins import plugin_objects
 from slt_check.core.validation import check_positive
 
-__all__ = ["Law", "Hyperbolic", "Uniform", "Product", "LAWS", "all_laws", "make_law"]
+__all__ = ["Law", "Hyperbolic", "Uniform", "Product", "LAWS", "all_laws", "make_law", "FACTOR_LAWS", "factor_law"]
 
 
 class Law(Protocol):
@@ -181,6 +181,25 @@ def product_magnitude_cdf(law: Product, t: np.ndarray) -> np.ndarray:
 LAWS: dict[str, Any] = {"hyperbolic": Hyperbolic, "uniform": Uniform}
 """The built-in laws by name; plugins add theirs with the entry-point group ``slt_check.laws``
 (:mod:`slt_check.core.plugins`)."""
+
+
+FACTOR_LAWS = ("uniform", "hyperbolic", "product")
+"""The laws of a weight factor by name (:func:`factor_law`)."""
+
+
+def factor_law(name: str, s: float, support: tuple[float, float] | None = None) -> Any:
+    """A weight factor's law by name, the one place the suite maps these names to laws:
+    ``"uniform"`` ``U[−s, s]``, ``"product"`` the product of two independent ``U[−s, s]``, and
+    ``"hyperbolic"`` on ``support = (α, β)`` (required then)."""
+    if name == "uniform":
+        return Uniform(-s, s)
+    if name == "product":
+        return Product(Uniform(-s, s), Uniform(-s, s))
+    if name == "hyperbolic":
+        if support is None:
+            raise ValueError("support: the hyperbolic law needs its support (alpha, beta)")
+        return Hyperbolic(*support)
+    raise ValueError(f"law: expected one of {FACTOR_LAWS}, got {name!r}")
 
 
 def _check_law(name: str, cls: Any) -> None:
