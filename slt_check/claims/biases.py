@@ -59,7 +59,7 @@ BIAS_RATE = RateClaim(
                      "confirmation found pensia's default width blind to δ (63/1374 at δ = 0.02)"),
      Preregistration(2026_1206_34, "51e6395", "construction changed: the reduction refuses bias bounds above "
                      "1e100 (float safety); confirmed again on the final code"),
-     Preregistration(2026_1206_72, "pending", TYPED_RECORDS)),
+     Preregistration(2026_1206_72, "636e244", TYPED_RECORDS)),
     files=("slt_check.core.affine", "slt_check.constructions.pensia", "slt_check.constructions.rule_based",
            "slt_check.constructions.orseau", "slt_check.constructions.two_layer"),
 )

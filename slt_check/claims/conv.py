@@ -73,7 +73,7 @@ CONV_RATE = RateClaim(
     (Preregistration(2026_1206_42, "e15f2e3"),
      Preregistration(2026_1206_43, "7e68574", "the ci grid widened to the full factorial after the smoke grid "
                      "confirmed a dacunha cell the 8-cell ci design had left out (39/235 at δ = 0.1)"),
-     Preregistration(2026_1206_77, "pending", TYPED_RECORDS)),
+     Preregistration(2026_1206_77, "636e244", TYPED_RECORDS)),
     files=("slt_check.constructions.conv_2l", "slt_check.core.conv", "slt_check.certificates.conv_bounds"),
     n_screen={"smoke": 3, "ci": 6, "full": 10}, expect={"smoke": "violated", "ci": "holds"},
     why="a borderline rate: dacunha (Pensia's width form, blind to δ) on the biased 2x4x4 CNN with pooling fails "

@@ -131,7 +131,7 @@ RATE_CLAIMS: dict[str, RateClaim] = {
          "full": _peer_cells(80, "pensia", 8000, widths=_SHAPES_FULL, eps=(0.1, 0.05, 1e-2, 1e-3),
                              delta=(0.1, 0.04, 0.02, 0.005), family=_FAMILIES)},
         ticket_trial, 2026_1206_21, (Preregistration(2026_1206_22, "659891b"),
-                                     Preregistration(2026_1206_73, "pending", TYPED_RECORDS)), files=_PENSIA_FILES,
+                                     Preregistration(2026_1206_73, "636e244", TYPED_RECORDS)), files=_PENSIA_FILES,
         extra=recheck_extra,
         expect="violated", why="N depends on min(η, δ) = η for every δ ≥ η, so the failure rate does not "
         "shrink with δ (first seen at 2-3-2, ε = 0.05, δ = 0.02: 56/1425)"),
@@ -147,7 +147,7 @@ RATE_CLAIMS: dict[str, RateClaim] = {
          "full": _peer_cells(60, "pensia", 8100, _XPREC_OPTS, widths=_SHAPES_FULL,
                              eps=(1e-1, 1e-2, 1e-3), delta=(0.1, 0.02, 0.005), family=_FAMILIES)},
         ticket_trial, 2026_1206_23, (Preregistration(2026_1206_24, "659891b"),
-                                     Preregistration(2026_1206_74, "pending", TYPED_RECORDS)), files=_PRECISION_FILES,
+                                     Preregistration(2026_1206_74, "636e244", TYPED_RECORDS)), files=_PRECISION_FILES,
         extra=recheck_extra),
     # pair search at N = ⌈ln(1/δ)/p(w)⌉, law U[−√2, √2]: interior and edge weights
     "P-malach-poly": RateClaim(
@@ -173,7 +173,7 @@ RATE_CLAIMS: dict[str, RateClaim] = {
                              widths=((2, 2, 1), (2, 3, 2), (3, 4, 2), (4, 6, 2), (8, 3, 1), (2, 2, 2, 1), (8, 8, 2)),
                              eps=(0.1, 0.05, 1e-2), delta=(0.1, 0.02, 0.005), family=("uniform", "kaiming"))},
         ticket_trial, 2026_1206_27, (Preregistration(2026_1206_28, "659891b"),
-                                     Preregistration(2026_1206_76, "pending", TYPED_RECORDS)), files=_BURKHOLZ_FILES,
+                                     Preregistration(2026_1206_76, "636e244", TYPED_RECORDS)), files=_BURKHOLZ_FILES,
         n_screen={"smoke": 3, "ci": 6, "full": 8}, slow_at=("ci", "full"), fallback="smoke", extra=recheck_extra),
     # pensia's certificate-aware selection at depth 3 and ε = 1e-5, on the compact path (≈ 2 s a draw;
     # the property test is slow). First seen: 3/10 failures at δ = 0.01 (160–190 weights missed by the
@@ -186,7 +186,7 @@ RATE_CLAIMS: dict[str, RateClaim] = {
                    "construction": "pensia", "options": {"precision": "certificate"}}),)
          for s in ("smoke", "ci", "full")},
         compact_trial, 2026_1206_29, (Preregistration(2026_1206_30, "659891b"),
-                                     Preregistration(2026_1206_75, "pending", TYPED_RECORDS)), files=_PRECISION_FILES,
+                                     Preregistration(2026_1206_75, "636e244", TYPED_RECORDS)), files=_PRECISION_FILES,
         n_screen={"smoke": 2, "ci": 4, "full": 4}, at_least=1, cap=1, expect="violated",
         slow_at=("smoke", "ci", "full"),
         why="depth 3: the stage bound alone exceeds ε on about 3 in 10 draws (weights missed by the fixed "

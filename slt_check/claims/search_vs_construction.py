@@ -211,7 +211,7 @@ SEARCH_RATE = RateClaim(
      "ci": _cells(("random:2-2-1", "random:2-3-1", "random:3-4-2"), (0.1, 0.03)),
      "full": _cells(("random:2-2-1", "random:2-3-1", "random:3-4-2"), (0.1, 0.03))},
     rate_trial, 2026_1206_51, (Preregistration(2026_1206_52, "3b4a58a"),
-                               Preregistration(2026_1206_78, "pending", TYPED_RECORDS)),
+                               Preregistration(2026_1206_78, "636e244", TYPED_RECORDS)),
     files=("slt_check.constructions.edge_popup", "slt_check.claims.search_vs_construction:_trial"),
     n_screen={"smoke": 2, "ci": 4, "full": 10}, slow_at=("smoke", "ci", "full"), requires=("torch",),
 )

@@ -211,7 +211,7 @@ PMAIN_RATE = RateClaim(
      "ci": _orseau_cells(30, _SHAPES_CI, (1e-1, 1e-2, 1e-3), (0.1, 0.02), 7000),
      "full": _orseau_cells(120, _SHAPES_FULL, (1e-1, 1e-2, 1e-3), (0.1, 0.02), 7000)},
     ticket_trial, 2026_1206_11, (Preregistration(2026_1206_12, "659891b"),
-                                 Preregistration(2026_1206_71, "pending", TYPED_RECORDS)), files=_ORSEAU_FILES,
+                                 Preregistration(2026_1206_71, "636e244", TYPED_RECORDS)), files=_ORSEAU_FILES,
     extra=recheck_extra,
 )
 """P-main and R10 as one rate claim: every cell one fixed target (seed ``7000 + i``), ``G`` at the

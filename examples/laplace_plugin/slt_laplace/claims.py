@@ -29,7 +29,7 @@ LAP_DELTA = rate_claim(
            "ci": with_targets(grid(widths=_WIDTHS, eps=_EPS, delta=(0.1,), family=_FAMILIES), 500),
            "full": with_targets(grid(widths=_WIDTHS, eps=_EPS, delta=(0.1,), family=_FAMILIES), 500)},
     screen_master=2026_1206_61,
-    confirmations=(Preregistration(2026_1206_62, "pending"),),
+    confirmations=(Preregistration(2026_1206_62, "636e244"),),
     files=("slt_laplace.construction", "slt_laplace.law"),
     tests=("tests/test_laplace.py",),
     tag="slt-laplace (example plugin)",
