@@ -75,10 +75,10 @@ CONV_RATE = RateClaim(
                      "confirmed a dacunha cell the 8-cell ci design had left out (39/235 at δ = 0.1)"),
      Preregistration(2026_1206_77, "636e244", TYPED_RECORDS)),
     files=("slt_check.constructions.conv_2l", "slt_check.core.conv", "slt_check.certificates.conv_bounds"),
-    n_screen={"smoke": 3, "ci": 6, "full": 10}, expect={"smoke": "violated", "ci": "holds"},
-    why="a borderline rate: dacunha (Pensia's width form, blind to δ) on the biased 2x4x4 CNN with pooling fails "
-        "about 9–17 % of draws at δ = 0.1 — the smoke grid's confirmation found 39/235 (violated), the ci grid's "
-        "22/244 and 28/244 (rate < 2δ, not consistent with δ); conv-orseau's cells hold",
+    n_screen={"smoke": 3, "ci": 6, "full": 10}, expect={"smoke": "violated", "ci": "violated"},
+    why="dacunha (Pensia's width form, blind to δ) on the biased 2x4x4 CNN with pooling fails about 9–18 % of draws "
+        "at δ = 0.1: the smoke grid's confirmation found 39/235 (violated); the ci grid's first two confirmations "
+        "22/244 and 28/244 (rate < 2δ, not consistent with δ), its third 43/244 (violated); conv-orseau's cells hold",
 )
 """C-conv-delta over its domain (two stages, :mod:`slt_check.claims.rates`): every draw its own Kaiming target
 ``random_cnn(arch, s + 1_000_003)``. The ci grid screens δ = 0.1 (a CNN draw costs about 0.1–0.3 s); δ = 0.02 is
