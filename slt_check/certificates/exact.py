@@ -449,6 +449,217 @@ def _ticket_net(ticket: Any) -> tuple[ReLUNet, list[tuple[int, int, np.ndarray]]
         return net, []
 
 
+@dataclass
+class _Milp:
+    """The joint model of ``F`` and ``Ĝ`` ready for the subproblems: ``D = E_F − E_G`` (row ``j``: the
+    output difference ``(F − Ĝ)_j`` as a linear expression), the constraint matrix and its row bounds,
+    the variables' bounds, integrality and big-M, and the float slack ``S_float`` shared by every
+    subproblem."""
+
+    target: ReLUNet
+    net: ReLUNet
+    affine: bool
+    model: _Model
+    D: sp.csr_matrix
+    A: sp.csr_matrix
+    blo: np.ndarray
+    bhi: np.ndarray
+    lb: np.ndarray
+    ub: np.ndarray
+    integ: np.ndarray
+    bigm: np.ndarray
+    constraints: list[LinearConstraint]
+    feas_tol: float
+    s_float: float
+    link_bounds: list[float]
+
+
+def _checked_inputs(target: ReLUNet, ticket: Any, x_max: float, time_limit: float,
+                    outputs: Sequence[int] | None) -> tuple[ReLUNet, ReLUNet, list[Any], Any, float, float, float,
+                                                            list[int]]:
+    """The arguments of :func:`exact_sup_error`, checked: ``(target, Ĝ, links, affine record, x_max,
+    time_limit, underflow allowance, output indices)``; the target is replaced by its bias-free
+    reduction ``F'`` when the biased target itself was given for a ticket of a biased target.
+    ``ValueError`` on a non-positive box or budget, biases, mismatched shapes or ``output_relu``, a
+    box/weights that could overflow, or output indices out of range."""
+    x_max = check_positive(x_max, "x_max")
+    time_limit = check_positive(time_limit, "time_limit")
+    net, links = _ticket_net(ticket)
+    aff = None if isinstance(ticket, ReLUNet) else recorded(ticket, "affine")
+    if aff is not None and target.n_in == aff.n_in:
+        target = augment(target)  # the biased target itself was given: its reduction F'
+    if target.has_biases or net.has_biases:
+        raise ValueError(
+            "target: the MILP models bias-free networks; build a biased target through the constant-input "
+            "reduction (slt_check.pipeline.build) and pass the ticket's reduced target ticket.target"
+        )
+    if (net.n_in, net.n_out) != (target.n_in, target.n_out):
+        raise ValueError(
+            f"ticket: maps {net.n_in} → {net.n_out} but the target maps {target.n_in} → {target.n_out}"
+        )
+    if net.output_relu != target.output_relu:
+        raise ValueError("ticket: output_relu differs from the target's")
+    tiny = underflow_allowance([target.weights, net.weights], max(x_max, 1.0) if aff is not None else x_max,
+                               "the MILP")  # refuses a box/weights that could overflow
+    outs = list(range(target.n_out)) if outputs is None else [int(o) for o in outputs]
+    if not outs or min(outs) < 0 or max(outs) >= target.n_out:
+        raise ValueError(f"outputs: need indices in [0, {target.n_out}), got {outs}")
+    return target, net, links, aff, x_max, time_limit, tiny, outs
+
+
+def _build_milp(target: ReLUNet, net: ReLUNet, links: list[Any], affine: bool, x_max: float, tiny: float, *,
+                max_binaries: int, feas_tol: float, use_links: bool, link_deadline: float) -> _Milp:
+    """Model ``F`` then ``Ĝ`` (with the stage links when ``use_links``; no link LP after
+    ``link_deadline``) over one shared input and collect the arrays of :class:`_Milp`, with
+    ``S_float = 2 (slack(F) + slack(Ĝ)) + tiny`` on the box (``max(x_max, 1)`` for a biased target)."""
+    model = _Model(target.n_in, x_max, max_binaries, fix_last=affine)
+    model.link_deadline = link_deadline
+    EF, f_layers = model.network(target)
+    link_map = {k: (f_layers[i], c) for k, i, c in links if i < target.depth - 1} if use_links else None
+    EG, g_layers = model.network(net, link_map, feas_tol)
+    link_bounds = [float(b) for lay in g_layers for b in lay.get("link_bounds", [])]
+    nv = model.nv
+    EF.resize((EF.shape[0], nv))
+    EG.resize((EG.shape[0], nv))
+    A, blo, bhi = model.matrix()
+    lb, ub = np.asarray(model.lb), np.asarray(model.ub)
+    integ = np.asarray(model.integ, dtype=np.uint8)
+    bigm = np.asarray(model.bigm)
+    x_slack = max(x_max, 1.0) if affine else x_max  # a superset box: a sound slack
+    s_float = 2.0 * (float_slack(target.weights, x_slack, target.n_in) + float_slack(net.weights, x_slack, net.n_in)
+                     ) + tiny
+    constraints = [LinearConstraint(A, blo, bhi)] if A.shape[0] else []
+    D = (EF - EG).tocsr()
+    return _Milp(target, net, affine, model, D, A, blo, bhi, lb, ub, integ, bigm, constraints, feas_tol, s_float,
+                 link_bounds)
+
+
+def _highs_options(budget: float, mip_rel_gap: float, mip_abs_gap: float, feas_tol: float) -> dict[str, Any]:
+    """HiGHS options of one subproblem: its time budget, the MIP gaps and every feasibility tolerance ``τ``."""
+    return {
+        "time_limit": budget,
+        "mip_rel_gap": mip_rel_gap,
+        "mip_abs_gap": mip_abs_gap,
+        "disp": False,
+        "mip_feasibility_tolerance": feas_tol,
+        "primal_feasibility_tolerance": feas_tol,
+        "dual_feasibility_tolerance": feas_tol,
+    }
+
+
+def _maximise(m: _Milp, f: np.ndarray, left: float, opts: dict[str, Any]) -> OptimizeResult:
+    """``max f·v`` over the model by HiGHS; when the wall-clock cap is spent (``left ≤ 0``) no solve,
+    only the box bound ``Σ_i |f_i| max(|lb_i|, |ub_i|)`` as the dual bound (sound, loose)."""
+    if left <= 0.0:  # the wall-clock cap is spent: the box bound of this objective, no solve (sound)
+        box = float(np.abs(f) @ np.maximum(np.abs(m.lb), np.abs(m.ub)))
+        return OptimizeResult(status=1, x=None, mip_dual_bound=-box, mip_node_count=0)
+    with quiet_native_output():  # HiGHS prints some diagnostics itself; options passed verbatim
+        return milp(-f, integrality=m.integ, bounds=Bounds(m.lb, m.ub), constraints=m.constraints, options=opts)
+
+
+def _evaluate_incumbent(m: _Milp, res: OptimizeResult, f: np.ndarray
+                        ) -> tuple[np.ndarray | None, np.ndarray | None, float, float, float]:
+    """``(x, F(x) − Ĝ(x), lower, objective, violation)`` of the solver's best solution: ``x`` clipped
+    into the box (last coordinate 1 for a biased target), both networks evaluated there in float64;
+    ``(None, None, −∞, −∞, 0)`` without a solution."""
+    if res.x is None:
+        return None, None, -np.inf, -np.inf, 0.0
+    n = m.target.n_in
+    xs = np.asarray(res.x, dtype=np.float64)
+    x = np.clip(xs[:n] - xs[n : 2 * n], -m.model.half, m.model.half)
+    if m.affine:
+        x[-1] = 1.0
+    diff = (m.target(x[None, :]) - m.net(x[None, :]))[0]
+    val = float(np.max(np.abs(diff)))
+    obj = float(f @ xs)
+    viol = _violation(m.A, m.blo, m.bhi, m.lb, m.ub, m.integ, xs)
+    return x, diff, val, obj, viol
+
+
+def _sound_upper(m: _Milp, res: OptimizeResult, status: str, f: np.ndarray, obj: float, viol: float
+                 ) -> tuple[float, float, float]:
+    """``(D, S_tol, upper)`` of one subproblem: ``D`` the dual bound on the maximum (``∞`` when
+    unknown, never below the incumbent's objective), ``S_tol = κ τ (Σ_i π_i S_i + (1 + ‖f‖_∞) Σ_i
+    (ub_i − lb_i))`` with ``τ = max(feas_tol, violation)``, ``upper = D + S_tol + S_float`` (``∞``
+    for a NaN)."""
+    dual = res.get("mip_dual_bound")
+    dual_max = -float(dual) if dual is not None and np.isfinite(dual) else np.inf
+    if status == "infeasible":  # cannot happen for a box model; treat as unknown
+        dual_max = np.inf
+    if np.isfinite(obj):  # the bound is never below the incumbent's own objective
+        dual_max = max(dual_max, obj)
+    tau = max(m.feas_tol, viol)
+    S = m.model.sensitivity(f)
+    c_inf = float(np.max(np.abs(f), initial=0.0))
+    s_tol = KAPPA * tau * (float(np.sum((1.0 + m.bigm) * S)) + (1.0 + c_inf) * float(np.sum(m.ub - m.lb)))
+    up = dual_max + s_tol + m.s_float
+    if np.isnan(up):  # e.g. inf·0 in the slack when HiGHS gave up on huge coefficients: no bound
+        up = np.inf
+    return dual_max, s_tol, up
+
+
+def _subproblem(m: _Milp, j: int, s: float, left: float, opts: dict[str, Any]
+                ) -> tuple[dict[str, Any], np.ndarray | None, float, float]:
+    """Solve ``V_{j,s} = max s·(F − Ĝ)_j`` and bound it soundly: ``(entry, x, lower, upper)`` with
+    ``entry`` the subproblem's record in :attr:`ExactSupError.per_output`."""
+    f = s * m.D[j].toarray().ravel()
+    t0 = time.perf_counter()
+    res = _maximise(m, f, left, opts)
+    dt = time.perf_counter() - t0
+    status = _STATUS.get(int(res.status), "error")
+    entry: dict[str, Any] = {"output": j, "sign": int(s), "status": status, "time_s": dt,
+                             "nodes": res.get("mip_node_count")}
+    x, diff, val, obj, viol = _evaluate_incumbent(m, res, f)
+    dual_max, s_tol, up = _sound_upper(m, res, status, f, obj, viol)
+    entry.update({
+        "lower": val if x is not None else None,
+        "signed_lower": float(s * diff[j]) if x is not None else None,
+        "objective": obj if np.isfinite(obj) else None,
+        "dual_bound": dual_max if np.isfinite(dual_max) else None,
+        "upper": up if np.isfinite(up) else None,
+        "slack_tol": s_tol,
+        "slack_float": m.s_float,
+        "violation": viol,
+    })
+    return entry, x, val, up
+
+
+def _solve_all(m: _Milp, outs: list[int], deadline: float, mip_rel_gap: float, mip_abs_gap: float,
+               feas_tol: float) -> tuple[list[dict[str, Any]], float, float, np.ndarray]:
+    """Solve the ``2 · len(outs)`` subproblems in turn (output by output, ``+`` then ``−``), each
+    given ``(remaining budget) / (remaining subproblems)`` seconds up to the wall-clock ``deadline``:
+    ``(per_output, max upper, best lower, its x)`` (``−∞`` and ``x = 0`` without an incumbent)."""
+    jobs = [(j, s) for j in outs for s in (1.0, -1.0)]
+    per: list[dict[str, Any]] = []
+    best_lower, best_x = -np.inf, np.zeros(m.target.n_in)
+    upper = -np.inf
+    for q, (j, s) in enumerate(jobs):
+        left = max(deadline - time.perf_counter(), 0.0)
+        budget = max(left / (len(jobs) - q), 1e-3)
+        entry, x, val, up = _subproblem(m, j, s, left, _highs_options(budget, mip_rel_gap, mip_abs_gap, feas_tol))
+        per.append(entry)
+        upper = max(upper, up)
+        if x is not None and val > best_lower:
+            best_lower, best_x = val, x
+    return per, upper, best_lower, best_x
+
+
+def _aggregate(m: _Milp, per: list[dict[str, Any]], best_lower: float, best_x: np.ndarray
+               ) -> tuple[str, bool, float, np.ndarray]:
+    """``(status, solved, lower, argmax)`` over the subproblems: ``solved`` when all are optimal; the
+    status is else ``time_limit`` if any hit it, or the first other one; with no incumbent at all the
+    lower bound is the error at ``x = 0`` (``[0; 1]`` for a biased target)."""
+    statuses = {p["status"] for p in per}
+    solved = statuses == {"optimal"}
+    overall = "optimal" if solved else ("time_limit" if "time_limit" in statuses else sorted(statuses - {"optimal"})[0])
+    if not np.isfinite(best_lower):
+        best_x = np.zeros(m.target.n_in)
+        if m.affine:
+            best_x[-1] = 1.0
+        best_lower = float(np.max(np.abs(m.target(best_x[None, :]) - m.net(best_x[None, :]))))
+    return overall, solved, best_lower, best_x
+
+
 def exact_sup_error(
     target: ReLUNet,
     ticket: Any,
@@ -480,136 +691,24 @@ def exact_sup_error(
     use_links: add the stage links of the module docstring (tighter relaxation, same maximum).
     """
     t_start = time.perf_counter()
-    x_max = check_positive(x_max, "x_max")
-    time_limit = check_positive(time_limit, "time_limit")
-    net, links = _ticket_net(ticket)
-    aff = None if isinstance(ticket, ReLUNet) else recorded(ticket, "affine")
-    if aff is not None and target.n_in == aff.n_in:
-        target = augment(target)  # the biased target itself was given: its reduction F'
-    if target.has_biases or net.has_biases:
-        raise ValueError(
-            "target: the MILP models bias-free networks; build a biased target through the constant-input "
-            "reduction (slt_check.pipeline.build) and pass the ticket's reduced target ticket.target"
-        )
-    if (net.n_in, net.n_out) != (target.n_in, target.n_out):
-        raise ValueError(
-            f"ticket: maps {net.n_in} → {net.n_out} but the target maps {target.n_in} → {target.n_out}"
-        )
-    if net.output_relu != target.output_relu:
-        raise ValueError("ticket: output_relu differs from the target's")
-    tiny = underflow_allowance([target.weights, net.weights], max(x_max, 1.0) if aff is not None else x_max,
-                               "the MILP")  # refuses a box/weights that could overflow
-    outs = list(range(target.n_out)) if outputs is None else [int(o) for o in outputs]
-    if not outs or min(outs) < 0 or max(outs) >= target.n_out:
-        raise ValueError(f"outputs: need indices in [0, {target.n_out}), got {outs}")
-
-    model = _Model(target.n_in, x_max, max_binaries, fix_last=aff is not None)
-    model.link_deadline = t_start + LINK_SHARE * time_limit
-    EF, f_layers = model.network(target)
-    link_map = {k: (f_layers[i], c) for k, i, c in links if i < target.depth - 1} if use_links else None
-    EG, g_layers = model.network(net, link_map, feas_tol)
-    link_bounds = [float(b) for lay in g_layers for b in lay.get("link_bounds", [])]
-    nv = model.nv
-    EF.resize((EF.shape[0], nv))
-    EG.resize((EG.shape[0], nv))
-    A, blo, bhi = model.matrix()
-    lb, ub = np.asarray(model.lb), np.asarray(model.ub)
-    integ = np.asarray(model.integ, dtype=np.uint8)
-    bigm = np.asarray(model.bigm)
-    x_slack = max(x_max, 1.0) if aff is not None else x_max  # a superset box: a sound slack
-    s_float = 2.0 * (float_slack(target.weights, x_slack, target.n_in) + float_slack(net.weights, x_slack, net.n_in)
-                     ) + tiny
-    constraints = [LinearConstraint(A, blo, bhi)] if A.shape[0] else []
-    D = (EF - EG).tocsr()
-    n = target.n_in
-
-    jobs = [(j, s) for j in outs for s in (1.0, -1.0)]
-    per: list[dict[str, Any]] = []
-    best_lower, best_x = -np.inf, np.zeros(n)
-    upper = -np.inf
-    deadline = t_start + time_limit
-    for q, (j, s) in enumerate(jobs):
-        f = s * D[j].toarray().ravel()
-        left = max(deadline - time.perf_counter(), 0.0)
-        budget = max(left / (len(jobs) - q), 1e-3)
-        t0 = time.perf_counter()
-        opts = {
-            "time_limit": budget,
-            "mip_rel_gap": mip_rel_gap,
-            "mip_abs_gap": mip_abs_gap,
-            "disp": False,
-            "mip_feasibility_tolerance": feas_tol,
-            "primal_feasibility_tolerance": feas_tol,
-            "dual_feasibility_tolerance": feas_tol,
-        }
-        if left <= 0.0:  # the wall-clock cap is spent: the box bound of this objective, no solve (sound)
-            box = float(np.abs(f) @ np.maximum(np.abs(lb), np.abs(ub)))
-            res = OptimizeResult(status=1, x=None, mip_dual_bound=-box, mip_node_count=0)
-        else:
-            with quiet_native_output():  # HiGHS prints some diagnostics itself; options passed verbatim
-                res = milp(-f, integrality=integ, bounds=Bounds(lb, ub), constraints=constraints, options=opts)
-        dt = time.perf_counter() - t0
-        status = _STATUS.get(int(res.status), "error")
-        entry: dict[str, Any] = {"output": j, "sign": int(s), "status": status, "time_s": dt,
-                                 "nodes": res.get("mip_node_count")}
-        if res.x is not None:
-            xs = np.asarray(res.x, dtype=np.float64)
-            x = np.clip(xs[:n] - xs[n : 2 * n], -model.half, model.half)
-            if aff is not None:
-                x[-1] = 1.0
-            diff = (target(x[None, :]) - net(x[None, :]))[0]
-            val = float(np.max(np.abs(diff)))
-            obj = float(f @ xs)
-            viol = _violation(A, blo, bhi, lb, ub, integ, xs)
-        else:
-            x, val, obj, viol = None, -np.inf, -np.inf, 0.0
-        dual = res.get("mip_dual_bound")
-        dual_max = -float(dual) if dual is not None and np.isfinite(dual) else np.inf
-        if status == "infeasible":  # cannot happen for a box model; treat as unknown
-            dual_max = np.inf
-        if np.isfinite(obj):  # the bound is never below the incumbent's own objective
-            dual_max = max(dual_max, obj)
-        tau = max(feas_tol, viol)
-        S = model.sensitivity(f)
-        c_inf = float(np.max(np.abs(f), initial=0.0))
-        s_tol = KAPPA * tau * (float(np.sum((1.0 + bigm) * S)) + (1.0 + c_inf) * float(np.sum(ub - lb)))
-        up = dual_max + s_tol + s_float
-        if np.isnan(up):  # e.g. inf·0 in the slack when HiGHS gave up on huge coefficients: no bound
-            up = np.inf
-        entry.update({
-            "lower": val if x is not None else None,
-            "signed_lower": float(s * diff[j]) if x is not None else None,
-            "objective": obj if np.isfinite(obj) else None,
-            "dual_bound": dual_max if np.isfinite(dual_max) else None,
-            "upper": up if np.isfinite(up) else None,
-            "slack_tol": s_tol,
-            "slack_float": s_float,
-            "violation": viol,
-        })
-        per.append(entry)
-        upper = max(upper, up)
-        if x is not None and val > best_lower:
-            best_lower, best_x = val, x
-    statuses = {p["status"] for p in per}
-    solved = statuses == {"optimal"}
-    overall = "optimal" if solved else ("time_limit" if "time_limit" in statuses else sorted(statuses - {"optimal"})[0])
-    if not np.isfinite(best_lower):
-        best_x = np.zeros(n)
-        if aff is not None:
-            best_x[-1] = 1.0
-        best_lower = float(np.max(np.abs(target(best_x[None, :]) - net(best_x[None, :]))))
+    target, net, links, aff, x_max, time_limit, tiny, outs = _checked_inputs(target, ticket, x_max, time_limit,
+                                                                             outputs)
+    m = _build_milp(target, net, links, aff is not None, x_max, tiny, max_binaries=max_binaries, feas_tol=feas_tol,
+                    use_links=use_links, link_deadline=t_start + LINK_SHARE * time_limit)
+    per, upper, best_lower, best_x = _solve_all(m, outs, t_start + time_limit, mip_rel_gap, mip_abs_gap, feas_tol)
+    overall, solved, best_lower, best_x = _aggregate(m, per, best_lower, best_x)
     return ExactSupError(
         lower=float(best_lower),
         upper=float(upper),
         argmax=best_x,
         status=overall,
         per_output=per,
-        n_binaries=model.n_binaries,
+        n_binaries=m.model.n_binaries,
         time_s=time.perf_counter() - t_start,
         solved=solved,
-        n_variables=nv,
-        n_constraints=int(A.shape[0]),
-        link_bounds=link_bounds,
+        n_variables=m.model.nv,
+        n_constraints=int(m.A.shape[0]),
+        link_bounds=m.link_bounds,
     )
 
 

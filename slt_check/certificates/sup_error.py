@@ -313,6 +313,107 @@ def _gradient_ascent(
     return best_x
 
 
+def _checked_box(target: ReLUNet, ticket: Any, x_max: float | None, method: str, certificate: str
+                 ) -> tuple[ReLUNet, float, float | None]:
+    """The arguments of :func:`sup_error`, checked: ``(target, x_max, x_box)``. For a ticket of a biased
+    target the target becomes its reduction ``F'`` (when the biased one was given), ``x_box`` the box
+    of ``x`` and ``x_max`` the symmetric superset's ``max(x_max, 1)``; else ``x_box`` is ``None``.
+    ``ValueError`` on an unknown method or certificate, a missing or non-positive box, biases outside
+    the reduction, or sizes that differ from the ticket's."""
+    if method not in ("search", "milp"):
+        raise ValueError(f"method: 'search' or 'milp', got {method!r}")
+    if certificate not in CERTIFICATES:
+        raise ValueError(f"certificate: one of {CERTIFICATES}, got {certificate!r}")
+    aff = recorded(ticket, "affine")
+    if x_max is None:
+        x_max = _recorded_x_max(ticket) if aff is None else aff.x_max
+        if x_max is None:
+            raise ValueError("x_max: not given and not recorded in ticket.meta")
+    x_max = check_positive(x_max, "x_max")
+    x_box: float | None = None  # the box of x for a biased target's ticket; x_max becomes the superset's
+    if aff is not None:
+        if target.n_in == aff.n_in:
+            target = augment(target)
+        x_box, x_max = x_max, max(x_max, 1.0)
+    if target.has_biases:
+        raise ValueError(
+            "target: has biases but the ticket was not built through the constant-input reduction; build it with "
+            "slt_check.pipeline.build (docs/biases.md)"
+        )
+    if tuple(target.widths[:1] + target.widths[-1:]) != (ticket.G.n_in, ticket.G.n_out):
+        raise ValueError("target: input/output sizes differ from the ticket's")
+    return target, x_max, x_box
+
+
+def _search_effort(ticket: Any, n_random: int | None, n_starts: int | None, steps: int | None
+                   ) -> tuple[int, int, int]:
+    """``(n_random, n_starts, steps)`` of the search: the given ones, unset ones from the ticket's
+    ``certify_options`` when it has any, else 4096, 16, 100."""
+    effort = {"n_random": 4096, "n_starts": 16, "steps": 100} | getattr(ticket, "certify_options", {})
+    n_random = effort["n_random"] if n_random is None else n_random
+    n_starts = effort["n_starts"] if n_starts is None else n_starts
+    steps = effort["steps"] if steps is None else steps
+    return n_random, n_starts, steps
+
+
+def _search(target: ReLUNet, ticket: Any, red: list[dict[str, Any]], x_max: float, x_box: float | None,
+            gen: np.random.Generator, effort: tuple[int, int, int], extra_points: np.ndarray | None
+            ) -> tuple[np.ndarray, np.ndarray, int]:
+    """The adversarial search (module docstring, "Found lower bound"): ``(X, err, n_points)`` with ``X``
+    the points evaluated on the real ticket ``mask ⊙ G`` and ``err`` their errors ``‖F(x) − Ĝ(x)‖_∞``.
+    ``effort = (n_random, n_starts, steps)``; every draw comes from ``gen``, in a fixed order."""
+    n_random, n_starts, steps = effort
+    n_in = target.n_in
+    pts = [
+        _corner_points(n_in, x_max, gen),
+        gen.uniform(-x_max, x_max, size=(n_random, n_in)),
+        np.zeros((1, n_in)),
+        _ternary_points(target, red, x_max),
+    ]
+    if extra_points is not None:
+        pts.append(np.clip(np.asarray(extra_points, dtype=np.float64), -x_max, x_max))
+    X = np.concatenate(pts, axis=0)
+    if x_box is not None:
+        X = _onto_affine_box(X, x_box, x_max)
+    # rank every point on the reduced stages (the ticket's function, dense and cheap), then
+    # evaluate the best ones — and the ascent's end points — on the real ticket mask ⊙ G
+    rank = np.max(np.abs(target(X) - _stage_forward(red, target.output_relu, X)), axis=1)
+    order = np.argsort(rank)
+    n_points = len(X)
+    X = X[order[-max(N_CONFIRM, n_starts) :]]
+    if steps > 0 and n_starts > 0:
+        top = X[-(n_starts // 2) :] if n_starts // 2 else X[:0]
+        rnd = gen.uniform(-x_max, x_max, size=(n_starts - len(top), n_in))
+        if x_box is not None:
+            rnd = _onto_affine_box(rnd, x_box, x_max)
+        X = np.concatenate([X, _gradient_ascent(target, red, np.concatenate([top, rnd]), x_max, steps, x_box)])
+        n_points += n_starts
+    err = np.max(np.abs(target(X) - ticket.network()(X)), axis=1)
+    return X, err, n_points
+
+
+def _choose_certificate(result: SupError, certificate: str, target: ReLUNet, ticket: Any,
+                        red: list[dict[str, Any]], x_max: float) -> None:
+    """For ``certificate`` ``"crown"`` or ``"best"``: record both bounds and set ``certified`` to the
+    CROWN bound, or to ``min(propagation, crown)``; ``"propagation"`` leaves ``result`` as it is."""
+    if certificate == "propagation":
+        return
+    crown = crown_from_reduced(target, ticket.weights, red, x_max)["bound"]
+    result.certificate = certificate
+    result.certified_propagation, result.certified_crown = result.certified, crown
+    result.certified = crown if certificate == "crown" else min(result.certified, crown)
+
+
+def _add_exact(result: SupError, target: ReLUNet, ticket: Any, x_box: float, time_limit: float) -> None:
+    """``method="milp"``: record the MILP's ``[exact_lower, exact_upper]`` and status on the box of ``x``
+    (``x_box``), and raise ``found`` (and ``argmax``) to ``exact_lower`` when that is larger."""
+    ex = exact_sup_error(target, ticket, x_box, time_limit=time_limit)
+    result.exact_lower, result.exact_upper, result.exact_status = ex.lower, ex.upper, ex.status
+    if ex.lower > result.found:
+        result.found, result.argmax = ex.lower, np.asarray(ex.argmax, dtype=np.float64).copy()
+    result.n_points += 1
+
+
 def sup_error(
     target: ReLUNet,
     ticket: Any,
@@ -347,67 +448,16 @@ def sup_error(
         ``certified_crown`` and ``certificate``; ``per_stage_certified``, ``per_layer_weight_error`` and
         ``float_slack`` stay the propagation certificate's.
     """
-    if method not in ("search", "milp"):
-        raise ValueError(f"method: 'search' or 'milp', got {method!r}")
-    if certificate not in CERTIFICATES:
-        raise ValueError(f"certificate: one of {CERTIFICATES}, got {certificate!r}")
-    aff = recorded(ticket, "affine")
-    if x_max is None:
-        x_max = _recorded_x_max(ticket) if aff is None else aff.x_max
-        if x_max is None:
-            raise ValueError("x_max: not given and not recorded in ticket.meta")
-    x_max = check_positive(x_max, "x_max")
-    x_box: float | None = None  # the box of x for a biased target's ticket; x_max becomes the superset's
-    if aff is not None:
-        if target.n_in == aff.n_in:
-            target = augment(target)
-        x_box, x_max = x_max, max(x_max, 1.0)
-    if target.has_biases:
-        raise ValueError(
-            "target: has biases but the ticket was not built through the constant-input reduction; build it with "
-            "slt_check.pipeline.build (docs/biases.md)"
-        )
-    if tuple(target.widths[:1] + target.widths[-1:]) != (ticket.G.n_in, ticket.G.n_out):
-        raise ValueError("target: input/output sizes differ from the ticket's")
-    effort = {"n_random": 4096, "n_starts": 16, "steps": 100} | getattr(ticket, "certify_options", {})
-    n_random = effort["n_random"] if n_random is None else n_random
-    n_starts = effort["n_starts"] if n_starts is None else n_starts
-    steps = effort["steps"] if steps is None else steps
+    target, x_max, x_box = _checked_box(target, ticket, x_max, method, certificate)
+    effort = _search_effort(ticket, n_random, n_starts, steps)
     gen = as_rng(rng)
-    stages = stages_of(ticket)
-    red = reduce_stages(ticket.weights, stages)
+    red = reduce_stages(ticket.weights, stages_of(ticket))
     cert = Certificate.of(_bound_from_reduced(target, ticket.weights, red, x_max))
-    n_in = target.n_in
-    pts = [
-        _corner_points(n_in, x_max, gen),
-        gen.uniform(-x_max, x_max, size=(n_random, n_in)),
-        np.zeros((1, n_in)),
-        _ternary_points(target, red, x_max),
-    ]
-    if extra_points is not None:
-        pts.append(np.clip(np.asarray(extra_points, dtype=np.float64), -x_max, x_max))
-    X = np.concatenate(pts, axis=0)
-    if x_box is not None:
-        X = _onto_affine_box(X, x_box, x_max)
-    # rank every point on the reduced stages (the ticket's function, dense and cheap), then
-    # evaluate the best ones — and the ascent's end points — on the real ticket mask ⊙ G
-    rank = np.max(np.abs(target(X) - _stage_forward(red, target.output_relu, X)), axis=1)
-    order = np.argsort(rank)
-    n_points = len(X)
-    X = X[order[-max(N_CONFIRM, n_starts) :]]
-    if steps > 0 and n_starts > 0:
-        top = X[-(n_starts // 2) :] if n_starts // 2 else X[:0]
-        rnd = gen.uniform(-x_max, x_max, size=(n_starts - len(top), n_in))
-        if x_box is not None:
-            rnd = _onto_affine_box(rnd, x_box, x_max)
-        X = np.concatenate([X, _gradient_ascent(target, red, np.concatenate([top, rnd]), x_max, steps, x_box)])
-        n_points += n_starts
-    err = np.max(np.abs(target(X) - ticket.network()(X)), axis=1)
+    X, err, n_points = _search(target, ticket, red, x_max, x_box, gen, effort, extra_points)
     k = int(np.argmax(err))
-    found = float(err[k])
     result = SupError(
         certified=cert.bound,
-        found=found,
+        found=float(err[k]),
         argmax=X[k].copy(),
         n_points=n_points,
         per_stage_certified=cert.per_stage,
@@ -415,17 +465,9 @@ def sup_error(
         float_slack=cert.slack,
         certified_box=None if x_box is None else x_max,
     )
-    if certificate != "propagation":
-        crown = crown_from_reduced(target, ticket.weights, red, x_max)["bound"]
-        result.certificate = certificate
-        result.certified_propagation, result.certified_crown = cert.bound, crown
-        result.certified = crown if certificate == "crown" else min(cert.bound, crown)
+    _choose_certificate(result, certificate, target, ticket, red, x_max)
     if method == "milp":
-        ex = exact_sup_error(target, ticket, x_max if x_box is None else x_box, time_limit=time_limit)
-        result.exact_lower, result.exact_upper, result.exact_status = ex.lower, ex.upper, ex.status
-        if ex.lower > result.found:
-            result.found, result.argmax = ex.lower, np.asarray(ex.argmax, dtype=np.float64).copy()
-        result.n_points += 1
+        _add_exact(result, target, ticket, x_max if x_box is None else x_box, time_limit)
     return result
 
 

@@ -547,24 +547,13 @@ def _load_record() -> dict[str, Any] | None:
         return None
 
 
-def run_report(
-    out: str | Path = "results",
-    scale: str = "quick",
-    figures: tuple[str, ...] = FIGURES,
-    update_repo: bool = False,
-    ledger: bool = True,
-    constructions: tuple[str, ...] | None = None,
-) -> Path:
-    """Run the ledger (into ``out/claims.json``), then compute and render every figure — figures that show a
-    ledger quantity read it from that file — and write ``out/report.md``.
-
-    ``constructions``: draw only these constructions in the figures and tables that depend on a construction
-    (:func:`restrict_config`; a figure that draws none of them is left out, and listed as such); the ledger
-    and construction-free figures are unchanged. ``None`` (default): every construction."""
-    if scale not in SCALES:
-        raise ValueError(f"scale: expected one of {SCALES}, got {scale!r}")
+def _restricted_figures(figures: tuple[str, ...], loaded: dict[str, Any], scale: str,
+                        constructions: tuple[str, ...] | None, update_repo: bool
+                        ) -> tuple[tuple[str, ...], dict[str, dict[str, Any]], list[str], tuple[str, ...] | None]:
+    """``(figures, configs, left_out, constructions)``: every figure's config at ``scale``, restricted
+    to ``constructions`` when given (:func:`restrict_config`; a figure that draws none of them is left
+    out). ``ValueError`` on an unknown construction, or ``constructions`` with ``update_repo``."""
     left_out: list[str] = []
-    loaded = {n: load_figure_module(n) for n in figures}
     configs = {n: figure_config(loaded[n], scale) for n in figures}
     if constructions is not None:
         constructions = tuple(constructions)
@@ -576,8 +565,11 @@ def run_report(
         left_out = [n for n in figures if restricted[n] is None]
         figures = tuple(n for n in figures if restricted[n] is not None)
         configs = {n: c for n, c in restricted.items() if c is not None}
-    out = Path(out)
-    (out / "data").mkdir(parents=True, exist_ok=True)
+    return figures, configs, left_out, constructions
+
+
+def _announce(scale: str, figures: tuple[str, ...], ledger: bool) -> None:
+    """One line on stderr: what runs, on which executor, and the estimated CPU and wall minutes."""
     est = ESTIMATE_S[scale] * (len(figures) / len(FIGURES) if not ledger else 1.0)
     ex = describe()
     par = int(ex.rsplit(":", 1)[1]) if ex.startswith(("processes:", "dask-local:")) else 1
@@ -585,9 +577,13 @@ def run_report(
           f"{len(figures)} figures on {ex}; estimated {est / 60:.1f} min of CPU, about "
           f"{est / 60 / (0.8 * par if par > 1 else 1):.1f} "
           "min on an idle machine", file=sys.stderr, flush=True)
-    t_all = time.perf_counter()
+
+
+def _ledger_part(out: Path, scale: str, ledger: bool
+                 ) -> tuple[str, dict[str, Any] | None, Path | None, str, float | None]:
+    """Run the ledger into ``out/claims.json`` (unless ``ledger`` is false): ``(table, results,
+    ledger_path, note, wall seconds)``; without it the figures read the recorded ledger results."""
     ledger_scale = LEDGER_SCALES[scale]
-    record = _load_record()
     t0 = time.perf_counter()
     if ledger:
         table, results = run_ledger(out, scale)
@@ -605,6 +601,14 @@ def run_report(
         note = ("Ledger not run (--no-ledger): figures that show a ledger quantity read the recorded "
                 "properties/ledger_results.json.")
     ledger_wall = time.perf_counter() - t0 if ledger else None
+    return table, results, ledger_path, note, ledger_wall
+
+
+def _figure_loop(figures: tuple[str, ...], loaded: dict[str, Any], configs: dict[str, dict[str, Any]], out: Path,
+                 ledger_path: Path | None, t_all: float
+                 ) -> tuple[dict[str, dict[str, Any]], dict[str, Any], dict[str, float]]:
+    """Compute and render each figure in turn (data into ``out/data``, figures into ``out/figures``):
+    ``(data, modules, seconds)`` per figure; figures that show a ledger quantity read ``ledger_path``."""
     data: dict[str, dict[str, Any]] = {}
     mods: dict[str, Any] = {}
     timing: dict[str, float] = {}
@@ -621,27 +625,32 @@ def run_report(
         mods[name] = mod
         print(f"  {name}: {timing[name]:.0f} s (elapsed {time.perf_counter() - t_all:.0f} s)", file=sys.stderr,
               flush=True)
-    total = time.perf_counter() - t_all
+    return data, mods, timing
+
+
+def _report_head(scale: str, out: Path, constructions: tuple[str, ...] | None, left_out: list[str]) -> list[str]:
+    """The report's title, how to regenerate it and, for ``--constructions``, what it is restricted to."""
+    return [f"# slt_check report ({scale} scale)", "",
+            f"Regenerate: `slt-check report --scale {scale} --out {out}` (one run: ledger, then figures). Data: "
+            "`data/*.json`; figures: `figures/*.pdf|svg|png`; ledger results: `claims.json`.", "",
+            *([f"Restricted to the constructions {', '.join(constructions)} (`--constructions`): the figures "
+               "and tables that depend on a construction show only these; the ledger is the whole suite's."
+               + (f" Left out (none of these constructions): {', '.join(left_out)}." if left_out else ""), ""]
+              if constructions is not None else [])]
+
+
+def _report_tail(ledger_scale: str, table: str, data: dict[str, dict[str, Any]], figures: tuple[str, ...],
+                 mods: dict[str, Any], timing: dict[str, float]) -> list[str]:
+    """The report after its glossary: the ledger table, theory ÷ measured, per construction, the figures."""
     slacks = slack_table(data)
     bounds_only = [r for r in slacks if r["kind"] == "bound"]
     loosest = max(bounds_only, key=lambda r: r["ratio"]) if bounds_only else None
-    lines = [f"# slt_check report ({scale} scale)", "",
-             f"Regenerate: `slt-check report --scale {scale} --out {out}` (one run: ledger, then figures). Data: "
-             "`data/*.json`; figures: `figures/*.pdf|svg|png`; ledger results: `claims.json`.", "",
-             *([f"Restricted to the constructions {', '.join(constructions)} (`--constructions`): the figures "
-                "and tables that depend on a construction show only these; the ledger is the whole suite's."
-                + (f" Left out (none of these constructions): {', '.join(left_out)}." if left_out else ""), ""]
-               if constructions is not None else []),
-             *_claims_first(results, data, record, note), *methods_section(scale, ledger_scale, data),
-             *reproducibility_block(scale, ledger_scale, data, timing, ledger_wall, total),
-             "## Terms", ""]
-    lines += [f"* **{t}** — {d}" for t, d in GLOSSARY]
-    lines += ["", f"## Claims ledger ({ledger_scale} scale, this run)", "", table,
-              "## Theory ÷ measured", "",
-              "`bound` rows: an upper bound over the measured quantity (larger = looser). `over-precision` rows: "
-              "ε over the largest certified error of a successful ticket — how far below ε the tickets land, "
-              "not a looseness.", "",
-              "| claim | tag | kind | ratio | what |", "|---|---|---|---|---|"]
+    lines = ["", f"## Claims ledger ({ledger_scale} scale, this run)", "", table,
+             "## Theory ÷ measured", "",
+             "`bound` rows: an upper bound over the measured quantity (larger = looser). `over-precision` rows: "
+             "ε over the largest certified error of a successful ticket — how far below ε the tickets land, "
+             "not a looseness.", "",
+             "| claim | tag | kind | ratio | what |", "|---|---|---|---|---|"]
     lines += [f"| {r['claim']} | {r['tag']} | {r['kind']} | {_md_number(r['ratio'])} | {r['what']} |" for r in slacks]
     if loosest:
         lines += ["", f"Loosest bound (bound rows only): **{loosest['claim']}** ({loosest['tag']}), "
@@ -654,6 +663,12 @@ def run_report(
         lines += [f"### Figure {i}: {name}", "", f"![{name}](figures/fig_{name}.png)", "",
                   f"**Figure {i}.** " + mods[name].caption(data[name]), "", f"_(computed in {timing[name]:.1f} s)_",
                   ""]
+    return lines
+
+
+def _write_report(out: Path, lines: list[str], update_repo: bool, data: dict[str, Any], mods: dict[str, Any]) -> Path:
+    """Write ``out/report.md``; with ``update_repo`` also copy the figure data into the repository and
+    refresh the README's figure block."""
     report = out / "report.md"
     atomic_write_text(report, "\n".join(lines) + "\n")
     if update_repo:
@@ -662,6 +677,43 @@ def run_report(
             shutil.copyfile(p, DATA_DIR / p.name)
         update_readme(_readme_captions(data, mods, out), out)
     return report
+
+
+def run_report(
+    out: str | Path = "results",
+    scale: str = "quick",
+    figures: tuple[str, ...] = FIGURES,
+    update_repo: bool = False,
+    ledger: bool = True,
+    constructions: tuple[str, ...] | None = None,
+) -> Path:
+    """Run the ledger (into ``out/claims.json``), then compute and render every figure — figures that show a
+    ledger quantity read it from that file — and write ``out/report.md``.
+
+    ``constructions``: draw only these constructions in the figures and tables that depend on a construction
+    (:func:`restrict_config`; a figure that draws none of them is left out, and listed as such); the ledger
+    and construction-free figures are unchanged. ``None`` (default): every construction."""
+    if scale not in SCALES:
+        raise ValueError(f"scale: expected one of {SCALES}, got {scale!r}")
+    loaded = {n: load_figure_module(n) for n in figures}
+    figures, configs, left_out, constructions = _restricted_figures(figures, loaded, scale, constructions,
+                                                                    update_repo)
+    out = Path(out)
+    (out / "data").mkdir(parents=True, exist_ok=True)
+    _announce(scale, figures, ledger)
+    t_all = time.perf_counter()
+    ledger_scale = LEDGER_SCALES[scale]
+    record = _load_record()
+    table, results, ledger_path, note, ledger_wall = _ledger_part(out, scale, ledger)
+    data, mods, timing = _figure_loop(figures, loaded, configs, out, ledger_path, t_all)
+    total = time.perf_counter() - t_all
+    lines = [*_report_head(scale, out, constructions, left_out),
+             *_claims_first(results, data, record, note), *methods_section(scale, ledger_scale, data),
+             *reproducibility_block(scale, ledger_scale, data, timing, ledger_wall, total),
+             "## Terms", ""]
+    lines += [f"* **{t}** — {d}" for t, d in GLOSSARY]
+    lines += _report_tail(ledger_scale, table, data, figures, mods, timing)
+    return _write_report(out, lines, update_repo, data, mods)
 
 
 README_FIGURES = ("width_vs_eps", "failure", "error", "coverage")
