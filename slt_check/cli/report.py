@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -12,12 +11,6 @@ from slt_check.core.conv import torch_threads
 from slt_check.experiments.plotting import FIGURES
 from slt_check.experiments.report import run_report
 from slt_check.io.safe_io import check_output_path
-from slt_check.runtime import trials
-
-QUICK_WORKERS = 2
-"""Local worker processes ``--scale quick`` runs its trials on when neither ``--scheduler`` nor ``--workers`` is
-given (and the machine has that many cores): the results are those of a serial run (every trial is seeded from
-its case; ``--scheduler serial`` runs it serially)."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,9 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "<out>/report.md: the claims that do not hold and the numbers that differ from paper_claims.md first, "
         "the failures of every figure (each ticket once), a methods section, a reproducibility block (commit, "
         "versions, seeds, n per figure, executor), the ledger table and the figures with captions. Prints an "
-        "estimate of the run time up front and the progress of every figure. --scale quick runs its trials on "
-        f"{QUICK_WORKERS} local processes unless --scheduler or --workers says otherwise, and torch on one thread "
-        "per process (its tensors are small); the results are a serial run's.",
+        "estimate of the run time up front and the progress of every figure. --scale quick runs torch on one thread "
+        "per process (its tensors are small; torch's thread pool cost more than it gained); the numbers are the same.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("--scale", default="quick", choices=["small", "quick", "full", "paper"],
@@ -64,12 +56,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise ValueError(f"--out: {args.out!r} is a file; give a folder")
     check_output_path((out if out.is_dir() else out.parent) / "report.md", ".md", "--out")  # before creating it
     cons = None if args.constructions is None else tuple(c.strip() for c in args.constructions.split(","))
-    quick = args.scale == "quick"
-    if quick and args.scheduler is None and args.workers is None and (os.cpu_count() or 1) >= QUICK_WORKERS:
-        trials.set_default(f"processes:{QUICK_WORKERS}")
-    # quick: torch's thread pool costs more than it gains on these small tensors (on a busy 2-core machine the
-    # serial report spent over half its CPU time in it); the results are the same bits
-    with torch_threads(1) if quick else nullcontext():
+    # quick: torch's thread pool costs more than it gains on these small tensors (on the busy 2-core machine the
+    # report spent two thirds of its CPU time in it: 196 s of CPU, 64 s on one thread); the numbers are the same
+    with torch_threads(1) if args.scale == "quick" else nullcontext():
         path = run_report(args.out, args.scale, figs, update_repo=args.update_repo, ledger=not args.no_ledger,
                           constructions=cons)
     print(f"wrote {path}")
