@@ -19,7 +19,6 @@ from slt_check.experiments.plotting import FIGURES, load_figure_module
 from slt_check.experiments.report import figure_config
 from slt_check.experiments.sweep import axis_points, point_key, variants
 
-
 UNIT_CPU_S: dict[str, float] = {
     "width_vs_eps": 0.02, "failure": 0.004, "pensia_delta": 0.003, "samples": 0.05, "depth": 0.03,
     "axes": 0.02, "biases": 0.11, "coverage": 0.0004, "certificate_gap": 0.0, "error": 0.0, "propagation": 0.0,
