@@ -92,3 +92,45 @@ def test_converted_loops_give_the_serial_result_on_two_processes(monkeypatch) ->
     assert not serial[0].complete and serial[1].complete and serial[0].k < serial[1].k  # the stop was taken
     monkeypatch.setattr(trials, "_DEFAULT", "processes:2")
     assert run() == serial
+
+
+FORKED_TORCH = """
+import torch
+from slt_check.runtime.trials import run_trials
+
+def trial(seed):
+    x = torch.rand(2000, 2000, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    return float(x.max(dim=1).values.sum())
+
+torch.set_num_threads(2)
+torch.rand(2000, 2000, dtype=torch.float64).max(dim=1)  # the parent starts its OpenMP thread team
+assert run_trials(trial, [0, 1, 2], executor="processes:2") == [trial(s) for s in (0, 1, 2)]
+"""
+
+
+def test_forked_workers_run_torch_after_the_parent_did() -> None:
+    """A worker forked from a parent that had run a multi-threaded torch op finishes its torch trials (a forked
+    worker waiting on the parent's OpenMP thread team hung ``--scheduler processes:N`` sweeps forever)."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("torch")
+    try:
+        subprocess.run([sys.executable, "-c", FORKED_TORCH], check=True, timeout=90, capture_output=True)
+    except subprocess.TimeoutExpired:
+        pytest.fail("processes:2 hung in a torch op after the parent had used torch")
+
+
+def _default_in_worker(case: int) -> str:
+    from slt_check.runtime import trials
+
+    return trials.describe()
+
+
+def test_trials_nested_in_a_worker_run_serially(monkeypatch) -> None:
+    """A trial that runs trials of its own (a sweep point's seed loop) runs them serially in its worker: a forked
+    worker inherits the parent's default executor and would otherwise start a pool of its own per trial."""
+    from slt_check.runtime import trials
+
+    monkeypatch.setattr(trials, "_DEFAULT", "processes:2")
+    assert run_trials(_default_in_worker, [0, 1, 2]) == ["serial"] * 3

@@ -78,8 +78,12 @@ def describe(spec: str | None = None) -> str:
 
 
 def _call(payload: bytes, case: Any) -> Any:
+    """Run one shipped trial in a worker. Trials nested in it run serially in that worker (a forked worker
+    inherits the parent's default executor; without this reset it would start a pool of its own)."""
     import cloudpickle
 
+    global _DEFAULT
+    _DEFAULT = None
     return cloudpickle.loads(payload)(case)
 
 

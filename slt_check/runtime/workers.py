@@ -4,7 +4,8 @@
 
 * asks the kernel (Linux ``PR_SET_PDEATHSIG``) to be sent SIGTERM when its parent dies, so that even
   a ``kill -9`` of the parent leaves no orphan computing on;
-* ignores SIGINT: Ctrl-C reaches the whole process group, and the parent alone decides to stop.
+* ignores SIGINT: Ctrl-C reaches the whole process group, and the parent alone decides to stop;
+* runs torch on one thread (a forked worker cannot use the OpenMP thread team of its parent).
 
 When the ``with`` block ends by an exception — ``KeyboardInterrupt``, the
 :class:`~slt_check.io.safe_io.Terminated` of SIGTERM, or an error — pending tasks are cancelled and the
@@ -14,7 +15,9 @@ workers are terminated at once instead of being waited for.
 from __future__ import annotations
 
 import ctypes
+import os
 import signal
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -31,7 +34,19 @@ def check_jobs(jobs: object, name: str = "jobs") -> int:
     return jobs
 
 
+def _one_torch_thread() -> None:
+    """Run torch on one thread in a worker. A forked worker inherits the parent's OpenMP thread team but not
+    its threads: its first multi-threaded torch op waits forever on that team's barrier (seen as a hung
+    ``processes:N`` sweep once the parent had used torch). One thread per worker also keeps ``N`` workers on
+    ``N`` cores, as dask's workers run (``OMP_NUM_THREADS=1``)."""
+    os.environ["OMP_NUM_THREADS"] = "1"  # a worker that imports torch itself starts with one thread
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
+
+
 def _init_worker() -> None:
+    _one_torch_thread()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker inherits the parent's handler
     if hasattr(signal, "SIGHUP"):
