@@ -53,3 +53,16 @@ def test_layer_errors() -> None:
     prop()
     v = tally.verdict()
     assert v.holds, v.message()
+
+
+@pytest.mark.claim("X-layer")
+def test_layer_errors_with_a_zero_layer() -> None:
+    """A target whose first layer is zero: R8's recursion is 0 in every stage and the certificate's stages
+    hold only the underflow it allows for (1e-300 per stage, amplified by the later weight: 1.19e-300);
+    found by a random Hypothesis run, where the check's former fixed floor 1e-300 refused it."""
+    F = ReLUNet([np.array([[0.0]]), np.array([[0.1872567]])])
+    for sharing in ("per_weight", "per_input"):
+        t = build_ticket(F, 0.1, 0.1, 0, construction="orseau", sharing=sharing, w_max=0.3, x_max=0.5)
+        s = sup_error(F, t, 0.5, n_random=128, steps=0, rng=0)
+        c = C.check_layer_errors(t, s)
+        assert c.holds and max(s.per_stage_certified) > 1e-300, c.message()

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from scipy import stats as sps
 
+from slt_check.certificates.float_safety import underflow_allowance
 from slt_check.certificates.sup_error import certified_bound, stages_of, sup_error
 from slt_check.constructions.base import Problem
 from slt_check.constructions.registry import get_construction
@@ -529,7 +530,9 @@ def check_sign(ticket: Any) -> Check:
 def check_layer_errors(ticket: Any, sup: Any) -> Check:
     """[X-layer] per layer, ``max |ŵ^± − w| ≤ w_max γ^{-M}/(γ−1) ≤ η`` (recomputed from kept
     weights by the certificate), and the certificate's per-stage errors never exceed R8's
-    recursion with those per-layer deviations: ``E_i ≤ e_i`` (float slack 1e-9 relative)."""
+    recursion with those per-layer deviations: ``E_i ≤ e_i`` (float slack 1e-9 relative, plus the
+    underflow the certificate adds, ``TINY`` per stage amplified by later layers: at most
+    ``i · TINY · max(1, M)``, :func:`slt_check.certificates.float_safety.underflow_allowance`)."""
     plan = ticket.meta.plan
     res, eta = plan.residual_bound, plan.eta
     dev = list(sup.per_layer_weight_error)
@@ -537,7 +540,9 @@ def check_layer_errors(ticket: Any, sup: Any) -> Check:
     x_max = ticket.meta.problem.x_max
     e = [bounds.propagation_bound(Ws[: i + 1], dev[: i + 1], x_max) for i in range(len(Ws))]
     ok_dev = all(d <= res * (1 + 1e-9) for d in dev) and res <= eta * (1 + 1e-12)
-    ok_prop = all(E <= ei * (1 + 1e-9) + 1e-300 for E, ei in zip(sup.per_stage_certified, e, strict=True))
+    tiny = underflow_allowance([Ws, list(ticket.weights)], x_max)
+    ok_prop = all(E <= ei * (1 + 1e-9) + (i + 1) * tiny
+                  for i, (E, ei) in enumerate(zip(sup.per_stage_certified, e, strict=True)))
     return Check("X-layer", bool(ok_dev and ok_prop), _ratio(eta, max(dev) if dev else 0.0),
                  {"per_layer_dev": dev, "residual_bound": res, "eta": eta,
                   "per_stage_certified": list(sup.per_stage_certified), "r8_recursion": e})
