@@ -298,3 +298,31 @@ def test_every_claim_links_what_exists() -> None:
         for f in c.code:
             assert (ROOT / "slt_check" / f).is_file(), f"claim {c.id}: code file slt_check/{f} does not exist"
         assert c.figure is None or (ROOT / "plots" / f"fig_{c.figure}.py").is_file(), (c.id, c.figure)
+
+
+def test_a_changed_case_table_is_stale() -> None:
+    """A claim's pre-registered ``cases`` are recorded with its result; a table changed in the code since
+    (here R7 with one case dropped) makes ``slt-check ledger --check`` fail, naming the claim."""
+    import dataclasses
+
+    from slt_check.claims import registry
+
+    claims = list(registry.builtin_group().claims)
+    record = ledger.load_results(ledger.RECORD_PATH)
+    assert not [p for p in ledger.stale_case_tables(record, claims) if p.startswith("R7:")]
+    i = next(i for i, c in enumerate(claims) if c.id == "R7")
+    claims[i] = dataclasses.replace(claims[i], cases=claims[i].cases[:-1])
+    assert any(p.startswith("R7: its case table") for p in ledger.stale_case_tables(record, claims))
+
+
+def test_a_smoke_run_is_neither_recorded_nor_rendered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from slt_check.cli.main import main
+
+    record = tmp_path / "record.json"
+    record.write_text(ledger.RECORD_PATH.read_text())
+    monkeypatch.setattr(ledger, "RECORD_PATH", record)
+    monkeypatch.setattr(ledger, "RESULTS_PATH", tmp_path / "claims.json")
+    before = ledger.LEDGER_FILE.read_text(), record.read_text()
+    assert main(["ledger", "--run", "--scale", "smoke", "--claims", "R3"]) == 0
+    assert (ledger.LEDGER_FILE.read_text(), record.read_text()) == before
+    assert set(json.loads((tmp_path / "claims.json").read_text())["claims"]) == {"R3"}

@@ -364,7 +364,8 @@ CLAIMS: list[Claim] = [
           "frequency", [_D], _m_r7, breaks=("checker: uniform law",),
           slack_definition="the smallest tile or category frequency seen ÷ its bound 1/(2M) or 1/(8M)",
           title="product tile probabilities", figure="coverage",
-          doc="docs/reconstruction.md#r7", code=("core/laws.py", "core/bounds.py")),
+          doc="docs/reconstruction.md#r7", code=("core/laws.py", "core/bounds.py"),
+          cases=[{"M": M, "w_max": w, "pairs": 4 * 10**6} for M, w in R7_CASES]),
     _SAMPLING["R5"],
     _SAMPLING["R6"],
     _SAMPLING["R12"],
@@ -403,7 +404,8 @@ CLAIMS: list[Claim] = [
           "C: abstract ('logarithmic factor'); 8M ln(2MW/δ) ours", "growth", [_Z], _m_psize,
           breaks=("checker: wider than the formula",),
           title="sizes", figure="width_vs_eps",
-          doc="docs/reconstruction.md#sizes", code=("core/bounds.py", "experiments/minwidth.py")),
+          doc="docs/reconstruction.md#sizes", code=("core/bounds.py", "experiments/minwidth.py"),
+          cases=claims_success.SIZE_CASE),
     Claim("P-depth", "Depth: the digits needed, measured on built tickets of depth l = 1–4, grow at most "
           "linearly: M_min(l) ≤ M_min(1) + (l−1)⌈log_γ(n(w_max+1))⌉ + log_γ l + 1",
           "confirmed (qualitative); constants ours", "C: abstract, Review 1 ('except depth'); bound ours",
@@ -416,7 +418,8 @@ CLAIMS: list[Claim] = [
           breaks=("checker: uniform law in the cost check",),
           slack_definition="the bound 8M(ln 2M + 1) ÷ the mean pairs to cover, or the uniform growth ÷ γ^5/2, smallest",
           title="hyperbolic vs uniform",
-          figure="coverage", doc="docs/reconstruction.md#r11", code=("core/laws.py", "constructions/malach.py")),
+          figure="coverage", doc="docs/reconstruction.md#r11", code=("core/laws.py", "constructions/malach.py"),
+          cases={"hyperbolic_M": list(R11_HYPERBOLIC_M), "runs": 200, "uniform": {"M": [15, 20], "runs": 100}}),
     Claim("P-fig1", "Fig. 1 caption: previous work needs about 1/ε² sampled neurons per weight. Measured: "
           "the U[−1,1] pair search costs the exact 1/P(η) ∝ η^-κ, κ≈1 for interior weights (w = 0.05, 0.37, "
           "0.9) and κ≈2 at the edge |w| = 1 (the caption's 1/ε²); the digit construction O(log 1/η)",
@@ -426,7 +429,8 @@ CLAIMS: list[Claim] = [
           slack_definition="the pair-search cost's band ÷ its spread (sanity row)",
           title="Figure 1",
           figure="width_vs_eps",
-          doc="docs/reconstruction.md#r11", code=("constructions/malach.py", "constructions/sample_counts.py")),
+          doc="docs/reconstruction.md#r11", code=("constructions/malach.py", "constructions/sample_counts.py"),
+          cases=[{"w": w, "etas": list(etas), "master": m, "runs": 100} for w, etas, m in FIG1_CASES]),
     Claim("R-scale", "Scaling covariance: (w, w_max, α, β) → (cw, c·w_max, √c α, √c β), c=4^k, fixed U's: "
           "same neurons, ŵ^± × c exactly", "reconstructed", "R-scale", "forall", [_I], _m_scale,
           breaks=("tile-index-unscaled",),
