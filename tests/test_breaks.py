@@ -34,6 +34,17 @@ def test_every_mutation_is_named_by_its_claims() -> None:
             assert m.name in by_id[cid].breaks, f"{cid} does not list {m.name}"
 
 
+def test_every_mutation_runs_tests_that_exist() -> None:
+    """A mutation's property files exist and its rate claims are parameters of the rate test (a run that
+    cannot start would exit non-zero without having caught anything)."""
+    from slt_check.claims.registry import rate_claims
+
+    for m in MUTATIONS.values():
+        assert m.targets(), m.name
+        assert set(m.rates) <= set(rate_claims()), (m.name, m.rates)
+        assert set(m.rates) <= set(m.claims) | {"P-main"}, (m.name, m.rates, m.claims)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(MUTATIONS))
 def test_property_suite_fails_under_mutation(name: str) -> None:

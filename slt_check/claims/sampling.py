@@ -1,8 +1,8 @@
 """Claim group "sampling and covering" (R5, R6, R12): registry rows and ONE rate claim each
 (:data:`RATE_CLAIMS`, measured in two stages by :mod:`slt_check.claims.rates`: a screen over the
-claim's domain, then a powered confirmation of the worst cells on fresh seeds). The property tests
-(``properties/test_R5.py``, ``test_R6.py``, ``test_R12.py``) and ``slt-check ledger`` run the same
-:meth:`~slt_check.claims.rates.RateClaim.result`.
+claim's domain, then a powered confirmation of the worst cells on fresh seeds). The property test
+(``properties/test_rate_claims.py``, parametrised over the registry) and ``slt-check ledger`` run the
+same :meth:`~slt_check.claims.rates.RateClaim.result`.
 
 * **R5** (group coverage): ``N_w = ⌈8M ln(2M·W/δ)⌉`` pairs per group ⇒ ``P(some of the W groups
   misses one of its 2M categories (sign a, k), sign(ab) = sign w) ≤ δ``, for every ``M``, ``W``, ``δ``

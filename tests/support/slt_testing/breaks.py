@@ -57,15 +57,41 @@ SUPPORT = Path(__file__).resolve().parent.parent
 """The folder that holds this package (``tests/support``): on the child interpreter's path."""
 
 
+RATE_TEST = "properties/test_rate_claims.py"
+"""The registry-parametrised test of every rate claim's two stages."""
+
+
 @dataclass(frozen=True)
 class Mutation:
-    """A broken variant: its patch, the property modules to run, the claims that must fail."""
+    """A broken variant: its patch, the property modules to run, the claims that must fail, and the rate
+    claims whose two stages run under it (their parameters of :data:`RATE_TEST` at the profile's scale,
+    and at the fallback scale where that one is slow)."""
 
     name: str
     what: str
     patch: Callable[[], None]
     modules: tuple[str, ...]
     claims: tuple[str, ...]
+    rates: tuple[str, ...] = ()
+
+    def targets(self) -> list[str]:
+        """The pytest node ids and files to run; ``ValueError`` for a file that does not exist (a run
+        that cannot start must not count as a caught mutation)."""
+        # imported here, in the parent process only: the child applies the patch before importing the claims
+        from slt_check.claims.rates import profile_scale
+        from slt_check.claims.registry import rate_claims
+
+        root = SUPPORT.parent.parent
+        missing = [m for m in self.modules if not (root / m).is_file()]
+        if missing:
+            raise ValueError(f"mutation {self.name}: property modules {missing} do not exist")
+        by_id = rate_claims()
+        out = list(self.modules)
+        for rid in self.rates:
+            rate, scale = by_id[rid][0], profile_scale()
+            scales = [scale] + ([rate.fallback] if scale in rate.slow_at and rate.fallback else [])
+            out += [f"{RATE_TEST}::test_rate_claim_over_its_domain[{rid}@{sc}]" for sc in scales]
+        return out
 
 
 def _orseau_width_half() -> None:
@@ -181,17 +207,17 @@ def _burkholz_union_rho_quarter() -> None:  # a quarter of the copies planned
 _P = "properties/"
 MUTATIONS: dict[str, Mutation] = {m.name: m for m in [
     Mutation("orseau-width-half", "N_w = ⌈4M ln(2MW/δ)⌉ (the 8 halved)", _orseau_width_half,
-             (_P + "test_R5.py", _P + "test_P_main.py"), ("R5", "R10", "P-main")),
+             (_P + "test_P_main.py",), ("R5", "R10", "P-main"), rates=("R5", "P-main")),
     Mutation("certificate-0.9", "certified bound × 0.9", _certificate_09,
              (_P + "test_P_main.py", _P + "test_r06_end_to_end.py"), ("X-cert", "R-outrelu")),
     Mutation("tile-index-floor", "tile index ⌊log_γ(w_max/|p|)⌋ + 1", _tile_index_floor,
              (_P + "test_r03_one_weight.py",), ("R4", "X-tile-edge")),
     Mutation("malach-N-quarter", "pair-search samples N ÷ 4", _malach_quarter,
-             (_P + "test_peers_malach.py",), ("P-malach-poly",)),
+             (_P + "test_peers_malach.py",), ("P-malach-poly",), rates=("P-malach-poly",)),
     Mutation("precision-bound-half", "the precision bound B(η) of precision.py × 0.5", _precision_bound_half,
-             (_P + "test_peers_pensia.py",), ("X-prec",)),
+             (_P + "test_peers_pensia.py",), ("X-prec",), rates=("X-prec",)),
     Mutation("category-prob-double", "R7's category bound 1/(8M) → 1/(4M) (union bound too optimistic)",
-             _category_prob_double, (_P + "test_R12.py",), ("R12",)),
+             _category_prob_double, (), ("R12",), rates=("R12",)),
     Mutation("tile-index-unscaled", "digit tiles at [γ^-k, γ^(1-k)) whatever w_max (not scaled by it)",
              _tile_index_unscaled, (_P + "test_r09_invariances.py",), ("R-scale",)),
     Mutation("relu6", "the activation clipped at 6 (ReLU6), which breaks the pair identity", _relu6,
@@ -201,9 +227,9 @@ MUTATIONS: dict[str, Mutation] = {m.name: m for m in [
     Mutation("coverage-no-union", "subset-sum coverage step U + x instead of U ∪ (U + x)", _coverage_no_union,
              (_P + "test_peers_pensia.py",), ("P-pensia-log",)),
     Mutation("bias-column-dropped", "the build's constant-input reduction drops the bias column",
-             _bias_column_dropped, (_P + "test_biases.py",), ("B-bias",)),
+             _bias_column_dropped, (_P + "test_biases.py",), ("B-bias",), rates=("B-bias",)),
     Mutation("burkholz-union-rho-quarter", "the union plan's ρ divided by 4", _burkholz_union_rho_quarter,
-             (_P + "test_peers_burkholz.py",), ("P-burkholz-depth",)),
+             (_P + "test_peers_burkholz.py",), ("P-burkholz-depth",), rates=("P-burkholz-depth",)),
 ]}
 """The mutations, by name."""
 
@@ -221,7 +247,7 @@ def run(name: str, extra: tuple[str, ...] = (), timeout: float = 1800) -> subpro
             "sys.exit(pytest.main(['-q', '-rf', '-p', 'no:cacheprovider', '-p', 'no:xdist', "
             "'-W', 'ignore::DeprecationWarning', *sys.argv[2:]]))")
     path = os.pathsep.join(filter(None, [str(SUPPORT), os.environ.get("PYTHONPATH")]))
-    return subprocess.run([sys.executable, "-c", code, name, *m.modules, *extra], capture_output=True,
+    return subprocess.run([sys.executable, "-c", code, name, *m.targets(), *extra], capture_output=True,
                           text=True, timeout=timeout, check=False, env={**os.environ, "PYTHONPATH": path})
 
 
