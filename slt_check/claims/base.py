@@ -30,6 +30,7 @@ import numpy as np
 from slt_check.certificates.exact import exact_sup_error
 from slt_check.claims.rates import RateClaim
 from slt_check.core.stats import ALPHA_CLAIM, RateVerdict, combine_verdicts, rate_power, rate_verdict, seed_grid
+from slt_check.tickets.ticket import AnyTicket
 
 __all__ = ["Claim", "RateCase", "SOURCES", "KINDS", "VERDICTS", "SCALES", "pick", "forall_result",
            "rate_result", "merge_results", "pytest_params", "RECHECK_TIME_LIMIT", "exact_recheck",
@@ -231,7 +232,7 @@ def _corners(n_in: int, x_max: float, cap: int = 10) -> np.ndarray:
     return np.hstack([pts, np.full((len(pts), n_in - k), x_max)])
 
 
-def exact_recheck(target: Any, ticket: Any, x_max: float, eps: float, certified: float | None, *,
+def exact_recheck(target: Any, ticket: AnyTicket, x_max: float, eps: float, certified: float | None, *,
                   time_limit: float = RECHECK_TIME_LIMIT) -> dict[str, Any]:
     """One trial of a rate claim on the tightest sound bound it can afford.
 

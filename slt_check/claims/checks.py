@@ -35,6 +35,7 @@ from slt_check.core.validation import as_rng, check_delta
 from slt_check.pipeline.build import build_ticket
 from slt_check.runtime.trials import run_trials
 from slt_check.sources.selection import simulated_weights
+from slt_check.tickets.ticket import AnyTicket
 
 __all__ = [
     "Check",
@@ -411,7 +412,7 @@ def check_propagation(target: ReLUNet, eta: float, x_max: float, rng: Any, n_poi
 
 
 # ------------------------------------------------------------------------------- end to end
-def check_end_to_end(target: ReLUNet, ticket: Any, eps: float, x_max: float, rng: Any = 0,
+def check_end_to_end(target: ReLUNet, ticket: AnyTicket, eps: float, x_max: float, rng: Any = 0,
                      n_random: int = 512, steps: int = 30, claim: str = "R9") -> Check:
     """[RECON R9 / P-main] a built ticket satisfies ``sup_x ‖F(x) − Ĝ(x)‖_∞ ≤ ε``: certified
     bound (:func:`certify.sup_error`) ``≤ ε``; a failed success event (``ticket.ok`` False) is a
@@ -454,7 +455,7 @@ def _orseau_certified(arg: tuple[ReLUNet, float, float, int, float, float, dict[
 
 
 # ------------------------------------------------------------------------------- ticket structure
-def check_mask_structure(ticket: Any) -> Check:
+def check_mask_structure(ticket: AnyTicket) -> Check:
     """[RECON R-mask] ``Ĝ = G ⊙ mask`` bit for bit with bool masks; each surviving intermediate
     neuron has exactly one incoming and (per_weight) exactly one / (per_input) at least one outgoing
     kept weight; at most ``2M`` kept neurons per target weight; kept weights ``≤ 4MW``."""
@@ -493,7 +494,7 @@ def check_mask_structure(ticket: Any) -> Check:
                   "max_neurons_per_weight": max_per_weight, "bound_2M": 2 * M})
 
 
-def check_pruning_only(ticket: Any, construction: Any = "orseau", **options: Any) -> Check:
+def check_pruning_only(ticket: AnyTicket, construction: Any = "orseau", **options: Any) -> Check:
     """[RECON R-mask] pruning only, and ``G`` drawn independently of the target: ``G`` re-sampled
     from its seed and problem (never from the target) is bit-identical to the ticket's ``G``, and
     the ticket is ``G ⊙ mask``. Catches weights planted in ``G`` after sampling."""
@@ -511,7 +512,7 @@ def check_pruning_only(ticket: Any, construction: Any = "orseau", **options: Any
                  {"G_entries_differing_from_seed": diff, "problems": structure.details["problems"]})
 
 
-def check_sign(ticket: Any) -> Check:
+def check_sign(ticket: AnyTicket) -> Check:
     """[RECON R-sign] each simulated ``ŵ^±_{ij}`` (read off the kept weights, R3) has the sign of
     ``w_{ij}`` or is 0, and ``|ŵ^±_{ij}| ≤ |w_{ij}|`` (float slack: 4u·(number of kept terms))."""
     worst_over, n_bad = 0.0, 0
@@ -527,7 +528,7 @@ def check_sign(ticket: Any) -> Check:
     return Check("R-sign", n_bad == 0, None, {"n_bad": n_bad, "worst_overshoot": worst_over})
 
 
-def check_layer_errors(ticket: Any, sup: Any) -> Check:
+def check_layer_errors(ticket: AnyTicket, sup: Any) -> Check:
     """[X-layer] per layer, ``max |ŵ^± − w| ≤ w_max γ^{-M}/(γ−1) ≤ η`` (recomputed from kept
     weights by the certificate), and the certificate's per-stage errors never exceed R8's
     recursion with those per-layer deviations: ``E_i ≤ e_i`` (float slack 1e-9 relative, plus the
@@ -549,7 +550,7 @@ def check_layer_errors(ticket: Any, sup: Any) -> Check:
 
 
 # ------------------------------------------------------------------------------- sizes
-def check_size_formula(ticket: Any) -> Check:
+def check_size_formula(ticket: AnyTicket) -> Check:
     """[P-size] ``#neurons(G) = Σ n_i + W·N_w`` (per_weight; ``Σ n_i + N_w Σ n_{i−1}`` per_input),
     equal to the plan, and ``N_w ≤ 8M ln(2MW/δ) + 1``."""
     plan = ticket.meta.plan

@@ -219,7 +219,7 @@ def resolve_request(
     return BuildRequest(seen, target, affine, problem, con, seed, x_max, plan, path, reason, estimate, flags)
 
 
-def raise_if_failed(ticket: Any, con: Any, seed: int, problem: Problem, allow_failure: bool) -> None:
+def raise_if_failed(ticket: AnyTicket, con: Any, seed: int, problem: Problem, allow_failure: bool) -> None:
     """:class:`ConstructionFailed` (carrying the ticket) when the success event failed, unless
     ``allow_failure``; the message names the missed weights and, when the success event is the
     certificate, the certified sup error with its two parts (stage bound + float-evaluation slack):
@@ -441,7 +441,7 @@ class BuildResult:
     ``ok`` is True only when the construction's success event was checked and held; ``certified``
     and ``found`` are ``None`` when the build was not certified."""
 
-    ticket: Any
+    ticket: AnyTicket
     ok: bool
     certified: float | None
     found: float | None
