@@ -34,11 +34,8 @@ def _params() -> list[object]:
         missing = [m for m in rate.requires if importlib.util.find_spec(m) is None]
         if missing:
             marks.append(pytest.mark.skip(reason=f"{rid} needs {', '.join(missing)} (not installed)"))
-        slow = scale in rate.slow_at
-        out.append(pytest.param(rate, scale, id=f"{rid}@{scale}",
-                                marks=[*marks, *([pytest.mark.slow] if slow else [])]))
-        if slow and rate.fallback is not None:
-            out.append(pytest.param(rate, rate.fallback, id=f"{rid}@{rate.fallback}", marks=marks))
+        for sc, slow in rate.test_scales(scale):
+            out.append(pytest.param(rate, sc, id=f"{rid}@{sc}", marks=[*marks, *([pytest.mark.slow] if slow else [])]))
     return out
 
 

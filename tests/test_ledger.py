@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from slt_check.claims import ledger
-from slt_check.claims.catalog import KINDS, SOURCES, Claim, all_claims, get_claim
+from slt_check.claims.catalog import KINDS, SOURCES, Claim, all_claims
+from slt_check.claims.registry import get_claim
 
 ROOT = ledger.ROOT
 MARK = re.compile(r"""pytest\.mark\.claim\(\s*["']([A-Za-z0-9_.-]+)["']\s*\)""")
@@ -77,8 +78,10 @@ def test_every_marker_has_registry_and_ledger_row() -> None:
     from slt_check.claims import registry
 
     rows = _ledger_rows()
+    ids = {c.id for c in registry.all_claims()}
     for cid, files in _markers().items():
-        group = registry.group_of(cid)  # ValueError for a marker without a registry row
+        assert cid in ids, f"claim marker {cid!r} (in {sorted(files)}) has no registry row"
+        group = registry.group_of(cid)
         if group.name == registry.SUITE:
             assert cid in rows, f"claim marker {cid!r} has no row in paper_claims.md; run `slt-check ledger`"
         else:

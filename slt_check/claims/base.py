@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,11 +115,6 @@ class Claim:
         object.__setattr__(self, "sanity", bool(self.sanity))
         if self.measure is None and self.rate is not None:
             object.__setattr__(self, "measure", self.rate.result)
-
-    @property
-    def expected(self) -> str | Mapping[str, str]:
-        """The verdict the claim is expected to have (a rate claim's pre-registered ``expect``)."""
-        return self.rate.expect if self.rate is not None else "holds"
 
 
 def pick(scale: str, smoke: Any, ci: Any, full: Any) -> Any:

@@ -44,7 +44,7 @@ from slt_check.pipeline.build import build_ticket
 from slt_check.tickets.targets import random_target
 
 __all__ = ["Claim", "SOURCES", "KINDS", "VERDICTS", "SCALES", "CLAIMS", "RATE_CLAIMS",
-           "all_claims", "rate_claims", "get_claim",
+           "all_claims", "rate_claims",
            "e2e_cases", "e2e_runs"]
 
 
@@ -459,11 +459,3 @@ def rate_claims(claims: list[Claim]) -> dict[str, RateClaim]:
 RATE_CLAIMS: dict[str, RateClaim] = rate_claims(all_claims())
 """Every two-stage rate claim of the suite, read from the claims' ``rate`` (R10 is measured by
 P-main's); the Bonferroni split of :func:`slt_check.core.screening.confirmation_alpha` counts them."""
-
-
-def get_claim(claim_id: str) -> Claim:
-    """The claim with this id (``ValueError`` listing the known ids otherwise)."""
-    for c in all_claims():
-        if c.id == claim_id:
-            return c
-    raise ValueError(f"claim_id: unknown claim {claim_id!r}; known: {[c.id for c in all_claims()]}")

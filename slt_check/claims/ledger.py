@@ -35,8 +35,6 @@ __all__ = [
     "load_results",
     "render_table",
     "replace_block",
-    "update_documents",
-    "check_documents",
     "regression_snapshot",
     "compare_snapshot",
     "baseline_from_results",
@@ -332,20 +330,6 @@ def update_group(group: ClaimGroup, results: dict[str, Any]) -> list[Path]:
     return changed
 
 
-def update_documents(results: dict[str, Any], files: Sequence[Path] | None = None) -> list[Path]:
-    """Render the suite's ledger (``paper_claims.md``, or ``files``) and its generated claim tables
-    from ``results``; returns the files changed."""
-    group = suite_group()
-    changed = update_group(group, results)
-    for f in files or ():
-        old = Path(f).read_text()
-        new = replace_block(old, render_table(results, group.claims), str(f))
-        if new != old:
-            atomic_write_text(f, new)
-            changed.append(Path(f))
-    return changed
-
-
 def stale_case_tables(results: dict[str, Any], claims: Sequence[Claim] | None = None) -> list[str]:
     """Claims whose pre-registered table in the code differs from the one their results were
     measured with (the ledger would show numbers of another table): a rate claim's screen grid, or
@@ -408,15 +392,6 @@ def check_group(group: ClaimGroup, results: dict[str, Any]) -> list[str]:
                 for path, text in _rendered(group, results).items()
                 if not path.is_file() or path.read_text() != text]
     return problems + stale_case_tables(results, group.claims)
-
-
-def check_documents(results: dict[str, Any], files: Sequence[Path] | None = None) -> list[str]:
-    """Problems of the suite's group (:func:`check_group`), and of extra ``files`` whose ledger block
-    differs from the rendered results."""
-    table = render_table(results)
-    return check_group(suite_group(), results) + [
-        f"{f}: ledger block is stale; run `slt-check ledger`" for f in files or ()
-        if replace_block(Path(f).read_text(), table, str(f)) != Path(f).read_text()]
 
 
 # ------------------------------------------------------------------------------ CI regression

@@ -146,6 +146,13 @@ class RateClaim:
             if len(set(labels)) != len(labels):
                 raise ValueError(f"grids: claim {self.id!r} has duplicate cell labels at scale {scale!r}")
 
+    def test_scales(self, scale: str) -> list[tuple[str, bool]]:
+        """The scales the property test runs when the Hypothesis profile's scale is ``scale``, each with
+        whether it is slow: ``scale`` itself (slow when in :attr:`slow_at`) and, when that one is slow,
+        :attr:`fallback` (run by the default suite)."""
+        slow = scale in self.slow_at
+        return [(scale, slow)] + ([(self.fallback, False)] if slow and self.fallback is not None else [])
+
     def expected(self, scale: str) -> str | None:
         """The verdict the property test asserts at ``scale`` (``None``: a borderline claim not yet
         measured at this scale; the test then only requires a verdict that is not ``vacuous``)."""

@@ -88,9 +88,8 @@ class Mutation:
         by_id = rate_claims()
         out = list(self.modules)
         for rid in self.rates:
-            rate, scale = by_id[rid][0], profile_scale()
-            scales = [scale] + ([rate.fallback] if scale in rate.slow_at and rate.fallback else [])
-            out += [f"{RATE_TEST}::test_rate_claim_over_its_domain[{rid}@{sc}]" for sc in scales]
+            out += [f"{RATE_TEST}::test_rate_claim_over_its_domain[{rid}@{sc}]"
+                    for sc, _slow in by_id[rid][0].test_scales(profile_scale())]
         return out
 
 
