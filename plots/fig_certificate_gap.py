@@ -15,17 +15,17 @@ on these tickets are the figure's claims.
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Any
 
 from slt_check.experiments.plotting import (
     PAGE_WIDTH,
+    benchmark_module,
     data_path,
     failure_phrase,
     legend_below,
     measured_label,
+    read_benchmark,
     read_json,
     reference_label,
     write_json,
@@ -54,13 +54,11 @@ FIELDS = ("construction", "widths", "depth", "width", "eps", "target_weights", "
 
 def _rows(cfg: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     if cfg["source"] == "benchmark":
-        if not BENCHMARK.is_file():
-            raise ValueError(f"source: no {BENCHMARK}; run benchmarks/certificate_gap.py or use source='run'")
-        res = json.loads(BENCHMARK.read_text())
+        res = read_benchmark(BENCHMARK, f"source: no {BENCHMARK}; run benchmarks/certificate_gap.py or use "
+                                        "source='run'")
         return ([r for r in res["cases"] if "skipped" not in r and r.get("construction") in cfg["constructions"]],
                 res.get("setup", {}))
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from certificate_gap import run_case
+    run_case = benchmark_module(ROOT / "benchmarks", "certificate_gap").run_case
 
     rows = [run_case(n, tuple(w), e, cfg["time_limit"]) for w in cfg["widths"] for n in cfg["constructions"]
             for e in cfg["eps"]]

@@ -19,13 +19,20 @@ Data: ``source="benchmark"`` (configs ``quick`` / ``full``) reads the benchmark 
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 from pathlib import Path
 from typing import Any
 
-from slt_check.experiments.plotting import data_path, read_json, save_figure, style, write_json
+from slt_check.experiments.plotting import (
+    benchmark_module,
+    data_path,
+    read_benchmark,
+    read_json,
+    save_figure,
+    style,
+    write_json,
+)
 from slt_check.tickets.ticket import versions
 
 NAME = "edge_popup"
@@ -45,19 +52,14 @@ METHOD_STYLE = {"orseau": ("C0", "o"), "pensia": ("C1", "s"), "edge-popup[orseau
 
 
 def _bench() -> Any:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    import edge_popup_vs_constructions as bench
-
-    return bench
+    return benchmark_module(ROOT / "benchmarks", "edge_popup_vs_constructions")
 
 
 def _results(cfg: dict[str, Any]) -> dict[str, Any]:
     if cfg["source"] == "benchmark":
         path = BENCHMARKS[cfg["benchmark"]]
-        if not path.is_file():
-            raise ValueError(f"benchmark: no {path}; run benchmarks/edge_popup_vs_constructions.py"
-                             f"{' --quick' if cfg['benchmark'] == 'quick' else ''} or use source='run'")
-        return json.loads(path.read_text())
+        return read_benchmark(path, f"benchmark: no {path}; run benchmarks/edge_popup_vs_constructions.py"
+                                    f"{' --quick' if cfg['benchmark'] == 'quick' else ''} or use source='run'")
     if cfg["source"] == "run":
         return _bench().run(dict(cfg["run"]), log=False)
     raise ValueError(f"source: expected 'benchmark' or 'run', got {cfg['source']!r}")

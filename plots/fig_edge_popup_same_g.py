@@ -17,12 +17,18 @@ draws from the data JSON only. Not registered in :data:`slt_check.experiments.pl
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from slt_check.experiments.plotting import data_path, load_figure_module, read_json, write_json
+from slt_check.experiments.plotting import (
+    benchmark_module,
+    data_path,
+    load_figure_module,
+    read_benchmark,
+    read_json,
+    write_json,
+)
 from slt_check.tickets.ticket import versions
 
 NAME = "edge_popup_same_g"
@@ -38,18 +44,13 @@ SOURCE_STYLE = {"orseau": ("C0", "o"), "orseau/per_input": ("C2", "D"), "pensia"
 
 
 def _bench() -> Any:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    import edge_popup_same_g as bench
-
-    return bench
+    return benchmark_module(ROOT / "benchmarks", "edge_popup_same_g")
 
 
 def _results(cfg: dict[str, Any]) -> dict[str, Any]:
     if cfg["source"] == "benchmark":
         path = BENCHMARKS[cfg["benchmark"]]
-        if not path.is_file():
-            raise ValueError(f"benchmark: no {path}; run benchmarks/edge_popup_same_g.py or use source='run'")
-        return json.loads(path.read_text())
+        return read_benchmark(path, f"benchmark: no {path}; run benchmarks/edge_popup_same_g.py or use source='run'")
     if cfg["source"] == "run":
         bench = _bench()
         cell = bench._c("random:2-2-1", "pensia", mult=1, seeds=2)

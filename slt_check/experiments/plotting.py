@@ -15,9 +15,11 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import json
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -36,6 +38,8 @@ from slt_check.io.textio import json_ready, loads_json, round_sig
 
 __all__ = [
     "PLOTS_DIR",
+    "benchmark_module",
+    "read_benchmark",
     "SHIPPED_FIGURES",
     "DATA_DIR",
     "STYLE",
@@ -180,6 +184,22 @@ def figure_script(name: str) -> Path:
             return d / f"fig_{name}.py"
     where = " or ".join(repr(str(d)) for d in dirs)
     raise ValueError(f"name: no figure script fig_{name}.py in {where}; choose one of {FIGURES}")
+
+
+def benchmark_module(benchmarks: Path, name: str) -> ModuleType:
+    """``benchmarks/<name>.py`` imported by name (the folder is not a package; it is put on ``sys.path``
+    once, not at every call)."""
+    folder = str(benchmarks)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    return importlib.import_module(name)
+
+
+def read_benchmark(path: Path, missing: str) -> Any:
+    """The recorded JSON of a benchmark; ``ValueError(missing)`` when there is none."""
+    if not path.is_file():
+        raise ValueError(missing)
+    return json.loads(path.read_text())
 
 
 def load_figure_module(name: str) -> ModuleType:
