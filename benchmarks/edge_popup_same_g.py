@@ -84,10 +84,16 @@ CELLS: list[dict[str, Any]] = [
     # N_f = 10 121 (G of 1.4·10^6 parameters) costs about 150 CPU s (300 s wall) a seed, so it keeps 2 seeds
     _c(R221, "orseau", mult=1, budget="global"), _c(R221, "malach", mult=1, n_samples=632),
     _c(R221, "orseau", mult=4, **PI), _c(R221, "orseau", mult=1, recipe="paper", **PI),
-    _c(R221, "malach", mult=1, seeds=2), _c(R221, "orseau", mult=1),
+    _c(R221, "orseau", mult=1),
     _c(DIG, "orseau", mult=1, **PI),
     # orseau per_input on the wider random targets (run last: cut first by the budget)
     _c(R231, "orseau", mult=1, **PI), _c(R342, "orseau", mult=1, **PI),
+    # every source on four targets and two values of ε (added after the first 33 cells; cheapest first)
+    _c(R221, "orseau", 0.03, mult=1, **PI), _c(R221, "malach", 0.03, mult=1, n_samples=632),
+    _c(R231, "malach", mult=1, n_samples=632), _c(R221, "orseau", 0.03, mult=1),
+    _c(R231, "orseau", mult=1), _c(R342, "malach", mult=1, n_samples=632),
+    _c(DIG, "orseau", 0.03, mult=1, **PI), _c(DIG, "malach", mult=1, n_samples=632),
+    _c(R342, "orseau", mult=1), _c(R221, "malach", mult=1, seeds=20), _c(DIG, "orseau", mult=1),
 ]
 """The cells, most informative per CPU second first (defaults: ε = 0.1, per-layer budget, 20 seeds, formula width,
 the tuned recipe, 200 steps of 128 inputs)."""
@@ -169,11 +175,44 @@ def tune(log: bool = True) -> dict[str, Any]:
             "recipe_used": svc.TUNED}
 
 
+def _timed_trial(arg: tuple[dict[str, Any], int]) -> tuple[dict[str, Any], float]:
+    """One trial and the CPU seconds of the process that ran it (torch on one thread)."""
+    torch.set_num_threads(1)
+    c0 = time.process_time()
+    return svc.trial(arg), time.process_time() - c0
+
+
+def _trials(cell: dict[str, Any], seeds: list[int], pool: Any) -> tuple[list[dict[str, Any]], float]:
+    """The cell's trials in seed order (in the worker ``pool`` when given) and the CPU seconds the workers
+    used (0 without a pool: the caller's process clock counts them)."""
+    if pool is None:
+        return [svc.trial((cell, sd)) for sd in seeds], 0.0
+    done = list(pool.map(_timed_trial, [(cell, sd) for sd in seeds]))
+    return [t for t, _ in done], sum(c for _, c in done)
+
+
 def run(cells: list[dict[str, Any]], budget_s: float, deadline: float | None, out: Path, tuning: dict[str, Any] | None,
-        log: bool = True, resume: dict[str, Any] | None = None) -> dict[str, Any]:
+        log: bool = True, resume: dict[str, Any] | None = None, workers: int = 1) -> dict[str, Any]:
     """Run the cells in order under the CPU budget and the wall deadline; write the JSON after each.
     ``resume``: an earlier result whose done cells (same cell dict) are kept, not re-run (their CPU
-    seconds count against the budget). The deadline uses the wall/CPU ratio observed so far (≥ 2.5)."""
+    seconds count against the budget). The deadline uses the wall/CPU ratio observed so far (≥ 2.5,
+    divided by ``workers``). ``workers`` > 1 runs a cell's seeds in that many spawned processes; every
+    trial depends only on its (cell, seed), so the results are the same as serial."""
+    pool = None
+    if workers > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        return _run(cells, budget_s, deadline, out, tuning, log, resume, pool, workers)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+
+
+def _run(cells: list[dict[str, Any]], budget_s: float, deadline: float | None, out: Path, tuning: dict[str, Any] | None,
+         log: bool, resume: dict[str, Any] | None, pool: Any, workers: int) -> dict[str, Any]:
     done_before = {json.dumps(r["cell"], sort_keys=True): r for r in (resume or {}).get("cells", [])
                    if r["status"] == "done"}
     torch.set_num_threads(1)
@@ -184,9 +223,10 @@ def run(cells: list[dict[str, Any]], budget_s: float, deadline: float | None, ou
     kept = [done_before[k] for k in (json.dumps(json_ready(c), sort_keys=True) for c in cells) if k in done_before]
     cpu_before = sum(r["cpu_s"] for r in kept)  # only the cells this run keeps (a changed cell is re-run)
     ratio = [2.5]
+    worker_cpu = 0.0  # CPU seconds of the worker processes (the process clock misses them)
     res: dict[str, Any] = {"description": __doc__, "settings": {
         "seeds": SEEDS, "steps": svc.STEPS, "batch": svc.BATCH, "milp_s": svc.MILP_S, "delta_G": svc.DELTA_G,
-        "recipes": svc.RECIPES, "tuned": svc.TUNED, "budget_s": budget_s, "torch_threads": 1,
+        "recipes": svc.RECIPES, "tuned": svc.TUNED, "budget_s": budget_s, "torch_threads": 1, "workers": workers,
         "device": "cuda" if torch.cuda.is_available() else "cpu",
         "digits_test_accuracy": svc.digits_accuracy(), "digits_widths": list(svc.digits_target().widths)},
         "versions": versions() | {"torch": torch.__version__}, "tuning": tuning, "cells": []}
@@ -195,28 +235,29 @@ def run(cells: list[dict[str, Any]], budget_s: float, deadline: float | None, ou
         if prev is not None:
             res["cells"].append(prev)
             continue
-        used = time.process_time() - c0 + cpu_before
-        late = deadline is not None and time.time() + e * max(ratio) > deadline
+        used = time.process_time() - c0 + cpu_before + worker_cpu
+        late = deadline is not None and time.time() + e * max(ratio) / workers > deadline
         if used + e > budget_s or late:
             res["cells"].append({"cell": cell, "label": cell_label(cell), "status": "not run (budget)",
                                  "estimate_s": e})
             continue
         t0, cpu0 = time.time(), time.process_time()
-        trials = [svc.trial((cell, sd)) for sd in SEEDS[: cell["n_seeds"]]]
+        trials, cpu = _trials(cell, SEEDS[: cell["n_seeds"]], pool)
+        worker_cpu += cpu
         row = {"cell": cell, "label": cell_label(cell), "status": "done", "estimate_s": e,
-               "cpu_s": time.process_time() - cpu0, "wall_s": time.time() - t0, "trials": trials,
+               "cpu_s": time.process_time() - cpu0 + cpu, "wall_s": time.time() - t0, "trials": trials,
                "summary": summarize(cell, trials)}
         res["cells"].append(row)
-        ratio.append(row["wall_s"] / max(row["cpu_s"], 1e-3))
+        ratio.append(row["wall_s"] * workers / max(row["cpu_s"], 1e-3))
         if log:
             s = row["summary"]
             print(f"{cell['target']} ε={cell['eps']} {row['label']}: construction {s['construction']['successes']}/"
                   f"{s['construction']['n']}, search {s['search']['successes']}/{s['search']['n']} "
                   f"(found median {s['search']['found'][1]:.3g}) cpu {row['cpu_s']:.0f} s", flush=True)
-        res["cpu_s"], res["wall_s"] = time.process_time() - c0 + cpu_before, time.time() - w0
+        res["cpu_s"], res["wall_s"] = time.process_time() - c0 + cpu_before + worker_cpu, time.time() - w0
         atomic_write_json(out, json_ready(res))
         atomic_write_text(out.with_suffix(".md"), markdown(res))
-    res["cpu_s"], res["wall_s"] = time.process_time() - c0 + cpu_before, time.time() - w0
+    res["cpu_s"], res["wall_s"] = time.process_time() - c0 + cpu_before + worker_cpu, time.time() - w0
     res["wall_s_resumed_cells"] = sum(r["wall_s"] for r in kept)
     atomic_write_json(out, json_ready(res))
     atomic_write_text(out.with_suffix(".md"), markdown(res))
@@ -276,6 +317,7 @@ def main() -> None:
     ap.add_argument("--tuning-json", type=Path, default=None, help="a tuning result to record (from --tune-only)")
     ap.add_argument("--markdown-only", action="store_true", help="rewrite the .md table from the JSON")
     ap.add_argument("--resume", action="store_true", help="keep the done cells of the existing JSON")
+    ap.add_argument("--workers", type=int, default=1, help="processes per cell (seeds in parallel; same results)")
     args = ap.parse_args()
     out = OUT_QUICK if args.quick else OUT
     if args.markdown_only:
@@ -287,7 +329,8 @@ def main() -> None:
         return
     resume = json.loads(out.read_text()) if args.resume and out.is_file() else None
     tuning = json.loads(args.tuning_json.read_text()) if args.tuning_json else (resume or {}).get("tuning")
-    res = run(QUICK_CELLS if args.quick else CELLS, args.budget_s, args.deadline_unix, out, tuning, resume=resume)
+    res = run(QUICK_CELLS if args.quick else CELLS, args.budget_s, args.deadline_unix, out, tuning, resume=resume,
+              workers=args.workers)
     print(f"wrote {out} and {out.with_suffix('.md')}: CPU {res['cpu_s']:.0f} s, wall {res['wall_s']:.0f} s",
           file=sys.stderr)
 

@@ -57,15 +57,18 @@ from slt_check.tickets.ticket import versions
 
 NAME = "width_vs_eps"
 EPS6 = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6]
+MALACH_EPS = [1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4]
+"""Malach's six values of ε (2.5 decades): its minimal width grows like 1/ε, so at ε = 1e-4 it passes the
+default width cap ``n_cap`` = 200 000 (censored); the ``full`` config raises the cap to 10⁶ and adds 1e-4."""
 READS_LEDGER = True
 """This figure shows ledger quantities: the report passes it its run's ``claims.json`` (``ledger_results``)."""
 CONFIGS: dict[str, dict[str, Any]] = {
     "small": {"eps": [1e-1, 1e-2, 1e-3], "delta": 0.3, "n_seeds": 10, "resolution": 0.25,
               "labels": ["orseau/per_weight", "orseau/per_input"]},
     "quick": {"eps": EPS6, "n_seeds": 40, "resolution": 0.1,
-              "eps_by_label": {"malach": [1e-1, 3e-2, 1e-2]}},
+              "eps_by_label": {"malach": MALACH_EPS}},
     "full": {"eps": [10 ** (-i / 2) for i in range(2, 13)], "n_seeds": 100, "resolution": 0.05,
-             "eps_by_label": {"malach": [1e-1, 3e-2, 1e-2, 3e-3, 1e-3]}},
+             "eps_by_label": {"malach": [*MALACH_EPS, 1e-4]}, "n_cap": 1_000_000},
 }
 DEFAULTS = {"widths": [2, 2], "delta": 0.1, "w_max": 1.0, "x_max": 1.0, "family": "uniform",
             "master_seed": 11, "n_seeds": 40, "n_cap": 200_000, "resolution": 0.1, "alpha": 1e-3,

@@ -43,13 +43,17 @@ def test_cli_report(tmp_path, capsys) -> None:
 
 def test_paper_scale_uses_the_paper_or_full_configs() -> None:
     """``--scale paper`` runs each figure's ``paper`` config where it has one, else its ``full`` config, and
-    the ledger at ``full``."""
+    the ledger at ``ci`` with the rate claims as recorded (the numbers ``paper_claims.md`` shows); ``full``
+    re-measures the ledger at ``full``."""
     from slt_check.experiments.plotting import load_figure_module
     from slt_check.experiments.report import LEDGER_SCALES, figure_config
 
     mod = load_figure_module("width_vs_eps")
     assert figure_config(mod, "paper") == mod.CONFIGS.get("paper", mod.CONFIGS["full"])
-    assert LEDGER_SCALES["paper"] == "full" and LEDGER_SCALES["quick"] == "ci"
+    from slt_check.experiments.report import RECORDED_RATES_AT
+
+    assert LEDGER_SCALES["paper"] == "ci" and LEDGER_SCALES["quick"] == "ci" and LEDGER_SCALES["full"] == "full"
+    assert "paper" in RECORDED_RATES_AT and "full" not in RECORDED_RATES_AT
 
 
 def test_bad_scale() -> None:

@@ -39,15 +39,28 @@ def _labels(cfg: dict[str, Any]) -> list[str]:
     return [v["label"] for v in variants() if v["available"] and (not cfg.get("labels") or v["label"] in cfg["labels"])]
 
 
-def _eps_points(cfg: dict[str, Any], labels: list[str]) -> int:
-    return sum(len((cfg.get("eps_by_label") or {}).get(lab, cfg["eps"])) for lab in labels)
+MALACH_SEED_CPU_S = 8e-4
+"""Malach's minimal-width search costs more per seed as ε falls (its width grows like 1/ε): measured at the quick
+config (40 seeds, serial, one torch thread) 1.1 s at ε = 1e-2, 3.7 s at 3e-3, 7.3 s at 1e-3 and 14.5 s at 3e-4,
+i.e. about ``8e-4 · (1/ε)^0.8`` CPU seconds per seed (rounded up); every other construction's (ε, seed) is one
+``width_vs_eps`` unit."""
 
 
-def requested_units(name: str, mod: Any, config: dict[str, Any]) -> int:
+def _width_units(cfg: dict[str, Any], labels: list[str]) -> float:
+    """``width_vs_eps`` units: one per (construction, ε, seed), Malach's weighted by its measured growth in 1/ε."""
+    units = 0.0
+    for lab in labels:
+        for eps in (cfg.get("eps_by_label") or {}).get(lab, cfg["eps"]):
+            w = MALACH_SEED_CPU_S * (1 / eps) ** 0.8 / UNIT_CPU_S["width_vs_eps"] if lab == "malach" else 1.0
+            units += w * cfg["n_seeds"]
+    return units
+
+
+def requested_units(name: str, mod: Any, config: dict[str, Any]) -> float:
     """Units of work figure ``name`` requests at ``config`` (module docstring), counted from the config alone."""
     cfg = {**getattr(mod, "DEFAULTS", {}), **config}
     if name == "width_vs_eps":
-        return _eps_points(cfg, _labels(cfg)) * cfg["n_seeds"]
+        return _width_units(cfg, _labels(cfg))
     if name == "failure":
         return len(_labels(cfg)) * len(cfg["fractions"]) * cfg["n_seeds"]
     if name == "pensia_delta":

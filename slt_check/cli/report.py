@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from contextlib import nullcontext
 from pathlib import Path
 
 from slt_check.cli.options import add_memory, add_scale_out
@@ -18,17 +17,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         "report",
         help="regenerate every figure (data + SVG/PNG) and report.md with the claims ledger",
         description="One run: the claims ledger at --scale (ledger scale: small -> smoke, quick -> ci, the scale "
-        "paper_claims.md shows; full and paper -> full), then every figure's data (plots/fig_*.py; figures that "
+        "paper_claims.md shows, and paper -> ci, both with the rate claims as recorded; full -> full, every claim "
+        "re-measured), then every figure's data (plots/fig_*.py; figures that "
         "show a ledger quantity read it from this run's claims.json), rendered as PDF, SVG and 300 dpi PNG, and "
         "<out>/report.md: the claims that do not hold and the numbers that differ from paper_claims.md first, "
         "the failures of every figure (each ticket once), a methods section, a reproducibility block (commit, "
         "versions, seeds, n per figure, executor), the ledger table and the figures with captions. Prints an "
-        "estimate of the run time up front and the progress of every figure. --scale quick runs torch on one thread "
+        "estimate of the run time up front and the progress of every figure. The report runs torch on one thread "
         "per process (its tensors are small; torch's thread pool cost more than it gained); the numbers are the same.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("--scale", default="quick", choices=["small", "quick", "full", "paper"],
-                   help="quick: about 2 minutes on 2 cores; full / paper: the write-up set (hours)")
+                   help="quick: about 2 minutes on 2 cores; paper: the write-up set (every figure at its paper/full "
+                   "config, tens of minutes); full: the same figures and every claim re-measured (hours)")
     p.add_argument("--out", default="results", help="output folder")
     p.add_argument("--figure", action="append", default=None, metavar="NAME",
                    help="only this figure (repeatable)")
@@ -56,9 +57,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise ValueError(f"--out: {args.out!r} is a file; give a folder")
     check_output_path((out if out.is_dir() else out.parent) / "report.md", ".md", "--out")  # before creating it
     cons = None if args.constructions is None else tuple(c.strip() for c in args.constructions.split(","))
-    # quick: torch's thread pool costs more than it gains on these small tensors (on the busy 2-core machine the
+    # every scale: torch's thread pool costs more than it gains on these small tensors (on the busy 2-core machine the
     # report spent two thirds of its CPU time in it: 196 s of CPU, 64 s on one thread); the numbers are the same
-    with torch_threads(1) if args.scale == "quick" else nullcontext():
+    with torch_threads(1):
         path = run_report(args.out, args.scale, figs, update_repo=args.update_repo, ledger=not args.no_ledger,
                           constructions=cons)
     print(f"wrote {path}")
