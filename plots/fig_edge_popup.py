@@ -25,7 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from slt_check.experiments.plotting import (
+    PAGE_WIDTH,
     benchmark_module,
+    display_name,
+    legend_below,
     data_path,
     read_benchmark,
     read_json,
@@ -49,6 +52,13 @@ CONFIGS: dict[str, dict[str, Any]] = {
 DEFAULTS: dict[str, Any] = {"source": "benchmark", "benchmark": "full"}
 METHOD_STYLE = {"orseau": ("C0", "o"), "pensia": ("C1", "s"), "edge-popup[orseau G]": ("C2", "D"),
                 "edge-popup[pensia G]": ("C3", "v")}
+
+
+def method_name(method: str) -> str:
+    """The printed name of a benchmark method (``edge-popup[orseau G]`` → ``edge-popup on Orseau's G``)."""
+    if method.startswith("edge-popup["):
+        return f"edge-popup on {display_name(method.split('[')[1].split(' ')[0])}'s G"
+    return display_name(method)
 
 
 def _bench() -> Any:
@@ -117,7 +127,7 @@ def render(data: dict[str, Any]) -> Any:
     eps_all = sorted({g["eps"] for g in data["groups"]}, reverse=True)
     targets = list(dict.fromkeys(g["target"] for g in data["groups"]))
     methods = [m for m in METHOD_STYLE if any(g["method"] == m for g in data["groups"])]
-    fig, axes = plt.subplots(1, len(eps_all), figsize=(5.2 * len(eps_all), 4.4), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(eps_all), figsize=(PAGE_WIDTH, 2.8), sharey=True, squeeze=False)
     off = {m: (i - (len(methods) - 1) / 2) * 0.18 for i, m in enumerate(methods)}
     for ax, eps in zip(axes[0], eps_all, strict=True):
         for g in (g for g in data["groups"] if g["eps"] == eps):
@@ -139,33 +149,42 @@ def render(data: dict[str, Any]) -> Any:
         ax.set_yscale("log", base=2)
         ax.set_xticks(range(len(targets)), [t.removeprefix("random:") for t in targets])
         ax.set_xlim(-0.6, len(targets) - 0.4)
-        ax.set_title(f"ε = {eps}")
+        ax.set_title(f"({chr(97 + list(eps_all).index(eps))}) ε = {eps}")
         ax.set_xlabel("target widths")
-    axes[0][0].set_ylabel("width n_samples (log₂)")
-    handles = []
+    axes[0][0].set_ylabel("samples per group or block")
     for m in methods:
         color, marker = METHOD_STYLE[m]
-        handles.append(plt.Line2D([], [], color=color, marker=marker, mfc="none", ls="none",
-                                  label=f"measured: {m} minimal width"))
-        handles.append(plt.Line2D([], [], color=color, ls="--", label=f"formula: {m} (N_f of its G)"))
-    handles.append(plt.Line2D([], [], color="0.3", marker=r"$\uparrow$", ls="none", ms=9,
-                              label="measured: not reached within grid (censored)"))
-    axes[0][-1].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
-    fig.suptitle("Empirical minimal width vs formula width (edge-popup at the construction's kept count)")
+        axes[0][0].plot([], [], marker, color=color, mfc="none", ls="none",
+                        label=f"measured: {method_name(m)}, smallest working width")
+        axes[0][0].plot([], [], "--", color=color, label=f"formula: {method_name(m)}, N_f of the G pruned")
+    axes[0][0].plot([], [], marker=r"$\uparrow$", color="0.3", ls="none", ms=9,
+                    label="measured: not reached within the grid (censored at its limit)")
+    legend_below(fig, axes[0], ncol=2)
     return fig
 
 
 def caption(data: dict[str, Any]) -> str:
-    """One line: what is drawn, and the censored counts k/n."""
+    """One line: what is drawn, the censored counts k/n, and how far edge-popup's grid reaches below N_f."""
     c, by = data["censored"], data["censored_by_kind"]
     st = data["settings"]
+    top = max(st["edge_popup_grid"])
+    short = {}
+    for g in data["groups"]:
+        if g["method"].startswith("edge"):
+            nf = [s["n_formula"] for s in g["seeds"]]
+            if nf and min(nf) > top:
+                short.setdefault(method_name(g["method"]), []).extend(nf)
+    reach = (f" Edge-popup was searched on widths up to {top} samples only: below the formula width of the G it "
+             "prunes for " + ", ".join(f"{m} (N_f {min(v)}–{max(v)})" for m, v in sorted(short.items()))
+             + ", so a censored seed there says nothing about wider G; benchmarks/edge_popup_same_g.py trains it "
+             "on the construction's own G at N_f.") if short else ""
     return (f"Minimal width on a doubling grid at which the certified sup error is ≤ ε (markers: seeds "
             f"{st['seed_list']}; open marker and bar: median, min–max over seeds that reached ε), dashed: the "
             f"formula width N_f of the G pruned. Censored (not reached within the grid, arrows at the grid limit): "
             f"failed {c['k']}/{c['n']} seed×cells — constructions {by['construction']['k']}/{by['construction']['n']}, "
             f"edge-popup {by['edge-popup']['k']}/{by['edge-popup']['n']} (edge-popup grid "
             f"{st['edge_popup_grid']}, {st['steps']} steps). Cells not run (time budget): "
-            f"{data['cells_not_run']}/{data['cells']}.")
+            f"{data['cells_not_run']}/{data['cells']}.{reach}")
 
 
 def figure_main(mod: Any, argv: list[str] | None, quick_json: str) -> int:

@@ -522,7 +522,11 @@ def _texts(fig) -> list:
     return [t for t in out if t.get_text()]
 
 
-@pytest.mark.parametrize("name", FIGURES)
+BENCHMARK_FIGURES = ("edge_popup", "edge_popup_same_g")
+"""Figures drawn from a committed benchmark (not in the report's ``FIGURES``; same print rules)."""
+
+
+@pytest.mark.parametrize("name", FIGURES + BENCHMARK_FIGURES)
 def test_figures_are_paper_ready(name: str) -> None:
     """At print size (≤ 7 in wide): no code names in titles, labels or legends; legends ≥ 7 pt, other text ≥ 6.5 pt."""
     import re
