@@ -120,7 +120,7 @@ LEDGER_SCALES = {"small": "smoke", "quick": "ci", "full": "full", "paper": "full
 ``paper_claims.md`` is rendered from (``properties/ledger_results.json``), so the report and the paper's ledger
 show the same numbers; any that still differ are listed at the top of ``report.md`` with the reason."""
 
-ESTIMATE_S: dict[str, float] = {"small": 60, "quick": 100, "full": 6 * 3600, "paper": 6 * 3600}
+ESTIMATE_S: dict[str, float] = {"small": 60, "quick": 120, "full": 6 * 3600, "paper": 6 * 3600}
 """Rough CPU time of a whole report (figures and ledger; serial wall time on an idle machine), printed before a
 run starts together with the wall time it means on the executor in use."""
 
