@@ -96,9 +96,10 @@ def _config(config: dict[str, Any]) -> dict[str, Any]:
     if cfg["b_max"] is None:
         cfg["b_max"] = cfg["w_max"]
     ws = cfg["width_search"]
-    if ws["n_seeds"] < min_seeds_for(ws["delta"]):
-        raise ValueError(f"width_search: n_seeds = {ws['n_seeds']} is below {min_seeds_for(ws['delta'])}, the "
-                         f"fewest seeds whose zero-failure bound reaches delta = {ws['delta']:g}; pass more seeds")
+    if ws["n_seeds"] < min_seeds_for(ws["delta"]) or holds_max_failures(ws["n_seeds"], ws["delta"], ws["alpha"]) < 0:
+        raise ValueError(f"width_search: n_seeds = {ws['n_seeds']} is too few for delta = {ws['delta']:g}: the rate "
+                         f"rule could never say holds (it needs at least {min_seeds_for(ws['delta'])} seeds and a "
+                         "holding count ≥ 0 at its level alpha); pass more seeds or a larger delta")
     return cfg
 
 
@@ -126,8 +127,7 @@ def width_search(cfg: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {**{k: base[k] for k in ("widths", "eps", "delta", "n_seeds", "alpha", "n_cap")},
                            "holds_max_k": holds_max_failures(ws["n_seeds"], ws["delta"], ws["alpha"]),
                            "seeds": seed_grid(ws["master_seed"], ws["n_seeds"]), "bias_free": {}, "rows": []}
-    by_key = {(c["label"], b): r for (c, b), r in zip(((c, b) for c in cfg["constructions"] for b in grid), res,
-                                                      strict=True)}
+    by_key = dict(zip([(c["label"], b) for c in cfg["constructions"] for b in grid], res, strict=True))
     for c in cfg["constructions"]:
         out["bias_free"][c["label"]] = by_key[(c["label"], None)]
     for b in cfg["b_max_grid"]:

@@ -668,3 +668,29 @@ def test_bias_width_search_check_can_fail(where: str) -> None:
         d["width_search"]["bias_free"][lab]["n_formula"] = q["n_formula"]
     with pytest.raises(AssertionError):
         check_bias_width_search(d)
+
+
+def test_small_bias_figure_computes_and_renders(tmp_path) -> None:
+    """The bias figure at its small config: the data pass :func:`check_biases`, and panel (b) draws, per
+    construction, a formula line with the measured minimal width (markers or censoring triangles) beside it."""
+    import matplotlib.pyplot as plt
+
+    mod = load_figure_module("biases")
+    d = mod.compute(dict(mod.CONFIGS["small"], data_dir=str(tmp_path)))
+    check_biases(d)
+    with style():
+        fig = mod.render(d)
+    try:
+        ax = fig.axes[1]
+        formulas = [ln for ln in ax.get_lines() if ln.get_label().startswith(FORMULA_PREFIX)]
+        assert len(formulas) == len(d["config"]["constructions"]) and _unmatched_formula_lines(ax) == []
+    finally:
+        plt.close(fig)
+
+
+@pytest.mark.parametrize("search", [{"n_seeds": 10, "delta": 0.1}, {"n_seeds": 12, "delta": 0.3, "alpha": 1e-9}])
+def test_bias_width_search_refuses_too_few_seeds(search: dict, tmp_path) -> None:
+    """A seed grid on which the rate rule could never say holds is refused before anything runs."""
+    mod = load_figure_module("biases")
+    with pytest.raises(ValueError, match="too few"):
+        mod.compute(dict(mod.CONFIGS["small"], width_search=search, data_dir=str(tmp_path)))
