@@ -14,7 +14,7 @@ from slt_check.constructions.base import Problem
 from slt_check.constructions.registry import get_construction
 from slt_check.core import bounds
 from slt_check.core.stats import failure_rate_test, holds_max_failures, rate_verdict
-from slt_check.experiments.minwidth import neurons_per_weight
+from slt_check.experiments.minwidth import min_seeds_for, n_parameters, neurons_per_weight
 from slt_check.experiments.plotting import (
     DATA_DIR,
     FIGURES,
@@ -69,6 +69,27 @@ def check_samples(d: dict) -> None:
                                    for b, o, c in zip(r["built"], r["ok"], r["certified"], strict=True)]
 
 
+def check_rate_search(r: dict, delta: float, alpha: float, holds_max_k: int, n_seeds: int) -> bool:
+    """One minimal-width search result (``rate_rule_search``): every trial's verdict is rate_verdict's (a stopped
+    one has more failures than the rule allows); censored: no holding width ≤ the limit; else the bracket
+    (lo, hi]: hi holds, lo does not, slack = formula ÷ hi; a formula trial is the full grid. True if not censored."""
+    tr = {t["n_samples"]: t for t in r["trials"]}
+    for t in r["trials"]:
+        if t["complete"]:
+            assert t["verdict"] == rate_verdict(t["k"], t["n"], delta, alpha).verdict
+        else:
+            assert t["k"] > holds_max_k and not t["holds"]
+    ft = r["formula_trial"]
+    if ft is not None:
+        assert ft["complete"] and ft["n"] == n_seeds
+    if r["censored"]:
+        assert r["hi"] is None and not any(t["holds"] for t in r["trials"] if t["n_samples"] <= r["n_cap"])
+        return False
+    assert tr[r["hi"]]["holds"] and (r["lo"] == 0 or not tr[r["lo"]]["holds"]) and r["lo"] < r["hi"]
+    assert math.isclose(r["slack"], r["n_formula"] / r["hi"], rel_tol=1e-9)
+    return True
+
+
 def check_width_vs_eps(d: dict) -> None:
     """Every trial's verdict is rate_verdict's; the bracket (lo, hi]: hi holds, lo does not; censored points have no
     holding width ≤ the limit; the widths in neurons of G per weight are the plan's; the slopes are refitted from
@@ -78,26 +99,14 @@ def check_width_vs_eps(d: dict) -> None:
     n_checked = 0
     for label, s in d["series"].items():
         for r in s["rows"]:
-            tr = {t["n_samples"]: t for t in r["trials"]}
-            for t in r["trials"]:
-                if t["complete"]:
-                    assert t["verdict"] == rate_verdict(t["k"], t["n"], c["delta"], c["alpha"]).verdict
-                else:
-                    assert t["k"] > d["holds_max_k"] and not t["holds"]
-            if r["censored"]:
-                assert not any(t["holds"] for t in r["trials"] if t["n_samples"] <= r["n_cap"])
+            if not check_rate_search(r, c["delta"], c["alpha"], d["holds_max_k"], c["n_seeds"]):
                 continue
             n_checked += 1
-            assert tr[r["hi"]]["holds"] and (r["lo"] == 0 or not tr[r["lo"]]["holds"]) and r["lo"] < r["hi"]
-            assert math.isclose(r["slack"], r["n_formula"] / r["hi"], rel_tol=1e-9)
             prob = Problem(tuple(c["widths"]), r["eps"], c["delta"], w_max=c["w_max"], x_max=c["x_max"])
             v = next(v for v in variants() if v["label"] == label)
             assert math.isclose(r["g_hi"], neurons_per_weight(v["construction"], v["options"], prob, r["width_option"],
                                                               r["hi"]), rel_tol=1e-9)
             assert r["g_lo"] is None or r["g_lo"] <= r["g_hi"]
-            ft = r["formula_trial"]
-            if ft is not None:
-                assert ft["complete"] and ft["n"] == c["n_seeds"]
         pts = [r for r in s["rows"] if not r["censored"]]
         sl = s["slopes"]
         if len(pts) >= 3:
@@ -271,9 +280,11 @@ def check_certificate_gap(d: dict) -> None:
 def check_biases(d: dict) -> None:
     """Every ticket certified ≤ ε unless counted as failed, found ≤ certified; biased targets share W with
     their bias-free twins and respect b_max; kept per parameter, intervals and paired ratios recomputed;
-    the built tickets' width is the formula's; the formula width is non-decreasing in b_max, constant
-    (= the width at the reduced widths and w_max' = max(w_max, 1)) for b_max ≤ max(w_max, 1) and ≥ the
-    bias-free width; the caption's numbers recomputed from the JSON."""
+    the built tickets' width is the formula's. Panel (b): every minimal-width search obeys the rate rule
+    (:func:`check_rate_search`) on a grid large enough for δ; its formula width is the plan of the reduced
+    problem written out here (widths n_i + 1 but the output, w_max' = max(w_max, b_max, 1)), non-decreasing in
+    b_max, constant for b_max ≤ max(w_max, 1) and ≥ the bias-free plan; the widths in neurons of G per target
+    parameter are the plan's; the caption's numbers recomputed from the JSON."""
     c = d["config"]
     eps, w_max, x_max = c["eps"], c["w_max"], c["x_max"]
     for r in d["rows"]:
@@ -315,23 +326,7 @@ def check_biases(d: dict) -> None:
             pooled += pairs
         if pooled:
             _ci_ok(d["ratios"][lab]["ci"], pooled)
-    f = d["formula"]
-    rows = sorted(f["rows"], key=lambda r: r["b_max"])
-    depth = len(f["widths"]) - 1
-    for lab in labels:
-        free = f["bias_free"][lab]["n_samples"]
-        ns = [r["plans"][lab]["n_samples"] for r in rows]
-        assert all(a <= b for a, b in zip(ns, ns[1:], strict=False)), (lab, ns)
-        flat = [r["plans"][lab]["n_samples"] for r in rows if r["b_max"] <= max(w_max, 1.0)]
-        assert flat and len(set(flat)) == 1, (lab, flat)
-        assert all(n >= free for n in ns)
-        ref = next(r for r in d["rows"] if r["widths"] == f["widths"] and r["label"] == lab and r["bias"])
-        if ref["plan"]["w_max"] == max(w_max, 1.0):
-            assert flat[0] == ref["plan"]["n_samples"]
-        for r in rows:
-            assert (r["w_max_reduced"], r["x_max_reduced"]) == bounds.biased_bounds(w_max, r["b_max"], x_max, depth)
-            assert r["w_max_reduced"] == max(w_max, r["b_max"], 1.0)
-            assert r["plans"][lab]["w_max"] == r["w_max_reduced"]
+    check_bias_width_search(d)
     fails = [fl for r in d["rows"] for fl in r["failed"]]
     assert d["failures"] == {"k": sum(fails), "n": len(fails)}
     cap = load_figure_module("biases").caption(d)
@@ -342,13 +337,61 @@ def check_biases(d: dict) -> None:
         for b in (False, True):
             fl = [x for r in d["rows"] if r["label"] == lab and r["bias"] is b for x in r["failed"]]
             assert f"{lab} {'with' if b else 'without'} biases {failure_phrase(sum(fl), len(fl))}" in cap
-        assert f"{f['bias_free'][lab]['n_samples']} without biases" in cap
-        assert f"{rows[-1]['plans'][lab]['n_samples']} at b_max = {rows[-1]['b_max']:g}" in cap
         for ps in d["ratios"][lab]["per_shape"]:
             r0, r1 = (next(r for r in d["rows"] if r["widths"] == ps["widths"] and r["label"] == lab
                            and r["bias"] is b) for b in (False, True))
             assert f"×{r1['plan']['n_samples'] / r0['plan']['n_samples']:.3f}" in cap
     assert failure_phrase(sum(fails), len(fails)) in cap
+
+
+def _search_text(q: dict) -> str:
+    ft = q["formula_trial"]
+    at = f"formula {q['n_formula']}" + (f": {ft['k']}/{ft['n']} failing, {ft['verdict']}" if ft else "")
+    if q["censored"]:
+        return f"none holds ≤ {q['n_cap']} ({at}"
+    return f"{q['lo']}–{q['hi']} ({at}; formula ÷ measured ×{q['n_formula'] / q['hi']:.3g})"
+
+
+def check_bias_width_search(d: dict) -> None:
+    """Panel (b) of the bias figure (:func:`check_biases`)."""
+    c, ws = d["config"], d["width_search"]
+    eps, w_max, x_max, delta = ws["eps"], c["w_max"], c["x_max"], ws["delta"]
+    assert ws["n_seeds"] >= min_seeds_for(delta) and eps == c["eps"]
+    assert ws["holds_max_k"] == holds_max_failures(ws["n_seeds"], delta, ws["alpha"])
+    shape = ws["widths"]
+    reduced = [n + 1 for n in shape[:-1]] + [shape[-1]]
+    rows = sorted(ws["rows"], key=lambda r: r["b_max"])
+    assert [r["b_max"] for r in rows] == sorted(c["b_max_grid"])
+    cap = load_figure_module("biases").caption(d)
+    for con in c["constructions"]:
+        lab, cons = con["label"], get_construction(con["construction"], **con["options"])
+        free = ws["bias_free"][lab]
+        check_rate_search(free, delta, ws["alpha"], ws["holds_max_k"], ws["n_seeds"])
+        assert "b_max" not in free
+        assert free["n_formula"] == cons.plan(Problem(tuple(shape), eps, delta, w_max=w_max, x_max=x_max)).n_samples
+        assert f"without biases {_search_text(free)}" in cap, (lab, cap)
+        ns = []
+        for r in rows:
+            q = r["results"][lab]
+            measured = check_rate_search(q, delta, ws["alpha"], ws["holds_max_k"], ws["n_seeds"])
+            red = Problem(tuple(reduced), eps, delta, w_max=max(w_max, r["b_max"], 1.0), x_max=max(x_max, 1.0))
+            assert q["b_max"] == r["b_max"] and q["reduced"] == red.as_dict()
+            assert q["n_formula"] == cons.plan(red).n_samples
+            assert q["n_params"] == n_parameters(shape) == sum(a * b + b for a, b in zip(shape, shape[1:],
+                                                                                          strict=False))
+            if measured:
+                assert math.isclose(q["g_hi"], neurons_per_weight(con["construction"], con["options"], red,
+                                                                  q["width_option"], q["hi"], q["n_params"]))
+            assert f"b_max = {r['b_max']:g}: {_search_text(q)}" in cap, (lab, r["b_max"], cap)
+            ns.append(q["n_formula"])
+        assert all(a <= b for a, b in zip(ns, ns[1:], strict=False)), (lab, ns)
+        flat = [n for r, n in zip(rows, ns, strict=True) if r["b_max"] <= max(w_max, 1.0)]
+        assert len(set(flat)) <= 1, (lab, flat)
+        assert all(n >= free["n_formula"] for n in ns)
+    fts = [q["formula_trial"] for lab in ws["bias_free"] for q in [ws["bias_free"][lab]]
+           + [r["results"][lab] for r in rows] if q["formula_trial"]]
+    violated = sum(rate_verdict(t["k"], t["n"], delta, ws["alpha"]).verdict == "violated" for t in fts)
+    assert f"says violated at {violated} of the {len(fts)} formula widths" in cap
 
 
 CHECKS = {"samples": check_samples, "width_vs_eps": check_width_vs_eps, "pensia_delta": check_pensia_delta,
@@ -566,3 +609,92 @@ def test_paper_checks_can_fail() -> None:
         assert t.get_fontsize() < 7.0
     finally:
         plt.close(fig)
+
+
+def _unmatched_formula_lines(ax) -> list[str]:
+    """Labels of the ``formula: …`` lines of ``ax`` with no ``measured: …`` series (markers) of their colour on
+    the same axes: a formula drawn without the measured quantity it bounds."""
+    from matplotlib.colors import to_rgba
+    from matplotlib.container import ErrorbarContainer
+
+    measured = set()
+    for a in ax.get_lines() + list(ax.containers):
+        if str(a.get_label()).startswith(MEASURED_PREFIX):
+            line = a.lines[0] if isinstance(a, ErrorbarContainer) else a
+            measured.add(to_rgba(line.get_color()))
+    return [ln.get_label() for ln in ax.get_lines()
+            if ln.get_label().startswith(FORMULA_PREFIX) and to_rgba(ln.get_color()) not in measured]
+
+
+def test_bias_width_panel_draws_each_formula_beside_its_measurement() -> None:
+    """Panel (b) of the bias figure: every formula line (the reduced problem's planned width) has the measured
+    minimal working width of the same construction beside it — a formula-only panel is refused."""
+    import matplotlib.pyplot as plt
+
+    mod = load_figure_module("biases")
+    with style():
+        fig = mod.render(read_json(DATA_DIR / "biases.json"))
+    try:
+        ax = fig.axes[1]
+        assert [ln for ln in ax.get_lines() if ln.get_label().startswith(FORMULA_PREFIX)]
+        assert _unmatched_formula_lines(ax) == []
+    finally:
+        plt.close(fig)
+
+
+def test_unmatched_formula_lines_are_caught() -> None:
+    """The check above can fail: a formula line alone, or beside a measurement of another colour, is reported."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    try:
+        ax.plot([1, 2], [1, 2], "-", color="C0", label="formula: alone")
+        ax.plot([1, 2], [1, 3], "o", color="C1", label="measured: other")
+        ax.errorbar([1], [2], yerr=[0.1], fmt="s", color="C2", label="measured: third")
+        ax.plot([1, 2], [2, 2], "-", color="C2", label="formula: beside")
+        assert _unmatched_formula_lines(ax) == ["formula: alone"]
+    finally:
+        plt.close(fig)
+
+
+@pytest.mark.parametrize("where", ["formula", "bracket", "bias_free"])
+def test_bias_width_search_check_can_fail(where: str) -> None:
+    """A formula width that is not the reduced problem's, a bracket whose top does not hold, or a bias-free
+    result with the wrong formula is caught by :func:`check_bias_width_search`."""
+    d = read_json(DATA_DIR / "biases.json")
+    lab = d["config"]["constructions"][0]["label"]
+    q = d["width_search"]["rows"][-1]["results"][lab]
+    if where == "formula":
+        q["n_formula"] += 1
+    elif where == "bracket":
+        q["hi"], q["lo"] = q["lo"], q["lo"] - 1
+    else:
+        d["width_search"]["bias_free"][lab]["n_formula"] = q["n_formula"]
+    with pytest.raises(AssertionError):
+        check_bias_width_search(d)
+
+
+def test_small_bias_figure_computes_and_renders(tmp_path) -> None:
+    """The bias figure at its small config: the data pass :func:`check_biases`, and panel (b) draws, per
+    construction, a formula line with the measured minimal width (markers or censoring triangles) beside it."""
+    import matplotlib.pyplot as plt
+
+    mod = load_figure_module("biases")
+    d = mod.compute(dict(mod.CONFIGS["small"], data_dir=str(tmp_path)))
+    check_biases(d)
+    with style():
+        fig = mod.render(d)
+    try:
+        ax = fig.axes[1]
+        formulas = [ln for ln in ax.get_lines() if ln.get_label().startswith(FORMULA_PREFIX)]
+        assert len(formulas) == len(d["config"]["constructions"]) and _unmatched_formula_lines(ax) == []
+    finally:
+        plt.close(fig)
+
+
+@pytest.mark.parametrize("search", [{"n_seeds": 10, "delta": 0.1}, {"n_seeds": 12, "delta": 0.3, "alpha": 1e-9}])
+def test_bias_width_search_refuses_too_few_seeds(search: dict, tmp_path) -> None:
+    """A seed grid on which the rate rule could never say holds is refused before anything runs."""
+    mod = load_figure_module("biases")
+    with pytest.raises(ValueError, match="too few"):
+        mod.compute(dict(mod.CONFIGS["small"], width_search=search, data_dir=str(tmp_path)))

@@ -30,6 +30,12 @@ tickets, depth 1.6 s / 60, axes 1.2 s / 80, biases 12.2 s / 120, coverage 0.9 s 
 ledger's non-rate claims took 9.1 s). ``error`` and ``propagation`` read the tickets of ``samples`` and
 ``depth``; ``certificate_gap`` reads the committed benchmark."""
 
+PANEL_UNIT_CPU_S: dict[str, float] = {"biases": 0.05}
+"""CPU seconds per unit of a figure's second kind of work, measured as :data:`UNIT_CPU_S` and rounded up:
+biases' panel (b), the minimal-width search per (construction, bias bound or none), 18.8 s for 400 units
+(2 constructions × 5 bias settings × 40 seeds per search step; 1 895 seed trials in all), measured by
+``time.process_time`` around ``width_search`` at the quick config."""
+
 FIGURE_CPU_BUDGET_S = 120.0
 """CPU seconds the figures' trials may take: even run serially, with ≈ 10 s of ledger, ≈ 15 s of drawing and
 ≈ 5 s of start-up, that is 150 s on an idle machine, under the 3 minutes."""
@@ -73,7 +79,7 @@ def requested_units(name: str, mod: Any, config: dict[str, Any]) -> float:
         base = {"widths": list(cfg["widths"]), **{k: cfg[k] for k in ("eps", "delta", "w_max", "x_max")}}
         pts = {point_key(p) for axis in mod.PANELS for p in axis_points(base, axis, cfg["values"].get(axis))}
         return len(pts) * cfg["n_seeds"]
-    if name == "biases":
+    if name == "biases":  # panel (a); panel (b) is requested_panel_units
         return len(cfg["shapes"]) * len(cfg["constructions"]) * 2 * cfg["n_seeds"]
     if name == "coverage":
         return (len(cfg["M_hyperbolic"]) + len(cfg["M_uniform"])) * cfg["n_trials"]
@@ -82,13 +88,24 @@ def requested_units(name: str, mod: Any, config: dict[str, Any]) -> float:
     raise ValueError(f"figure {name!r}: no unit count; add it to requested_units and measure its UNIT_CPU_S")
 
 
+def requested_panel_units(name: str, mod: Any, config: dict[str, Any]) -> int:
+    """Units of a figure's second kind of work (:data:`PANEL_UNIT_CPU_S`): for biases, one search step of panel
+    (b)'s minimal-width search — constructions × (bias-free + every b_max) × the search's seeds."""
+    cfg = {**getattr(mod, "DEFAULTS", {}), **config}
+    if name == "biases":
+        search = {**mod.DEFAULTS["width_search"], **config.get("width_search", {})}
+        return len(cfg["constructions"]) * (1 + len(cfg["b_max_grid"])) * search["n_seeds"]
+    return 0
+
+
 def quick_cpu_estimate(configs: dict[str, dict[str, Any]] | None = None) -> dict[str, float]:
     """Estimated CPU seconds per figure at ``configs`` (default: every figure's quick config)."""
     out = {}
     for name in FIGURES:
         mod = load_figure_module(name)
         cfg = (configs or {}).get(name, figure_config(mod, "quick"))
-        out[name] = requested_units(name, mod, cfg) * UNIT_CPU_S[name]
+        out[name] = (requested_units(name, mod, cfg) * UNIT_CPU_S[name]
+                     + requested_panel_units(name, mod, cfg) * PANEL_UNIT_CPU_S.get(name, 0.0))
     return out
 
 
@@ -101,6 +118,21 @@ def test_quick_configs_fit_the_budget() -> None:
 
 def test_every_figure_has_a_measured_unit_cost() -> None:
     assert set(UNIT_CPU_S) == set(FIGURES)
+    for name in FIGURES:
+        mod = load_figure_module(name)
+        if requested_panel_units(name, mod, figure_config(mod, "quick")):
+            assert name in PANEL_UNIT_CPU_S, name
+
+
+def test_the_bias_width_search_counts_in_the_budget() -> None:
+    """Panel (b) of biases is in the estimate: with its quick search grown to 8 × the seeds the quick total is over
+    budget."""
+    mod = load_figure_module("biases")
+    cfg = figure_config(mod, "quick")
+    seeds = {**mod.DEFAULTS["width_search"], **cfg.get("width_search", {})}["n_seeds"]
+    assert requested_panel_units("biases", mod, cfg) == 2 * 5 * seeds
+    grown = dict(cfg, width_search={**cfg.get("width_search", {}), "n_seeds": 8 * seeds})
+    assert sum(quick_cpu_estimate({"biases": grown}).values()) > FIGURE_CPU_BUDGET_S
 
 
 @pytest.mark.parametrize("name, key, factor", [("samples", "n_seeds", 10), ("biases", "shapes", 8),

@@ -43,6 +43,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from slt_check.certificates.sup_error import sup_error
+from slt_check.claims.trials import cell_target
 from slt_check.constructions.base import ConstructionFailed, Problem
 from slt_check.constructions.registry import CONSTRUCTIONS, get_construction
 from slt_check.core.stats import clopper_pearson, failure_rate_test, holds_max_failures, rate_verdict, seed_grid
@@ -74,10 +75,15 @@ def available(name: str) -> bool:
     return name in CONSTRUCTIONS
 
 
-def target_for_seed(widths: tuple[int, ...], w_max: float, seed: int, family: str) -> Any:
+def target_for_seed(widths: tuple[int, ...], w_max: float, seed: int, family: str, b_max: float | None = None) -> Any:
     """The target of one seed: drawn from ``seed + 1_000_003`` (the CLI's convention), so that the
-    target and ``G`` (drawn from ``seed``) are independent."""
-    return random_target(widths, w_max, seed + 1_000_003, family=family)
+    target and ``G`` (drawn from ``seed``) are independent. With a bias bound ``b_max``: the same draw with
+    the family's random biases (``random_target(…, bias=True)``, ``|b| ≤ w_max``), every bias multiplied by
+    ``b_max / w_max`` so that the biases span the declared bound (:func:`slt_check.claims.trials.cell_target`)."""
+    if b_max is None:
+        return random_target(widths, w_max, seed + 1_000_003, family=family)
+    return cell_target({"widths": list(widths), "w_max": w_max, "target_seed": seed + 1_000_003, "family": family,
+                        "bias": True, "bias_scale": b_max / w_max})
 
 
 def seed_outcome(
@@ -87,16 +93,21 @@ def seed_outcome(
     seed: int,
     family: str = "uniform",
     search: bool = False,
+    b_max: float | None = None,
 ) -> dict[str, Any]:
     """Build and certify one ticket; ``{"fail", "ok", "certified", "found"}`` (found only if ``search``).
 
-    ``fail = (not ticket.ok) or certified > ε``; ConstructionFailed counts as a failure.
+    ``fail = (not ticket.ok) or certified > ε``; ConstructionFailed counts as a failure. ``problem`` is the
+    declared one (the target's widths and bounds); with ``b_max`` the seed's target has biases
+    (:func:`target_for_seed`), the build reduces it (``build_ticket(…, b_max=b_max)``) and the certificate is
+    taken on the original biased target.
     """
-    target = target_for_seed(problem.widths, problem.w_max, seed, family)
+    target = target_for_seed(problem.widths, problem.w_max, seed, family, b_max)
+    kw_bias = {} if b_max is None else {"b_max": b_max}
     try:
         ticket = build_ticket(
             target, problem.eps, problem.delta, seed, construction=get_construction(name, **options),
-            w_max=problem.w_max, x_max=problem.x_max, allow_failure=True,
+            w_max=problem.w_max, x_max=problem.x_max, allow_failure=True, **kw_bias,
         )
     except ConstructionFailed:  # constructions that raise instead of flagging
         return {"fail": True, "ok": False, "certified": math.inf, "found": math.inf}
@@ -346,14 +357,15 @@ def count_rate_failures(p: dict[str, Any], N: int, full: bool = False) -> dict[s
 
     The count stops once ``k`` exceeds ``holds_max_failures(n, δ, α)`` (``k`` is then a lower bound and
     the verdict ``"not holds (stopped)"``) unless ``full``. A seed fails when its ticket is not ok or its
-    certified sup error exceeds ε (:func:`seed_outcome`; every seed draws its own target)."""
+    certified sup error exceeds ε (:func:`seed_outcome`; every seed draws its own target, with biases spanning
+    ``p["b_max"]`` when that is given and not ``None``)."""
     prob = Problem(tuple(p["widths"]), p["eps"], p["delta"], w_max=p["w_max"], x_max=p["x_max"])
     seeds = seed_grid(p["master_seed"], p["n_seeds"])
     opts = dict(p["options"], **{p["width_option"]: int(N)})
     crit = holds_max_failures(len(seeds), p["delta"], p["alpha"])
     k = done = 0
     for s in seeds:
-        k += int(seed_outcome(p["construction"], opts, prob, s, p["family"])["fail"])
+        k += int(seed_outcome(p["construction"], opts, prob, s, p["family"], b_max=p.get("b_max"))["fail"])
         done += 1
         if not full and k > crit:
             break
@@ -369,11 +381,13 @@ def width_option_of(construction: str, plan: Plan) -> str:
 
 
 def neurons_per_weight(construction: str, options: dict[str, Any], problem: Problem, width_option: str,
-                       N: int) -> float:
+                       N: int, n_params: int | None = None) -> float:
     """Neurons of ``G`` per target weight when the width option is ``N``: ``plan["G_neurons"] / W`` —
-    the unit of ``Ticket.sizes()["G_neurons_per_weight"]`` and of every width formula in the figures."""
+    the unit of ``Ticket.sizes()["G_neurons_per_weight"]`` and of every width formula in the figures.
+    ``n_params``: divide by this count instead of ``W`` (a biased target's weights + biases, ``problem``
+    then being its reduction)."""
     plan = get_construction(construction, **dict(options, **{width_option: int(N)})).plan(problem)
-    return float(plan.G_neurons) / problem.n_weights
+    return float(plan.G_neurons) / (problem.n_weights if n_params is None else n_params)
 
 
 def rate_rule_search(p: dict[str, Any], max_formula_params: float = 2e7) -> dict[str, Any]:
@@ -386,8 +400,17 @@ def rate_rule_search(p: dict[str, Any], max_formula_params: float = 2e7) -> dict
     counted on the full grid whenever ``G`` has ≤ ``max_formula_params`` dense parameters (``formula_trial``).
     Widths are also given in neurons of ``G`` per target weight (:func:`neurons_per_weight`):
     ``g_formula``, ``g_lo``, ``g_hi``. ``slack = N_formula ÷ hi`` (in the width option);
-    ``constant_min = C · hi / N_formula`` for formulas with a free constant ``C``."""
-    prob = Problem(tuple(p["widths"]), p["eps"], p["delta"], w_max=p["w_max"], x_max=p["x_max"])
+    ``constant_min = C · hi / N_formula`` for formulas with a free constant ``C``.
+
+    Optional ``p["b_max"]`` (``None`` or absent: bias-free targets, the result as without it): every seed's
+    target then has biases spanning ``[−b_max, b_max]`` (:func:`target_for_seed`), and the formula width is
+    the plan of the *reduced* problem (:meth:`Problem.reduced`: widths ``n_i + 1`` but the output,
+    ``w_max' = max(w_max, b_max, 1)``, ``x_max' = max(x_max, 1)``) — the width a biased build samples; the
+    neurons of ``G`` are counted per target *parameter* (weights + biases, :func:`n_parameters`), and the
+    result also holds ``b_max``, ``n_params`` and the ``reduced`` problem."""
+    b_max = p.get("b_max")
+    prob = Problem.reduced(p["widths"], p["eps"], p["delta"], w_max=p["w_max"], x_max=p["x_max"], b_max=b_max)
+    n_par = None if b_max is None else n_parameters(p["widths"])
     plan = get_construction(p["construction"], **p["options"]).plan(prob)
     p = dict(p, width_option=width_option_of(p["construction"], plan))
     nf = int(getattr(plan, f"{p['width_option']}_formula"))
@@ -407,14 +430,22 @@ def rate_rule_search(p: dict[str, Any], max_formula_params: float = 2e7) -> dict
     constant = next((float(getattr(plan, k)) for k in CONSTANT_KEYS if getattr(plan, k, None) is not None), None)
 
     def g(N: int) -> float:
-        return neurons_per_weight(p["construction"], p["options"], prob, p["width_option"], N)
+        return neurons_per_weight(p["construction"], p["options"], prob, p["width_option"], N, n_par)
 
-    return {"n_formula": nf, "width_option": p["width_option"], "lo": lo, "hi": hi, "censored": hi is None,
-            "n_cap": p["n_cap"], "g_formula": float(plan.G_neurons) / prob.n_weights,
-            "g_lo": g(lo) if lo >= 1 else None, "g_hi": g(hi) if hi else None, "g_cap": g(p["n_cap"]),
-            "slack": nf / hi if hi else None, "constant": constant,
-            "constant_min": constant * hi / nf if (constant and hi) else None,
-            "formula_trial": formula, "trials": [trials[k] for k in sorted(trials)]}
+    out = {"n_formula": nf, "width_option": p["width_option"], "lo": lo, "hi": hi, "censored": hi is None,
+           "n_cap": p["n_cap"], "g_formula": float(plan.G_neurons) / (prob.n_weights if n_par is None else n_par),
+           "g_lo": g(lo) if lo >= 1 else None, "g_hi": g(hi) if hi else None, "g_cap": g(p["n_cap"]),
+           "slack": nf / hi if hi else None, "constant": constant,
+           "constant_min": constant * hi / nf if (constant and hi) else None,
+           "formula_trial": formula, "trials": [trials[k] for k in sorted(trials)]}
+    if b_max is not None:
+        out.update(b_max=float(b_max), n_params=n_par, reduced=prob.as_dict())
+    return out
 
 
-__all__ += ["count_rate_failures", "width_option_of", "neurons_per_weight", "rate_rule_search"]
+def n_parameters(widths: list[int] | tuple[int, ...], bias: bool = True) -> int:
+    """Weights (and, with ``bias``, biases) of a target of these widths: ``Σ n_{i−1} n_i (+ Σ_{i ≥ 1} n_i)``."""
+    return int(sum(a * b + (b if bias else 0) for a, b in zip(widths[:-1], widths[1:], strict=False)))
+
+
+__all__ += ["count_rate_failures", "width_option_of", "neurons_per_weight", "rate_rule_search", "n_parameters"]

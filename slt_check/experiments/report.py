@@ -123,7 +123,7 @@ LEDGER_SCALES = {"small": "smoke", "quick": "ci", "full": "full", "paper": "ci"}
 show the same numbers; any that still differ are listed at the top of ``report.md`` with the reason. ``full``
 re-measures every claim at the ledger's ``full`` grids (hours; never the scale ``paper_claims.md`` shows)."""
 
-ESTIMATE_S: dict[str, float] = {"small": 60, "quick": 100, "full": 6 * 3600, "paper": 40 * 60}
+ESTIMATE_S: dict[str, float] = {"small": 60, "quick": 120, "full": 6 * 3600, "paper": 40 * 60}
 """Rough CPU time of a whole report (figures and ledger; serial wall time on an idle machine), printed before a
 run starts together with the wall time it means on the executor in use."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from slt_check.core.bounds import biased_bounds
 from slt_check.core.nets import ReLUNet
 from slt_check.core.validation import check_delta, check_eps, check_scale, check_weight_bound
 
@@ -68,3 +69,17 @@ class Problem:
     @classmethod
     def for_target(cls, target: ReLUNet, eps: float, delta: float, **kw: Any) -> Problem:
         return cls(tuple(target.widths), eps, delta, output_relu=target.output_relu, **kw)
+
+    @classmethod
+    def reduced(cls, widths: tuple[int, ...] | list[int], eps: float, delta: float, *, w_max: float = 1.0,
+                x_max: float = 1.0, b_max: float | None = None) -> Problem:
+        """The problem a construction solves for a target of ``widths`` whose biases satisfy ``|b| ≤ b_max``:
+        with ``b_max=None`` (bias-free) ``Problem(widths, eps, delta, w_max, x_max)``; else the bias-free
+        reduction ``F'`` of :mod:`slt_check.core.affine` — widths ``(n_0 + 1, …, n_{l−1} + 1, n_l)`` and
+        ``(w_max', x_max') = (max(w_max, b_max, 1), max(x_max, 1))`` (:func:`~slt_check.core.bounds.biased_bounds`;
+        the 1 only with hidden layers). Its plan is the width a biased build samples."""
+        ws = [int(n) for n in widths]
+        if b_max is None:
+            return cls(tuple(ws), eps, delta, w_max=w_max, x_max=x_max)
+        w, x = biased_bounds(w_max, b_max, x_max, len(ws) - 1)
+        return cls(tuple([n + 1 for n in ws[:-1]] + ws[-1:]), eps, delta, w_max=w, x_max=x)
