@@ -615,9 +615,10 @@ def _figure_loop(figures: tuple[str, ...], loaded: dict[str, Any], configs: dict
     data: dict[str, dict[str, Any]] = {}
     mods: dict[str, Any] = {}
     timing: dict[str, float] = {}
-    for name in tqdm(figures, desc="figures", disable=None):
+    for i, name in enumerate(tqdm(figures, desc="figures", disable=None), 1):
         mod = loaded[name]
         t0 = time.perf_counter()
+        print(f"  [{i}/{len(figures)}] {name} ...", file=sys.stderr, flush=True)  # a log file sees no bars
         cfg = configs[name] | {"data_dir": str(out / "data")}
         if ledger_path is not None and getattr(mod, "READS_LEDGER", False):
             cfg["ledger_results"] = str(ledger_path)  # figures that show a ledger quantity read this run's
@@ -626,7 +627,7 @@ def _figure_loop(figures: tuple[str, ...], loaded: dict[str, Any], configs: dict
         with style():
             save_figure(mod.render(data[name]), out / "figures" / f"fig_{name}")
         mods[name] = mod
-        print(f"  {name}: {timing[name]:.0f} s (elapsed {time.perf_counter() - t_all:.0f} s)", file=sys.stderr,
+        print(f"  [{i}/{len(figures)}] {name}: {timing[name]:.0f} s (elapsed {time.perf_counter() - t_all:.0f} s)", file=sys.stderr,
               flush=True)
     return data, mods, timing
 
