@@ -329,3 +329,27 @@ def test_a_smoke_run_is_neither_recorded_nor_rendered(tmp_path: Path, monkeypatc
     assert main(["ledger", "--run", "--scale", "smoke", "--claims", "R3"]) == 0
     assert (ledger.LEDGER_FILE.read_text(), record.read_text()) == before
     assert set(json.loads((tmp_path / "claims.json").read_text())["claims"]) == {"R3"}
+
+
+def test_the_recheck_of_a_biased_target_runs_on_x() -> None:
+    """A ticket of a biased target is a network on ``[x; 1]``: the re-check evaluates the box's corners and the
+    MILP's argmax on ``x`` (it raised a shape error before). A ticket built within ε, handed in with a
+    certificate above ε, is rescued by the MILP, whose bound is at least the error found at the corners —
+    given either the biased target or its reduction."""
+    import numpy as np
+
+    from slt_check.claims.base import exact_recheck
+    from slt_check.core.affine import augment, augment_input
+    from slt_check.pipeline.build import build_ticket
+    from slt_check.tickets.targets import random_target
+
+    F = random_target([2, 2, 1], 1.0, 5, bias=True)
+    eps = 0.1
+    t = build_ticket(F, eps, 0.1, 3, construction="pensia")
+    assert t.ok and t.meta.affine is not None and t.meta.affine.n_in == 2
+    x = np.array([[1.0, -1.0], [-1.0, 1.0]])
+    err = float(np.max(np.abs(F(x) - t.network(compact=True)(augment_input(x)))))
+    for target in (F, augment(F)):
+        r = exact_recheck(target, t, 1.0, eps, 2 * eps)
+        assert r["certificate_fail"] and r["rechecked"] and not r["inconsistent"], r
+        assert r["rescued"] and not r["fail"] and err <= r["milp_upper"] <= eps, (err, r)

@@ -28,7 +28,9 @@ from typing import Any
 import numpy as np
 
 from slt_check.certificates.exact import exact_sup_error
+from slt_check.certificates.stages import recorded
 from slt_check.claims.rates import RateClaim
+from slt_check.core.affine import AFFINE_KEY, network_on_x, restore
 from slt_check.core.stats import ALPHA_CLAIM, RateVerdict, combine_verdicts, rate_power, rate_verdict, seed_grid
 from slt_check.tickets.ticket import AnyTicket
 
@@ -248,6 +250,10 @@ def exact_recheck(target: Any, ticket: AnyTicket, x_max: float, eps: float, cert
     "certificate_fail", "rescued", "rechecked", "milp_s", "milp_upper", "milp_lower", "inconsistent",
     "milp_status"}``; ``fail`` is what the rate test counts, ``certificate_fail`` the pure-certificate
     count kept beside it.
+
+    A ticket of a biased target (``meta["affine"]``) is a network on ``[x; 1]``: the corners and the MILP's
+    argmax are evaluated on ``x`` (the ticket as :func:`slt_check.core.affine.network_on_x`, the target as
+    given, or restored from its reduction ``F'``), and the MILP runs on the reduction.
     """
     out: dict[str, Any] = {"fail": False, "certificate_fail": False, "rescued": False, "rechecked": False,
                            "milp_s": 0.0, "milp_upper": None, "milp_lower": None, "inconsistent": False,
@@ -258,7 +264,7 @@ def exact_recheck(target: Any, ticket: AnyTicket, x_max: float, eps: float, cert
     by_bound = certified is not None and (bool(ticket.ok) or ticket.meta.certified_at_select is not None)
     if not by_bound:
         return out
-    net = ticket.network(compact=True)
+    net, target = _on_x(target, ticket)
     corners = _corners(target.n_in, x_max)
     at_corners = float(np.max(np.abs(target(corners) - net(corners))))
     if at_corners > eps:  # an input with error > ε: a true failure, no MILP needed
@@ -270,7 +276,7 @@ def exact_recheck(target: Any, ticket: AnyTicket, x_max: float, eps: float, cert
     except ValueError as exc:  # e.g. more binaries than the MILP accepts: the certificate's verdict stands
         out.update(rechecked=True, milp_s=time.perf_counter() - t0, milp_status=f"not solved: {exc}")
         return out
-    x_star = np.asarray(ex.argmax, dtype=np.float64)[None, :]
+    x_star = np.asarray(ex.argmax, dtype=np.float64)[None, : target.n_in]  # a biased target's argmax is [x*; 1]
     lower = max(float(ex.lower), at_corners, float(np.max(np.abs(target(x_star) - net(x_star)))))
     upper = float(ex.upper)
     inconsistent = not (np.isfinite(upper) and upper >= lower)
@@ -278,6 +284,18 @@ def exact_recheck(target: Any, ticket: AnyTicket, x_max: float, eps: float, cert
     out.update(fail=not rescued, rescued=rescued, rechecked=True, milp_s=time.perf_counter() - t0,
                milp_upper=upper, milp_lower=lower, inconsistent=inconsistent, milp_status=ex.status)
     return out
+
+
+def _on_x(target: Any, ticket: AnyTicket) -> tuple[Any, Any]:
+    """``(Ĝ, F)`` both as networks on ``x``: for a ticket of a biased target (its ``affine`` record) the
+    ticket's network on ``[x; 1]`` is folded back to a biased network on ``x``, and a reduced target ``F'``
+    is restored; otherwise both unchanged."""
+    net = ticket.network(compact=True)
+    aff = recorded(ticket, AFFINE_KEY)
+    if aff is None:
+        return net, target
+    n_in = int(aff["n_in"] if isinstance(aff, dict) else aff.n_in)  # conv tickets keep a plain dict
+    return network_on_x(net, n_in), (restore(target, n_in) if target.n_in == n_in + 1 else target)
 
 
 def recheck_summary(label: str, outcomes: Sequence[dict[str, Any]]) -> dict[str, Any]:
