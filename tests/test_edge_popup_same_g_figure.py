@@ -44,3 +44,25 @@ def test_committed_data_invariants() -> None:
     d = read_json(path)
     check_invariants(d)
     assert d["config"]["source"] == "benchmark"
+
+
+def test_committed_benchmark_covers_its_design() -> None:
+    """The recorded same-G benchmark: every cell ran, on the pre-registered seeds 0–19 (in order, nothing dropped);
+    every source G (Orseau per weight and per input, Pensia, Malach) on at least four targets, the digits MLP
+    among them, and at two values of ε; a run cut short or a cell with fewer seeds fails here."""
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "edge_popup_same_g.json"
+    if not path.is_file():
+        pytest.skip("no committed benchmarks/results/edge_popup_same_g.json")
+    res = read_json(path)
+    cover: dict[str, tuple[set[str], set[float]]] = {}
+    for row in res["cells"]:
+        c = row["cell"]
+        assert row["status"] == "done", (row["label"], row["status"])
+        assert [t["seed"] for t in row["trials"]] == list(range(20)), row["label"]
+        src = c["source"] + ("/" + c["sharing"] if c.get("sharing") else "")
+        targets, eps = cover.setdefault(src, (set(), set()))
+        targets.add(c["target"])
+        eps.add(c["eps"])
+    assert set(cover) == {"orseau", "orseau/per_input", "pensia", "malach"}
+    for src, (targets, eps) in cover.items():
+        assert len(targets) >= 4 and "digits" in targets and len(eps) >= 2, (src, targets, eps)
