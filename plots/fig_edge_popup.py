@@ -27,9 +27,9 @@ from typing import Any
 from slt_check.experiments.plotting import (
     PAGE_WIDTH,
     benchmark_module,
+    data_path,
     display_name,
     legend_below,
-    data_path,
     read_benchmark,
     read_json,
     save_figure,

@@ -25,9 +25,9 @@ from typing import Any
 from slt_check.experiments.plotting import (
     PAGE_WIDTH,
     benchmark_module,
+    data_path,
     display_name,
     legend_below,
-    data_path,
     load_figure_module,
     read_benchmark,
     read_json,
@@ -153,8 +153,8 @@ def caption(data: dict[str, Any]) -> str:
            + " where it was not run at N_f") if below else ""
     return (f"Success rate (certified sup error ≤ ε; bars: 95 % Clopper–Pearson; open markers: edge-popup at "
             f"each budget, k = the construction's kept count, 2k, 4k or 50 % of G, told apart by their kept count on "
-            f"the x axis; dashed bars: global top-k, else per layer) against kept weights, on the construction's G at its formula "
-            f"width{bel}; recipe {data['tuned']}. Constructions: "
+            f"the x axis; dashed bars: global top-k, else per layer) against kept weights, on the construction's G at "
+            f"its formula width{bel}; recipe {data['tuned']}. Constructions: "
             f"{sum(p['successes'] for p in c)}/{sum(p['n'] for p in c)} seed×cells; edge-popup over all budgets: "
             f"{sum(p['successes'] for p in s)}/{sum(p['n'] for p in s)}. Cells not run (budget): "
             f"{data['cells_not_run']}/{data['cells']}.")

@@ -294,8 +294,7 @@ def _on_x(target: Any, ticket: AnyTicket) -> tuple[Any, Any]:
     aff = recorded(ticket, AFFINE_KEY)
     if aff is None:
         return net, target
-    n_in = int(aff["n_in"] if isinstance(aff, dict) else aff.n_in)  # conv tickets keep a plain dict
-    return network_on_x(net, n_in), (restore(target, n_in) if target.n_in == n_in + 1 else target)
+    return network_on_x(net, aff.n_in), (restore(target, aff.n_in) if target.n_in == aff.n_in + 1 else target)
 
 
 def recheck_summary(label: str, outcomes: Sequence[dict[str, Any]]) -> dict[str, Any]:

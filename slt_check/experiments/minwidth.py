@@ -410,7 +410,7 @@ def rate_rule_search(p: dict[str, Any], max_formula_params: float = 2e7) -> dict
     result also holds ``b_max``, ``n_params`` and the ``reduced`` problem."""
     b_max = p.get("b_max")
     prob = Problem.reduced(p["widths"], p["eps"], p["delta"], w_max=p["w_max"], x_max=p["x_max"], b_max=b_max)
-    n_par = None if b_max is None else n_parameters(p["widths"])
+    per = prob.n_weights if b_max is None else n_parameters(p["widths"])  # the unit: per weight / per parameter
     plan = get_construction(p["construction"], **p["options"]).plan(prob)
     p = dict(p, width_option=width_option_of(p["construction"], plan))
     nf = int(getattr(plan, f"{p['width_option']}_formula"))
@@ -430,16 +430,16 @@ def rate_rule_search(p: dict[str, Any], max_formula_params: float = 2e7) -> dict
     constant = next((float(getattr(plan, k)) for k in CONSTANT_KEYS if getattr(plan, k, None) is not None), None)
 
     def g(N: int) -> float:
-        return neurons_per_weight(p["construction"], p["options"], prob, p["width_option"], N, n_par)
+        return neurons_per_weight(p["construction"], p["options"], prob, p["width_option"], N, per)
 
     out = {"n_formula": nf, "width_option": p["width_option"], "lo": lo, "hi": hi, "censored": hi is None,
-           "n_cap": p["n_cap"], "g_formula": float(plan.G_neurons) / (prob.n_weights if n_par is None else n_par),
+           "n_cap": p["n_cap"], "g_formula": float(plan.G_neurons) / per,
            "g_lo": g(lo) if lo >= 1 else None, "g_hi": g(hi) if hi else None, "g_cap": g(p["n_cap"]),
            "slack": nf / hi if hi else None, "constant": constant,
            "constant_min": constant * hi / nf if (constant and hi) else None,
            "formula_trial": formula, "trials": [trials[k] for k in sorted(trials)]}
     if b_max is not None:
-        out.update(b_max=float(b_max), n_params=n_par, reduced=prob.as_dict())
+        out.update(b_max=float(b_max), n_params=per, reduced=prob.as_dict())
     return out
 
 

@@ -627,8 +627,8 @@ def _figure_loop(figures: tuple[str, ...], loaded: dict[str, Any], configs: dict
         with style():
             save_figure(mod.render(data[name]), out / "figures" / f"fig_{name}")
         mods[name] = mod
-        print(f"  [{i}/{len(figures)}] {name}: {timing[name]:.0f} s (elapsed {time.perf_counter() - t_all:.0f} s)", file=sys.stderr,
-              flush=True)
+        print(f"  [{i}/{len(figures)}] {name}: {timing[name]:.0f} s (elapsed {time.perf_counter() - t_all:.0f} s)",
+              file=sys.stderr, flush=True)
     return data, mods, timing
 
 
