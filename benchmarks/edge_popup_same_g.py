@@ -38,6 +38,7 @@ from typing import Any
 import torch
 
 from slt_check.claims import search_vs_construction as svc
+from slt_check.cli.options import positive_count
 from slt_check.core.stats import clopper_pearson
 from slt_check.io.safe_io import atomic_write_json, atomic_write_text
 from slt_check.io.textio import json_ready
@@ -317,7 +318,7 @@ def main() -> None:
     ap.add_argument("--tuning-json", type=Path, default=None, help="a tuning result to record (from --tune-only)")
     ap.add_argument("--markdown-only", action="store_true", help="rewrite the .md table from the JSON")
     ap.add_argument("--resume", action="store_true", help="keep the done cells of the existing JSON")
-    ap.add_argument("--workers", type=int, default=1, help="processes per cell (seeds in parallel; same results)")
+    ap.add_argument("--workers", type=positive_count("--workers"), default=1, help="processes per cell (seeds in parallel; same results)")
     args = ap.parse_args()
     out = OUT_QUICK if args.quick else OUT
     if args.markdown_only:
